@@ -1,0 +1,41 @@
+/**
+ * Typed errors with a stable `code`. The CLI maps them to exit codes and one-line messages;
+ * handlers let them propagate so Step Functions can Retry/Catch on `name`.
+ * Messages must never contain a secret (design rule 1).
+ */
+export class CachegateError extends Error {
+  readonly code: string;
+  /** Process exit code the CLI uses: 2 for bad input/usage, 1 for operational failures. */
+  readonly exitCode: number;
+
+  constructor(code: string, message: string, options: { exitCode?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.exitCode = options.exitCode ?? 1;
+  }
+}
+
+/** Input that cannot be acted on: nothing was changed. */
+export class ValidationError extends CachegateError {
+  readonly field: string | undefined;
+
+  constructor(message: string, field?: string) {
+    super('VALIDATION', field ? `${field}: ${message}` : message, { exitCode: 2 });
+    this.field = field;
+  }
+}
+
+/** A named thing (user, certificate, endpoint...) does not exist. */
+export class NotFoundError extends CachegateError {
+  constructor(message: string) {
+    super('NOT_FOUND', message, { exitCode: 2 });
+  }
+}
+
+/** The request conflicts with the current state (already revoked, already exists...). */
+export class ConflictError extends CachegateError {
+  constructor(message: string) {
+    super('CONFLICT', message, { exitCode: 2 });
+  }
+}

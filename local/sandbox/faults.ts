@@ -1,0 +1,67 @@
+import { genericFault } from './service-error.js';
+
+export type FaultMode = 'throw' | 'hang' | 'crash';
+
+export interface FaultSpec {
+  /** SDK service id, e.g. `ElastiCache`, `Secrets Manager`, `EC2`, `DynamoDB`. */
+  service: string;
+  /** Command name without the `Command` suffix, e.g. `ModifyUser`. */
+  command: string;
+  /** Which call (1-based, counted from when the fault is registered) fails. Default 1. */
+  nth?: number;
+  /** How many consecutive calls from the nth fail. Default 1. */
+  times?: number;
+  mode: FaultMode;
+  /** For `throw`: the error to raise (default a 500 `InternalFailure`). */
+  error?: () => Error;
+}
+
+/**
+ * Thrown through the calling Lambda by a `crash` fault. The local runner turns it into the
+ * error Step Functions reports for a Lambda whose runtime died (`Lambda.Unknown`).
+ */
+export class LambdaCrashSignal extends Error {
+  constructor(what: string) {
+    super(`sandbox fault: the Lambda runtime crashed during ${what}`);
+    this.name = 'LambdaCrashSignal';
+  }
+}
+
+interface ArmedFault extends Required<Omit<FaultSpec, 'error'>> {
+  error?: () => Error;
+  seen: number;
+}
+
+/** Counts calls per command and makes chosen calls throw, hang forever or crash the caller. */
+export class FaultInjector {
+  private armed: ArmedFault[] = [];
+  private readonly callCounts = new Map<string, number>();
+
+  inject(spec: FaultSpec): void {
+    this.armed.push({ nth: 1, times: 1, ...spec, seen: 0 });
+  }
+
+  clear(): void {
+    this.armed = [];
+  }
+
+  /** Total calls seen for `service.command` since the sandbox started. */
+  calls(service: string, command: string): number {
+    return this.callCounts.get(`${service}.${command}`) ?? 0;
+  }
+
+  /** Called by the sandbox middleware before the model runs. */
+  async before(service: string, command: string): Promise<void> {
+    const key = `${service}.${command}`;
+    this.callCounts.set(key, (this.callCounts.get(key) ?? 0) + 1);
+    for (const fault of this.armed) {
+      if (fault.service !== service || fault.command !== command) continue;
+      fault.seen += 1;
+      if (fault.seen < fault.nth || fault.seen >= fault.nth + fault.times) continue;
+      const what = `${key} (call ${fault.seen})`;
+      if (fault.mode === 'hang') return new Promise<never>(() => undefined);
+      if (fault.mode === 'crash') throw new LambdaCrashSignal(what);
+      throw fault.error?.() ?? genericFault('InternalFailure', `sandbox fault injected into ${what}`, 500);
+    }
+  }
+}

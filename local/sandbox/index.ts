@@ -1,0 +1,30 @@
+import { SandboxClock } from './clock.js';
+import { CloudWatchModel } from './models/cloudwatch.js';
+import { EventBridgeModel } from './models/eventbridge.js';
+import { SecretsManagerModel } from './models/secrets-manager.js';
+import { Sandbox } from './sandbox.js';
+
+export { Sandbox } from './sandbox.js';
+export { SandboxClock } from './clock.js';
+export type { FaultSpec, FaultMode } from './faults.js';
+
+export interface SandboxOptions {
+  /** Simulated seconds per real second; 0 = manual clock (see SandboxClock). */
+  speed?: number;
+  /** Append audit events (EventBridge PutEvents) to this JSON-lines file. */
+  auditFile?: string;
+  /** Start dynalite so DynamoDB-backed code (idempotency, indexes) works. Default true. */
+  dynamoDb?: boolean;
+}
+
+/** A sandbox with every service model cachegate uses, installed as the global client hook. */
+export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const clock = new SandboxClock({ speed: options.speed ?? 0 });
+  const sandbox = new Sandbox({ clock });
+  sandbox
+    .register(new SecretsManagerModel(clock, sandbox.region, sandbox.accountId))
+    .register(new EventBridgeModel(clock, options.auditFile))
+    .register(new CloudWatchModel());
+  if (options.dynamoDb !== false) await sandbox.startDynamoDb();
+  return sandbox.install();
+}

@@ -1,0 +1,35 @@
+// Transpiles (does not bundle) the TypeScript sources into dist/ so the CLI starts as plain
+// Node.js: no TypeScript compilation at run time, and each command imports only what it uses.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const sourceDirs = ['functions', 'local', 'bin/cli'];
+
+async function listTs(dir) {
+  const entries = await readdir(join(root, dir), { withFileTypes: true, recursive: true });
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts'))
+    .map((e) => join(e.parentPath ?? e.path, e.name));
+}
+
+export async function build() {
+  const entryPoints = (await Promise.all(sourceDirs.map(listTs))).flat();
+  await esbuild.build({
+    entryPoints,
+    outdir: join(root, 'dist'),
+    outbase: root,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    bundle: false,
+    sourcemap: false,
+    logLevel: 'warning',
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await build();
+}
