@@ -5,3 +5,4 @@ process.env.POWERTOOLS_SERVICE_NAME = 'cachegate';
 process.env.POWERTOOLS_LOG_LEVEL = process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT';
 process.env.POWERTOOLS_TRACE_ENABLED = 'false';
 process.env.AWS_REGION = process.env.AWS_REGION ?? 'us-east-1';
+process.env.POWERTOOLS_METRICS_DISABLED = process.env.POWERTOOLS_METRICS_DISABLED ?? 'true';

@@ -2,6 +2,7 @@ import { SandboxClock } from './clock.js';
 import { CloudWatchModel } from './models/cloudwatch.js';
 import { EventBridgeModel } from './models/eventbridge.js';
 import { SecretsManagerModel } from './models/secrets-manager.js';
+import { StepFunctionsModel } from './models/step-functions.js';
 import { Sandbox } from './sandbox.js';
 
 export { Sandbox } from './sandbox.js';
@@ -24,7 +25,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
   sandbox
     .register(new SecretsManagerModel(clock, sandbox.region, sandbox.accountId))
     .register(new EventBridgeModel(clock, options.auditFile))
-    .register(new CloudWatchModel());
+    .register(new CloudWatchModel())
+    .register(new StepFunctionsModel());
   if (options.dynamoDb !== false) await sandbox.startDynamoDb();
   return sandbox.install();
 }

@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { CachegateError } from './errors.js';
+
+/** What someone asks for: a cache RBAC user, or a Client VPN certificate. */
+export const accessRequestKindSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('cache-user'),
+    userId: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,39}$/, 'must be 1-40 letters, digits or hyphens, starting with a letter'),
+    userName: z.string().min(1).max(120),
+    accessString: z.string().min(1).max(2048),
+    userGroupIds: z.array(z.string().min(1)).min(1).max(100),
+  }),
+  z.object({
+    type: z.literal('vpn-certificate'),
+    commonName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, 'must be 1-64 of letters, digits, . _ @ -'),
+    csrPem: z.string().startsWith('-----BEGIN CERTIFICATE REQUEST-----').max(16_384).optional(),
+  }),
+]);
+
+export const accessRequestSchema = z.object({
+  requestId: z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'must be 8-64 letters, digits or hyphens'),
+  requester: z.string().min(1).max(128),
+  justification: z.string().trim().min(10, 'must explain the need in at least 10 characters').max(1000),
+  kind: accessRequestKindSchema,
+});
+
+export type AccessRequest = z.infer<typeof accessRequestSchema>;
+export type AccessRequestKind = AccessRequest['kind'];
+
+export type Decision = 'APPROVED' | 'REJECTED';
+
+export class SelfApprovalError extends CachegateError {
+  constructor() {
+    super('SELF_APPROVAL', 'the requester cannot decide their own request', { exitCode: 2 });
+  }
+}
+
+export class ApproverNotAllowedError extends CachegateError {
+  constructor(approver: string) {
+    super('APPROVER_NOT_ALLOWED', `${approver} is not in the approvers group`, { exitCode: 2 });
+  }
+}
+
+export class AlreadyDecidedError extends CachegateError {
+  constructor(approvalId: string) {
+    super('ALREADY_DECIDED', `approval ${approvalId} was already decided or has expired`, { exitCode: 2 });
+  }
+}
+
+/**
+ * The short ID people and Slack see instead of the task token. Derived from the token so a
+ * retried "ask for approval" step maps to the same approval, never a second one.
+ */
+export function approvalIdFor(taskToken: string): string {
+  const digest = createHash('sha256').update(taskToken).digest();
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  let id = '';
+  for (let i = 0; i < 10; i += 1) id += alphabet[(digest[i] as number) % alphabet.length];
+  return `AP-${id}`;
+}
+
+/** Design rule 5: approver ≠ requester and approver in the allowed group. */
+export function assertMayDecide(request: { requester: string }, approver: string, allowedApprovers: readonly string[]): void {
+  if (approver === request.requester) throw new SelfApprovalError();
+  if (!allowedApprovers.includes(approver)) throw new ApproverNotAllowedError(approver);
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { getRequest, updateRequest } from '../aws/access-requests-table.js';
+import { startExecution } from '../aws/step-functions.js';
+import { lambdaHandler } from '../commons/lambda-handler.js';
+import { logger } from '../commons/powertools.js';
+
+const inputSchema = z.object({
+  requestId: z.string().min(1),
+  stateMachineArns: z.object({ 'cache-user': z.string().min(1), 'vpn-certificate': z.string().min(1) }),
+});
+
+/**
+ * Starts the workflow that grants an approved request. The execution is named after the
+ * request, so a retried start cannot launch a second one.
+ */
+export const handler = lambdaHandler(inputSchema, async ({ requestId, stateMachineArns }) => {
+  const request = await getRequest(requestId);
+  const executionArn = await startExecution(stateMachineArns[request.kind.type], `access-${requestId}`, {
+    requestId,
+    ...request.kind,
+  });
+  await updateRequest(requestId, { status: 'APPROVED', executionArn }, new Date());
+  logger.info('fulfilment started', { requestId, executionArn });
+  return { executionArn };
+});

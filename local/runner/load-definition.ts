@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { ValidationError } from '../../functions/core/errors.js';
+import { repoRoot } from '../repo-root.js';
+import { assertSupportedFeatures } from './supported-features.js';
+
+const require = createRequire(import.meta.url);
+const aslValidator = require('asl-validator') as (definition: unknown) => {
+  isValid: boolean;
+  errorsText: (separator?: string) => string;
+};
+
+const PLACEHOLDER = /\$\{([A-Za-z0-9_]+)\}/g;
+
+/** Placeholder names used in an ASL file, e.g. `CreateUserFunctionArn`. */
+export function placeholdersOf(aslText: string): string[] {
+  return [...new Set([...aslText.matchAll(PLACEHOLDER)].map((m) => m[1] as string))];
+}
+
+export function readAsl(name: string): string {
+  return readFileSync(join(repoRoot(), 'statemachines', `${name}.asl.json`), 'utf8');
+}
+
+/**
+ * Loads `statemachines/<name>.asl.json`, fills its `${Placeholders}` (every one must be given),
+ * validates it with asl-validator and rejects any feature the local runner cannot honour.
+ */
+export function loadDefinition(name: string, substitutions: Record<string, string>): Record<string, unknown> {
+  const file = `statemachines/${name}.asl.json`;
+  const text = readAsl(name);
+  const missing = placeholdersOf(text).filter((key) => substitutions[key] === undefined);
+  if (missing.length > 0) throw new ValidationError(`${file}: no value for placeholder(s) ${missing.join(', ')}`);
+  const filled = text.replace(PLACEHOLDER, (_, key: string) => substitutions[key] as string);
+  let definition: Record<string, unknown>;
+  try {
+    definition = JSON.parse(filled) as Record<string, unknown>;
+  } catch (error) {
+    throw new ValidationError(`${file}: not valid JSON after substitution: ${(error as Error).message}`);
+  }
+  assertSupportedFeatures(definition, file);
+  // asl-validator fills schema defaults into what it is given (e.g. QueryLanguage): give it a copy.
+  const { isValid, errorsText } = aslValidator(structuredClone(definition));
+  if (!isValid) throw new ValidationError(`${file}: invalid Amazon States Language: ${errorsText('; ')}`);
+  return definition;
+}

@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
+import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import { createAwsClient } from '../../functions/aws/clients.js';
+import { LambdaCrashSignal } from '../sandbox/faults.js';
+import type { StepFunctionsModel } from '../sandbox/models/step-functions.js';
+import type { Sandbox } from '../sandbox/sandbox.js';
+import { loadDefinition, placeholdersOf, readAsl } from './load-definition.js';
+import './promise-with-resolvers.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type LambdaHandler = (event: any, context: any) => Promise<unknown>;
+
+/** Asked to answer each `.waitForTaskToken` task; answers through SFN SendTaskSuccess/Failure. */
+export type Approver = (request: { token: string; stateName: string; payload: unknown; sfn: SFNClient }) => void | Promise<void>;
+
+export interface RunnerOptions {
+  sandbox: Sandbox;
+  /** Values for non-Lambda placeholders. `${XxxFunctionArn}` placeholders are filled automatically. */
+  substitutions?: Record<string, string>;
+  approver?: Approver;
+  /** The Lambda timeout the functions get in CDK (simulated seconds). Default 60. */
+  lambdaTimeoutSeconds?: number;
+  /** Replace a function's handler by function name (e.g. `create-user`), for tests. */
+  handlers?: Record<string, LambdaHandler>;
+}
+
+export interface LocalExecution {
+  executionArn: string;
+  status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  /** Every event of the execution: each state's input and output, retries, catches. */
+  events: unknown[];
+}
+
+const CONTEXT_TOKEN = 'local-runner-context-task-token';
+const FUNCTION_PLACEHOLDER = /^(.+)FunctionArn$/;
+
+class StatesError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/** `CreateUser` → `create-user`: the folder under functions/ and the Lambda's short name. */
+export function functionNameOf(placeholder: string): string | undefined {
+  const match = FUNCTION_PLACEHOLDER.exec(placeholder);
+  return match?.[1]?.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+}
+
+/**
+ * Runs a real `statemachines/*.asl.json` with aws-local-stepfunctions against the sandbox:
+ * Lambda tasks call the real handlers in-process; Wait states and retry intervals run at the
+ * sandbox clock's speed; task tokens are issued by the sandbox's Step Functions model.
+ */
+export class LocalStateMachine {
+  private constructor(
+    readonly name: string,
+    private readonly definition: Record<string, unknown>,
+    private readonly machine: StateMachine,
+    private readonly options: RunnerOptions,
+  ) {}
+
+  static load(name: string, options: RunnerOptions): LocalStateMachine {
+    if (options.sandbox.clock.speed <= 0) {
+      throw new Error('the local runner needs a sandbox clock with speed > 0 (simulated seconds per real second)');
+    }
+    const { region, accountId } = options.sandbox;
+    const substitutions: Record<string, string> = { ...options.substitutions };
+    for (const placeholder of placeholdersOf(readAsl(name))) {
+      const fn = functionNameOf(placeholder);
+      if (fn && substitutions[placeholder] === undefined) {
+        substitutions[placeholder] = `arn:aws:lambda:${region}:${accountId}:function:cachegate-${fn}`;
+      }
+    }
+    const definition = loadDefinition(name, substitutions);
+    // asl-validator already ran; skip the library's slower second validation.
+    const machine = new StateMachine(definition as unknown as StateMachineDefinition, {
+      validationOptions: { noValidate: true },
+    });
+    return new LocalStateMachine(name, definition, machine, options);
+  }
+
+  async run(input: unknown): Promise<LocalExecution> {
+    const executionArn = `arn:aws:states:${this.options.sandbox.region}:${this.options.sandbox.accountId}:execution:${this.name}:${randomUUID()}`;
+    const overrides = this.buildOverrides();
+    const execution = this.machine.run(input as never, {
+      overrides: overrides as never,
+      context: {
+        Execution: { Id: executionArn, Name: executionArn.split(':').pop(), StartTime: this.options.sandbox.clock.now().toISOString() },
+        Task: { Token: CONTEXT_TOKEN },
+      },
+    });
+    const events: unknown[] = [];
+    const collecting = (async () => {
+      for await (const event of execution.eventLogs) events.push(event);
+    })();
+    try {
+      const output = await execution.result;
+      await collecting;
+      return { executionArn, status: 'SUCCEEDED', output, events };
+    } catch (error) {
+      await collecting;
+      if (error instanceof ExecutionTimeoutError) return { executionArn, status: 'TIMED_OUT', events };
+      if (!(error instanceof ExecutionError)) throw error;
+      const failed = events.find((e) => (e as { type: string }).type === 'ExecutionFailed') as
+        | { Error: string; Cause: unknown }
+        | undefined;
+      return {
+        executionArn,
+        status: 'FAILED',
+        error: failed?.Error,
+        cause: typeof failed?.Cause === 'string' ? failed.Cause : JSON.stringify(failed?.Cause),
+        events,
+      };
+    }
+  }
+
+  private buildOverrides() {
+    const clock = this.options.sandbox.clock;
+    const taskResourceLocalHandlers: Record<string, (input: never) => Promise<never>> = {};
+    const waitTimeOverrides: Record<string, number> = {};
+    const retryIntervalOverrides: Record<string, number[]> = {};
+    forEachState(this.definition, (name, state) => {
+      if (state.Type === 'Wait') waitTimeOverrides[name] = clock.realMsFor(Number(state.Seconds) * 1000);
+      const retriers = state.Retry as { IntervalSeconds?: number }[] | undefined;
+      // Each retrier waits its first interval: shorter than AWS's backoff, so a workflow that
+      // survives here has at least as much simulated time to recover on AWS.
+      if (retriers) retryIntervalOverrides[name] = retriers.map((r) => clock.realMsFor((r.IntervalSeconds ?? 1) * 1000));
+      if (state.Type === 'Task') {
+        const waitsForToken = String(state.Resource).endsWith('.waitForTaskToken');
+        const timeoutSeconds = Number(state.TimeoutSeconds ?? 99_999_999);
+        taskResourceLocalHandlers[name] = ((parameters: { FunctionName: string; Payload?: unknown }) =>
+          waitsForToken
+            ? this.invokeWaitingForToken(name, parameters, timeoutSeconds)
+            : this.invokeLambda(parameters.FunctionName, parameters.Payload)) as never;
+      }
+    });
+    return { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides };
+  }
+
+  /** Invokes a handler as Lambda would: JSON in and out, a context, the function's timeout. */
+  private async invokeLambda(functionName: string, payload: unknown): Promise<unknown> {
+    const name = functionName.split(':').pop()?.replace(/^cachegate-/, '') ?? functionName;
+    const handler = this.options.handlers?.[name] ?? (await importHandler(name));
+    const timeoutSeconds = this.options.lambdaTimeoutSeconds ?? 60;
+    const clock = this.options.sandbox.clock;
+    const deadline = clock.nowMs() + timeoutSeconds * 1000;
+    const context = {
+      functionName: `cachegate-${name}`,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: functionName,
+      memoryLimitInMB: '256',
+      awsRequestId: randomUUID(),
+      logGroupName: `/aws/lambda/cachegate-${name}`,
+      logStreamName: 'local',
+      callbackWaitsForEmptyEventLoop: false,
+      getRemainingTimeInMillis: () => Math.max(0, deadline - clock.nowMs()),
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new StatesError('Sandbox.Timedout', `Task timed out after ${timeoutSeconds}.00 seconds`)),
+        // Real handler work (DynamoDB calls, crypto) takes real milliseconds: a timeout scaled
+        // below a second would fail healthy calls, so only a hang can reach it.
+        Math.max(1000, clock.realMsFor(timeoutSeconds * 1000)),
+      );
+    });
+    try {
+      const result = await Promise.race([handler(JSON.parse(JSON.stringify(payload ?? {})), context), timedOut]);
+      return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: result === undefined ? null : JSON.parse(JSON.stringify(result)) };
+    } catch (error) {
+      if (error instanceof StatesError) throw error;
+      if (error instanceof LambdaCrashSignal) {
+        throw new StatesError(
+          'Lambda.Unknown',
+          'The cause could not be determined because Lambda did not return an error type. Returned payload: {"errorType":"Runtime.ExitError"}',
+        );
+      }
+      const { name: errorType, message } = error as Error;
+      throw new StatesError(errorType, JSON.stringify({ errorType, errorMessage: message }));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async invokeWaitingForToken(
+    stateName: string,
+    parameters: { FunctionName: string; Payload?: unknown },
+    timeoutSeconds: number,
+  ): Promise<unknown> {
+    const sfnModel = this.options.sandbox.model<StepFunctionsModel>('SFN');
+    const { token, outcome, expire } = sfnModel.issueToken();
+    const payload = replaceDeep(parameters.Payload, CONTEXT_TOKEN, token);
+    await this.invokeLambda(parameters.FunctionName, payload);
+    const sfn = createAwsClient(SFNClient, {});
+    await this.options.approver?.({ token, stateName, payload, sfn });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.options.sandbox.clock.realMsFor(timeoutSeconds * 1000));
+    });
+    const answer = await Promise.race([outcome, timedOut]);
+    clearTimeout(timer);
+    if (answer === 'timeout') {
+      expire();
+      throw new StatesError('States.Timeout', `no answer for the task token within ${timeoutSeconds} seconds`);
+    }
+    if (!answer.ok) throw new StatesError(answer.error, answer.cause);
+    return answer.output;
+  }
+}
+
+async function importHandler(name: string): Promise<LambdaHandler> {
+  if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`not a cachegate function name: ${name}`);
+  const module = (await import(`../../functions/${name}/handler.js`)) as { handler?: LambdaHandler };
+  if (typeof module.handler !== 'function') throw new Error(`functions/${name}/handler exports no handler`);
+  return module.handler;
+}
+
+function forEachState(machine: Record<string, unknown>, visit: (name: string, state: Record<string, unknown>) => void): void {
+  const states = machine.States as Record<string, Record<string, unknown>>;
+  for (const [name, state] of Object.entries(states)) {
+    visit(name, state);
+    if (state.ItemProcessor) forEachState(state.ItemProcessor as Record<string, unknown>, visit);
+    for (const branch of (state.Branches as Record<string, unknown>[] | undefined) ?? []) forEachState(branch, visit);
+  }
+}
+
+function replaceDeep(value: unknown, from: string, to: string): unknown {
+  if (value === from) return to;
+  if (Array.isArray(value)) return value.map((v) => replaceDeep(v, from, to));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceDeep(v, from, to)]));
+  }
+  return value;
+}
