@@ -4,11 +4,8 @@ import type { StepFunctionsModel } from './sandbox/models/step-functions.js';
 import type { Sandbox } from './sandbox/sandbox.js';
 import { LocalStateMachine, type RunnerOptions } from './runner/local-state-machine.js';
 import { repoRoot } from './repo-root.js';
+import { pascalCase } from './runner/placeholders.js';
 
-/** `access-request` → `AccessRequest`: the placeholder stem other workflows use to name it. */
-export function pascalCase(kebab: string): string {
-  return kebab.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
-}
 
 export function stateMachineArn(sandbox: Sandbox, name: string): string {
   return `arn:aws:states:${sandbox.region}:${sandbox.accountId}:stateMachine:cachegate-${name}`;

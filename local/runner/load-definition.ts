@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ValidationError } from '../../functions/core/errors.js';
 import { repoRoot } from '../repo-root.js';
+import { PLACEHOLDER, placeholdersOf } from './placeholders.js';
 import { assertSupportedFeatures } from './supported-features.js';
 
 const require = createRequire(import.meta.url);
@@ -11,12 +12,6 @@ const aslValidator = require('asl-validator') as (definition: unknown) => {
   errorsText: (separator?: string) => string;
 };
 
-const PLACEHOLDER = /\$\{([A-Za-z0-9_]+)\}/g;
-
-/** Placeholder names used in an ASL file, e.g. `CreateUserFunctionArn`. */
-export function placeholdersOf(aslText: string): string[] {
-  return [...new Set([...aslText.matchAll(PLACEHOLDER)].map((m) => m[1] as string))];
-}
 
 export function readAsl(name: string): string {
   return readFileSync(join(repoRoot(), 'statemachines', `${name}.asl.json`), 'utf8');

@@ -6,7 +6,8 @@ import { createAwsClient } from '../../functions/aws/clients.js';
 import { LambdaCrashSignal } from '../sandbox/faults.js';
 import type { StepFunctionsModel } from '../sandbox/models/step-functions.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
-import { loadDefinition, placeholdersOf, readAsl } from './load-definition.js';
+import { loadDefinition, readAsl } from './load-definition.js';
+import { functionNameOf, placeholdersOf } from './placeholders.js';
 import './promise-with-resolvers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -37,19 +38,12 @@ export interface LocalExecution {
 }
 
 const CONTEXT_TOKEN = 'local-runner-context-task-token';
-const FUNCTION_PLACEHOLDER = /^(.+)FunctionArn$/;
 
 class StatesError extends Error {
   constructor(name: string, message: string) {
     super(message);
     this.name = name;
   }
-}
-
-/** `CreateUser` → `create-user`: the folder under functions/ and the Lambda's short name. */
-export function functionNameOf(placeholder: string): string | undefined {
-  const match = FUNCTION_PLACEHOLDER.exec(placeholder);
-  return match?.[1]?.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 }
 
 /**

@@ -1,0 +1,77 @@
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ACCESS_REQUESTS_TABLE } from '../../functions/aws/table-definitions.js';
+import { AslWorkflow } from './asl-workflow.js';
+
+export interface AccessRequestsProps {
+  auditBus: IEventBus;
+  logRetention: RetentionDays;
+  /** ARNs of the workflows that grant an approved request, by request kind. */
+  grantingStateMachineArns: { onboardUser: string; issueCertificate: string };
+}
+
+/** Access requests: their table and the approval workflow (statemachines/access-request.asl.json). */
+export class AccessRequests extends Construct {
+  readonly table: Table;
+  readonly workflow: AslWorkflow;
+
+  constructor(scope: Construct, id: string, props: AccessRequestsProps) {
+    super(scope, id);
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: ACCESS_REQUESTS_TABLE.partitionKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: ACCESS_REQUESTS_TABLE.timeToLiveAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.workflow = new AslWorkflow(this, 'Workflow', {
+      name: 'access-request',
+      logRetention: props.logRetention,
+      substitutions: {
+        OnboardUserStateMachineArn: props.grantingStateMachineArns.onboardUser,
+        IssueCertificateStateMachineArn: props.grantingStateMachineArns.issueCertificate,
+      },
+      environment: { [ACCESS_REQUESTS_TABLE.envVar]: this.table.tableName, AUDIT_EVENT_BUS: props.auditBus.eventBusName },
+    });
+    const fns = this.workflow.functions;
+    // Least privilege, function by function.
+    this.table.grantReadWriteData(fns['record-access-request']!);
+    this.table.grantReadWriteData(fns['request-approval']!);
+    this.table.grantReadWriteData(fns['start-fulfilment']!);
+    this.table.grantReadWriteData(fns['close-access-request']!);
+    for (const name of ['record-access-request', 'request-approval', 'close-access-request']) {
+      props.auditBus.grantPutEventsTo(fns[name]!);
+    }
+    fns['start-fulfilment']!.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['states:StartExecution'],
+        resources: [props.grantingStateMachineArns.onboardUser, props.grantingStateMachineArns.issueCertificate],
+      }),
+    );
+    fns['check-fulfilment']!.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['states:DescribeExecution'],
+        resources: [
+          executionArnsOf(props.grantingStateMachineArns.onboardUser),
+          executionArnsOf(props.grantingStateMachineArns.issueCertificate),
+        ],
+      }),
+    );
+    const { region, account } = Stack.of(this);
+    for (const name of ['onboard-user', 'issue-certificate']) {
+      Validations.of(fns['check-fulfilment']!).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:execution:cachegate-${name}:*]`,
+        reason: 'Executions of one granting workflow: their names are only known at run time.',
+      });
+    }
+  }
+}
+
+/** `arn:...:stateMachine:name` → `arn:...:execution:name:*` (its executions). */
+function executionArnsOf(stateMachineArn: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:*`;
+}

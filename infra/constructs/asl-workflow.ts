@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DefinitionBody, LogLevel, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { functionNameOf, placeholdersOf } from '../../local/runner/placeholders.js';
+import { repoRoot } from '../../local/repo-root.js';
+
+export interface AslWorkflowProps {
+  /** `statemachines/<name>.asl.json` */
+  name: string;
+  /** Values for the placeholders that are not `${XxxFunctionArn}`. */
+  substitutions?: Record<string, string>;
+  environment?: Record<string, string>;
+  logRetention: RetentionDays;
+  lambdaTimeout?: Duration;
+}
+
+/**
+ * One state machine from its reviewed `.asl.json`, with one Lambda per `${XxxFunctionArn}`
+ * placeholder (functions/xxx/handler.ts): the same convention the local runner uses, so the
+ * deployed and local definitions cannot drift. Each Lambda gets only the invoke grant here;
+ * the capability construct adds exactly the data grants each function needs.
+ */
+export class AslWorkflow extends Construct {
+  readonly stateMachine: StateMachine;
+  readonly functions: Record<string, NodejsFunction> = {};
+
+  constructor(scope: Construct, id: string, props: AslWorkflowProps) {
+    super(scope, id);
+    const root = repoRoot();
+    // Inlined (not an S3 asset) so template assertions and reviewers see the definition.
+    const asl = readFileSync(join(root, 'statemachines', `${props.name}.asl.json`), 'utf8');
+    const substitutions: Record<string, string> = { ...props.substitutions };
+    for (const placeholder of placeholdersOf(asl)) {
+      const fnName = functionNameOf(placeholder);
+      if (!fnName) continue;
+      const fn = this.lambda(fnName, props);
+      this.functions[fnName] = fn;
+      substitutions[placeholder] = fn.functionArn;
+    }
+    const missing = placeholdersOf(asl).filter((p) => substitutions[p] === undefined);
+    if (missing.length > 0) throw new Error(`statemachines/${props.name}.asl.json: no value for ${missing.join(', ')}`);
+
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      stateMachineName: `cachegate-${props.name}`,
+      definitionBody: DefinitionBody.fromString(asl),
+      definitionSubstitutions: substitutions,
+      tracingEnabled: true,
+      logs: {
+        destination: new LogGroup(this, 'ExecutionLogs', {
+          logGroupName: `/aws/vendedlogs/states/cachegate-${props.name}`,
+          retention: props.logRetention,
+          removalPolicy: RemovalPolicy.RETAIN,
+        }),
+        level: LogLevel.ALL,
+        // Payloads carry IDs only (rule 1); leaving execution data out of logs is a second fence.
+        includeExecutionData: false,
+      },
+    });
+    const stack = Stack.of(this);
+    for (const fn of Object.values(this.functions)) {
+      fn.grantInvoke(this.stateMachine);
+      const logicalId = stack.getLogicalId(fn.node.defaultChild as CfnElement);
+      Validations.of(this.stateMachine).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+        reason: 'CDK grants lambda:InvokeFunction on the function and its versions (":*"), nothing else.',
+      });
+    }
+    Validations.of(this.stateMachine).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray and CloudWatch Logs vended-log delivery actions only support Resource "*".',
+    });
+  }
+
+  private lambda(name: string, props: AslWorkflowProps): NodejsFunction {
+    const logGroup = new LogGroup(this, `${name}-logs`, {
+      logGroupName: `/aws/lambda/cachegate-${name}`,
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const fn = new NodejsFunction(this, name, {
+      functionName: `cachegate-${name}`,
+      entry: join(repoRoot(), 'functions', name, 'handler.ts'),
+      handler: 'handler',
+      projectRoot: repoRoot(),
+      depsLockFilePath: join(repoRoot(), 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 256,
+      timeout: props.lambdaTimeout ?? Duration.seconds(60),
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: 'cachegate',
+        POWERTOOLS_METRICS_NAMESPACE: 'cachegate',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+      },
+    });
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'AWSLambdaBasicExecutionRole only allows writing the function\'s own CloudWatch logs.',
+    });
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray tracing (xray:PutTraceSegments/PutTelemetryRecords) only supports Resource "*".',
+    });
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-L1',
+      reason: 'nodejs22.x is the runtime cachegate is built and tested for (design.md).',
+    });
+    return fn;
+  }
+}
