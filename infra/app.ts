@@ -10,7 +10,9 @@ import { loadConfig } from './config.js';
  * `-c config=<file>` names another. cdk-nag runs in the synth: an unacknowledged finding fails it.
  */
 export function buildApp(app = new App()): { app: App; stack: CachegateStack } {
-  const configFile = (app.node.tryGetContext('config') as string | undefined) ?? join(repoRoot(), 'infra', 'config', 'example.json');
+  const configFile =
+    (app.node.tryGetContext('config') as string | undefined) ??
+    join(repoRoot(), 'infra', 'config', 'example.json');
   const config = loadConfig(configFile);
   const stack = new CachegateStack(app, config.stackName, { config, env: config.env });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -28,12 +28,19 @@ export class CachegateStack extends Stack {
 
   /** Workflows are named `cachegate-<asl name>`, so their ARNs are known before they exist. */
   stateMachineArn(name: string): string {
-    return this.formatArn({ service: 'states', resource: 'stateMachine', resourceName: `cachegate-${name}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    return this.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: `cachegate-${name}`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
   }
 }
 
 function retentionFor(days: number): RetentionDays {
-  const allowed = Object.values(RetentionDays).filter((v): v is number => typeof v === 'number' && v > 0).sort((a, b) => a - b);
+  const allowed = Object.values(RetentionDays)
+    .filter((v): v is number => typeof v === 'number' && v > 0)
+    .sort((a, b) => a - b);
   const match = allowed.find((v) => v >= days);
   if (match === undefined) throw new Error(`logRetentionDays ${days} is longer than CloudWatch Logs allows`);
   return match as RetentionDays;

@@ -8,7 +8,10 @@ import { z } from 'zod';
  */
 export const cachegateConfigSchema = z.object({
   stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/),
-  env: z.object({ account: z.string().regex(/^\d{12}$/), region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/) }),
+  env: z.object({
+    account: z.string().regex(/^\d{12}$/),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/),
+  }),
   logRetentionDays: z.number().int().positive().default(365),
   approvals: z.object({
     approvers: z.array(z.string().min(1)).min(1, 'at least one approver is needed'),

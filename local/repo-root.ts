@@ -7,7 +7,8 @@ export function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'statemachines'))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('cannot find the cachegate repository root (no statemachines/ folder)');
+    if (parent === dir)
+      throw new Error('cannot find the cachegate repository root (no statemachines/ folder)');
     dir = parent;
   }
   return dir;

@@ -4,8 +4,8 @@ import type { StepFunctionsModel } from './sandbox/models/step-functions.js';
 import type { Sandbox } from './sandbox/sandbox.js';
 import { LocalStateMachine, type RunnerOptions } from './runner/local-state-machine.js';
 import { repoRoot } from './repo-root.js';
-import { pascalCase } from './runner/placeholders.js';
-
+import { readAsl } from './runner/load-definition.js';
+import { kebabCase, placeholdersOf } from './runner/placeholders.js';
 
 export function stateMachineArn(sandbox: Sandbox, name: string): string {
   return `arn:aws:states:${sandbox.region}:${sandbox.accountId}:stateMachine:cachegate-${name}`;
@@ -21,15 +21,21 @@ export function workflowNames(): string[] {
 /**
  * Loads every statemachines/*.asl.json into the sandbox's Step Functions model, so workflows
  * can start each other (`${XxxStateMachineArn}` placeholders) and the CLI can start them by ARN.
- * `extraStateMachines` maps placeholder names of workflows that do not exist yet to any ARN.
  */
-export function registerWorkflows(
-  options: RunnerOptions & { extraStateMachines?: Record<string, string> },
-): Record<string, LocalStateMachine> {
+export function registerWorkflows(options: RunnerOptions): Record<string, LocalStateMachine> {
   const { sandbox } = options;
   const names = workflowNames();
-  const substitutions: Record<string, string> = { ...options.extraStateMachines, ...options.substitutions };
-  for (const name of names) substitutions[`${pascalCase(name)}StateMachineArn`] = stateMachineArn(sandbox, name);
+  const substitutions: Record<string, string> = { ...options.substitutions };
+  // Every `${XxxStateMachineArn}` gets the conventional ARN, as the CDK stack names them; one
+  // that is not (yet) a workflow fails at StartExecution, as an undeployed one would on AWS.
+  for (const name of names) {
+    for (const placeholder of placeholdersOf(readAsl(name))) {
+      const match = /^(.+)StateMachineArn$/.exec(placeholder);
+      if (match && substitutions[placeholder] === undefined) {
+        substitutions[placeholder] = stateMachineArn(sandbox, kebabCase(match[1] as string));
+      }
+    }
+  }
   const sfn = sandbox.model<StepFunctionsModel>('SFN');
   const machines: Record<string, LocalStateMachine> = {};
   for (const name of names) {

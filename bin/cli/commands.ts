@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerDemoCommand } from './demo-command.js';
+import { registerPkiCommands } from './pki-commands.js';
 
 /**
  * Each capability registers its command group here. Command modules only declare options;
@@ -8,4 +9,5 @@ import { registerDemoCommand } from './demo-command.js';
  */
 export function registerCommands(program: Command): void {
   registerDemoCommand(program);
+  registerPkiCommands(program);
 }

@@ -12,7 +12,9 @@ function packageVersion(): string {
 
 export function buildProgram(): Command {
   const program = new Command('cachegate')
-    .description('Secure, audited access to ElastiCache / MemoryDB: RBAC users, password rotation, Client VPN certificates')
+    .description(
+      'Secure, audited access to ElastiCache / MemoryDB: RBAC users, password rotation, Client VPN certificates',
+    )
     .version(packageVersion())
     .option('--debug', 'print stack traces on errors')
     .showHelpAfterError('(run "cachegate --help" for usage)')

@@ -38,8 +38,16 @@ const requestKey = (requestId: string) => ({ pk: `REQUEST#${requestId}` });
 const approvalKey = (approvalId: string) => ({ pk: `APPROVAL#${approvalId}` });
 
 /** Stores a new request once; a retry (same request ID) returns the stored one unchanged. */
-export async function recordRequest(request: AccessRequest, now: Date): Promise<{ request: StoredRequest; created: boolean }> {
-  const item: StoredRequest = { ...request, status: 'PENDING_APPROVAL', createdAt: now.toISOString(), updatedAt: now.toISOString() };
+export async function recordRequest(
+  request: AccessRequest,
+  now: Date,
+): Promise<{ request: StoredRequest; created: boolean }> {
+  const item: StoredRequest = {
+    ...request,
+    status: 'PENDING_APPROVAL',
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+  };
   try {
     await client().send(
       new PutCommand({
@@ -57,7 +65,11 @@ export async function recordRequest(request: AccessRequest, now: Date): Promise<
 
 export async function getRequest(requestId: string): Promise<StoredRequest> {
   const { Item } = await client().send(
-    new GetCommand({ TableName: tableName(ACCESS_REQUESTS_TABLE), Key: requestKey(requestId), ConsistentRead: true }),
+    new GetCommand({
+      TableName: tableName(ACCESS_REQUESTS_TABLE),
+      Key: requestKey(requestId),
+      ConsistentRead: true,
+    }),
   );
   if (!Item) throw new NotFoundError(`access request ${requestId} does not exist`);
   const { pk: _pk, ...request } = Item;
@@ -69,7 +81,9 @@ export async function updateRequest(
   changes: Partial<Pick<StoredRequest, 'status' | 'approvalId' | 'decidedBy' | 'executionArn'>>,
   now: Date,
 ): Promise<void> {
-  const entries = Object.entries({ ...changes, updatedAt: now.toISOString() }).filter(([, v]) => v !== undefined);
+  const entries = Object.entries({ ...changes, updatedAt: now.toISOString() }).filter(
+    ([, v]) => v !== undefined,
+  );
   await client().send(
     new UpdateCommand({
       TableName: tableName(ACCESS_REQUESTS_TABLE),
@@ -83,7 +97,10 @@ export async function updateRequest(
 }
 
 /** Keeps the task token under the short approval ID (idempotent for the same token). */
-export async function storeApproval(approval: Omit<StoredApproval, 'status'>, expiresAt: Date): Promise<void> {
+export async function storeApproval(
+  approval: Omit<StoredApproval, 'status'>,
+  expiresAt: Date,
+): Promise<void> {
   try {
     await client().send(
       new PutCommand({
@@ -106,7 +123,11 @@ export async function storeApproval(approval: Omit<StoredApproval, 'status'>, ex
 
 export async function getApproval(approvalId: string): Promise<StoredApproval> {
   const { Item } = await client().send(
-    new GetCommand({ TableName: tableName(ACCESS_REQUESTS_TABLE), Key: approvalKey(approvalId), ConsistentRead: true }),
+    new GetCommand({
+      TableName: tableName(ACCESS_REQUESTS_TABLE),
+      Key: approvalKey(approvalId),
+      ConsistentRead: true,
+    }),
   );
   if (!Item) throw new NotFoundError(`approval ${approvalId} does not exist`);
   return Item as unknown as StoredApproval;
@@ -116,7 +137,12 @@ export async function getApproval(approvalId: string): Promise<StoredApproval> {
  * Applies a decision exactly once: the conditional write only succeeds while the approval is
  * still PENDING, so a double click or a replayed request changes nothing.
  */
-export async function recordDecision(approvalId: string, decision: Decision, approver: string, now: Date): Promise<StoredApproval> {
+export async function recordDecision(
+  approvalId: string,
+  decision: Decision,
+  approver: string,
+  now: Date,
+): Promise<StoredApproval> {
   try {
     const { Attributes } = await client().send(
       new UpdateCommand({
@@ -125,7 +151,12 @@ export async function recordDecision(approvalId: string, decision: Decision, app
         ConditionExpression: '#status = :pending',
         UpdateExpression: 'SET #status = :decision, decidedBy = :approver, decidedAt = :now',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':pending': 'PENDING', ':decision': decision, ':approver': approver, ':now': now.toISOString() },
+        ExpressionAttributeValues: {
+          ':pending': 'PENDING',
+          ':decision': decision,
+          ':approver': approver,
+          ':now': now.toISOString(),
+        },
         ReturnValues: 'ALL_NEW',
       }),
     );

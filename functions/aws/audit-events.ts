@@ -19,5 +19,6 @@ export async function publishAuditEvent(event: AuditEvent): Promise<void> {
       ],
     }),
   );
-  if (FailedEntryCount) throw new Error(`audit event ${event.action} was not accepted: ${Entries?.[0]?.ErrorCode ?? 'unknown'}`);
+  if (FailedEntryCount)
+    throw new Error(`audit event ${event.action} was not accepted: ${Entries?.[0]?.ErrorCode ?? 'unknown'}`);
 }

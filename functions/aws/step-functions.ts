@@ -11,7 +11,8 @@ import { createAwsClient } from './clients.js';
 let sfnClient: SFNClient | undefined;
 const sfn = () => (sfnClient ??= createAwsClient(SFNClient, {}));
 
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+export type ExecutionStatus =
+  'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
 
 /**
  * Starts an execution named `name`. Step Functions treats a repeated start with the same name
@@ -19,7 +20,9 @@ export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' |
  */
 export async function startExecution(stateMachineArn: string, name: string, input: unknown): Promise<string> {
   try {
-    const { executionArn } = await sfn().send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+    const { executionArn } = await sfn().send(
+      new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }),
+    );
     return executionArn as string;
   } catch (error) {
     if (error instanceof ExecutionAlreadyExists) {

@@ -6,14 +6,21 @@ import { CachegateError } from './errors.js';
 export const accessRequestKindSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('cache-user'),
-    userId: z.string().regex(/^[a-zA-Z][a-zA-Z0-9-]{0,39}$/, 'must be 1-40 letters, digits or hyphens, starting with a letter'),
+    userId: z
+      .string()
+      .regex(
+        /^[a-zA-Z][a-zA-Z0-9-]{0,39}$/,
+        'must be 1-40 letters, digits or hyphens, starting with a letter',
+      ),
     userName: z.string().min(1).max(120),
     accessString: z.string().min(1).max(2048),
     userGroupIds: z.array(z.string().min(1)).min(1).max(100),
   }),
   z.object({
     type: z.literal('vpn-certificate'),
-    commonName: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, 'must be 1-64 of letters, digits, . _ @ -'),
+    commonName: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, 'must be 1-64 of letters, digits, . _ @ -'),
     csrPem: z.string().startsWith('-----BEGIN CERTIFICATE REQUEST-----').max(16_384).optional(),
   }),
 ]);
@@ -61,7 +68,11 @@ export function approvalIdFor(taskToken: string): string {
 }
 
 /** Design rule 5: approver ≠ requester and approver in the allowed group. */
-export function assertMayDecide(request: { requester: string }, approver: string, allowedApprovers: readonly string[]): void {
+export function assertMayDecide(
+  request: { requester: string },
+  approver: string,
+  allowedApprovers: readonly string[],
+): void {
   if (approver === request.requester) throw new SelfApprovalError();
   if (!allowedApprovers.includes(approver)) throw new ApproverNotAllowedError(approver);
 }

@@ -30,5 +30,12 @@ export function auditEvent(
   subject: AuditEvent['subject'],
   requestId?: string,
 ): AuditEvent {
-  return { schemaVersion: '1', action, actor, at: at.toISOString(), subject, ...(requestId ? { requestId } : {}) };
+  return {
+    schemaVersion: '1',
+    action,
+    actor,
+    at: at.toISOString(),
+    subject,
+    ...(requestId ? { requestId } : {}),
+  };
 }

@@ -28,6 +28,8 @@ export async function decideApproval({ approvalId, approver, decision, allowedAp
   } else {
     await sendTaskFailure(decided.taskToken, 'AccessRequest.Rejected', `rejected by ${approver}`);
   }
-  await publishAuditEvent(auditEvent('ApprovalDecided', approver, now, { approvalId, decision }, approval.requestId));
+  await publishAuditEvent(
+    auditEvent('ApprovalDecided', approver, now, { approvalId, decision }, approval.requestId),
+  );
   return { approvalId, requestId: approval.requestId, decision, approver };
 }

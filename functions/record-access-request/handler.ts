@@ -13,7 +13,13 @@ export const handler = lambdaHandler(inputSchema, async ({ request }) => {
   const { request: stored, created } = await recordRequest(request, new Date());
   if (created) {
     await publishAuditEvent(
-      auditEvent('AccessRequested', request.requester, new Date(), { kind: request.kind.type }, request.requestId),
+      auditEvent(
+        'AccessRequested',
+        request.requester,
+        new Date(),
+        { kind: request.kind.type },
+        request.requestId,
+      ),
     );
   }
   logger.info('access request recorded', { requestId: request.requestId, created });

@@ -35,7 +35,10 @@ export class AccessRequests extends Construct {
         OnboardUserStateMachineArn: props.grantingStateMachineArns.onboardUser,
         IssueCertificateStateMachineArn: props.grantingStateMachineArns.issueCertificate,
       },
-      environment: { [ACCESS_REQUESTS_TABLE.envVar]: this.table.tableName, AUDIT_EVENT_BUS: props.auditBus.eventBusName },
+      environment: {
+        [ACCESS_REQUESTS_TABLE.envVar]: this.table.tableName,
+        AUDIT_EVENT_BUS: props.auditBus.eventBusName,
+      },
     });
     const fns = this.workflow.functions;
     // Least privilege, function by function.
@@ -49,7 +52,10 @@ export class AccessRequests extends Construct {
     fns['start-fulfilment']!.addToRolePolicy(
       new PolicyStatement({
         actions: ['states:StartExecution'],
-        resources: [props.grantingStateMachineArns.onboardUser, props.grantingStateMachineArns.issueCertificate],
+        resources: [
+          props.grantingStateMachineArns.onboardUser,
+          props.grantingStateMachineArns.issueCertificate,
+        ],
       }),
     );
     fns['check-fulfilment']!.addToRolePolicy(

@@ -43,7 +43,8 @@ export class AslWorkflow extends Construct {
       substitutions[placeholder] = fn.functionArn;
     }
     const missing = placeholdersOf(asl).filter((p) => substitutions[p] === undefined);
-    if (missing.length > 0) throw new Error(`statemachines/${props.name}.asl.json: no value for ${missing.join(', ')}`);
+    if (missing.length > 0)
+      throw new Error(`statemachines/${props.name}.asl.json: no value for ${missing.join(', ')}`);
 
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName: `cachegate-${props.name}`,
@@ -111,7 +112,7 @@ export class AslWorkflow extends Construct {
     });
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: 'AWSLambdaBasicExecutionRole only allows writing the function\'s own CloudWatch logs.',
+      reason: "AWSLambdaBasicExecutionRole only allows writing the function's own CloudWatch logs.",
     });
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',

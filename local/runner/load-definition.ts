@@ -12,7 +12,6 @@ const aslValidator = require('asl-validator') as (definition: unknown) => {
   errorsText: (separator?: string) => string;
 };
 
-
 export function readAsl(name: string): string {
   return readFileSync(join(repoRoot(), 'statemachines', `${name}.asl.json`), 'utf8');
 }
@@ -25,7 +24,8 @@ export function loadDefinition(name: string, substitutions: Record<string, strin
   const file = `statemachines/${name}.asl.json`;
   const text = readAsl(name);
   const missing = placeholdersOf(text).filter((key) => substitutions[key] === undefined);
-  if (missing.length > 0) throw new ValidationError(`${file}: no value for placeholder(s) ${missing.join(', ')}`);
+  if (missing.length > 0)
+    throw new ValidationError(`${file}: no value for placeholder(s) ${missing.join(', ')}`);
   const filled = text.replace(PLACEHOLDER, (_, key: string) => substitutions[key] as string);
   let definition: Record<string, unknown>;
   try {

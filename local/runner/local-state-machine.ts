@@ -14,7 +14,12 @@ import './promise-with-resolvers.js';
 export type LambdaHandler = (event: any, context: any) => Promise<unknown>;
 
 /** Asked to answer each `.waitForTaskToken` task; answers through SFN SendTaskSuccess/Failure. */
-export type Approver = (request: { token: string; stateName: string; payload: unknown; sfn: SFNClient }) => void | Promise<void>;
+export type Approver = (request: {
+  token: string;
+  stateName: string;
+  payload: unknown;
+  sfn: SFNClient;
+}) => void | Promise<void>;
 
 export interface RunnerOptions {
   sandbox: Sandbox;
@@ -23,6 +28,8 @@ export interface RunnerOptions {
   approver?: Approver;
   /** The Lambda timeout the functions get in CDK (simulated seconds). Default 60. */
   lambdaTimeoutSeconds?: number;
+  /** Called with each execution event as it happens (live progress in the CLI and demo). */
+  onEvent?: (event: { type: string; state?: { name: string } }, executionArn: string) => void;
   /** Replace a function's handler by function name (e.g. `create-user`), for tests. */
   handlers?: Record<string, LambdaHandler>;
 }
@@ -61,7 +68,9 @@ export class LocalStateMachine {
 
   static load(name: string, options: RunnerOptions): LocalStateMachine {
     if (options.sandbox.clock.speed <= 0) {
-      throw new Error('the local runner needs a sandbox clock with speed > 0 (simulated seconds per real second)');
+      throw new Error(
+        'the local runner needs a sandbox clock with speed > 0 (simulated seconds per real second)',
+      );
     }
     const { region, accountId } = options.sandbox;
     const substitutions: Record<string, string> = { ...options.substitutions };
@@ -85,13 +94,20 @@ export class LocalStateMachine {
     const execution = this.machine.run(input as never, {
       overrides: overrides as never,
       context: {
-        Execution: { Id: executionArn, Name: executionArn.split(':').pop(), StartTime: this.options.sandbox.clock.now().toISOString() },
+        Execution: {
+          Id: executionArn,
+          Name: executionArn.split(':').pop(),
+          StartTime: this.options.sandbox.clock.now().toISOString(),
+        },
         Task: { Token: CONTEXT_TOKEN },
       },
     });
     const events: unknown[] = [];
     const collecting = (async () => {
-      for await (const event of execution.eventLogs) events.push(event);
+      for await (const event of execution.eventLogs) {
+        events.push(event);
+        this.options.onEvent?.(event, executionArn);
+      }
     })();
     try {
       const output = await execution.result;
@@ -102,8 +118,7 @@ export class LocalStateMachine {
       if (error instanceof ExecutionTimeoutError) return { executionArn, status: 'TIMED_OUT', events };
       if (!(error instanceof ExecutionError)) throw error;
       const failed = events.find((e) => (e as { type: string }).type === 'ExecutionFailed') as
-        | { Error: string; Cause: unknown }
-        | undefined;
+        { Error: string; Cause: unknown } | undefined;
       return {
         executionArn,
         status: 'FAILED',
@@ -124,7 +139,8 @@ export class LocalStateMachine {
       const retriers = state.Retry as { IntervalSeconds?: number }[] | undefined;
       // Each retrier waits its first interval: shorter than AWS's backoff, so a workflow that
       // survives here has at least as much simulated time to recover on AWS.
-      if (retriers) retryIntervalOverrides[name] = retriers.map((r) => clock.realMsFor((r.IntervalSeconds ?? 1) * 1000));
+      if (retriers)
+        retryIntervalOverrides[name] = retriers.map((r) => clock.realMsFor((r.IntervalSeconds ?? 1) * 1000));
       if (state.Type === 'Task') {
         const waitsForToken = String(state.Resource).endsWith('.waitForTaskToken');
         const timeoutSeconds = Number(state.TimeoutSeconds ?? 99_999_999);
@@ -139,7 +155,11 @@ export class LocalStateMachine {
 
   /** Invokes a handler as Lambda would: JSON in and out, a context, the function's timeout. */
   private async invokeLambda(functionName: string, payload: unknown): Promise<unknown> {
-    const name = functionName.split(':').pop()?.replace(/^cachegate-/, '') ?? functionName;
+    const name =
+      functionName
+        .split(':')
+        .pop()
+        ?.replace(/^cachegate-/, '') ?? functionName;
     const handler = this.options.handlers?.[name] ?? (await importHandler(name));
     const timeoutSeconds = this.options.lambdaTimeoutSeconds ?? 60;
     const clock = this.options.sandbox.clock;
@@ -158,15 +178,23 @@ export class LocalStateMachine {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new StatesError('Sandbox.Timedout', `Task timed out after ${timeoutSeconds}.00 seconds`)),
+        () =>
+          reject(new StatesError('Sandbox.Timedout', `Task timed out after ${timeoutSeconds}.00 seconds`)),
         // Real handler work (DynamoDB calls, crypto) takes real milliseconds: a timeout scaled
         // below a second would fail healthy calls, so only a hang can reach it.
         Math.max(1000, clock.realMsFor(timeoutSeconds * 1000)),
       );
     });
     try {
-      const result = await Promise.race([handler(JSON.parse(JSON.stringify(payload ?? {})), context), timedOut]);
-      return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: result === undefined ? null : JSON.parse(JSON.stringify(result)) };
+      const result = await Promise.race([
+        handler(JSON.parse(JSON.stringify(payload ?? {})), context),
+        timedOut,
+      ]);
+      return {
+        StatusCode: 200,
+        ExecutedVersion: '$LATEST',
+        Payload: result === undefined ? null : JSON.parse(JSON.stringify(result)),
+      };
     } catch (error) {
       if (error instanceof StatesError) throw error;
       if (error instanceof LambdaCrashSignal) {
@@ -195,13 +223,19 @@ export class LocalStateMachine {
     await this.options.approver?.({ token, stateName, payload, sfn });
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.options.sandbox.clock.realMsFor(timeoutSeconds * 1000));
+      timer = setTimeout(
+        () => resolve('timeout'),
+        this.options.sandbox.clock.realMsFor(timeoutSeconds * 1000),
+      );
     });
     const answer = await Promise.race([outcome, timedOut]);
     clearTimeout(timer);
     if (answer === 'timeout') {
       expire();
-      throw new StatesError('States.Timeout', `no answer for the task token within ${timeoutSeconds} seconds`);
+      throw new StatesError(
+        'States.Timeout',
+        `no answer for the task token within ${timeoutSeconds} seconds`,
+      );
     }
     if (!answer.ok) throw new StatesError(answer.error, answer.cause);
     return answer.output;
@@ -215,12 +249,16 @@ async function importHandler(name: string): Promise<LambdaHandler> {
   return module.handler;
 }
 
-function forEachState(machine: Record<string, unknown>, visit: (name: string, state: Record<string, unknown>) => void): void {
+function forEachState(
+  machine: Record<string, unknown>,
+  visit: (name: string, state: Record<string, unknown>) => void,
+): void {
   const states = machine.States as Record<string, Record<string, unknown>>;
   for (const [name, state] of Object.entries(states)) {
     visit(name, state);
     if (state.ItemProcessor) forEachState(state.ItemProcessor as Record<string, unknown>, visit);
-    for (const branch of (state.Branches as Record<string, unknown>[] | undefined) ?? []) forEachState(branch, visit);
+    for (const branch of (state.Branches as Record<string, unknown>[] | undefined) ?? [])
+      forEachState(branch, visit);
   }
 }
 

@@ -13,10 +13,10 @@ export function placeholdersOf(aslText: string): string[] {
 /** `CreateUserFunctionArn` → `create-user`: the folder under functions/ and the Lambda's short name. */
 export function functionNameOf(placeholder: string): string | undefined {
   const match = FUNCTION_PLACEHOLDER.exec(placeholder);
-  return match?.[1]?.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+  return match?.[1] === undefined ? undefined : kebabCase(match[1]);
 }
 
-/** `access-request` → `AccessRequest`: the stem of the placeholder that names a workflow. */
-export function pascalCase(kebab: string): string {
-  return kebab.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
+/** `OnboardUser` → `onboard-user`. */
+export function kebabCase(pascal: string): string {
+  return pascal.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 }

@@ -36,7 +36,16 @@ const ALLOWED_FIELDS: Record<string, string[]> = {
     'Retry',
     'Catch',
   ],
-  Parallel: [...COMMON_IO, ...NEXT_OR_END, 'Parameters', 'Branches', 'ResultSelector', 'ResultPath', 'Retry', 'Catch'],
+  Parallel: [
+    ...COMMON_IO,
+    ...NEXT_OR_END,
+    'Parameters',
+    'Branches',
+    'ResultSelector',
+    'ResultPath',
+    'Retry',
+    'Catch',
+  ],
 };
 const TOP_LEVEL_FIELDS = ['StartAt', 'States', 'Comment', 'Version', 'TimeoutSeconds', 'QueryLanguage'];
 
@@ -63,29 +72,43 @@ export function assertSupportedFeatures(definition: Record<string, unknown>, fil
   checkMachine(definition, file, seenNames, true);
 }
 
-function checkMachine(machine: Record<string, unknown>, where: string, seenNames: Set<string>, topLevel: boolean): void {
+function checkMachine(
+  machine: Record<string, unknown>,
+  where: string,
+  seenNames: Set<string>,
+  topLevel: boolean,
+): void {
   for (const key of Object.keys(machine)) {
     const allowed = topLevel ? TOP_LEVEL_FIELDS : ['StartAt', 'States', 'Comment', 'ProcessorConfig'];
-    if (!allowed.includes(key)) throw new UnsupportedAslFeatureError(where, `field "${key}" is not supported`);
+    if (!allowed.includes(key))
+      throw new UnsupportedAslFeatureError(where, `field "${key}" is not supported`);
   }
   if (machine.QueryLanguage !== undefined && machine.QueryLanguage !== 'JSONPath') {
-    throw new UnsupportedAslFeatureError(where, `QueryLanguage "${String(machine.QueryLanguage)}" is not supported; use JSONPath`);
+    throw new UnsupportedAslFeatureError(
+      where,
+      `QueryLanguage "${String(machine.QueryLanguage)}" is not supported; use JSONPath`,
+    );
   }
   const processor = machine.ProcessorConfig as { Mode?: string } | undefined;
   if (processor && processor.Mode !== undefined && processor.Mode !== 'INLINE') {
-    throw new UnsupportedAslFeatureError(where, `Map ProcessorConfig.Mode "${processor.Mode}" is not supported; use INLINE`);
+    throw new UnsupportedAslFeatureError(
+      where,
+      `Map ProcessorConfig.Mode "${processor.Mode}" is not supported; use INLINE`,
+    );
   }
   const { States } = machine as unknown as AslStates;
   for (const [name, state] of Object.entries(States ?? {})) {
     const at = `${where}: state "${name}"`;
     // Local task handlers are keyed by state name, so a name must be unique across all levels.
-    if (seenNames.has(name)) throw new UnsupportedAslFeatureError(at, 'state names must be unique across the whole definition');
+    if (seenNames.has(name))
+      throw new UnsupportedAslFeatureError(at, 'state names must be unique across the whole definition');
     seenNames.add(name);
     const type = String(state.Type);
     const allowed = ALLOWED_FIELDS[type];
     if (!allowed) throw new UnsupportedAslFeatureError(at, `state type "${type}" is not supported`);
     for (const key of Object.keys(state)) {
-      if (!allowed.includes(key)) throw new UnsupportedAslFeatureError(at, `field "${key}" is not supported on a ${type} state`);
+      if (!allowed.includes(key))
+        throw new UnsupportedAslFeatureError(at, `field "${key}" is not supported on a ${type} state`);
     }
     if (type === 'Task' && !SUPPORTED_TASK_RESOURCES.includes(String(state.Resource))) {
       throw new UnsupportedAslFeatureError(
@@ -94,11 +117,13 @@ function checkMachine(machine: Record<string, unknown>, where: string, seenNames
       );
     }
     if (type === 'Map') {
-      if (!state.ItemProcessor) throw new UnsupportedAslFeatureError(at, 'a Map state needs an ItemProcessor');
+      if (!state.ItemProcessor)
+        throw new UnsupportedAslFeatureError(at, 'a Map state needs an ItemProcessor');
       checkMachine(state.ItemProcessor as Record<string, unknown>, at, seenNames, false);
     }
     if (type === 'Parallel') {
-      for (const branch of state.Branches as Record<string, unknown>[]) checkMachine(branch, at, seenNames, false);
+      for (const branch of state.Branches as Record<string, unknown>[])
+        checkMachine(branch, at, seenNames, false);
     }
   }
 }

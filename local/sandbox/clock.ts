@@ -14,7 +14,8 @@ export class SandboxClock {
 
   constructor(options: { speed?: number; start?: Date } = {}) {
     this.speed = options.speed ?? 0;
-    if (this.speed < 0 || !Number.isFinite(this.speed)) throw new Error(`clock speed must be >= 0, got ${this.speed}`);
+    if (this.speed < 0 || !Number.isFinite(this.speed))
+      throw new Error(`clock speed must be >= 0, got ${this.speed}`);
     this.simulatedStart = (options.start ?? new Date()).getTime();
     this.realStart = performance.now();
   }

@@ -1,5 +1,6 @@
 import { SandboxClock } from './clock.js';
 import { CloudWatchModel } from './models/cloudwatch.js';
+import { ElastiCacheModel } from './models/elasticache.js';
 import { EventBridgeModel } from './models/eventbridge.js';
 import { SecretsManagerModel } from './models/secrets-manager.js';
 import { StepFunctionsModel } from './models/step-functions.js';
@@ -26,7 +27,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     .register(new SecretsManagerModel(clock, sandbox.region, sandbox.accountId))
     .register(new EventBridgeModel(clock, options.auditFile))
     .register(new CloudWatchModel())
-    .register(new StepFunctionsModel());
+    .register(new StepFunctionsModel())
+    .register(new ElastiCacheModel(clock, { region: sandbox.region, accountId: sandbox.accountId }));
   if (options.dynamoDb !== false) await sandbox.startDynamoDb();
   return sandbox.install();
 }

@@ -1,8 +1,53 @@
 import type { AddressInfo } from 'node:net';
-import { setAwsClientHook } from '../../functions/aws/clients.js';
+import { type AnyAwsClient, setAwsClientHook } from '../../functions/aws/clients.js';
 import { SandboxClock } from './clock.js';
 import { FaultInjector } from './faults.js';
 import { UnmodelledCommandError } from './service-error.js';
+
+let currentSandbox: Sandbox | undefined;
+
+function installedSandbox(): Sandbox {
+  if (!currentSandbox) throw new Error('sandbox: no sandbox is installed (it was closed, or never created)');
+  return currentSandbox;
+}
+
+/**
+ * The routing middleware: every command goes to the installed sandbox's model for the client's
+ * service, after fault injection. DynamoDB requests go over HTTP to its dynalite instead.
+ */
+export function attachSandboxRouting(client: AnyAwsClient): void {
+  const serviceId: string = client.config.serviceId;
+  client.middlewareStack.add(
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    (next: (args: any) => Promise<any>, context: { commandName: string }) =>
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      async (args: any) => {
+        const sandbox = installedSandbox();
+        const command = context.commandName.replace(/Command$/, '');
+        await sandbox.faults.before(serviceId, command);
+        if (serviceId === 'DynamoDB') return next(args);
+        return { output: await sandbox.dispatch(serviceId, command, args.input), response: {} };
+      },
+    { step: 'initialize', name: 'cachegateSandbox', priority: 'high' },
+  );
+  if (serviceId === 'DynamoDB') {
+    // The endpoint config is fixed at construction: point each built HTTP request at dynalite.
+    client.middlewareStack.add(
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      (next: (args: any) => Promise<any>) => async (args: any) => {
+        const url = new URL(installedSandbox().dynamoDbEndpoint);
+        Object.assign(args.request, {
+          protocol: url.protocol,
+          hostname: url.hostname,
+          port: Number(url.port),
+        });
+        args.request.headers.host = url.host;
+        return next(args);
+      },
+      { step: 'build', name: 'cachegateSandboxDynamoDb' },
+    );
+  }
+}
 
 /** A command handler of a service model: plain input in, plain output out (no `$metadata`). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -13,9 +58,6 @@ export interface ServiceModel {
   readonly serviceId: string;
   readonly commands: Record<string, CommandHandler>;
 }
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyClient = { config: any; middlewareStack: any };
 
 /**
  * The embedded AWS sandbox: one SDK middleware routes every command of every client to an
@@ -61,52 +103,40 @@ export class Sandbox {
     this.dynamoEndpoint = `http://127.0.0.1:${address.port}`;
   }
 
-  /** Routes every client created through `createAwsClient` from now on to this sandbox. */
+  /**
+   * Makes this the sandbox every client created through `createAwsClient` talks to. Clients
+   * route each call to whichever sandbox is installed *at call time*, so module-level cached
+   * clients follow a test that installs a fresh sandbox.
+   */
   install(): this {
-    setAwsClientHook((client) => this.attach(client));
+    // One sandbox is live per process: the routing middleware looks it up at call time.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    currentSandbox = this;
+    setAwsClientHook({
+      defaults: {
+        region: this.region,
+        credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+      },
+      attach: attachSandboxRouting,
+    });
     return this;
   }
 
   async close(): Promise<void> {
-    setAwsClientHook(undefined);
+    if (currentSandbox === this) {
+      currentSandbox = undefined;
+      setAwsClientHook(undefined);
+    }
     const server = this.dynalite;
     this.dynalite = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** Adds the routing middleware to one client (also usable on clients built elsewhere). */
-  attach(client: AnyClient): void {
-    const serviceId: string = client.config.serviceId;
-    // Sandbox calls never leave the machine: fixed region and dummy credentials stop the SDK
-    // from looking for real ones.
-    client.config.region = async () => this.region;
-    client.config.credentials = async () => ({ accessKeyId: 'sandbox', secretAccessKey: 'sandbox' });
-    if (serviceId === 'DynamoDB') {
-      if (!this.dynamoEndpoint) throw new Error('sandbox: call startDynamoDb() before creating a DynamoDB client');
-      const url = new URL(this.dynamoEndpoint);
-      // Point the already-built HTTP request at dynalite: the endpoint config is fixed at construction.
-      client.middlewareStack.add(
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any
-        (next: (args: any) => Promise<any>) => async (args: any) => {
-          Object.assign(args.request, { protocol: url.protocol, hostname: url.hostname, port: Number(url.port) });
-          args.request.headers.host = url.host;
-          return next(args);
-        },
-        { step: 'build', name: 'cachegateSandboxDynamoDb' },
-      );
-    }
-    client.middlewareStack.add(
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      (next: (args: any) => Promise<any>, context: { commandName: string }) =>
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any
-        async (args: any) => {
-          const command = context.commandName.replace(/Command$/, '');
-          await this.faults.before(serviceId, command);
-          if (serviceId === 'DynamoDB') return next(args);
-          return { output: await this.dispatch(serviceId, command, args.input), response: {} };
-        },
-      { step: 'initialize', name: 'cachegateSandbox', priority: 'high' },
-    );
+  /** dynalite's URL, for the DynamoDB route. */
+  get dynamoDbEndpoint(): string {
+    if (!this.dynamoEndpoint)
+      throw new Error('sandbox: DynamoDB is not started (createSandbox({ dynamoDb: true }))');
+    return this.dynamoEndpoint;
   }
 
   /** Runs one command against its model; the result carries `$metadata` as the SDK's does. */

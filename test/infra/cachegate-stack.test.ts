@@ -18,7 +18,11 @@ function statementsOf(policyLogicalIdPrefix: string): Statement[] {
   const policies = template.findResources('AWS::IAM::Policy');
   return Object.entries(policies)
     .filter(([id]) => id.startsWith(policyLogicalIdPrefix))
-    .flatMap(([, p]) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
+    .flatMap(
+      ([, p]) =>
+        (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
+          .Statement,
+    );
 }
 
 describe('CachegateStack', () => {
@@ -50,22 +54,30 @@ describe('CachegateStack', () => {
       expect(fn.Properties.Architectures).toEqual(['arm64']);
       expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
     }
-    const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup')) as { Properties: { RetentionInDays?: number } }[];
+    const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup')) as {
+      Properties: { RetentionInDays?: number };
+    }[];
     expect(logGroups.length).toBeGreaterThanOrEqual(6);
     for (const group of logGroups) expect(group.Properties.RetentionInDays).toBe(365);
   });
 
   it('grants each function only what it does: no wildcard actions, Step Functions calls scoped to the granting workflows', () => {
     const all = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
-      (p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement,
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
+          .Statement,
     );
     for (const statement of all) {
       const actions = [statement.Action].flat();
       for (const action of actions) expect(action).not.toMatch(/^[a-z0-9-]+:\*$|^\*$/);
     }
-    const start = statementsOf('AccessRequestsWorkflowstartfulfilment').filter((s) => [s.Action].flat().includes('states:StartExecution'));
+    const start = statementsOf('AccessRequestsWorkflowstartfulfilment').filter((s) =>
+      [s.Action].flat().includes('states:StartExecution'),
+    );
     expect(start).toHaveLength(1);
-    expect(JSON.stringify(start[0]!.Resource)).toMatch(/stateMachine:cachegate-onboard-user.*stateMachine:cachegate-issue-certificate/);
+    expect(JSON.stringify(start[0]!.Resource)).toMatch(
+      /stateMachine:cachegate-onboard-user.*stateMachine:cachegate-issue-certificate/,
+    );
     const check = statementsOf('AccessRequestsWorkflowcheckfulfilment');
     expect(check.flatMap((s) => [s.Action].flat())).not.toContain('states:StartExecution');
     expect(check.flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith('dynamodb:'))).toEqual([]);

@@ -6,7 +6,11 @@ import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import type { StepFunctionsModel } from '../../local/sandbox/models/step-functions.js';
 import { createTables } from '../../local/sandbox/tables.js';
-import { LocalStateMachine, type Approver, type LocalExecution } from '../../local/runner/local-state-machine.js';
+import {
+  LocalStateMachine,
+  type Approver,
+  type LocalExecution,
+} from '../../local/runner/local-state-machine.js';
 import { approvalIdFor } from '../../functions/core/access-request.js';
 
 const ONBOARD_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:test-onboard-user';
@@ -58,14 +62,21 @@ function requestInput(requester = 'bob') {
 }
 
 const stateNames = (run: LocalExecution, type: string) =>
-  run.events.filter((e) => (e as { type: string }).type === type).map((e) => (e as { state: { name: string } }).state.name);
+  run.events
+    .filter((e) => (e as { type: string }).type === type)
+    .map((e) => (e as { state: { name: string } }).state.name);
 
 const decideAs =
   (approver: string, decision: 'APPROVED' | 'REJECTED'): Approver =>
   async ({ token }) => {
     // Approvers act later, from outside the workflow, knowing only the approval ID.
     setTimeout(() => {
-      void decideApproval({ approvalId: approvalIdFor(token), approver, decision, allowedApprovers: APPROVERS });
+      void decideApproval({
+        approvalId: approvalIdFor(token),
+        approver,
+        decision,
+        allowedApprovers: APPROVERS,
+      });
     }, 5);
   };
 
@@ -81,15 +92,33 @@ describe('access-request workflow (real ASL on the local runner)', () => {
     expect(run.status).toBe('SUCCEEDED');
     expect(run.output).toEqual({ requestId: input.request.requestId, outcome: 'FULFILLED' });
     expect(stateNames(run, 'StateEntered')).toEqual(
-      expect.arrayContaining(['RecordRequest', 'RequestApproval', 'StartFulfilment', 'WaitForFulfilment', 'CheckFulfilment', 'MarkFulfilled']),
+      expect.arrayContaining([
+        'RecordRequest',
+        'RequestApproval',
+        'StartFulfilment',
+        'WaitForFulfilment',
+        'CheckFulfilment',
+        'MarkFulfilled',
+      ]),
     );
-    expect(childRuns).toContainEqual(expect.objectContaining({ requestId: input.request.requestId, type: 'cache-user' }));
+    expect(childRuns).toContainEqual(
+      expect.objectContaining({ requestId: input.request.requestId, type: 'cache-user' }),
+    );
     const stored = await getRequest(input.request.requestId);
     expect(stored).toMatchObject({ status: 'FULFILLED', decidedBy: 'alice' });
     // The task token never enters the execution history; only the approval ID is shown around.
     expect(JSON.stringify(run.events)).not.toContain(tokens[0]);
-    const audit = sandbox.model<EventBridgeModel>('EventBridge').events.filter((e) => e.detail && (e.detail as { requestId?: string }).requestId === input.request.requestId);
-    expect(audit.map((e) => e.detailType)).toEqual(['AccessRequested', 'ApprovalRequested', 'ApprovalDecided', 'AccessRequestClosed']);
+    const audit = sandbox
+      .model<EventBridgeModel>('EventBridge')
+      .events.filter(
+        (e) => e.detail && (e.detail as { requestId?: string }).requestId === input.request.requestId,
+      );
+    expect(audit.map((e) => e.detailType)).toEqual([
+      'AccessRequested',
+      'ApprovalRequested',
+      'ApprovalDecided',
+      'AccessRequestClosed',
+    ]);
     expect(JSON.stringify(audit)).not.toContain(tokens[0]);
   });
 
@@ -118,7 +147,12 @@ describe('access-request workflow (real ASL on the local runner)', () => {
       await attempt('carol', 'REJECTED');
       await attempt('carol', 'APPROVED');
     }).run(input);
-    expect(outcomes).toEqual(['alice:SelfApprovalError', 'mallory:ApproverNotAllowedError', 'carol:ok', 'carol:AlreadyDecidedError']);
+    expect(outcomes).toEqual([
+      'alice:SelfApprovalError',
+      'mallory:ApproverNotAllowedError',
+      'carol:ok',
+      'carol:AlreadyDecidedError',
+    ]);
     expect(run.output).toEqual({ requestId: input.request.requestId, outcome: 'REJECTED' });
   });
 
@@ -132,7 +166,9 @@ describe('access-request workflow (real ASL on the local runner)', () => {
       expect(run.status).toBe('SUCCEEDED');
       expect(run.output).toEqual({ requestId: input.request.requestId, outcome: 'REJECTED' });
       expect(stateNames(run, 'StateCaught')).toEqual(['RequestApproval']);
-      const caught = run.events.find((e) => (e as { type: string }).type === 'StateFailed') as { Error: string };
+      const caught = run.events.find((e) => (e as { type: string }).type === 'StateFailed') as {
+        Error: string;
+      };
       expect(caught.Error).toBe('States.Timeout');
     } finally {
       await fast.close();
@@ -145,7 +181,9 @@ describe('access-request workflow (real ASL on the local runner)', () => {
     const input = requestInput();
     const run = await machine(decideAs('alice', 'REJECTED')).run(input);
     expect(run.status).toBe('SUCCEEDED');
-    const retried = run.events.filter((e) => (e as { type: string }).type === 'StateRetried') as { state: { name: string } }[];
+    const retried = run.events.filter((e) => (e as { type: string }).type === 'StateRetried') as {
+      state: { name: string };
+    }[];
     expect(retried.map((e) => e.state.name)).toEqual(['RecordRequest']);
     expect((await getRequest(input.request.requestId)).status).toBe('REJECTED');
   });
@@ -154,7 +192,9 @@ describe('access-request workflow (real ASL on the local runner)', () => {
     sandbox.faults.inject({ service: 'DynamoDB', command: 'GetItem', mode: 'crash' });
     const run = await machine(decideAs('alice', 'REJECTED')).run(requestInput());
     expect(run.status).toBe('SUCCEEDED');
-    const failed = run.events.filter((e) => (e as { type: string }).type === 'StateFailed') as { Error: string }[];
+    const failed = run.events.filter((e) => (e as { type: string }).type === 'StateFailed') as {
+      Error: string;
+    }[];
     expect(failed.map((e) => e.Error)).toContain('Lambda.Unknown');
   });
 

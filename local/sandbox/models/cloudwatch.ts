@@ -16,7 +16,12 @@ export class CloudWatchModel implements ServiceModel {
   readonly commands = {
     PutMetricData: (input: {
       Namespace: string;
-      MetricData: { MetricName: string; Value?: number; Unit?: string; Dimensions?: { Name: string; Value: string }[] }[];
+      MetricData: {
+        MetricName: string;
+        Value?: number;
+        Unit?: string;
+        Dimensions?: { Name: string; Value: string }[];
+      }[];
     }) => {
       for (const datum of input.MetricData) {
         this.metrics.push({

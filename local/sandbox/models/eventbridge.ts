@@ -27,7 +27,13 @@ export class EventBridgeModel implements ServiceModel {
 
   readonly commands = {
     PutEvents: (input: {
-      Entries: { Source?: string; DetailType?: string; Detail?: string; EventBusName?: string; Time?: Date }[];
+      Entries: {
+        Source?: string;
+        DetailType?: string;
+        Detail?: string;
+        EventBusName?: string;
+        Time?: Date;
+      }[];
     }) => {
       if (input.Entries.length === 0 || input.Entries.length > 10) {
         throw Object.assign(new Error('PutEvents takes 1 to 10 entries'), { name: 'ValidationException' });

@@ -60,7 +60,10 @@ export class SecretsManagerModel implements ServiceModel {
       Tags?: Tag[];
     }) => {
       if (!input.Name || !NAME_PATTERN.test(input.Name)) {
-        throw serviceFault(InvalidParameterException, 'Invalid name. Must be 1-512 characters of [A-Za-z0-9/_+=.@-].');
+        throw serviceFault(
+          InvalidParameterException,
+          'Invalid name. Must be 1-512 characters of [A-Za-z0-9/_+=.@-].',
+        );
       }
       const existing = this.secrets.get(input.Name);
       if (existing) {
@@ -74,7 +77,10 @@ export class SecretsManagerModel implements ServiceModel {
         if (retried && retried.secretString === input.SecretString) {
           return { ARN: existing.arn, Name: existing.name, VersionId: retried.versionId };
         }
-        throw serviceFault(ResourceExistsException, `The operation failed because the secret ${input.Name} already exists.`);
+        throw serviceFault(
+          ResourceExistsException,
+          `The operation failed because the secret ${input.Name} already exists.`,
+        );
       }
       const now = this.clock.now();
       const secret: Secret = {
@@ -101,7 +107,10 @@ export class SecretsManagerModel implements ServiceModel {
     }) => {
       const secret = this.live(input.SecretId);
       if (input.SecretString === undefined) {
-        throw serviceFault(InvalidParameterException, 'You must provide either SecretString or SecretBinary.');
+        throw serviceFault(
+          InvalidParameterException,
+          'You must provide either SecretString or SecretBinary.',
+        );
       }
       const retried = input.ClientRequestToken ? secret.versions.get(input.ClientRequestToken) : undefined;
       if (retried) {
@@ -111,15 +120,34 @@ export class SecretsManagerModel implements ServiceModel {
             `A version with VersionId ${retried.versionId} already exists and it has a different value; use a new ClientRequestToken.`,
           );
         }
-        return { ARN: secret.arn, Name: secret.name, VersionId: retried.versionId, VersionStages: [...retried.stages] };
+        return {
+          ARN: secret.arn,
+          Name: secret.name,
+          VersionId: retried.versionId,
+          VersionStages: [...retried.stages],
+        };
       }
-      const version = this.addVersion(secret, input.ClientRequestToken, input.SecretString, input.VersionStages ?? [CURRENT]);
-      return { ARN: secret.arn, Name: secret.name, VersionId: version.versionId, VersionStages: [...version.stages] };
+      const version = this.addVersion(
+        secret,
+        input.ClientRequestToken,
+        input.SecretString,
+        input.VersionStages ?? [CURRENT],
+      );
+      return {
+        ARN: secret.arn,
+        Name: secret.name,
+        VersionId: version.versionId,
+        VersionStages: [...version.stages],
+      };
     },
 
     GetSecretValue: (input: { SecretId: string; VersionId?: string; VersionStage?: string }) => {
       const secret = this.live(input.SecretId);
-      const version = this.findVersion(secret, input.VersionId, input.VersionId ? input.VersionStage : (input.VersionStage ?? CURRENT));
+      const version = this.findVersion(
+        secret,
+        input.VersionId,
+        input.VersionId ? input.VersionStage : (input.VersionStage ?? CURRENT),
+      );
       return {
         ARN: secret.arn,
         Name: secret.name,
@@ -138,7 +166,9 @@ export class SecretsManagerModel implements ServiceModel {
     }) => {
       const secret = this.live(input.SecretId);
       const holder = [...secret.versions.values()].find((v) => v.stages.has(input.VersionStage));
-      const target = input.MoveToVersionId ? this.findVersion(secret, input.MoveToVersionId, undefined) : undefined;
+      const target = input.MoveToVersionId
+        ? this.findVersion(secret, input.MoveToVersionId, undefined)
+        : undefined;
       if (input.RemoveFromVersionId) this.findVersion(secret, input.RemoveFromVersionId, undefined);
       if (holder && holder !== target && input.RemoveFromVersionId !== holder.versionId) {
         throw serviceFault(
@@ -147,7 +177,10 @@ export class SecretsManagerModel implements ServiceModel {
         );
       }
       if (!target && input.VersionStage === CURRENT) {
-        throw serviceFault(InvalidParameterException, `You can't remove the staging label ${CURRENT} without moving it to another version.`);
+        throw serviceFault(
+          InvalidParameterException,
+          `You can't remove the staging label ${CURRENT} without moving it to another version.`,
+        );
       }
       if (target) {
         this.moveStage(secret, input.VersionStage, target);
@@ -168,7 +201,9 @@ export class SecretsManagerModel implements ServiceModel {
         RotationEnabled: false,
         Tags: [...secret.tags].map(([Key, Value]) => ({ Key, Value })),
         VersionIdsToStages: Object.fromEntries(
-          [...secret.versions.values()].filter((v) => v.stages.size > 0).map((v) => [v.versionId, [...v.stages]]),
+          [...secret.versions.values()]
+            .filter((v) => v.stages.size > 0)
+            .map((v) => [v.versionId, [...v.stages]]),
         ),
         CreatedDate: secret.createdDate,
         LastChangedDate: secret.lastChangedDate,
@@ -178,11 +213,17 @@ export class SecretsManagerModel implements ServiceModel {
 
     ListSecretVersionIds: (input: { SecretId: string; IncludeDeprecated?: boolean }) => {
       const secret = this.find(input.SecretId);
-      const versions = [...secret.versions.values()].filter((v) => input.IncludeDeprecated || v.stages.size > 0);
+      const versions = [...secret.versions.values()].filter(
+        (v) => input.IncludeDeprecated || v.stages.size > 0,
+      );
       return {
         ARN: secret.arn,
         Name: secret.name,
-        Versions: versions.map((v) => ({ VersionId: v.versionId, VersionStages: [...v.stages], CreatedDate: v.createdDate })),
+        Versions: versions.map((v) => ({
+          VersionId: v.versionId,
+          VersionStages: [...v.stages],
+          CreatedDate: v.createdDate,
+        })),
       };
     },
 
@@ -197,7 +238,10 @@ export class SecretsManagerModel implements ServiceModel {
           if (f.Key === 'name') return values.some((v) => s.name.startsWith(v));
           if (f.Key === 'tag-key') return values.some((v) => s.tags.has(v));
           if (f.Key === 'tag-value') return values.some((v) => [...s.tags.values()].includes(v));
-          throw serviceFault(InvalidParameterException, `sandbox: ListSecrets filter key ${f.Key} is not modelled`);
+          throw serviceFault(
+            InvalidParameterException,
+            `sandbox: ListSecrets filter key ${f.Key} is not modelled`,
+          );
         }),
       );
       return {
@@ -215,10 +259,17 @@ export class SecretsManagerModel implements ServiceModel {
       return {};
     },
 
-    DeleteSecret: (input: { SecretId: string; RecoveryWindowInDays?: number; ForceDeleteWithoutRecovery?: boolean }) => {
+    DeleteSecret: (input: {
+      SecretId: string;
+      RecoveryWindowInDays?: number;
+      ForceDeleteWithoutRecovery?: boolean;
+    }) => {
       const secret = this.find(input.SecretId);
       if (input.ForceDeleteWithoutRecovery && input.RecoveryWindowInDays !== undefined) {
-        throw serviceFault(InvalidParameterException, "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.");
+        throw serviceFault(
+          InvalidParameterException,
+          "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.",
+        );
       }
       const days = input.RecoveryWindowInDays ?? 30;
       if (!input.ForceDeleteWithoutRecovery && (days < 7 || days > 30)) {
@@ -245,12 +296,23 @@ export class SecretsManagerModel implements ServiceModel {
     return [...this.secrets.values()].flatMap((s) => [...s.versions.values()].map((v) => v.secretString));
   }
 
-  private addVersion(secret: Secret, token: string | undefined, value: string, stages: string[]): SecretVersion {
+  private addVersion(
+    secret: Secret,
+    token: string | undefined,
+    value: string,
+    stages: string[],
+  ): SecretVersion {
     if (Buffer.byteLength(value) > MAX_SECRET_BYTES) {
-      throw serviceFault(InvalidParameterException, `SecretString exceeds the ${MAX_SECRET_BYTES}-byte quota.`);
+      throw serviceFault(
+        InvalidParameterException,
+        `SecretString exceeds the ${MAX_SECRET_BYTES}-byte quota.`,
+      );
     }
     if (token !== undefined && !/^[A-Za-z0-9-]{32,64}$/.test(token)) {
-      throw serviceFault(InvalidParameterException, 'ClientRequestToken must be 32-64 characters of letters, digits and hyphens.');
+      throw serviceFault(
+        InvalidParameterException,
+        'ClientRequestToken must be 32-64 characters of letters, digits and hyphens.',
+      );
     }
     const version: SecretVersion = {
       versionId: token ?? randomUUID(),
@@ -274,7 +336,11 @@ export class SecretsManagerModel implements ServiceModel {
     target.stages.add(stage);
   }
 
-  private findVersion(secret: Secret, versionId: string | undefined, stage: string | undefined): SecretVersion {
+  private findVersion(
+    secret: Secret,
+    versionId: string | undefined,
+    stage: string | undefined,
+  ): SecretVersion {
     const version = versionId
       ? secret.versions.get(versionId)
       : [...secret.versions.values()].find((v) => stage !== undefined && v.stages.has(stage));
@@ -310,6 +376,7 @@ export class SecretsManagerModel implements ServiceModel {
   }
 
   private purgeIfExpired(secret: Secret): void {
-    if (secret.deletedDate && secret.deletedDate.getTime() <= this.clock.nowMs()) this.secrets.delete(secret.name);
+    if (secret.deletedDate && secret.deletedDate.getTime() <= this.clock.nowMs())
+      this.secrets.delete(secret.name);
   }
 }

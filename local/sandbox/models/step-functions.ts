@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ExecutionAlreadyExists, ExecutionDoesNotExist, InvalidToken, StateMachineDoesNotExist, TaskTimedOut } from '@aws-sdk/client-sfn';
+import {
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  InvalidToken,
+  StateMachineDoesNotExist,
+  TaskTimedOut,
+} from '@aws-sdk/client-sfn';
 import type { ServiceModel } from '../sandbox.js';
 import { serviceFault } from '../service-error.js';
 
@@ -65,7 +71,8 @@ export class StepFunctionsModel implements ServiceModel {
   private answer(token: string, outcome: TaskOutcome): Record<string, never> {
     const task = this.pending.get(token);
     if (!task) throw serviceFault(InvalidToken, 'Invalid Token: the task token is not known');
-    if (task.done) throw serviceFault(TaskTimedOut, 'Task Timed Out: the task is no longer waiting for this token');
+    if (task.done)
+      throw serviceFault(TaskTimedOut, 'Task Timed Out: the task is no longer waiting for this token');
     task.done = true;
     task.settle(outcome);
     return {};
@@ -74,14 +81,19 @@ export class StepFunctionsModel implements ServiceModel {
   readonly commands = {
     StartExecution: (input: { stateMachineArn: string; name?: string; input?: string }) => {
       const run = this.stateMachines.get(input.stateMachineArn);
-      if (!run) throw serviceFault(StateMachineDoesNotExist, `State Machine Does Not Exist: '${input.stateMachineArn}'`);
+      if (!run)
+        throw serviceFault(
+          StateMachineDoesNotExist,
+          `State Machine Does Not Exist: '${input.stateMachineArn}'`,
+        );
       const name = input.name ?? randomUUID();
       const executionArn = `${input.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
       const existing = this.executions.get(executionArn);
       const body = input.input ?? '{}';
       if (existing) {
         // Same name and input while running: the same execution (AWS's idempotent start).
-        if (existing.input === body && !existing.result) return { executionArn, startDate: existing.startDate };
+        if (existing.input === body && !existing.result)
+          return { executionArn, startDate: existing.startDate };
         throw serviceFault(ExecutionAlreadyExists, `Execution Already Exists: '${executionArn}'`);
       }
       const execution: Execution = {
@@ -104,7 +116,8 @@ export class StepFunctionsModel implements ServiceModel {
     },
     DescribeExecution: (input: { executionArn: string }) => {
       const execution = this.executions.get(input.executionArn);
-      if (!execution) throw serviceFault(ExecutionDoesNotExist, `Execution Does Not Exist: '${input.executionArn}'`);
+      if (!execution)
+        throw serviceFault(ExecutionDoesNotExist, `Execution Does Not Exist: '${input.executionArn}'`);
       const result = execution.result;
       return {
         executionArn: execution.executionArn,
@@ -121,11 +134,16 @@ export class StepFunctionsModel implements ServiceModel {
     SendTaskSuccess: (input: { taskToken: string; output: string }) =>
       this.answer(input.taskToken, { ok: true, output: JSON.parse(input.output) }),
     SendTaskFailure: (input: { taskToken: string; error?: string; cause?: string }) =>
-      this.answer(input.taskToken, { ok: false, error: input.error ?? 'States.TaskFailed', cause: input.cause ?? '' }),
+      this.answer(input.taskToken, {
+        ok: false,
+        error: input.error ?? 'States.TaskFailed',
+        cause: input.cause ?? '',
+      }),
     SendTaskHeartbeat: (input: { taskToken: string }) => {
       const task = this.pending.get(input.taskToken);
       if (!task) throw serviceFault(InvalidToken, 'Invalid Token: the task token is not known');
-      if (task.done) throw serviceFault(TaskTimedOut, 'Task Timed Out: the task is no longer waiting for this token');
+      if (task.done)
+        throw serviceFault(TaskTimedOut, 'Task Timed Out: the task is no longer waiting for this token');
       return {};
     },
   };

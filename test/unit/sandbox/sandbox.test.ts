@@ -43,10 +43,16 @@ describe('sandbox routing', () => {
   });
 
   it('returns $metadata and raises the SDK modeled exception classes', async () => {
-    const created = await secrets.send(new CreateSecretCommand({ Name: 'app/one', SecretString: 's3cret-one' }));
-    expect(created.ARN).toMatch(/^arn:aws:secretsmanager:us-east-1:000000000000:secret:app\/one-[0-9a-f]{6}$/);
+    const created = await secrets.send(
+      new CreateSecretCommand({ Name: 'app/one', SecretString: 's3cret-one' }),
+    );
+    expect(created.ARN).toMatch(
+      /^arn:aws:secretsmanager:us-east-1:000000000000:secret:app\/one-[0-9a-f]{6}$/,
+    );
     expect(created.$metadata.httpStatusCode).toBe(200);
-    const error = await secrets.send(new CreateSecretCommand({ Name: 'app/one', SecretString: 'x' })).catch((e) => e);
+    const error = await secrets
+      .send(new CreateSecretCommand({ Name: 'app/one', SecretString: 'x' }))
+      .catch((e) => e);
     expect(error).toBeInstanceOf(ResourceExistsException);
     expect(error).toBeInstanceOf(SecretsManagerServiceException);
     expect(error.name).toBe('ResourceExistsException');
@@ -62,18 +68,36 @@ describe('Secrets Manager model', () => {
       new CreateSecretCommand({ Name: 'rot/user', SecretString: 'one', ClientRequestToken: token(1) }),
     );
     await secrets.send(
-      new PutSecretValueCommand({ SecretId: ARN, SecretString: 'two', ClientRequestToken: token(2), VersionStages: ['AWSPENDING'] }),
+      new PutSecretValueCommand({
+        SecretId: ARN,
+        SecretString: 'two',
+        ClientRequestToken: token(2),
+        VersionStages: ['AWSPENDING'],
+      }),
     );
     // Retrying the same token with the same value is a no-op; with another value it is refused.
     await secrets.send(
-      new PutSecretValueCommand({ SecretId: ARN, SecretString: 'two', ClientRequestToken: token(2), VersionStages: ['AWSPENDING'] }),
+      new PutSecretValueCommand({
+        SecretId: ARN,
+        SecretString: 'two',
+        ClientRequestToken: token(2),
+        VersionStages: ['AWSPENDING'],
+      }),
     );
     await expect(
-      secrets.send(new PutSecretValueCommand({ SecretId: ARN, SecretString: 'other', ClientRequestToken: token(2) })),
+      secrets.send(
+        new PutSecretValueCommand({ SecretId: ARN, SecretString: 'other', ClientRequestToken: token(2) }),
+      ),
     ).rejects.toBeInstanceOf(ResourceExistsException);
     // Moving AWSCURRENT without naming its holder is refused, as on AWS.
     await expect(
-      secrets.send(new UpdateSecretVersionStageCommand({ SecretId: ARN, VersionStage: 'AWSCURRENT', MoveToVersionId: token(2) })),
+      secrets.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: ARN,
+          VersionStage: 'AWSCURRENT',
+          MoveToVersionId: token(2),
+        }),
+      ),
     ).rejects.toBeInstanceOf(InvalidParameterException);
     await secrets.send(
       new UpdateSecretVersionStageCommand({
@@ -84,10 +108,15 @@ describe('Secrets Manager model', () => {
       }),
     );
     const described = await secrets.send(new DescribeSecretCommand({ SecretId: 'rot/user' }));
-    expect(described.VersionIdsToStages).toEqual({ [token(1)]: ['AWSPREVIOUS'], [token(2)]: ['AWSPENDING', 'AWSCURRENT'] });
+    expect(described.VersionIdsToStages).toEqual({
+      [token(1)]: ['AWSPREVIOUS'],
+      [token(2)]: ['AWSPENDING', 'AWSCURRENT'],
+    });
     const current = await secrets.send(new GetSecretValueCommand({ SecretId: ARN }));
     expect(current.SecretString).toBe('two');
-    const previous = await secrets.send(new GetSecretValueCommand({ SecretId: ARN, VersionStage: 'AWSPREVIOUS' }));
+    const previous = await secrets.send(
+      new GetSecretValueCommand({ SecretId: ARN, VersionStage: 'AWSPREVIOUS' }),
+    );
     expect(previous.SecretString).toBe('one');
   });
 
@@ -117,7 +146,9 @@ describe('fault injection', () => {
 
   it('crashes the calling Lambda and hangs on request', async () => {
     sandbox.faults.inject({ service: 'Secrets Manager', command: 'DescribeSecret', mode: 'crash' });
-    await expect(secrets.send(new DescribeSecretCommand({ SecretId: 'faulty' }))).rejects.toBeInstanceOf(LambdaCrashSignal);
+    await expect(secrets.send(new DescribeSecretCommand({ SecretId: 'faulty' }))).rejects.toBeInstanceOf(
+      LambdaCrashSignal,
+    );
     sandbox.faults.inject({ service: 'Secrets Manager', command: 'DescribeSecret', mode: 'hang' });
     const outcome = await Promise.race([
       secrets.send(new DescribeSecretCommand({ SecretId: 'faulty' })).then(() => 'answered'),
@@ -141,7 +172,11 @@ describe('DynamoDB on dynalite', () => {
     );
     const put = () =>
       ddb.send(
-        new PutItemCommand({ TableName: 'cond', Item: { pk: { S: 'a' } }, ConditionExpression: 'attribute_not_exists(pk)' }),
+        new PutItemCommand({
+          TableName: 'cond',
+          Item: { pk: { S: 'a' } },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
       );
     await put();
     await expect(put()).rejects.toBeInstanceOf(ConditionalCheckFailedException);

@@ -1,0 +1,102 @@
+// Benchmark: `cachegate crl build` vs `openssl ca -gencrl` on the same 20,000-entry index, each run
+// as a whole process (start-up included), alternating, median of several repetitions.
+// Usage: node bench/crl-bench.mjs [--entries 20000] [--runs 9]
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { build } from '../scripts/build.mjs';
+
+const { values } = parseArgs({
+  options: { entries: { type: 'string', default: '20000' }, runs: { type: 'string', default: '9' } },
+});
+const entries = Number(values.entries);
+const runs = Number(values.runs);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cli = join(root, 'bin', 'cachegate');
+
+function run(command, args, cwd) {
+  const started = process.hrtime.bigint();
+  const r = spawnSync(command, args, { cwd, encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return ms;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+await build();
+const dir = mkdtempSync(join(tmpdir(), 'cachegate-crl-bench-'));
+try {
+  const store = join(dir, 'pki');
+  run(process.execPath, [cli, 'pki', 'init', '--store', store, '--cn', 'Bench CA'], dir);
+
+  // Revoked, unexpired entries in easy-rsa index.txt format (random 128-bit serials, some with reasons).
+  const reasons = ['', ',keyCompromise', ',superseded', ',cessationOfOperation'];
+  const lines = [];
+  for (let i = 0; i < entries; i++) {
+    const serial = randomBytes(16);
+    serial[0] = (serial[0] & 0x7f) | 0x01;
+    lines.push(
+      `R\t300101000000Z\t250101000000Z${reasons[i % 4]}\t${serial.toString('hex').toUpperCase()}\tunknown\t/CN=user-${i}\n`,
+    );
+  }
+  writeFileSync(join(store, 'index.txt'), lines.join(''));
+  writeFileSync(join(store, 'crlnumber.openssl'), '01\n');
+  const cnf = join(dir, 'openssl.cnf');
+  writeFileSync(
+    cnf,
+    [
+      '[ ca ]',
+      'default_ca = CA_default',
+      '[ CA_default ]',
+      `dir = ${store}`,
+      'database = $dir/index.txt',
+      'crlnumber = $dir/crlnumber.openssl',
+      'certificate = $dir/ca.crt',
+      'private_key = $dir/private/ca.key',
+      'default_md = sha256',
+      'default_crl_days = 180',
+      'crl_extensions = crl_ext',
+      '[ crl_ext ]',
+      'authorityKeyIdentifier = keyid:always',
+      '',
+    ].join('\n'),
+  );
+
+  const cachegateArgs = [cli, 'crl', 'build', '--store', store, '--out', join(dir, 'cachegate-crl.pem')];
+  const opensslArgs = ['ca', '-gencrl', '-config', cnf, '-out', join(dir, 'openssl-crl.pem')];
+  // Warm-up (file cache, first crl.pem) before measuring.
+  run(process.execPath, cachegateArgs, dir);
+  run('openssl', opensslArgs, dir);
+
+  const times = { cachegate: [], openssl: [] };
+  for (let i = 0; i < runs; i++) {
+    times.cachegate.push(run(process.execPath, cachegateArgs, dir));
+    times.openssl.push(run('openssl', opensslArgs, dir));
+  }
+  // Both CRLs must be complete and valid for the comparison to mean anything.
+  for (const file of ['cachegate-crl.pem', 'openssl-crl.pem']) {
+    const r = spawnSync(
+      process.execPath,
+      [cli, 'crl', 'verify', '--ca', join(store, 'ca.crt'), '--crl', join(dir, file), '--json'],
+      { encoding: 'utf8' },
+    );
+    const report = JSON.parse(r.stdout);
+    if (!report.valid || report.entries !== entries) throw new Error(`${file}: ${r.stdout}`);
+  }
+  const cg = median(times.cachegate);
+  const os = median(times.openssl);
+  console.log(`CRL build, ${entries} revoked entries, median of ${runs} alternating runs (whole process):`);
+  console.log(`  cachegate crl build   ${cg.toFixed(1)} ms`);
+  console.log(`  openssl ca -gencrl    ${os.toFixed(1)} ms`);
+  console.log(`  ratio cachegate/openssl = ${(cg / os).toFixed(2)}x`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,291 @@
+import {
+  CreateUserCommand,
+  CreateUserGroupCommand,
+  DeleteUserCommand,
+  DeleteUserGroupCommand,
+  DescribeReplicationGroupsCommand,
+  DescribeUserGroupsCommand,
+  DescribeUsersCommand,
+  ElastiCacheClient,
+  ModifyReplicationGroupCommand,
+  ModifyUserCommand,
+  ModifyUserGroupCommand,
+  ReplicationGroupNotFoundFault,
+  UserAlreadyExistsFault,
+  UserGroupAlreadyExistsFault,
+  UserGroupNotFoundFault,
+  UserNotFoundFault,
+  paginateDescribeUserGroups,
+  paginateDescribeUsers,
+  type ReplicationGroup,
+  type User,
+  type UserGroup,
+} from '@aws-sdk/client-elasticache';
+import { accessStringsEquivalent } from '../core/access-string/index.js';
+import { ConflictError } from '../core/errors.js';
+import { createAwsClient } from './clients.js';
+
+let client: ElastiCacheClient | undefined;
+const elastiCache = () => (client ??= createAwsClient(ElastiCacheClient, {}));
+
+export type CacheEngine = 'redis' | 'valkey';
+
+/** An ElastiCache RBAC user as cachegate sees it: no password, only how many there are. */
+export interface CacheUser {
+  userId: string;
+  userName: string;
+  status: string;
+  engine: string;
+  accessString: string;
+  authenticationType: string;
+  passwordCount: number;
+  userGroupIds: string[];
+}
+
+export interface CacheUserGroup {
+  userGroupId: string;
+  status: string;
+  engine: string;
+  userIds: string[];
+  pendingUserIdsToAdd: string[];
+  pendingUserIdsToRemove: string[];
+  replicationGroupIds: string[];
+}
+
+export interface CacheReplicationGroup {
+  replicationGroupId: string;
+  status: string;
+  engine: string;
+  transitEncryptionEnabled: boolean;
+  userGroupIds: string[];
+  pendingUserGroupIdsToAdd: string[];
+  pendingUserGroupIdsToRemove: string[];
+}
+
+export interface NewCacheUser {
+  userId: string;
+  userName: string;
+  engine: CacheEngine;
+  accessString: string;
+  /** One or two passwords; none means `no-password-required`. */
+  passwords: string[];
+}
+
+export async function describeUser(userId: string): Promise<CacheUser | undefined> {
+  try {
+    const { Users } = await elastiCache().send(new DescribeUsersCommand({ UserId: userId }));
+    return Users?.[0] ? toCacheUser(Users[0]) : undefined;
+  } catch (error) {
+    if (error instanceof UserNotFoundFault) return undefined;
+    throw error;
+  }
+}
+
+export async function listUsers(): Promise<CacheUser[]> {
+  const users: CacheUser[] = [];
+  for await (const page of paginateDescribeUsers({ client: elastiCache() }, {})) {
+    users.push(...(page.Users ?? []).map(toCacheUser));
+  }
+  return users;
+}
+
+/**
+ * Creates a user. A retry after a lost response finds the user already there: when it is the
+ * same user (name, engine, access string by meaning) that counts as created, otherwise it is a
+ * ConflictError. The passwords cannot be compared (AWS never returns them).
+ */
+export async function createUser(spec: NewCacheUser): Promise<{ user: CacheUser; created: boolean }> {
+  try {
+    const user = await elastiCache().send(
+      new CreateUserCommand({
+        UserId: spec.userId,
+        UserName: spec.userName,
+        Engine: spec.engine,
+        AccessString: spec.accessString,
+        ...(spec.passwords.length > 0
+          ? { AuthenticationMode: { Type: 'password', Passwords: spec.passwords } }
+          : { AuthenticationMode: { Type: 'no-password-required' } }),
+      }),
+    );
+    return { user: toCacheUser(user), created: true };
+  } catch (error) {
+    if (!(error instanceof UserAlreadyExistsFault)) throw error;
+    const existing = await describeUser(spec.userId);
+    if (!existing || !sameUser(existing, spec)) {
+      throw new ConflictError(
+        `user ${spec.userId} already exists with a different name, engine or access string`,
+      );
+    }
+    return { user: existing, created: false };
+  }
+}
+
+function sameUser(existing: CacheUser, spec: NewCacheUser): boolean {
+  return (
+    existing.userName === spec.userName &&
+    existing.engine === spec.engine &&
+    accessStringsEquivalent(existing.accessString, spec.accessString) &&
+    (spec.passwords.length > 0
+      ? existing.authenticationType === 'password'
+      : existing.authenticationType === 'no-password')
+  );
+}
+
+/** Replaces the user's whole password list (1 or 2 passwords). */
+export async function modifyUserPasswords(userId: string, passwords: string[]): Promise<CacheUser> {
+  const user = await elastiCache().send(
+    new ModifyUserCommand({ UserId: userId, AuthenticationMode: { Type: 'password', Passwords: passwords } }),
+  );
+  return toCacheUser(user);
+}
+
+/** Starts deleting the user; false when it is already gone. */
+export async function deleteUser(userId: string): Promise<boolean> {
+  try {
+    await elastiCache().send(new DeleteUserCommand({ UserId: userId }));
+    return true;
+  } catch (error) {
+    if (error instanceof UserNotFoundFault) return false;
+    throw error;
+  }
+}
+
+export async function describeUserGroup(userGroupId: string): Promise<CacheUserGroup | undefined> {
+  try {
+    const { UserGroups } = await elastiCache().send(
+      new DescribeUserGroupsCommand({ UserGroupId: userGroupId }),
+    );
+    return UserGroups?.[0] ? toCacheUserGroup(UserGroups[0]) : undefined;
+  } catch (error) {
+    if (error instanceof UserGroupNotFoundFault) return undefined;
+    throw error;
+  }
+}
+
+export async function listUserGroups(): Promise<CacheUserGroup[]> {
+  const groups: CacheUserGroup[] = [];
+  for await (const page of paginateDescribeUserGroups({ client: elastiCache() }, {})) {
+    groups.push(...(page.UserGroups ?? []).map(toCacheUserGroup));
+  }
+  return groups;
+}
+
+/** Creates a user group; a retry that finds the same group (engine and members) counts as created. */
+export async function createUserGroup(
+  userGroupId: string,
+  engine: CacheEngine,
+  userIds: string[],
+): Promise<CacheUserGroup> {
+  try {
+    const group = await elastiCache().send(
+      new CreateUserGroupCommand({ UserGroupId: userGroupId, Engine: engine, UserIds: userIds }),
+    );
+    return toCacheUserGroup(group);
+  } catch (error) {
+    if (!(error instanceof UserGroupAlreadyExistsFault)) throw error;
+    const existing = await describeUserGroup(userGroupId);
+    const members = existing
+      ? new Set([...existing.userIds, ...existing.pendingUserIdsToAdd])
+      : new Set<string>();
+    if (
+      !existing ||
+      existing.engine !== engine ||
+      members.size !== userIds.length ||
+      userIds.some((id) => !members.has(id))
+    ) {
+      throw new ConflictError(`user group ${userGroupId} already exists with a different engine or members`);
+    }
+    return existing;
+  }
+}
+
+export async function modifyUserGroup(
+  userGroupId: string,
+  change: { add?: string[]; remove?: string[] },
+): Promise<CacheUserGroup> {
+  const group = await elastiCache().send(
+    new ModifyUserGroupCommand({
+      UserGroupId: userGroupId,
+      ...(change.add?.length ? { UserIdsToAdd: change.add } : {}),
+      ...(change.remove?.length ? { UserIdsToRemove: change.remove } : {}),
+    }),
+  );
+  return toCacheUserGroup(group);
+}
+
+/** Starts deleting the user group; false when it is already gone. */
+export async function deleteUserGroup(userGroupId: string): Promise<boolean> {
+  try {
+    await elastiCache().send(new DeleteUserGroupCommand({ UserGroupId: userGroupId }));
+    return true;
+  } catch (error) {
+    if (error instanceof UserGroupNotFoundFault) return false;
+    throw error;
+  }
+}
+
+export async function describeReplicationGroup(
+  replicationGroupId: string,
+): Promise<CacheReplicationGroup | undefined> {
+  try {
+    const { ReplicationGroups } = await elastiCache().send(
+      new DescribeReplicationGroupsCommand({ ReplicationGroupId: replicationGroupId }),
+    );
+    return ReplicationGroups?.[0] ? toCacheReplicationGroup(ReplicationGroups[0]) : undefined;
+  } catch (error) {
+    if (error instanceof ReplicationGroupNotFoundFault) return undefined;
+    throw error;
+  }
+}
+
+export async function modifyReplicationGroupUserGroups(
+  replicationGroupId: string,
+  change: { add?: string[]; remove?: string[] },
+): Promise<CacheReplicationGroup> {
+  const { ReplicationGroup: group } = await elastiCache().send(
+    new ModifyReplicationGroupCommand({
+      ReplicationGroupId: replicationGroupId,
+      ApplyImmediately: true,
+      ...(change.add?.length ? { UserGroupIdsToAdd: change.add } : {}),
+      ...(change.remove?.length ? { UserGroupIdsToRemove: change.remove } : {}),
+    }),
+  );
+  return toCacheReplicationGroup(group ?? {});
+}
+
+function toCacheUser(user: User): CacheUser {
+  return {
+    userId: user.UserId ?? '',
+    userName: user.UserName ?? '',
+    status: user.Status ?? 'unknown',
+    engine: user.Engine ?? '',
+    accessString: user.AccessString ?? '',
+    authenticationType: user.Authentication?.Type ?? 'unknown',
+    passwordCount: user.Authentication?.PasswordCount ?? 0,
+    userGroupIds: user.UserGroupIds ?? [],
+  };
+}
+
+function toCacheUserGroup(group: UserGroup): CacheUserGroup {
+  return {
+    userGroupId: group.UserGroupId ?? '',
+    status: group.Status ?? 'unknown',
+    engine: group.Engine ?? '',
+    userIds: group.UserIds ?? [],
+    pendingUserIdsToAdd: group.PendingChanges?.UserIdsToAdd ?? [],
+    pendingUserIdsToRemove: group.PendingChanges?.UserIdsToRemove ?? [],
+    replicationGroupIds: group.ReplicationGroups ?? [],
+  };
+}
+
+function toCacheReplicationGroup(group: ReplicationGroup): CacheReplicationGroup {
+  return {
+    replicationGroupId: group.ReplicationGroupId ?? '',
+    status: group.Status ?? 'unknown',
+    engine: group.Engine ?? '',
+    transitEncryptionEnabled: group.TransitEncryptionEnabled ?? false,
+    userGroupIds: group.UserGroupIds ?? [],
+    pendingUserGroupIdsToAdd: group.PendingModifiedValues?.UserGroups?.UserGroupIdsToAdd ?? [],
+    pendingUserGroupIdsToRemove: group.PendingModifiedValues?.UserGroups?.UserGroupIdsToRemove ?? [],
+  };
+}

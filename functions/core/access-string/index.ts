@@ -1,0 +1,16 @@
+/** ElastiCache access strings: parse and validate, evaluate, normalize and compare. */
+export { AccessStringError, type AccessStringErrorReason } from './errors.js';
+export { parseAccessString, type AccessRule, type ParseOptions, type ParsedAccessString } from './parse.js';
+export {
+  checkCommand,
+  permissionsOf,
+  type AccessDecision,
+  type CommandRequest,
+  type KeyPermission,
+  type PermissionOptions,
+  type Permissions,
+} from './permissions.js';
+export { accessStringsEquivalent, normalizeAccessString, type NormalizeOptions } from './normalize.js';
+export { isRestrictedOnElastiCache } from './restricted-commands.js';
+export { redisGlobMatch } from './glob.js';
+export { REDIS_CATALOG_VERSION } from './redis-catalog.js';

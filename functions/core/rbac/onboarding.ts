@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { AccessStringError, normalizeAccessString } from '../access-string/index.js';
+import { ValidationError } from '../errors.js';
+import {
+  BUILT_IN_DEFAULT_USER_ID,
+  DEFAULT_USER_NAME,
+  ELASTICACHE_QUOTAS,
+  type UserGroupSnapshot,
+  type UserSnapshot,
+} from './snapshots.js';
+import { userSecretName } from './user-secret.js';
+
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/, 'must be 1-40 letters, digits or hyphens, starting with a letter')
+  .refine((id) => !id.includes('--') && !id.endsWith('-'), 'must not contain "--" or end with "-"');
+
+/**
+ * The onboard-user workflow's input. Extra fields (e.g. `type` from an access request) are
+ * ignored; `requestedBy` is the audit actor.
+ */
+export const onboardUserRequestSchema = z.object({
+  userId: identifier,
+  userName: z.string().min(1).max(120).regex(/^\S+$/, 'must not contain whitespace'),
+  engine: z.enum(['redis', 'valkey']).default('redis'),
+  accessString: z.string().min(1).max(2048),
+  userGroupIds: z
+    .array(identifier)
+    .min(1)
+    .max(100)
+    .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a user group'),
+  requestedBy: z.string().min(1).max(128).default('cachegate'),
+  requestId: z.string().min(1).max(128).optional(),
+});
+
+export type OnboardUserRequest = z.infer<typeof onboardUserRequestSchema>;
+
+export interface OnboardingState {
+  /** Every user in the account (for names and the quota). */
+  users: UserSnapshot[];
+  /** The requested user groups, `undefined` where the group does not exist. */
+  userGroups: (UserGroupSnapshot | undefined)[];
+  quotas?: { usersPerAccount: number; usersPerUserGroup: number };
+}
+
+export interface OnboardingPlan {
+  userId: string;
+  userName: string;
+  engine: 'redis' | 'valkey';
+  accessString: string;
+  userGroupIds: string[];
+  secretName: string;
+  requestedBy: string;
+  requestId?: string;
+}
+
+/**
+ * Checks an onboarding request against the account before anything is changed: a valid
+ * ElastiCache access string, a free user ID and user name, existing user groups with room for
+ * one more member, and room under the per-account user quota. Each error names the field.
+ */
+export function planOnboarding(request: OnboardUserRequest, state: OnboardingState): OnboardingPlan {
+  const quotas = state.quotas ?? ELASTICACHE_QUOTAS;
+  checkAccessString(request.accessString);
+  if (request.userId === BUILT_IN_DEFAULT_USER_ID) {
+    throw new ValidationError('"default" is the built-in user and cannot be onboarded', 'userId');
+  }
+  if (request.userName === DEFAULT_USER_NAME) {
+    throw new ValidationError(
+      'a user named "default" replaces a group\'s default user: use harden-default-user',
+      'userName',
+    );
+  }
+  if (state.users.some((u) => u.userId === request.userId)) {
+    throw new ValidationError(`user ID ${request.userId} is already taken`, 'userId');
+  }
+  if (state.users.some((u) => u.userName === request.userName)) {
+    throw new ValidationError(`user name ${request.userName} is already taken`, 'userName');
+  }
+  if (state.users.length >= quotas.usersPerAccount) {
+    throw new ValidationError(
+      `the account already has ${state.users.length} users, the ElastiCache quota is ${quotas.usersPerAccount}`,
+      'userId',
+    );
+  }
+  request.userGroupIds.forEach((userGroupId, index) => {
+    const field = `userGroupIds.${index}`;
+    const group = state.userGroups[index];
+    if (!group) throw new ValidationError(`user group ${userGroupId} does not exist`, field);
+    if (group.status === 'deleting')
+      throw new ValidationError(`user group ${userGroupId} is being deleted`, field);
+    const members = new Set([...group.userIds, ...group.pendingUserIdsToAdd]);
+    for (const id of group.pendingUserIdsToRemove) members.delete(id);
+    if (members.size + 1 > quotas.usersPerUserGroup) {
+      throw new ValidationError(
+        `user group ${userGroupId} has ${members.size} users; adding one would exceed the quota of ${quotas.usersPerUserGroup}`,
+        field,
+      );
+    }
+  });
+  return {
+    userId: request.userId,
+    userName: request.userName,
+    engine: request.engine,
+    accessString: request.accessString,
+    userGroupIds: request.userGroupIds,
+    secretName: userSecretName(request.userId),
+    requestedBy: request.requestedBy,
+    ...(request.requestId ? { requestId: request.requestId } : {}),
+  };
+}
+
+function checkAccessString(accessString: string): void {
+  try {
+    normalizeAccessString(accessString);
+  } catch (error) {
+    if (error instanceof AccessStringError) {
+      throw new ValidationError(error.message.replace(/^access string: /, ''), 'accessString');
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * The parts of ElastiCache users and user groups the RBAC planning reads: plain data, filled
+ * in by the adapter (functions/aws/elasticache.ts), so the rules here stay pure.
+ */
+export interface UserSnapshot {
+  userId: string;
+  userName: string;
+  status: string;
+  authenticationType: string;
+  passwordCount: number;
+}
+
+export interface UserGroupSnapshot {
+  userGroupId: string;
+  status: string;
+  userIds: string[];
+  pendingUserIdsToAdd: string[];
+  pendingUserIdsToRemove: string[];
+}
+
+/** The user ID of the account's built-in user, and the user name every user group must contain. */
+export const BUILT_IN_DEFAULT_USER_ID = 'default';
+export const DEFAULT_USER_NAME = 'default';
+
+/** AWS's documented ElastiCache quotas. */
+export const ELASTICACHE_QUOTAS = {
+  usersPerAccount: 1000,
+  usersPerUserGroup: 100,
+  userGroupsPerAccount: 100,
+} as const;

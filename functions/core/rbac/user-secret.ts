@@ -1,0 +1,24 @@
+import { z } from 'zod';
+
+/**
+ * Where and how a cache user's password is kept: one secret per user, JSON
+ * `{"username", "password"}`, tagged so cachegate only ever touches secrets it manages.
+ */
+export const USER_ID_TAG = 'cachegate:user-id';
+export const MANAGED_TAG = 'cachegate:managed';
+
+export const userSecretSchema = z.object({ username: z.string().min(1), password: z.string().min(1) });
+export type UserSecret = z.infer<typeof userSecretSchema>;
+
+export function userSecretName(userId: string): string {
+  return `cachegate/elasticache/users/${userId}`;
+}
+
+export function userSecretTags(userId: string): Record<string, string> {
+  return { [USER_ID_TAG]: userId, [MANAGED_TAG]: 'true' };
+}
+
+/** True when the tags say cachegate manages this secret for this user. */
+export function isManagedUserSecret(tags: Record<string, string>, userId: string): boolean {
+  return tags[MANAGED_TAG] === 'true' && tags[USER_ID_TAG] === userId;
+}

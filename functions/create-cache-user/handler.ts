@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { createUser } from '../aws/elasticache.js';
+import { readSecretVersion } from '../aws/secrets.js';
+import { lambdaHandler } from '../commons/lambda-handler.js';
+import { logger } from '../commons/powertools.js';
+import { ValidationError } from '../core/errors.js';
+import { userSecretSchema } from '../core/rbac/user-secret.js';
+
+const inputSchema = z.object({
+  userId: z.string().min(1),
+  userName: z.string().min(1),
+  engine: z.enum(['redis', 'valkey']),
+  accessString: z.string().min(1),
+  secret: z.object({ arn: z.string().min(1), versionId: z.string().min(1) }),
+});
+
+/**
+ * Creates the ElastiCache user with the password read from Secrets Manager by version: the
+ * password exists only inside this call, never in the workflow's payload.
+ */
+export const handler = lambdaHandler(
+  inputSchema,
+  async ({ userId, userName, engine, accessString, secret }) => {
+    const stored = userSecretSchema.safeParse(parseJson(await readSecretVersion(secret)));
+    if (!stored.success || stored.data.username !== userName) {
+      throw new ValidationError(
+        `secret ${secret.arn} version ${secret.versionId} is not the secret of ${userName}`,
+        'secret',
+      );
+    }
+    const { user, created } = await createUser({
+      userId,
+      userName,
+      engine,
+      accessString,
+      passwords: [stored.data.password],
+    });
+    logger.info('cache user created', { userId, created, status: user.status });
+    return { userId, status: user.status, created };
+  },
+);
+
+/** JSON.parse quotes the text it fails on: this error must not carry a secret. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

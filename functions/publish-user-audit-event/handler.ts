@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { publishAuditEvent } from '../aws/audit-events.js';
+import { lambdaHandler } from '../commons/lambda-handler.js';
+import { auditEvent } from '../core/audit-event.js';
+
+const inputSchema = z.object({
+  action: z.enum(['UserCreated', 'UserDeleted']),
+  plan: z.object({
+    userId: z.string().min(1),
+    requestedBy: z.string().min(1),
+    userGroupIds: z.array(z.string()),
+    requestId: z.string().min(1).optional(),
+  }),
+});
+
+/** Last step of onboard-user / offboard-user: the audit event, with identifiers only. */
+export const handler = lambdaHandler(inputSchema, async ({ action, plan }) => {
+  const subject = { userId: plan.userId, userGroupIds: plan.userGroupIds.join(',') };
+  await publishAuditEvent(auditEvent(action, plan.requestedBy, new Date(), subject, plan.requestId));
+  return { action, userId: plan.userId };
+});

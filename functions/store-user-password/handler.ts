@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { storeSecretVersion } from '../aws/secrets.js';
+import { lambdaHandler } from '../commons/lambda-handler.js';
+import { logger } from '../commons/powertools.js';
+import { generatePassword } from '../core/password-policy.js';
+import { clientRequestToken } from '../core/rbac/client-request-token.js';
+import { isManagedUserSecret, userSecretTags } from '../core/rbac/user-secret.js';
+
+const inputSchema = z.object({
+  userId: z.string().min(1),
+  userName: z.string().min(1),
+  secretName: z.string().min(1),
+  executionName: z.string().min(1),
+  passwordLength: z.number().int().optional(),
+});
+
+/**
+ * Generates the user's password and stores it as the user's secret (JSON username + password).
+ * The version ID is derived from the execution and the user, so a retry after a crash finds the
+ * version stored by the first attempt and keeps it. Only the ARN and version ID leave this step.
+ */
+export const handler = lambdaHandler(
+  inputSchema,
+  async ({ userId, userName, secretName, executionName, passwordLength }) => {
+    const password = generatePassword(passwordLength === undefined ? {} : { length: passwordLength });
+    const ref = await storeSecretVersion({
+      name: secretName,
+      value: JSON.stringify({ username: userName, password }),
+      clientRequestToken: clientRequestToken('onboard-user', executionName, userId),
+      tags: userSecretTags(userId),
+      description: `cachegate: password of ElastiCache user ${userId}`,
+      owns: (tags) => isManagedUserSecret(tags, userId),
+    });
+    logger.info('user secret stored', { userId, secretArn: ref.arn, versionId: ref.versionId });
+    return ref;
+  },
+);

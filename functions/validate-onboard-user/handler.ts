@@ -1,0 +1,28 @@
+import { describeUserGroup, listUsers } from '../aws/elasticache.js';
+import { describeSecret } from '../aws/secrets.js';
+import { lambdaHandler } from '../commons/lambda-handler.js';
+import { logger } from '../commons/powertools.js';
+import { ValidationError } from '../core/errors.js';
+import { onboardUserRequestSchema, planOnboarding } from '../core/rbac/onboarding.js';
+import { isManagedUserSecret, userSecretName } from '../core/rbac/user-secret.js';
+
+/**
+ * First step of onboard-user: checks the request against the account (access string, free user
+ * ID and name, groups, quotas) and returns the plan. Nothing is changed before this passes.
+ */
+export const handler = lambdaHandler(onboardUserRequestSchema, async (request) => {
+  const [users, userGroups, secret] = await Promise.all([
+    listUsers(),
+    Promise.all(request.userGroupIds.map((id) => describeUserGroup(id))),
+    describeSecret(userSecretName(request.userId)),
+  ]);
+  const plan = planOnboarding(request, { users, userGroups });
+  if (secret && !isManagedUserSecret(secret.tags, request.userId)) {
+    throw new ValidationError(
+      `secret ${secret.name} exists and is not a cachegate secret for this user`,
+      'userId',
+    );
+  }
+  logger.info('onboarding planned', { userId: plan.userId, userGroupIds: plan.userGroupIds });
+  return plan;
+});

@@ -1,0 +1,116 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { buildCrl } from '../../functions/core/pki/crl-encode.js';
+import { DEFAULT_CRL_DAYS, planCrl } from '../../functions/core/pki/crl-plan.js';
+import { checkCrl, parseCrl, type CrlReport, type ParsedCrl } from '../../functions/core/pki/crl-verify.js';
+import { CrlInvalidError } from '../../functions/core/pki/errors.js';
+import { fromPem, toPem } from '../../functions/core/pki/pem.js';
+import {
+  caKeyId,
+  parseCertificate,
+  verifySignature,
+  type ParsedCertificate,
+} from '../../functions/core/pki/x509.js';
+import { NotFoundError, ValidationError } from '../../functions/core/errors.js';
+import { EasyRsaStore, writeFileAtomic } from './easyrsa-store.js';
+import { fileSigner } from './file-signer.js';
+
+const CRL_LABEL = 'X509 CRL';
+
+/** The store's last CRL, used only if this CA signed it (a foreign crl.pem says nothing about us). */
+function previousCrl(pem: string | undefined, ca: ParsedCertificate): ParsedCrl | undefined {
+  if (pem === undefined) return undefined;
+  const crl = parseCrl(fromPem(pem, CRL_LABEL, 'crl.pem'), 'crl.pem', { entries: 'serials' });
+  const ours =
+    crl.issuer.equals(ca.subject) &&
+    verifySignature(crl.signatureAlgorithm, crl.tbs, ca.publicKey, crl.signature);
+  return ours ? crl : undefined;
+}
+
+export function parseDays(text: string | undefined, fallback: number, field = 'days'): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text)) throw new ValidationError('must be a whole number of days', field);
+  return Number(text);
+}
+
+export async function buildCrlCommand(options: { store: string; out: string; days?: string }): Promise<void> {
+  const days = parseDays(options.days, DEFAULT_CRL_DAYS);
+  const store = new EasyRsaStore(options.store);
+  const now = new Date();
+  const { cert: ca } = await store.readCa();
+  await store.withLock(async () => {
+    const [index, nextCrlNumber, previousPem, signer] = await Promise.all([
+      store.readIndex(),
+      store.readNextCrlNumber(),
+      store.readOptional('crl.pem'),
+      fileSigner(store.path('private', 'ca.key'), ca),
+    ]);
+    const previous = previousCrl(previousPem, ca);
+    const plan = planCrl({ index, now, days, nextCrlNumber, previous });
+    for (const warning of plan.warnings) process.stderr.write(`cachegate: warning: ${warning}\n`);
+    const der = await buildCrl({ ...plan, issuer: ca.subject, authorityKeyId: caKeyId(ca) }, signer);
+    const report = checkCrl(parseCrl(der, 'CRL', { entries: 'count' }), ca, {
+      now,
+      expectedEntryCount: plan.entries.length,
+      ...(previous?.crlNumber === undefined ? {} : { previousCrlNumber: previous.crlNumber }),
+    });
+    if (!report.valid) throw new CrlInvalidError(report.problems);
+    const pem = toPem(CRL_LABEL, der);
+    await writeFileAtomic(options.out, pem);
+    if (resolve(options.out) !== resolve(store.path('crl.pem'))) await store.write('crl.pem', pem);
+    await store.writeNextCrlNumber(plan.crlNumber + 1n);
+    process.stdout.write(
+      `CRL #${plan.crlNumber}: ${plan.entries.length} revoked certificate(s), next update ${plan.nextUpdate.toISOString()}, written to ${options.out}\n`,
+    );
+  });
+}
+
+async function readInput(path: string, what: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    throw new NotFoundError(`${what} not readable: ${path}`);
+  }
+}
+
+/** DER or PEM input. */
+function decodeCrlFile(text: string | Buffer): Buffer {
+  const asText = text.toString();
+  return asText.includes('-----BEGIN') ? fromPem(asText, CRL_LABEL, 'CRL') : Buffer.from(text);
+}
+
+export async function verifyCrlCommand(options: {
+  ca: string;
+  crl: string;
+  json?: boolean;
+  minDays?: string;
+}): Promise<void> {
+  const minDays = parseDays(options.minDays, 0, 'min-days');
+  const ca = parseCertificate(
+    fromPem(await readInput(options.ca, 'CA certificate'), 'CERTIFICATE', options.ca),
+    options.ca,
+  );
+  let crlBytes: Buffer;
+  try {
+    crlBytes = await readFile(options.crl);
+  } catch {
+    throw new NotFoundError(`CRL not readable: ${options.crl}`);
+  }
+  const report: CrlReport = checkCrl(
+    parseCrl(decodeCrlFile(crlBytes), options.crl, { entries: 'count' }),
+    ca,
+    {
+      now: new Date(),
+      minRemainingMs: minDays * 86_400_000,
+    },
+  );
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    if (!report.valid) process.exitCode = 1;
+    return;
+  }
+  if (!report.valid) throw new CrlInvalidError(report.problems);
+  process.stdout.write(
+    `CRL OK: number ${report.crlNumber ?? '(none)'}, ${report.entries} entries, next update ${report.nextUpdate} (${report.daysUntilExpiry} days)\n`,
+  );
+}

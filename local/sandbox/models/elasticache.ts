@@ -1,0 +1,808 @@
+import {
+  DefaultUserAssociatedToUserGroupFault,
+  DefaultUserRequired,
+  DuplicateUserNameFault,
+  InvalidParameterCombinationException,
+  InvalidParameterValueException,
+  InvalidReplicationGroupStateFault,
+  InvalidUserGroupStateFault,
+  InvalidUserStateFault,
+  ReplicationGroupNotFoundFault,
+  UserAlreadyExistsFault,
+  UserGroupAlreadyExistsFault,
+  UserGroupNotFoundFault,
+  UserGroupQuotaExceededFault,
+  UserNotFoundFault,
+  UserQuotaExceededFault,
+  type ReplicationGroup as ReplicationGroupView,
+  type User as UserView,
+  type UserGroup as UserGroupView,
+} from '@aws-sdk/client-elasticache';
+import { normalizeAccessString } from '../../../functions/core/access-string/index.js';
+import { validatePassword } from '../../../functions/core/password-policy.js';
+import type { SandboxClock } from '../clock.js';
+import type { ServiceModel } from '../sandbox.js';
+import { serviceFault } from '../service-error.js';
+import {
+  checkEngine,
+  checkIdentifier,
+  checkUserName,
+  resolveAuthentication,
+  type Authentication,
+  type Engine,
+} from './elasticache-parameters.js';
+
+/** Simulated durations of the asynchronous changes (milliseconds of sandbox time). */
+export interface ElastiCacheDelays {
+  userCreate: number;
+  userModify: number;
+  userDelete: number;
+  userGroupCreate: number;
+  userGroupModify: number;
+  userGroupDelete: number;
+  replicationGroupModify: number;
+}
+
+export interface ElastiCacheQuotas {
+  usersPerAccount: number;
+  usersPerUserGroup: number;
+  userGroupsPerAccount: number;
+}
+
+/**
+ * Told when a user's settled state changes: after a create or modify completes (`passwords` are
+ * the user's passwords now) and after a delete completes (`user.Status` is `deleted`). The hook
+ * may mirror the user into a real redis-server (`ACL SETUSER`) so a password can be tried with
+ * `AUTH`; the model awaits it before answering the call that settled the change.
+ */
+export type UserChangedHook = (user: UserView, passwords: readonly string[]) => void | Promise<void>;
+
+export interface ElastiCacheModelOptions {
+  region?: string;
+  accountId?: string;
+  delays?: Partial<ElastiCacheDelays>;
+  quotas?: Partial<ElastiCacheQuotas>;
+  onUserChanged?: UserChangedHook;
+}
+
+const DEFAULT_DELAYS: ElastiCacheDelays = {
+  userCreate: 40_000,
+  userModify: 30_000,
+  userDelete: 30_000,
+  userGroupCreate: 45_000,
+  userGroupModify: 60_000,
+  userGroupDelete: 30_000,
+  replicationGroupModify: 120_000,
+};
+
+/** AWS's documented quotas: 1000 users per account, 100 users per group, 100 groups. */
+const DEFAULT_QUOTAS: ElastiCacheQuotas = {
+  usersPerAccount: 1000,
+  usersPerUserGroup: 100,
+  userGroupsPerAccount: 100,
+};
+
+const BUILT_IN_DEFAULT_USER = 'default';
+const DEFAULT_USER_NAME = 'default';
+const MAX_RECORDS = 100;
+
+/** A change in flight: applied when the sandbox clock reaches `readyAt`. */
+interface Pending {
+  readyAt: number;
+  apply: () => void;
+}
+
+interface User {
+  userId: string;
+  userName: string;
+  engine: Engine;
+  accessString: string;
+  authentication: Authentication;
+  status: 'creating' | 'active' | 'modifying' | 'deleting';
+  pending?: Pending;
+}
+
+interface UserGroup {
+  userGroupId: string;
+  engine: Engine;
+  userIds: Set<string>;
+  status: 'creating' | 'active' | 'modifying' | 'deleting';
+  pendingChanges?: { add: string[]; remove: string[] };
+  pending?: Pending;
+}
+
+interface ReplicationGroup {
+  replicationGroupId: string;
+  engine: Engine;
+  transitEncryption: boolean;
+  authTokenEnabled: boolean;
+  userGroupIds: string[];
+  status: 'available' | 'modifying';
+  pendingUserGroups?: { add: string[]; remove: string[] };
+  pending?: Pending;
+}
+
+type UserInput = {
+  UserId?: string;
+  UserName?: string;
+  Engine?: string;
+  AccessString?: string;
+  AppendAccessString?: string;
+  Passwords?: string[];
+  NoPasswordRequired?: boolean;
+  AuthenticationMode?: { Type?: string; Passwords?: string[] };
+};
+
+/**
+ * Amazon ElastiCache RBAC as documented: users, user groups and the replication groups they are
+ * attached to. Every create/modify/delete is asynchronous (`creating`/`modifying`/`deleting`,
+ * then `active` or gone, on the sandbox clock), a call on a resource that is not `active` fails
+ * with the state fault, `Passwords` replaces the whole list (at most 2), a user group always holds
+ * a user named `default`, quotas apply, and user groups attach only to TLS replication groups,
+ * one each. Modifications become visible only when they complete, as on AWS. Access strings are
+ * validated and stored rewritten (normalized), as AWS rewrites them. Error messages never carry
+ * a password.
+ */
+export class ElastiCacheModel implements ServiceModel {
+  readonly serviceId = 'ElastiCache';
+  readonly delays: ElastiCacheDelays;
+  readonly quotas: ElastiCacheQuotas;
+  private readonly users = new Map<string, User>();
+  private readonly userGroups = new Map<string, UserGroup>();
+  private readonly replicationGroups = new Map<string, ReplicationGroup>();
+  private readonly region: string;
+  private readonly accountId: string;
+  private readonly notifications: Promise<void>[] = [];
+  onUserChanged: UserChangedHook | undefined;
+
+  constructor(
+    private readonly clock: SandboxClock,
+    options: ElastiCacheModelOptions = {},
+  ) {
+    this.region = options.region ?? 'us-east-1';
+    this.accountId = options.accountId ?? '000000000000';
+    this.delays = { ...DEFAULT_DELAYS, ...options.delays };
+    this.quotas = { ...DEFAULT_QUOTAS, ...options.quotas };
+    this.onUserChanged = options.onUserChanged;
+    // Every account has the built-in `default` user: open access, no password.
+    this.users.set(BUILT_IN_DEFAULT_USER, {
+      userId: BUILT_IN_DEFAULT_USER,
+      userName: DEFAULT_USER_NAME,
+      engine: 'redis',
+      accessString: normalizeAccessString('on ~* &* +@all'),
+      authentication: { type: 'no-password' },
+      status: 'active',
+    });
+  }
+
+  readonly commands = {
+    CreateUser: (input: UserInput & { Tags?: unknown[] }) =>
+      this.settled(() => {
+        const userId = checkIdentifier('UserId', input.UserId);
+        const userName = checkUserName(input.UserName);
+        const engine = checkEngine(input.Engine);
+        const accessString = this.checkAccessString('AccessString', input.AccessString);
+        if (input.AppendAccessString !== undefined) {
+          throw serviceFault(InvalidParameterValueException, 'AppendAccessString is a ModifyUser parameter.');
+        }
+        const authentication = resolveAuthentication(input, passwordProblem);
+        if (!authentication) {
+          throw serviceFault(
+            InvalidParameterCombinationException,
+            'One of Passwords, NoPasswordRequired or AuthenticationMode is required.',
+          );
+        }
+        if (this.users.has(userId))
+          throw serviceFault(UserAlreadyExistsFault, `User ${userId} already exists.`);
+        if (userName !== DEFAULT_USER_NAME && [...this.users.values()].some((u) => u.userName === userName)) {
+          throw serviceFault(DuplicateUserNameFault, `A user with the user name ${userName} already exists.`);
+        }
+        if (this.users.size >= this.quotas.usersPerAccount) {
+          throw serviceFault(
+            UserQuotaExceededFault,
+            `The quota of ${this.quotas.usersPerAccount} users per account is reached.`,
+          );
+        }
+        const user: User = { userId, userName, engine, accessString, authentication, status: 'creating' };
+        this.users.set(userId, user);
+        user.pending = {
+          readyAt: this.clock.nowMs() + this.delays.userCreate,
+          apply: () => {
+            user.status = 'active';
+            this.notify(user);
+          },
+        };
+        return this.userView(user);
+      }),
+
+    DescribeUsers: (input: {
+      UserId?: string;
+      Engine?: string;
+      Filters?: { Name?: string; Values?: string[] }[];
+      MaxRecords?: number;
+      Marker?: string;
+    }) =>
+      this.settled(() => {
+        let users = [...this.users.values()];
+        if (input.UserId !== undefined) {
+          const user = this.users.get(input.UserId);
+          if (!user) throw serviceFault(UserNotFoundFault, `User ${input.UserId} not found.`);
+          users = [user];
+        }
+        if (input.Engine !== undefined) users = users.filter((u) => u.engine === input.Engine?.toLowerCase());
+        for (const filter of input.Filters ?? []) {
+          if (filter.Name !== 'user-id') {
+            throw serviceFault(
+              InvalidParameterValueException,
+              `Filter name ${String(filter.Name)} is not supported; use user-id.`,
+            );
+          }
+          users = users.filter((u) => (filter.Values ?? []).includes(u.userId));
+        }
+        const { page, marker } = paginate(users, input);
+        return { Users: page.map((u) => this.userView(u)), Marker: marker };
+      }),
+
+    ModifyUser: (input: UserInput) =>
+      this.settled(() => {
+        const user = this.findUser(input.UserId);
+        if (user.userId === BUILT_IN_DEFAULT_USER) {
+          throw serviceFault(InvalidParameterValueException, 'The built-in default user cannot be modified.');
+        }
+        if (user.status !== 'active') {
+          throw serviceFault(InvalidUserStateFault, `User ${user.userId} is ${user.status}, not active.`);
+        }
+        if (input.AccessString !== undefined && input.AppendAccessString !== undefined) {
+          throw serviceFault(
+            InvalidParameterCombinationException,
+            'AccessString and AppendAccessString cannot both be given.',
+          );
+        }
+        if (
+          input.Engine !== undefined &&
+          checkEngine(input.Engine) !== user.engine &&
+          user.engine === 'valkey'
+        ) {
+          throw serviceFault(
+            InvalidParameterCombinationException,
+            'A valkey user cannot be changed back to redis.',
+          );
+        }
+        const accessString =
+          input.AccessString !== undefined
+            ? this.checkAccessString('AccessString', input.AccessString)
+            : input.AppendAccessString !== undefined
+              ? this.checkAccessString(
+                  'AppendAccessString',
+                  `${user.accessString} ${input.AppendAccessString}`,
+                )
+              : undefined;
+        const authentication = resolveAuthentication(input, passwordProblem);
+        const engine = input.Engine !== undefined ? checkEngine(input.Engine) : undefined;
+        if (accessString === undefined && authentication === undefined && engine === undefined) {
+          throw serviceFault(InvalidParameterCombinationException, 'No modifications were requested.');
+        }
+        user.status = 'modifying';
+        user.pending = {
+          readyAt: this.clock.nowMs() + this.delays.userModify,
+          apply: () => {
+            if (accessString !== undefined) user.accessString = accessString;
+            if (authentication !== undefined) user.authentication = authentication;
+            if (engine !== undefined) user.engine = engine;
+            user.status = 'active';
+            this.notify(user);
+          },
+        };
+        return this.userView(user);
+      }),
+
+    DeleteUser: (input: { UserId?: string }) =>
+      this.settled(() => {
+        const user = this.findUser(input.UserId);
+        if (user.userId === BUILT_IN_DEFAULT_USER) {
+          throw serviceFault(InvalidParameterValueException, 'The built-in default user cannot be deleted.');
+        }
+        if (user.status !== 'active') {
+          throw serviceFault(InvalidUserStateFault, `User ${user.userId} is ${user.status}, not active.`);
+        }
+        if (user.userName === DEFAULT_USER_NAME && this.groupsOf(user.userId).length > 0) {
+          throw serviceFault(
+            DefaultUserAssociatedToUserGroupFault,
+            `User ${user.userId} is the default user of user group(s) ${this.groupsOf(user.userId).join(', ')}.`,
+          );
+        }
+        user.status = 'deleting';
+        user.pending = {
+          readyAt: this.clock.nowMs() + this.delays.userDelete,
+          apply: () => {
+            // Deleting a user removes it from every user group (and so ends its connections).
+            for (const group of this.userGroups.values()) group.userIds.delete(user.userId);
+            this.users.delete(user.userId);
+            this.notify(user, 'deleted');
+          },
+        };
+        return this.userView(user);
+      }),
+
+    CreateUserGroup: (input: {
+      UserGroupId?: string;
+      Engine?: string;
+      UserIds?: string[];
+      Tags?: unknown[];
+    }) =>
+      this.settled(() => {
+        const userGroupId = checkIdentifier('UserGroupId', input.UserGroupId);
+        const engine = checkEngine(input.Engine);
+        if (this.userGroups.has(userGroupId)) {
+          throw serviceFault(UserGroupAlreadyExistsFault, `User group ${userGroupId} already exists.`);
+        }
+        if (this.userGroups.size >= this.quotas.userGroupsPerAccount) {
+          throw serviceFault(
+            UserGroupQuotaExceededFault,
+            `The quota of ${this.quotas.userGroupsPerAccount} user groups per account is reached.`,
+          );
+        }
+        const userIds = [...new Set(input.UserIds ?? [])];
+        this.checkMembers(userIds, userIds);
+        const group: UserGroup = { userGroupId, engine, userIds: new Set(userIds), status: 'creating' };
+        this.userGroups.set(userGroupId, group);
+        group.pending = {
+          readyAt: this.clock.nowMs() + this.delays.userGroupCreate,
+          apply: () => {
+            group.status = 'active';
+          },
+        };
+        return this.userGroupView(group);
+      }),
+
+    DescribeUserGroups: (input: { UserGroupId?: string; MaxRecords?: number; Marker?: string }) =>
+      this.settled(() => {
+        const groups =
+          input.UserGroupId !== undefined
+            ? [this.findUserGroup(input.UserGroupId)]
+            : [...this.userGroups.values()];
+        const { page, marker } = paginate(groups, input);
+        return { UserGroups: page.map((g) => this.userGroupView(g)), Marker: marker };
+      }),
+
+    ModifyUserGroup: (input: {
+      UserGroupId?: string;
+      UserIdsToAdd?: string[];
+      UserIdsToRemove?: string[];
+      Engine?: string;
+    }) =>
+      this.settled(() => {
+        const group = this.findUserGroup(input.UserGroupId);
+        if (group.status !== 'active') {
+          throw serviceFault(
+            InvalidUserGroupStateFault,
+            `User group ${group.userGroupId} is ${group.status}, not active.`,
+          );
+        }
+        const add = [...new Set(input.UserIdsToAdd ?? [])];
+        const remove = [...new Set(input.UserIdsToRemove ?? [])];
+        if (add.length === 0 && remove.length === 0) {
+          throw serviceFault(InvalidParameterCombinationException, 'Give UserIdsToAdd or UserIdsToRemove.');
+        }
+        const both = add.find((id) => remove.includes(id));
+        if (both)
+          throw serviceFault(InvalidParameterCombinationException, `User ${both} is both added and removed.`);
+        // One bad ID fails the whole call: nothing is added or removed.
+        for (const id of remove) {
+          if (!group.userIds.has(id)) {
+            throw serviceFault(
+              InvalidParameterValueException,
+              `User ${id} is not a member of user group ${group.userGroupId}.`,
+            );
+          }
+        }
+        for (const id of add) {
+          if (group.userIds.has(id)) {
+            throw serviceFault(
+              InvalidParameterValueException,
+              `User ${id} is already a member of user group ${group.userGroupId}.`,
+            );
+          }
+        }
+        const after = [...group.userIds].filter((id) => !remove.includes(id)).concat(add);
+        this.checkMembers(after, add);
+        group.status = 'modifying';
+        group.pendingChanges = { add, remove };
+        group.pending = {
+          readyAt: this.clock.nowMs() + this.delays.userGroupModify,
+          apply: () => {
+            for (const id of remove) group.userIds.delete(id);
+            for (const id of add) if (this.users.has(id)) group.userIds.add(id);
+            delete group.pendingChanges;
+            group.status = 'active';
+          },
+        };
+        return this.userGroupView(group);
+      }),
+
+    DeleteUserGroup: (input: { UserGroupId?: string }) =>
+      this.settled(() => {
+        const group = this.findUserGroup(input.UserGroupId);
+        if (group.status !== 'active') {
+          throw serviceFault(
+            InvalidUserGroupStateFault,
+            `User group ${group.userGroupId} is ${group.status}, not active.`,
+          );
+        }
+        const attached = this.replicationGroupsOf(group.userGroupId);
+        if (attached.length > 0) {
+          throw serviceFault(
+            InvalidUserGroupStateFault,
+            `User group ${group.userGroupId} is associated with replication group(s) ${attached.join(', ')}.`,
+          );
+        }
+        group.status = 'deleting';
+        group.pending = {
+          readyAt: this.clock.nowMs() + this.delays.userGroupDelete,
+          apply: () => {
+            this.userGroups.delete(group.userGroupId);
+          },
+        };
+        return this.userGroupView(group);
+      }),
+
+    DescribeReplicationGroups: (input: {
+      ReplicationGroupId?: string;
+      MaxRecords?: number;
+      Marker?: string;
+    }) =>
+      this.settled(() => {
+        const groups =
+          input.ReplicationGroupId !== undefined
+            ? [this.findReplicationGroup(input.ReplicationGroupId)]
+            : [...this.replicationGroups.values()];
+        const { page, marker } = paginate(groups, input);
+        return { ReplicationGroups: page.map((g) => this.replicationGroupView(g)), Marker: marker };
+      }),
+
+    ModifyReplicationGroup: (input: {
+      ReplicationGroupId?: string;
+      UserGroupIdsToAdd?: string[];
+      UserGroupIdsToRemove?: string[];
+      RemoveUserGroups?: boolean;
+      ApplyImmediately?: boolean;
+      [other: string]: unknown;
+    }) =>
+      this.settled(() => {
+        const group = this.findReplicationGroup(input.ReplicationGroupId);
+        const modelled = [
+          'ReplicationGroupId',
+          'UserGroupIdsToAdd',
+          'UserGroupIdsToRemove',
+          'RemoveUserGroups',
+          'ApplyImmediately',
+        ];
+        const other = Object.keys(input).find((key) => !modelled.includes(key) && input[key] !== undefined);
+        if (other) {
+          throw serviceFault(
+            InvalidParameterValueException,
+            `sandbox: ModifyReplicationGroup ${other} is not modelled.`,
+          );
+        }
+        if (group.status !== 'available') {
+          throw serviceFault(
+            InvalidReplicationGroupStateFault,
+            `Replication group ${group.replicationGroupId} is ${group.status}, not available.`,
+          );
+        }
+        const add = [...new Set(input.UserGroupIdsToAdd ?? [])];
+        const remove = input.RemoveUserGroups
+          ? [...group.userGroupIds]
+          : [...new Set(input.UserGroupIdsToRemove ?? [])];
+        if (add.length === 0 && remove.length === 0) {
+          throw serviceFault(InvalidParameterCombinationException, 'No modifications were requested.');
+        }
+        if (add.length > 0 && !group.transitEncryption) {
+          throw serviceFault(
+            InvalidParameterCombinationException,
+            `Replication group ${group.replicationGroupId} needs in-transit encryption (TLS) to use user groups.`,
+          );
+        }
+        for (const id of remove) {
+          if (!group.userGroupIds.includes(id)) {
+            throw serviceFault(
+              InvalidParameterValueException,
+              `User group ${id} is not associated with replication group ${group.replicationGroupId}.`,
+            );
+          }
+        }
+        for (const id of add) {
+          const userGroup = this.findUserGroup(id);
+          if (userGroup.status !== 'active') {
+            throw serviceFault(
+              InvalidUserGroupStateFault,
+              `User group ${id} is ${userGroup.status}, not active.`,
+            );
+          }
+          if (userGroup.engine !== group.engine) {
+            throw serviceFault(
+              InvalidParameterCombinationException,
+              `User group ${id} is for ${userGroup.engine}, not ${group.engine}.`,
+            );
+          }
+        }
+        const after = group.userGroupIds
+          .filter((id) => !remove.includes(id))
+          .concat(add.filter((id) => !group.userGroupIds.includes(id)));
+        if (after.length > 1) {
+          throw serviceFault(
+            InvalidParameterCombinationException,
+            `A replication group can have only one user group; ${group.replicationGroupId} would have ${after.join(', ')}.`,
+          );
+        }
+        group.status = 'modifying';
+        group.pendingUserGroups = { add, remove };
+        group.pending = {
+          readyAt: this.clock.nowMs() + this.delays.replicationGroupModify,
+          apply: () => {
+            group.userGroupIds = after;
+            delete group.pendingUserGroups;
+            group.status = 'available';
+          },
+        };
+        return { ReplicationGroup: this.replicationGroupView(group) };
+      }),
+  };
+
+  /** Test and demo set-up: an `active` user, checked like CreateUser (quota included). */
+  seedUser(spec: {
+    userId: string;
+    userName: string;
+    accessString: string;
+    passwords?: string[];
+    engine?: Engine;
+  }): void {
+    this.applyDueChanges();
+    const userId = checkIdentifier('UserId', spec.userId);
+    if (this.users.has(userId)) throw serviceFault(UserAlreadyExistsFault, `User ${userId} already exists.`);
+    if (this.users.size >= this.quotas.usersPerAccount) {
+      throw serviceFault(
+        UserQuotaExceededFault,
+        `The quota of ${this.quotas.usersPerAccount} users per account is reached.`,
+      );
+    }
+    const passwords = spec.passwords ?? [];
+    const authentication =
+      resolveAuthentication(
+        passwords.length > 0 ? { Passwords: passwords } : { NoPasswordRequired: true },
+        passwordProblem,
+      ) ?? ({ type: 'no-password' } as const);
+    const user: User = {
+      userId,
+      userName: checkUserName(spec.userName),
+      engine: spec.engine ?? 'redis',
+      accessString: this.checkAccessString('AccessString', spec.accessString),
+      authentication,
+      status: 'active',
+    };
+    this.users.set(userId, user);
+    this.notify(user);
+  }
+
+  /** Test and demo set-up: an `active` user group, checked like CreateUserGroup. */
+  seedUserGroup(spec: { id: string; userIds: string[]; engine?: Engine }): void {
+    this.applyDueChanges();
+    const userGroupId = checkIdentifier('UserGroupId', spec.id);
+    if (this.userGroups.has(userGroupId)) {
+      throw serviceFault(UserGroupAlreadyExistsFault, `User group ${userGroupId} already exists.`);
+    }
+    this.checkMembers(spec.userIds, spec.userIds);
+    this.userGroups.set(userGroupId, {
+      userGroupId,
+      engine: spec.engine ?? 'redis',
+      userIds: new Set(spec.userIds),
+      status: 'active',
+    });
+  }
+
+  /** Test and demo set-up: a replication group that exists already (`available`). */
+  seedReplicationGroup(spec: {
+    id: string;
+    transitEncryption: boolean;
+    engine?: Engine;
+    authTokenEnabled?: boolean;
+    userGroupIds?: string[];
+  }): void {
+    this.replicationGroups.set(spec.id, {
+      replicationGroupId: spec.id,
+      engine: spec.engine ?? 'redis',
+      transitEncryption: spec.transitEncryption,
+      authTokenEnabled: spec.authTokenEnabled ?? false,
+      userGroupIds: [...(spec.userGroupIds ?? [])],
+      status: 'available',
+    });
+  }
+
+  /** Applies every change whose time has come and waits for the hooks they triggered. */
+  async settle(): Promise<void> {
+    this.applyDueChanges();
+    const notifications = this.notifications.splice(0);
+    await Promise.all(notifications);
+  }
+
+  private applyDueChanges(): void {
+    const now = this.clock.nowMs();
+    const due = [...this.users.values(), ...this.userGroups.values(), ...this.replicationGroups.values()]
+      .filter((resource) => resource.pending && resource.pending.readyAt <= now)
+      .sort((a, b) => (a.pending?.readyAt ?? 0) - (b.pending?.readyAt ?? 0));
+    for (const resource of due) {
+      const pending = resource.pending;
+      delete resource.pending;
+      pending?.apply();
+    }
+  }
+
+  private async settled<T>(work: () => T): Promise<T> {
+    await this.settle();
+    return work();
+  }
+
+  private notify(user: User, deleted?: 'deleted'): void {
+    if (!this.onUserChanged) return;
+    const view = { ...this.userView(user), ...(deleted ? { Status: 'deleted' } : {}) };
+    const passwords =
+      !deleted && user.authentication.type === 'password' ? user.authentication.passwords : [];
+    this.notifications.push(Promise.resolve(this.onUserChanged(view, [...passwords])));
+  }
+
+  private checkAccessString(field: string, accessString: unknown): string {
+    if (typeof accessString !== 'string')
+      throw serviceFault(InvalidParameterValueException, `${field} is required.`);
+    try {
+      return normalizeAccessString(accessString);
+    } catch (error) {
+      throw serviceFault(InvalidParameterValueException, `${field} is invalid: ${(error as Error).message}`);
+    }
+  }
+
+  /** Members must exist, be active, include one user named `default`, names unique, within quota. */
+  private checkMembers(userIds: string[], added: string[]): void {
+    for (const id of added) {
+      const user = this.users.get(id);
+      if (!user) throw serviceFault(UserNotFoundFault, `User ${id} not found.`);
+      if (user.status !== 'active') {
+        throw serviceFault(
+          InvalidParameterValueException,
+          `User ${id} is ${user.status}; only active users can join a user group.`,
+        );
+      }
+    }
+    const names = userIds.map((id) => this.users.get(id)?.userName);
+    if (!names.includes(DEFAULT_USER_NAME)) {
+      throw serviceFault(DefaultUserRequired, 'A user group must contain a user with the user name default.');
+    }
+    const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+    if (duplicate !== undefined) {
+      throw serviceFault(DuplicateUserNameFault, `A user group cannot contain two users named ${duplicate}.`);
+    }
+    if (userIds.length > this.quotas.usersPerUserGroup) {
+      throw serviceFault(
+        InvalidParameterValueException,
+        `A user group can contain at most ${this.quotas.usersPerUserGroup} users; this change would make ${userIds.length}.`,
+      );
+    }
+  }
+
+  private findUser(userId: string | undefined): User {
+    const user = userId === undefined ? undefined : this.users.get(userId);
+    if (!user) throw serviceFault(UserNotFoundFault, `User ${String(userId)} not found.`);
+    return user;
+  }
+
+  private findUserGroup(userGroupId: string | undefined): UserGroup {
+    const group = userGroupId === undefined ? undefined : this.userGroups.get(userGroupId);
+    if (!group) throw serviceFault(UserGroupNotFoundFault, `User group ${String(userGroupId)} not found.`);
+    return group;
+  }
+
+  private findReplicationGroup(replicationGroupId: string | undefined): ReplicationGroup {
+    const group =
+      replicationGroupId === undefined ? undefined : this.replicationGroups.get(replicationGroupId);
+    if (!group)
+      throw serviceFault(
+        ReplicationGroupNotFoundFault,
+        `Replication group ${String(replicationGroupId)} not found.`,
+      );
+    return group;
+  }
+
+  private groupsOf(userId: string): string[] {
+    return [...this.userGroups.values()].filter((g) => g.userIds.has(userId)).map((g) => g.userGroupId);
+  }
+
+  private replicationGroupsOf(userGroupId: string): string[] {
+    return [...this.replicationGroups.values()]
+      .filter((r) => r.userGroupIds.includes(userGroupId) || r.pendingUserGroups?.add.includes(userGroupId))
+      .map((r) => r.replicationGroupId);
+  }
+
+  private arn(kind: string, id: string): string {
+    return `arn:aws:elasticache:${this.region}:${this.accountId}:${kind}:${id}`;
+  }
+
+  private userView(user: User): UserView {
+    const auth = user.authentication;
+    return {
+      UserId: user.userId,
+      UserName: user.userName,
+      Status: user.status,
+      Engine: user.engine,
+      MinimumEngineVersion: user.engine === 'valkey' ? '7.2' : '6.0',
+      AccessString: user.accessString,
+      UserGroupIds: this.groupsOf(user.userId),
+      Authentication:
+        auth.type === 'password'
+          ? { Type: 'password', PasswordCount: auth.passwords.length }
+          : { Type: auth.type },
+      ARN: this.arn('user', user.userId),
+    };
+  }
+
+  private userGroupView(group: UserGroup): UserGroupView {
+    return {
+      UserGroupId: group.userGroupId,
+      Status: group.status,
+      Engine: group.engine,
+      UserIds: [...group.userIds],
+      MinimumEngineVersion: group.engine === 'valkey' ? '7.2' : '6.0',
+      ...(group.pendingChanges
+        ? {
+            PendingChanges: {
+              ...(group.pendingChanges.add.length ? { UserIdsToAdd: [...group.pendingChanges.add] } : {}),
+              ...(group.pendingChanges.remove.length
+                ? { UserIdsToRemove: [...group.pendingChanges.remove] }
+                : {}),
+            },
+          }
+        : {}),
+      ReplicationGroups: this.replicationGroupsOf(group.userGroupId),
+      ARN: this.arn('usergroup', group.userGroupId),
+    };
+  }
+
+  private replicationGroupView(group: ReplicationGroup): ReplicationGroupView {
+    return {
+      ReplicationGroupId: group.replicationGroupId,
+      Status: group.status,
+      Engine: group.engine,
+      TransitEncryptionEnabled: group.transitEncryption,
+      AuthTokenEnabled: group.authTokenEnabled,
+      UserGroupIds: [...group.userGroupIds],
+      PendingModifiedValues: group.pendingUserGroups
+        ? {
+            UserGroups: {
+              UserGroupIdsToAdd: [...group.pendingUserGroups.add],
+              UserGroupIdsToRemove: [...group.pendingUserGroups.remove],
+            },
+          }
+        : {},
+      ARN: this.arn('replicationgroup', group.replicationGroupId),
+    };
+  }
+}
+
+/** ElastiCache's password rules are cachegate's password policy; the reason never quotes the value. */
+function passwordProblem(password: string): string | undefined {
+  const check = validatePassword(password);
+  return check.ok ? undefined : check.reason;
+}
+
+/** `Marker` is the index of the next record; `MaxRecords` 20–100 as on AWS. */
+function paginate<T>(
+  items: T[],
+  input: { MaxRecords?: number; Marker?: string },
+): { page: T[]; marker?: string } {
+  const max = input.MaxRecords ?? MAX_RECORDS;
+  if (max < 20 || max > MAX_RECORDS)
+    throw serviceFault(InvalidParameterValueException, 'MaxRecords must be between 20 and 100.');
+  const start = input.Marker === undefined ? 0 : Number(input.Marker);
+  if (!Number.isInteger(start) || start < 0)
+    throw serviceFault(InvalidParameterValueException, 'Marker is not valid.');
+  const page = items.slice(start, start + max);
+  return { page, ...(start + max < items.length ? { marker: String(start + max) } : {}) };
+}

@@ -1,0 +1,138 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cachegate, snapshot, tempDir } from './tools.js';
+
+describe('pki/cert/crl CLI on a store', () => {
+  let dir: string;
+  let store: string;
+
+  beforeAll(() => {
+    dir = tempDir('cli');
+    store = join(dir, 'pki');
+    expect(cachegate(['pki', 'init', '--store', store, '--cn', 'CLI CA']).status).toBe(0);
+    expect(
+      cachegate([
+        'cert',
+        'issue',
+        '--store',
+        store,
+        '--cn',
+        'alice',
+        '--out',
+        join(dir, 'out'),
+        '--remote',
+        'cvpn-endpoint-0abc.prod.clientvpn.eu-west-1.amazonaws.com',
+      ]).status,
+    ).toBe(0);
+    expect(cachegate(['cert', 'issue', '--store', store, '--cn', 'bob']).status).toBe(0);
+    expect(cachegate(['cert', 'revoke', '--store', store, '--cn', 'bob']).status).toBe(0);
+  });
+
+  it('writes private keys with mode 0600 and never prints them', () => {
+    const r = cachegate(['cert', 'issue', '--store', store, '--cn', 'carol', '--out', join(dir, 'out')]);
+    expect(r.stdout).not.toMatch(/PRIVATE KEY/);
+    for (const path of [
+      join(store, 'private', 'ca.key'),
+      join(store, 'private', 'carol.key'),
+      join(dir, 'out', 'carol.key'),
+    ]) {
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+    }
+  });
+
+  it('writes a .ovpn profile with the endpoint, CA, certificate and key', () => {
+    const profile = readFileSync(join(dir, 'out', 'alice.ovpn'), 'utf8');
+    expect(profile).toContain('remote cvpn-endpoint-0abc.prod.clientvpn.eu-west-1.amazonaws.com 443');
+    expect(profile).toContain(readFileSync(join(store, 'ca.crt'), 'utf8').trim());
+    expect(profile).toMatch(/<key>\n-----BEGIN PRIVATE KEY-----/);
+    expect(statSync(join(dir, 'out', 'alice.ovpn')).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses to init over an existing store', () => {
+    const r = cachegate(['pki', 'init', '--store', store, '--cn', 'again']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/already exists and is not empty/);
+  });
+
+  it.each([
+    [['cert', 'revoke', '--cn', 'nobody'], /no certificate with CN "nobody"/],
+    [['cert', 'revoke', '--cn', 'bob'], /already revoked/],
+    [['cert', 'revoke', '--serial', 'xyz'], /serial: must be a hexadecimal/],
+    [['cert', 'revoke', '--cn', 'alice', '--reason', 'bored'], /reason: unknown reason "bored"/],
+    [['cert', 'revoke', '--cn', 'alice', '--serial', '01'], /cannot be used with/],
+    [
+      ['cert', 'issue', '--cn', 'alice'],
+      /valid certificate for CN "alice" already exists|issued\/alice.crt already exists/,
+    ],
+    [['cert', 'issue', '--cn', '../x'], /cn: must be/],
+    [['cert', 'issue', '--cn', 'dave', '--csr', '/nonexistent.req'], /CSR not readable/],
+    [['crl', 'build', '--out', '/tmp/x.pem', '--days', 'soon'], /days: must be a whole number/],
+    [
+      ['crl', 'build', '--out', '/tmp/x.pem', '--days', '0'],
+      /days: must be a whole number of days between 1 and 3650/,
+    ],
+  ])('rejects bad input %p with exit 2 and leaves the store unchanged', (args, message) => {
+    const before = snapshot(store);
+    const r = cachegate([...args.slice(0, 2), '--store', store, ...args.slice(2)]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(snapshot(store)).toEqual(before);
+  });
+
+  it('rejects a malformed CSR', () => {
+    const csr = join(dir, 'bad.req');
+    writeFileSync(
+      csr,
+      '-----BEGIN CERTIFICATE REQUEST-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END CERTIFICATE REQUEST-----\n',
+    );
+    const before = snapshot(store);
+    const r = cachegate(['cert', 'issue', '--store', store, '--cn', 'dave', '--csr', csr]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/bad.req: not a valid PKCS#10 certificate request/);
+    expect(snapshot(store)).toEqual(before);
+  });
+
+  it('rejects a corrupt index line with its line number and changes nothing', () => {
+    const copy = join(dir, 'corrupt');
+    expect(cachegate(['pki', 'import-easyrsa', '--from', store, '--store', copy]).status).toBe(0);
+    appendFileSync(join(copy, 'index.txt'), 'V\tnot-a-date\t\t0A\tunknown\t/CN=x\n');
+    const before = snapshot(copy);
+    for (const args of [
+      ['cert', 'issue', '--store', copy, '--cn', 'dave'],
+      ['cert', 'revoke', '--store', copy, '--cn', 'alice'],
+      ['crl', 'build', '--store', copy, '--out', join(copy, 'crl.pem')],
+    ]) {
+      const r = cachegate(args);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/index.txt line 4: invalid expiry "not-a-date"/);
+    }
+    expect(snapshot(copy)).toEqual(before);
+  });
+
+  it('names a directory that is not a store', () => {
+    const r = cachegate(['cert', 'list', '--store', dir]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/is not a CA store/);
+  });
+
+  it('lists certificates as JSON', () => {
+    const rows = JSON.parse(cachegate(['cert', 'list', '--store', store, '--json']).stdout) as {
+      cn: string;
+      status: string;
+    }[];
+    expect(rows.map((r) => [r.cn, r.status])).toEqual([
+      ['alice', 'V'],
+      ['bob', 'R'],
+      ['carol', 'V'],
+    ]);
+  });
+
+  it('increments the CRL number on every build and records it in crlnumber', () => {
+    const out = join(dir, 'crl.pem');
+    expect(cachegate(['crl', 'build', '--store', store, '--out', out]).stdout).toMatch(/^CRL #1: 1 revoked/);
+    expect(cachegate(['crl', 'build', '--store', store, '--out', out]).stdout).toMatch(/^CRL #2: 1 revoked/);
+    expect(readFileSync(join(store, 'crlnumber'), 'utf8')).toBe('03\n');
+    expect(readFileSync(join(store, 'crl.pem'), 'utf8')).toBe(readFileSync(out, 'utf8'));
+  });
+});

@@ -1,0 +1,294 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import {
+  DescribeUserGroupsCommand,
+  DescribeUsersCommand,
+  ElastiCacheClient,
+  InvalidUserStateFault,
+  ModifyUserCommand,
+  ModifyUserGroupCommand,
+  UserNotFoundFault,
+} from '@aws-sdk/client-elasticache';
+import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createAwsClient } from '../../functions/aws/clients.js';
+import { handler as deleteCacheUser } from '../../functions/delete-cache-user/handler.js';
+import {
+  LocalStateMachine,
+  type LambdaHandler,
+  type LocalExecution,
+} from '../../local/runner/local-state-machine.js';
+import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
+import { LambdaCrashSignal } from '../../local/sandbox/faults.js';
+import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
+import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
+import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
+import { serviceFault } from '../../local/sandbox/service-error.js';
+
+const sample = JSON.parse(
+  readFileSync(new URL('../../events/offboard-user.json', import.meta.url), 'utf8'),
+) as {
+  userId: string;
+  requestedBy: string;
+  requestId: string;
+};
+
+let sandbox: Sandbox;
+let model: ElastiCacheModel;
+let elastiCache: ElastiCacheClient;
+let secrets: SecretsManagerClient;
+const runs: LocalExecution[] = [];
+const DAY_MS = 86_400_000;
+
+beforeAll(async () => {
+  sandbox = await createSandbox({ speed: 1000, dynamoDb: false });
+  model = sandbox.model<ElastiCacheModel>('ElastiCache');
+  elastiCache = createAwsClient(ElastiCacheClient, {});
+  secrets = createAwsClient(SecretsManagerClient, {});
+  for (const id of ['orders-group', 'payments-group', 'audit-group'])
+    model.seedUserGroup({ id, userIds: ['default'] });
+});
+afterAll(async () => sandbox.close());
+
+async function run(
+  name: 'onboard-user' | 'offboard-user',
+  input: unknown,
+  options: { handlers?: Record<string, LambdaHandler>; beforeStart?: () => Promise<unknown> } = {},
+) {
+  // Loading validates the definition and takes real time, i.e. simulated minutes: set the stage after it.
+  const machine = LocalStateMachine.load(name, { sandbox, handlers: options.handlers });
+  await options.beforeStart?.();
+  const execution = await machine.run(input);
+  runs.push(execution);
+  return execution;
+}
+
+let counter = 0;
+/** Onboards a fresh user through the real onboard-user workflow. */
+async function onboardedUser(userGroupIds: string[]): Promise<string> {
+  counter += 1;
+  const userId = `leaver-${counter}`;
+  const onboarded = await run('onboard-user', {
+    userId,
+    userName: userId,
+    accessString: 'on ~orders:* -@all +@read',
+    userGroupIds,
+    requestedBy: 'alice',
+  });
+  expect(onboarded.status).toBe('SUCCEEDED');
+  return userId;
+}
+
+const ofType = (execution: LocalExecution, type: string) =>
+  execution.events.filter((e) => (e as { type: string }).type === type) as {
+    state: { name: string };
+    Error?: string;
+  }[];
+const entered = (execution: LocalExecution, name: string) =>
+  ofType(execution, 'StateEntered').filter((e) => e.state.name === name).length;
+
+function causeOf(execution: LocalExecution): string {
+  try {
+    return (JSON.parse(execution.cause ?? '') as { errorMessage: string }).errorMessage;
+  } catch {
+    return execution.cause ?? '';
+  }
+}
+
+async function userExists(userId: string): Promise<boolean> {
+  return elastiCache.send(new DescribeUsersCommand({ UserId: userId })).then(
+    () => true,
+    (error: unknown) => {
+      if (error instanceof UserNotFoundFault) return false;
+      throw error;
+    },
+  );
+}
+
+async function group(userGroupId: string) {
+  const { UserGroups } = await elastiCache.send(new DescribeUserGroupsCommand({ UserGroupId: userGroupId }));
+  return UserGroups?.[0];
+}
+
+describe('offboard-user workflow (real ASL on the local runner)', () => {
+  it('removes the user from every group, deletes it, schedules its secret for deletion and audits it', async () => {
+    const userId = await onboardedUser(['orders-group', 'payments-group']);
+    const startedAt = sandbox.clock.nowMs();
+    const execution = await run('offboard-user', { ...sample, userId });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.output).toMatchObject({
+      userId,
+      removedFromUserGroupIds: ['orders-group', 'payments-group'],
+      status: 'deleted',
+    });
+    expect(await userExists(userId)).toBe(false);
+    for (const id of ['orders-group', 'payments-group']) {
+      const g = await group(id);
+      expect(g).toMatchObject({ Status: 'active', UserIds: ['default'] });
+      expect(g?.PendingChanges).toBeUndefined();
+    }
+    expect(entered(execution, 'WaitForGroupRemoval')).toBeGreaterThanOrEqual(2);
+    expect(entered(execution, 'CheckUserDeleted')).toBeGreaterThanOrEqual(1);
+
+    const secret = await secrets.send(
+      new DescribeSecretCommand({ SecretId: `cachegate/elasticache/users/${userId}` }),
+    );
+    const deletion = secret.DeletedDate?.getTime() ?? 0;
+    expect(deletion - startedAt).toBeGreaterThanOrEqual(7 * DAY_MS);
+    expect(deletion - startedAt).toBeLessThan(7 * DAY_MS + 3_600_000);
+
+    const audit = sandbox
+      .model<EventBridgeModel>('EventBridge')
+      .events.filter((e) => e.detailType === 'UserDeleted');
+    expect(audit.at(-1)?.detail).toMatchObject({
+      actor: sample.requestedBy,
+      requestId: sample.requestId,
+      subject: { userId, userGroupIds: 'orders-group,payments-group' },
+    });
+  });
+
+  it('is idempotent: offboarding again finds only the scheduled secret and keeps its deletion date', async () => {
+    const userId = await onboardedUser(['audit-group']);
+    expect((await run('offboard-user', { userId })).status).toBe('SUCCEEDED');
+    const first = await secrets.send(
+      new DescribeSecretCommand({ SecretId: `cachegate/elasticache/users/${userId}` }),
+    );
+    const again = await run('offboard-user', { userId });
+    expect(again.status).toBe('SUCCEEDED');
+    expect(entered(again, 'DeleteCacheUser')).toBe(0);
+    const second = await secrets.send(
+      new DescribeSecretCommand({ SecretId: `cachegate/elasticache/users/${userId}` }),
+    );
+    expect(second.DeletedDate).toEqual(first.DeletedDate);
+  });
+
+  it('waits for a pending addition to finish, then removes the user', async () => {
+    const userId = await onboardedUser(['orders-group']);
+    const execution = await run(
+      'offboard-user',
+      { userId },
+      {
+        beforeStart: () =>
+          elastiCache.send(
+            new ModifyUserGroupCommand({ UserGroupId: 'audit-group', UserIdsToAdd: [userId] }),
+          ),
+      },
+    );
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.output).toMatchObject({ removedFromUserGroupIds: ['orders-group', 'audit-group'] });
+    expect((await group('audit-group'))?.UserIds).toEqual(['default']);
+    // The first look finds the addition pending; once it lands, the removal is requested.
+    expect(entered(execution, 'RemoveUserFromGroup')).toBeGreaterThanOrEqual(3);
+  });
+
+  it('retries DeleteUser while the user is being modified (InvalidUserStateFault)', async () => {
+    const saved = { ...model.delays };
+    const userId = await onboardedUser(['orders-group']);
+    Object.assign(model.delays, { userModify: 100_000 });
+    try {
+      const execution = await run(
+        'offboard-user',
+        { userId },
+        {
+          beforeStart: () =>
+            elastiCache.send(
+              new ModifyUserCommand({ UserId: userId, AccessString: 'on ~orders:* -@all +get' }),
+            ),
+        },
+      );
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(ofType(execution, 'StateFailed').map((e) => e.Error)).toContain('InvalidUserStateFault');
+      expect(await userExists(userId)).toBe(false);
+    } finally {
+      Object.assign(model.delays, saved);
+    }
+  });
+
+  it('retries injected faults: a state fault on DeleteUser, then a crash of the delete step after DeleteUser was accepted', async () => {
+    const userId = await onboardedUser(['payments-group']);
+    sandbox.faults.inject({
+      service: 'ElastiCache',
+      command: 'DeleteUser',
+      mode: 'throw',
+      error: () => serviceFault(InvalidUserStateFault, `User ${userId} is modifying, not active.`),
+    });
+    let calls = 0;
+    const crashingDelete: LambdaHandler = async (event, context) => {
+      calls += 1;
+      const result = await (deleteCacheUser as LambdaHandler)(event, context);
+      if (calls === 2) throw new LambdaCrashSignal('the test, after DeleteUser was accepted');
+      return result;
+    };
+    const execution = await run(
+      'offboard-user',
+      { userId },
+      { handlers: { 'delete-cache-user': crashingDelete } },
+    );
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(ofType(execution, 'StateFailed').map((e) => e.Error)).toEqual(
+      expect.arrayContaining(['InvalidUserStateFault', 'Lambda.Unknown']),
+    );
+    expect(await userExists(userId)).toBe(false);
+  });
+
+  describe('bad input fails before any change, naming the field', () => {
+    const cases: [string, () => Record<string, unknown>, string, RegExp][] = [
+      [
+        'an unknown user',
+        () => ({ userId: 'nobody-here' }),
+        'OffboardUser.InvalidInput',
+        /userId: user nobody-here does not exist/,
+      ],
+      [
+        'the built-in default user',
+        () => ({ userId: 'default' }),
+        'OffboardUser.InvalidInput',
+        /userId: "default" is the built-in user/,
+      ],
+      [
+        "a group's default user",
+        () => {
+          model.seedUser({ userId: 'locked-default', userName: 'default', accessString: 'off -@all' });
+          model.seedUserGroup({ id: 'hardened-group', userIds: ['locked-default'] });
+          return { userId: 'locked-default' };
+        },
+        'OffboardUser.InvalidInput',
+        /userId: user locked-default is the default user of hardened-group/,
+      ],
+      [
+        'a malformed user ID',
+        () => ({ userId: '1-bad id' }),
+        'OffboardUser.InvalidInput',
+        /userId: must be 1-40/,
+      ],
+    ];
+
+    it.each(cases)('%s', async (_, input, error, cause) => {
+      const resolved = input();
+      const mutations = () => [
+        ...['ModifyUserGroup', 'DeleteUser'].map((c) => sandbox.faults.calls('ElastiCache', c)),
+        sandbox.faults.calls('Secrets Manager', 'DeleteSecret'),
+      ];
+      const before = mutations();
+      const execution = await run('offboard-user', resolved);
+      expect(execution.status).toBe('FAILED');
+      expect(execution.error).toBe(error);
+      expect(causeOf(execution)).toMatch(cause);
+      expect(mutations()).toEqual(before);
+    });
+  });
+
+  it('never lets a password into the execution history or the audit events', async () => {
+    const passwords = sandbox
+      .model<SecretsManagerModel>('Secrets Manager')
+      .allSecretStrings()
+      .map((s) => (JSON.parse(s) as { password: string }).password);
+    expect(passwords.length).toBeGreaterThanOrEqual(5);
+    const history = JSON.stringify(runs.map((r) => [r.events, r.output, r.cause]));
+    const audit = JSON.stringify(sandbox.model<EventBridgeModel>('EventBridge').events);
+    for (const password of passwords) {
+      expect(history.includes(password)).toBe(false);
+      expect(audit.includes(password)).toBe(false);
+    }
+  });
+});
