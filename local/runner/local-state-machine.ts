@@ -81,10 +81,12 @@ export class LocalStateMachine {
       }
     }
     const definition = loadDefinition(name, substitutions);
-    // asl-validator already ran; skip the library's slower second validation.
-    const machine = new StateMachine(definition as unknown as StateMachineDefinition, {
-      validationOptions: { noValidate: true },
-    });
+    // asl-validator already ran on the real definition; the library runs a copy whose retry
+    // timings are scaled to the clock (fractional seconds), so it skips its own validation.
+    const machine = new StateMachine(
+      scaleRetryTimings(definition, options.sandbox.clock.speed) as unknown as StateMachineDefinition,
+      { validationOptions: { noValidate: true } },
+    );
     return new LocalStateMachine(name, definition, machine, options);
   }
 
@@ -133,14 +135,8 @@ export class LocalStateMachine {
     const clock = this.options.sandbox.clock;
     const taskResourceLocalHandlers: Record<string, (input: never) => Promise<never>> = {};
     const waitTimeOverrides: Record<string, number> = {};
-    const retryIntervalOverrides: Record<string, number[]> = {};
     forEachState(this.definition, (name, state) => {
       if (state.Type === 'Wait') waitTimeOverrides[name] = clock.realMsFor(Number(state.Seconds) * 1000);
-      const retriers = state.Retry as { IntervalSeconds?: number }[] | undefined;
-      // Each retrier waits its first interval: shorter than AWS's backoff, so a workflow that
-      // survives here has at least as much simulated time to recover on AWS.
-      if (retriers)
-        retryIntervalOverrides[name] = retriers.map((r) => clock.realMsFor((r.IntervalSeconds ?? 1) * 1000));
       if (state.Type === 'Task') {
         const waitsForToken = String(state.Resource).endsWith('.waitForTaskToken');
         const timeoutSeconds = Number(state.TimeoutSeconds ?? 99_999_999);
@@ -150,7 +146,7 @@ export class LocalStateMachine {
             : this.invokeLambda(parameters.FunctionName, parameters.Payload)) as never;
       }
     });
-    return { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides };
+    return { taskResourceLocalHandlers, waitTimeOverrides };
   }
 
   /** Invokes a handler as Lambda would: JSON in and out, a context, the function's timeout. */
@@ -163,7 +159,11 @@ export class LocalStateMachine {
     const handler = this.options.handlers?.[name] ?? (await importHandler(name));
     const timeoutSeconds = this.options.lambdaTimeoutSeconds ?? 60;
     const clock = this.options.sandbox.clock;
-    const deadline = clock.nowMs() + timeoutSeconds * 1000;
+    // Real handler work (DynamoDB calls, crypto) takes real milliseconds: a timeout scaled
+    // below a second would fail healthy calls, so only a hang can reach it. The context reports
+    // the same deadline (middy aborts a handler just before it, as Lambda would end it).
+    const timeoutMs = Math.max(1000, clock.realMsFor(timeoutSeconds * 1000));
+    const deadline = performance.now() + timeoutMs;
     const context = {
       functionName: `cachegate-${name}`,
       functionVersion: '$LATEST',
@@ -173,16 +173,14 @@ export class LocalStateMachine {
       logGroupName: `/aws/lambda/cachegate-${name}`,
       logStreamName: 'local',
       callbackWaitsForEmptyEventLoop: false,
-      getRemainingTimeInMillis: () => Math.max(0, deadline - clock.nowMs()),
+      getRemainingTimeInMillis: () => Math.max(0, Math.floor(deadline - performance.now())),
     };
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () =>
           reject(new StatesError('Sandbox.Timedout', `Task timed out after ${timeoutSeconds}.00 seconds`)),
-        // Real handler work (DynamoDB calls, crypto) takes real milliseconds: a timeout scaled
-        // below a second would fail healthy calls, so only a hang can reach it.
-        Math.max(1000, clock.realMsFor(timeoutSeconds * 1000)),
+        timeoutMs,
       );
     });
     try {
@@ -247,6 +245,24 @@ async function importHandler(name: string): Promise<LambdaHandler> {
   const module = (await import(`../../functions/${name}/handler.js`)) as { handler?: LambdaHandler };
   if (typeof module.handler !== 'function') throw new Error(`functions/${name}/handler exports no handler`);
   return module.handler;
+}
+
+/**
+ * A copy of the definition whose retriers wait `IntervalSeconds` and `MaxDelaySeconds` divided
+ * by the clock speed: the library then applies AWS's own backoff (BackoffRate, jitter, cap) in
+ * simulated time.
+ */
+function scaleRetryTimings(definition: Record<string, unknown>, speed: number): Record<string, unknown> {
+  // A JSON round trip, not structuredClone: under Jest's VM context structuredClone returns
+  // objects of another realm, which the library's plain-object check does not recognise.
+  const scaled = JSON.parse(JSON.stringify(definition)) as Record<string, unknown>;
+  forEachState(scaled, (_name, state) => {
+    for (const retrier of (state.Retry as Record<string, number>[] | undefined) ?? []) {
+      retrier.IntervalSeconds = (retrier.IntervalSeconds ?? 1) / speed;
+      if (retrier.MaxDelaySeconds !== undefined) retrier.MaxDelaySeconds /= speed;
+    }
+  });
+  return scaled;
 }
 
 function forEachState(
