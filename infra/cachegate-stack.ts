@@ -4,6 +4,8 @@ import type { Construct } from 'constructs';
 import type { CachegateConfig } from './config.js';
 import { AccessRequests } from './constructs/access-requests.js';
 import { AuditTrail } from './constructs/audit-trail.js';
+import { CacheVpnAccess, importCacheNetwork } from './constructs/cache-vpn-access.js';
+import { Rbac } from './constructs/rbac.js';
 
 export interface CachegateStackProps extends StackProps {
   config: CachegateConfig;
@@ -11,11 +13,23 @@ export interface CachegateStackProps extends StackProps {
 
 /** The whole system in one stack: one construct per capability, configured by typed props. */
 export class CachegateStack extends Stack {
+  /** Client VPN access to the cache, when the config has `vpnAccess`; the CRL workflows target its endpoint. */
+  readonly vpnAccess: CacheVpnAccess | undefined;
+
   constructor(scope: Construct, id: string, props: CachegateStackProps) {
     super(scope, id, props);
     const { config } = props;
     const logRetention = retentionFor(config.logRetentionDays);
     const audit = new AuditTrail(this, 'AuditTrail');
+    this.vpnAccess = config.vpnAccess
+      ? new CacheVpnAccess(this, 'VpnAccess', {
+          ...importCacheNetwork(this, config.vpnAccess),
+          cachePort: config.vpnAccess.cachePort,
+          clientCidr: config.vpnAccess.clientCidr,
+          certificates: config.vpnAccess,
+          logRetention,
+        })
+      : undefined;
     new AccessRequests(this, 'AccessRequests', {
       auditBus: audit.bus,
       logRetention,
@@ -24,6 +38,7 @@ export class CachegateStack extends Stack {
         issueCertificate: this.stateMachineArn('issue-certificate'),
       },
     });
+    new Rbac(this, 'Rbac', { auditBus: audit.bus, logRetention });
   }
 
   /** Workflows are named `cachegate-<asl name>`, so their ARNs are known before they exist. */

@@ -1,11 +1,12 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { AlreadyDecidedError, type AccessRequest, type Decision } from '../core/access-request.js';
-import { NotFoundError } from '../core/errors.js';
+import { ConflictError, NotFoundError } from '../core/errors.js';
 import { createAwsClient } from './clients.js';
 import { ACCESS_REQUESTS_TABLE, tableName } from './table-definitions.js';
 
-export type RequestStatus = 'PENDING_APPROVAL' | 'APPROVED' | 'REJECTED' | 'FULFILLED' | 'FAILED';
+export type RequestStatus =
+  'PENDING_APPROVAL' | 'APPROVED' | 'REJECTED' | 'FULFILLED' | 'FAILED' | 'REVOKING';
 
 export interface StoredRequest extends AccessRequest {
   status: RequestStatus;
@@ -14,6 +15,8 @@ export interface StoredRequest extends AccessRequest {
   approvalId?: string;
   decidedBy?: string;
   executionArn?: string;
+  revokedBy?: string;
+  revocationExecutionArn?: string;
 }
 
 export interface StoredApproval {
@@ -24,6 +27,16 @@ export interface StoredApproval {
   status: 'PENDING' | Decision;
   decidedBy?: string;
   decidedAt?: string;
+  /** Set once the approval message went out (Slack), so a retried step does not post twice. */
+  notifiedAt?: string;
+}
+
+/** An API request's idempotency key, claimed before its workflow starts. */
+export interface IdempotencyClaim {
+  requestId: string;
+  fingerprint: string;
+  request: AccessRequest;
+  createdAt: string;
 }
 
 let documentClient: DynamoDBDocumentClient | undefined;
@@ -36,6 +49,8 @@ function client(): DynamoDBDocumentClient {
 
 const requestKey = (requestId: string) => ({ pk: `REQUEST#${requestId}` });
 const approvalKey = (approvalId: string) => ({ pk: `APPROVAL#${approvalId}` });
+const claimKey = (requestId: string) => ({ pk: `IDEMPOTENCY#${requestId}` });
+const slackRequestKey = (signature: string) => ({ pk: `SLACK-REQUEST#${signature}` });
 
 /** Stores a new request once; a retry (same request ID) returns the stored one unchanged. */
 export async function recordRequest(
@@ -64,6 +79,12 @@ export async function recordRequest(
 }
 
 export async function getRequest(requestId: string): Promise<StoredRequest> {
+  const request = await findRequest(requestId);
+  if (!request) throw new NotFoundError(`access request ${requestId} does not exist`);
+  return request;
+}
+
+export async function findRequest(requestId: string): Promise<StoredRequest | undefined> {
   const { Item } = await client().send(
     new GetCommand({
       TableName: tableName(ACCESS_REQUESTS_TABLE),
@@ -71,9 +92,106 @@ export async function getRequest(requestId: string): Promise<StoredRequest> {
       ConsistentRead: true,
     }),
   );
-  if (!Item) throw new NotFoundError(`access request ${requestId} does not exist`);
+  if (!Item) return undefined;
   const { pk: _pk, ...request } = Item;
   return request as StoredRequest;
+}
+
+/**
+ * Claims an API idempotency key (its request ID) with a conditional write. A repeat with the
+ * same body returns `created: false`; the same key with a different body is a conflict.
+ */
+export async function claimIdempotencyKey(
+  claim: Omit<IdempotencyClaim, 'createdAt'>,
+  now: Date,
+): Promise<{ claim: IdempotencyClaim; created: boolean }> {
+  const item: IdempotencyClaim = { ...claim, createdAt: now.toISOString() };
+  try {
+    await client().send(
+      new PutCommand({
+        TableName: tableName(ACCESS_REQUESTS_TABLE),
+        Item: { ...claimKey(claim.requestId), ...item },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return { claim: item, created: true };
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const existing = await findIdempotencyClaim(claim.requestId);
+    if (!existing || existing.fingerprint !== claim.fingerprint) {
+      throw new ConflictError('this Idempotency-Key was already used for a different request');
+    }
+    return { claim: existing, created: false };
+  }
+}
+
+export async function findIdempotencyClaim(requestId: string): Promise<IdempotencyClaim | undefined> {
+  const { Item } = await client().send(
+    new GetCommand({
+      TableName: tableName(ACCESS_REQUESTS_TABLE),
+      Key: claimKey(requestId),
+      ConsistentRead: true,
+    }),
+  );
+  if (!Item) return undefined;
+  const { pk: _pk, ...claim } = Item;
+  return claim as IdempotencyClaim;
+}
+
+/**
+ * Moves a granted request to REVOKING with a conditional write. Returns true for the call that
+ * made the change, false for a repeat (already REVOKING); anything else is a conflict.
+ */
+export async function markRevoking(
+  requestId: string,
+  revokedBy: string,
+  revocationExecutionArn: string,
+  now: Date,
+): Promise<boolean> {
+  try {
+    await client().send(
+      new UpdateCommand({
+        TableName: tableName(ACCESS_REQUESTS_TABLE),
+        Key: requestKey(requestId),
+        ConditionExpression: '#status = :fulfilled',
+        UpdateExpression:
+          'SET #status = :revoking, revokedBy = :by, revocationExecutionArn = :arn, updatedAt = :now',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':fulfilled': 'FULFILLED',
+          ':revoking': 'REVOKING',
+          ':by': revokedBy,
+          ':arn': revocationExecutionArn,
+          ':now': now.toISOString(),
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    if ((await findRequest(requestId))?.status === 'REVOKING') return false;
+    throw new ConflictError(`access request ${requestId} is not granted; it cannot be revoked`);
+  }
+}
+
+/**
+ * Remembers a signed Slack request until its replay window has passed. Returns false when the
+ * same signature was seen before: a replay, which must change nothing.
+ */
+export async function rememberSlackRequest(signature: string, expiresAt: Date): Promise<boolean> {
+  try {
+    await client().send(
+      new PutCommand({
+        TableName: tableName(ACCESS_REQUESTS_TABLE),
+        Item: { ...slackRequestKey(signature), expiresAt: Math.floor(expiresAt.getTime() / 1000) },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
 }
 
 export async function updateRequest(
@@ -96,25 +214,36 @@ export async function updateRequest(
   );
 }
 
-/** Keeps the task token under the short approval ID (idempotent for the same token). */
+/**
+ * Keeps the task token under the short approval ID (idempotent for the same token). Returns
+ * the approval as stored, so a retried step sees whether its message already went out.
+ */
 export async function storeApproval(
   approval: Omit<StoredApproval, 'status'>,
   expiresAt: Date,
-): Promise<void> {
+): Promise<StoredApproval> {
   try {
-    await client().send(
-      new PutCommand({
+    const { Attributes } = await client().send(
+      new UpdateCommand({
         TableName: tableName(ACCESS_REQUESTS_TABLE),
-        Item: {
-          ...approvalKey(approval.approvalId),
-          ...approval,
-          status: 'PENDING',
-          expiresAt: Math.floor(expiresAt.getTime() / 1000),
+        Key: approvalKey(approval.approvalId),
+        ConditionExpression: 'attribute_not_exists(pk) OR (taskToken = :token AND #status = :pending)',
+        UpdateExpression:
+          'SET approvalId = :id, requestId = :requestId, requester = :requester, taskToken = :token, #status = :pending, expiresAt = :expiresAt',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':id': approval.approvalId,
+          ':requestId': approval.requestId,
+          ':requester': approval.requester,
+          ':token': approval.taskToken,
+          ':pending': 'PENDING',
+          ':expiresAt': Math.floor(expiresAt.getTime() / 1000),
         },
-        ConditionExpression: 'attribute_not_exists(pk) OR taskToken = :token',
-        ExpressionAttributeValues: { ':token': approval.taskToken },
+        ReturnValues: 'ALL_NEW',
       }),
     );
+    const { pk: _pk, expiresAt: _expiresAt, ...stored } = Attributes ?? {};
+    return stored as StoredApproval;
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) throw new AlreadyDecidedError(approval.approvalId);
     throw error;
@@ -165,4 +294,17 @@ export async function recordDecision(
     if (error instanceof ConditionalCheckFailedException) throw new AlreadyDecidedError(approvalId);
     throw error;
   }
+}
+
+/** Records that the approval message went out. */
+export async function markApprovalNotified(approvalId: string, now: Date): Promise<void> {
+  await client().send(
+    new UpdateCommand({
+      TableName: tableName(ACCESS_REQUESTS_TABLE),
+      Key: approvalKey(approvalId),
+      ConditionExpression: 'attribute_exists(pk)',
+      UpdateExpression: 'SET notifiedAt = :now',
+      ExpressionAttributeValues: { ':now': now.toISOString() },
+    }),
+  );
 }

@@ -67,12 +67,72 @@ export function approvalIdFor(taskToken: string): string {
   return `AP-${id}`;
 }
 
-/** Design rule 5: approver ≠ requester and approver in the allowed group. */
+/**
+ * The allowed approvers, from configuration (`APPROVERS`): a comma-separated list of people;
+ * one person's identities on different channels are joined by `|`, e.g.
+ * `U024BE7LH|arn:aws:iam::111111111111:user/alice,U0CAROL|carol@example.com`. A Slack user ID
+ * and an IAM or Cognito identity of the same person must be listed together, or a requester
+ * could approve their own request from Slack.
+ */
+export function parseApprovers(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((entry) =>
+      entry
+        .split('|')
+        .map((identity) => identity.trim())
+        .filter(Boolean)
+        .join('|'),
+    )
+    .filter(Boolean);
+}
+
+/** Every identity of the person `identity` belongs to, if they are an allowed approver. */
+function approverIdentities(identity: string, allowedApprovers: readonly string[]): string[] | undefined {
+  return allowedApprovers.map((entry) => entry.split('|')).find((ids) => ids.includes(identity));
+}
+
+export function isApprover(identity: string, allowedApprovers: readonly string[]): boolean {
+  return approverIdentities(identity, allowedApprovers) !== undefined;
+}
+
+/**
+ * Design rule 5: approver ≠ requester (under any of the approver's identities) and approver in
+ * the allowed group.
+ */
 export function assertMayDecide(
   request: { requester: string },
   approver: string,
   allowedApprovers: readonly string[],
 ): void {
   if (approver === request.requester) throw new SelfApprovalError();
-  if (!allowedApprovers.includes(approver)) throw new ApproverNotAllowedError(approver);
+  const identities = approverIdentities(approver, allowedApprovers);
+  if (!identities) throw new ApproverNotAllowedError(approver);
+  if (identities.includes(request.requester)) throw new SelfApprovalError();
+}
+
+/**
+ * The request ID of an API request: derived from who asked and their idempotency key, so a
+ * repeated call names the same request (and the same workflow execution), and two requesters
+ * can never collide on a key.
+ */
+export function accessRequestIdFor(requester: string, idempotencyKey: string): string {
+  const digest = createHash('sha256').update(`${requester}\n${idempotencyKey}`).digest('hex');
+  return `req-${digest.slice(0, 32)}`;
+}
+
+/** A stable fingerprint of what was asked, to tell a repeated request from a reused key. */
+export function requestFingerprint(body: { kind: AccessRequestKind; justification: string }): string {
+  return createHash('sha256').update(canonicalJson(body)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }

@@ -7,6 +7,7 @@ export type AuditAction =
   | 'ApprovalRequested'
   | 'ApprovalDecided'
   | 'AccessRequestClosed'
+  | 'AccessRevocationRequested'
   | 'UserCreated'
   | 'UserDeleted'
   | 'PasswordRotated'

@@ -17,6 +17,11 @@ export interface AslWorkflowProps {
   environment?: Record<string, string>;
   logRetention: RetentionDays;
   lambdaTimeout?: Duration;
+  /**
+   * Lambdas another workflow of the same capability created already, by function name: a
+   * placeholder they cover reuses that function (Lambda and log group names are unique).
+   */
+  sharedFunctions?: Record<string, NodejsFunction>;
 }
 
 /**
@@ -38,7 +43,7 @@ export class AslWorkflow extends Construct {
     for (const placeholder of placeholdersOf(asl)) {
       const fnName = functionNameOf(placeholder);
       if (!fnName) continue;
-      const fn = this.lambda(fnName, props);
+      const fn = props.sharedFunctions?.[fnName] ?? this.lambda(fnName, props);
       this.functions[fnName] = fn;
       substitutions[placeholder] = fn.functionArn;
     }

@@ -1,5 +1,6 @@
 import { SandboxClock } from './clock.js';
 import { CloudWatchModel } from './models/cloudwatch.js';
+import { Ec2ClientVpnModel } from './models/ec2-client-vpn.js';
 import { ElastiCacheModel } from './models/elasticache.js';
 import { EventBridgeModel } from './models/eventbridge.js';
 import { SecretsManagerModel } from './models/secrets-manager.js';
@@ -28,7 +29,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     .register(new EventBridgeModel(clock, options.auditFile))
     .register(new CloudWatchModel())
     .register(new StepFunctionsModel())
-    .register(new ElastiCacheModel(clock, { region: sandbox.region, accountId: sandbox.accountId }));
+    .register(new ElastiCacheModel(clock, { region: sandbox.region, accountId: sandbox.accountId }))
+    .register(new Ec2ClientVpnModel(clock, { region: sandbox.region, accountId: sandbox.accountId }));
   if (options.dynamoDb !== false) await sandbox.startDynamoDb();
   return sandbox.install();
 }

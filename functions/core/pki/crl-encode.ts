@@ -21,9 +21,10 @@ import type { CaSigner } from './signer.js';
 import { OID } from './x509.js';
 
 /**
- * X.509 v2 CRL encoder (RFC 5280 5.1). The revokedCertificates list is sized in a first pass and
- * written in a second pass into one preallocated Buffer: 20,000 entries encode in a few
- * milliseconds, where generic ASN.1 libraries take seconds.
+ * X.509 v2 CRL encoder (RFC 5280 5.1). Entries are written into one preallocated Buffer (each
+ * entry is at most MAX_ENCODED_ENTRY_LENGTH octets, so no sizing pass is needed) and copied once
+ * into the TBSCertList: 20,000 entries encode in a few milliseconds, where generic ASN.1
+ * libraries take seconds.
  */
 export interface CrlEntryInput {
   /** Serial as hex (openssl index form). */
@@ -33,15 +34,27 @@ export interface CrlEntryInput {
   readonly reason?: RevocationReason;
 }
 
-export interface CrlInput {
+/**
+ * The revokedCertificates list already in DER: the concatenated entry SEQUENCEs (the content of
+ * the SEQUENCE OF) and how many there are. Built from entry objects (`encodeRevokedEntries`) or
+ * straight from index.txt bytes (`scanIndexForCrl`), byte for byte the same.
+ */
+export interface EncodedRevokedList {
+  readonly der: Buffer;
+  readonly count: number;
+}
+
+interface CrlHeaderInput {
   /** DER Name of the issuer, copied from the CA certificate's subject. */
   readonly issuer: Buffer;
   readonly authorityKeyId: Buffer;
   readonly crlNumber: bigint;
   readonly thisUpdate: Date;
   readonly nextUpdate: Date;
-  readonly entries: readonly CrlEntryInput[];
 }
+
+export type CrlInput = CrlHeaderInput &
+  ({ readonly entries: readonly CrlEntryInput[] } | { readonly revoked: EncodedRevokedList });
 
 /** Extensions ::= SEQUENCE { SEQUENCE { reasonCode OID, OCTET STRING { ENUMERATED code } } } */
 const REASON_EXTENSION_PREFIX = Buffer.from([
@@ -72,27 +85,40 @@ function revocationTimeText(text: string): string {
   return year >= 1950 && year < 2050 ? text.slice(2) : text;
 }
 
-export function encodeTbsCertList(input: CrlInput): Buffer {
-  const count = input.entries.length;
-  const serials: string[] = new Array(count);
-  const times: string[] = new Array(count);
-  const reasons = new Int16Array(count);
-  const entryContent = new Int32Array(count);
-  let entriesLength = 0;
-  for (let i = 0; i < count; i++) {
-    const entry = input.entries[i] as CrlEntryInput;
+/** Largest entry: SEQUENCE { INTEGER (21 octets), GeneralizedTime, reasonCode extension }. */
+export const MAX_ENCODED_ENTRY_LENGTH = 2 + 2 + 21 + 2 + 15 + REASON_EXTENSION_LENGTH;
+
+export function encodeRevokedEntries(entries: readonly CrlEntryInput[]): EncodedRevokedList {
+  const der = Buffer.allocUnsafe(entries.length * MAX_ENCODED_ENTRY_LENGTH);
+  let o = 0;
+  for (const entry of entries) {
     const serial = serialContentHex(entry.serial);
     const time = revocationTimeText(entry.revoked);
     // RFC 5280 5.3.1: omit reasonCode rather than use unspecified.
     const reason = entry.reason === undefined ? 0 : REVOCATION_REASONS[entry.reason];
-    const inner = 2 + serial.length / 2 + 2 + time.length + (reason === 0 ? 0 : REASON_EXTENSION_LENGTH);
-    serials[i] = serial;
-    times[i] = time;
-    reasons[i] = reason;
-    entryContent[i] = inner;
-    entriesLength += 1 + lengthOfLength(inner) + inner;
+    der[o++] = TAG.SEQUENCE;
+    der[o++] = 2 + serial.length / 2 + 2 + time.length + (reason === 0 ? 0 : REASON_EXTENSION_LENGTH);
+    der[o++] = TAG.INTEGER;
+    der[o++] = serial.length / 2;
+    o += der.write(serial, o, 'hex');
+    der[o++] = time.length === 13 ? TAG.UTC_TIME : TAG.GENERALIZED_TIME;
+    der[o++] = time.length;
+    o += der.write(time, o, 'latin1');
+    if (reason !== 0) o = writeReasonExtension(der, o, reason);
   }
+  return { der: der.subarray(0, o), count: entries.length };
+}
 
+/** Writes the reasonCode extension of a CRL entry at `o`; returns the offset after it. */
+export function writeReasonExtension(der: Buffer, o: number, reason: number): number {
+  o += REASON_EXTENSION_PREFIX.copy(der, o);
+  der[o] = reason;
+  return o + 1;
+}
+
+export function encodeTbsCertList(input: CrlInput): Buffer {
+  const revoked = 'revoked' in input ? input.revoked : encodeRevokedEntries(input.entries);
+  const entriesLength = revoked.der.length;
   const head = encodeDer(
     seq(
       integer(1),
@@ -112,32 +138,17 @@ export function encodeTbsCertList(input: CrlInput): Buffer {
       ),
     ),
   );
-  const revokedLength = count === 0 ? 0 : 1 + lengthOfLength(entriesLength) + entriesLength;
+  // RFC 5280 5.1.2.6: with no revoked certificates the list is absent, not empty.
+  const revokedLength = revoked.count === 0 ? 0 : 1 + lengthOfLength(entriesLength) + entriesLength;
   const tbsContent = headContent.length + revokedLength + tail.length;
   const tbs = Buffer.allocUnsafe(1 + lengthOfLength(tbsContent) + tbsContent);
   tbs[0] = TAG.SEQUENCE;
   let o = writeLength(tbs, 1, tbsContent);
   o += headContent.copy(tbs, o);
-  if (count > 0) {
+  if (revoked.count > 0) {
     tbs[o] = TAG.SEQUENCE;
     o = writeLength(tbs, o + 1, entriesLength);
-    for (let i = 0; i < count; i++) {
-      tbs[o] = TAG.SEQUENCE;
-      o = writeLength(tbs, o + 1, entryContent[i] as number);
-      const serial = serials[i] as string;
-      tbs[o++] = TAG.INTEGER;
-      tbs[o++] = serial.length / 2;
-      o += tbs.write(serial, o, 'hex');
-      const time = times[i] as string;
-      tbs[o++] = time.length === 13 ? TAG.UTC_TIME : TAG.GENERALIZED_TIME;
-      tbs[o++] = time.length;
-      o += tbs.write(time, o, 'latin1');
-      const reason = reasons[i] as number;
-      if (reason !== 0) {
-        o += REASON_EXTENSION_PREFIX.copy(tbs, o);
-        tbs[o++] = reason;
-      }
-    }
+    o += revoked.der.copy(tbs, o);
   }
   o += tail.copy(tbs, o);
   if (o !== tbs.length) throw new Error(`CRL encoder size mismatch: wrote ${o} of ${tbs.length}`);

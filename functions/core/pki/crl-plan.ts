@@ -1,8 +1,15 @@
 import { timeKey } from './asn1-time.js';
-import { isExpired, type CertIndexEntry } from './cert-index.js';
+import { isExpired, parseIndex, type CertIndexEntry } from './cert-index.js';
 import { addDays } from './certificate-builder.js';
-import type { CrlEntryInput } from './crl-encode.js';
-import { CLIENT_VPN_MAX_CRL_ENTRIES, CRL_ENTRY_WARNING_THRESHOLD, type ParsedCrl } from './crl-verify.js';
+import { encodeRevokedEntries, type CrlEntryInput, type EncodedRevokedList } from './crl-encode.js';
+import { scanIndexForCrl } from './crl-index-scan.js';
+import {
+  CLIENT_VPN_MAX_CRL_ENTRIES,
+  CRL_ENTRY_WARNING_THRESHOLD,
+  serialHexOf,
+  walkRevokedList,
+  type ParsedCrl,
+} from './crl-verify.js';
 import { CrlInvalidError, CrlQuotaError } from './errors.js';
 import { ValidationError } from '../errors.js';
 
@@ -26,6 +33,40 @@ export interface CrlPlan {
   readonly warnings: string[];
 }
 
+function checkDays(days: number): void {
+  if (!Number.isInteger(days) || days < 1 || days > 3650) {
+    throw new ValidationError('must be a whole number of days between 1 and 3650', 'days');
+  }
+}
+
+/** Hard error above the Client VPN quota, a warning from 18,000 entries. */
+function quotaWarnings(count: number): string[] {
+  if (count > CLIENT_VPN_MAX_CRL_ENTRIES) {
+    throw new CrlQuotaError(
+      `${count} revoked unexpired certificates exceed the Client VPN limit of ${CLIENT_VPN_MAX_CRL_ENTRIES} CRL entries`,
+    );
+  }
+  return count >= CRL_ENTRY_WARNING_THRESHOLD
+    ? [
+        `CRL has ${count} entries; the Client VPN limit is ${CLIENT_VPN_MAX_CRL_ENTRIES} (warning from ${CRL_ENTRY_WARNING_THRESHOLD})`,
+      ]
+    : [];
+}
+
+function refuseDropped(dropped: readonly string[], total: number): void {
+  if (dropped.length > 0) {
+    throw new CrlInvalidError([
+      `${total} serial(s) listed in the previous CRL would be dropped before their certificates expire (e.g. ${dropped.join(', ')}); the index no longer records them as revoked`,
+    ]);
+  }
+}
+
+/** Above both the stored counter and the previous CRL's number. */
+function nextNumber(nextCrlNumber: bigint | undefined, previousNumber: bigint | undefined): bigint {
+  const crlNumber = nextCrlNumber ?? 1n;
+  return previousNumber !== undefined && crlNumber <= previousNumber ? previousNumber + 1n : crlNumber;
+}
+
 /**
  * Decides what the next CRL contains: every revoked serial whose certificate has not expired,
  * a CRL number above both the stored counter and the previous CRL's, and validity from `days`.
@@ -33,9 +74,7 @@ export interface CrlPlan {
  * previous CRL listed while its certificate is still valid.
  */
 export function planCrl(input: CrlPlanInput): CrlPlan {
-  if (!Number.isInteger(input.days) || input.days < 1 || input.days > 3650) {
-    throw new ValidationError('must be a whole number of days between 1 and 3650', 'days');
-  }
+  checkDays(input.days);
   const nowKey = timeKey(input.now);
   const entries: CrlEntryInput[] = [];
   for (const e of input.index) {
@@ -46,17 +85,7 @@ export function planCrl(input: CrlPlanInput): CrlPlan {
         : { serial: e.serial, revoked: e.revoked, reason: e.reason },
     );
   }
-  if (entries.length > CLIENT_VPN_MAX_CRL_ENTRIES) {
-    throw new CrlQuotaError(
-      `${entries.length} revoked unexpired certificates exceed the Client VPN limit of ${CLIENT_VPN_MAX_CRL_ENTRIES} CRL entries`,
-    );
-  }
-  const warnings: string[] = [];
-  if (entries.length >= CRL_ENTRY_WARNING_THRESHOLD) {
-    warnings.push(
-      `CRL has ${entries.length} entries; the Client VPN limit is ${CLIENT_VPN_MAX_CRL_ENTRIES} (warning from ${CRL_ENTRY_WARNING_THRESHOLD})`,
-    );
-  }
+  const warnings = quotaWarnings(entries.length);
   if (input.previous) {
     const included = new Set<string>();
     for (const e of entries) included.add(e.serial);
@@ -68,18 +97,70 @@ export function planCrl(input: CrlPlanInput): CrlPlan {
         return known === undefined || !isExpired(known, nowKey);
       })
       .map((p) => p.serial);
-    if (dropped.length > 0) {
-      throw new CrlInvalidError([
-        `${dropped.length} serial(s) listed in the previous CRL would be dropped before their certificates expire (e.g. ${dropped.slice(0, 3).join(', ')}); the index no longer records them as revoked`,
-      ]);
-    }
+    refuseDropped(dropped.slice(0, 3), dropped.length);
   }
-  const previousNumber = input.previous?.crlNumber;
-  let crlNumber = input.nextCrlNumber ?? 1n;
-  if (previousNumber !== undefined && crlNumber <= previousNumber) crlNumber = previousNumber + 1n;
   return {
     entries,
-    crlNumber,
+    crlNumber: nextNumber(input.nextCrlNumber, input.previous?.crlNumber),
+    thisUpdate: addDays(input.now, 0),
+    nextUpdate: addDays(input.now, input.days),
+    warnings,
+  };
+}
+
+export interface IndexCrlPlanInput {
+  /** The store's index.txt, as bytes. */
+  readonly indexText: Uint8Array;
+  readonly now: Date;
+  readonly days: number;
+  readonly nextCrlNumber?: bigint;
+  readonly previous?: Pick<ParsedCrl, 'crlNumber' | 'revokedList'>;
+}
+
+export interface EncodedCrlPlan extends Omit<CrlPlan, 'entries'> {
+  readonly revoked: EncodedRevokedList;
+}
+
+/**
+ * `planCrl` straight from index.txt bytes, with the revoked list already encoded: the fast path
+ * of `crl build` (no per-entry objects). Same decisions and errors as `parseIndex` + `planCrl`,
+ * which it falls back to for any index it does not scan (see crl-index-scan.ts).
+ */
+export function planCrlFromIndexText(input: IndexCrlPlanInput): EncodedCrlPlan {
+  checkDays(input.days);
+  const scan = scanIndexForCrl(input.indexText, timeKey(input.now));
+  const previousList = input.previous?.revokedList;
+  if (scan === undefined) {
+    const index = parseIndex(Buffer.from(input.indexText).toString('utf8'));
+    const previousEntries: { serial: string }[] = [];
+    if (previousList) {
+      walkRevokedList(previousList, 0, previousList.length, (start, end) =>
+        previousEntries.push({ serial: serialHexOf(previousList, start, end) }),
+      );
+    }
+    const { entries, ...plan } = planCrl({
+      index,
+      now: input.now,
+      days: input.days,
+      ...(input.nextCrlNumber === undefined ? {} : { nextCrlNumber: input.nextCrlNumber }),
+      ...(input.previous ? { previous: { crlNumber: input.previous.crlNumber, entries: previousEntries } } : {}),
+    });
+    return { ...plan, revoked: encodeRevokedEntries(entries) };
+  }
+  const warnings = quotaWarnings(scan.revoked.count);
+  if (previousList) {
+    const dropped: string[] = [];
+    let total = 0;
+    walkRevokedList(previousList, 0, previousList.length, (start, end) => {
+      if (scan.accountsFor(previousList, start, end)) return;
+      total++;
+      if (dropped.length < 3) dropped.push(serialHexOf(previousList, start, end));
+    });
+    refuseDropped(dropped, total);
+  }
+  return {
+    revoked: scan.revoked,
+    crlNumber: nextNumber(input.nextCrlNumber, input.previous?.crlNumber),
     thisUpdate: addDays(input.now, 0),
     nextUpdate: addDays(input.now, input.days),
     warnings,

@@ -10,6 +10,7 @@ import {
   TAG,
   type DerElement,
 } from './der.js';
+import { MalformedInputError } from './errors.js';
 import {
   asMalformed,
   caKeyId,
@@ -36,12 +37,65 @@ export interface ParsedCrl {
   readonly nextUpdate: Date | undefined;
   readonly crlNumber: bigint | undefined;
   readonly authorityKeyId: Buffer | undefined;
-  /** Empty when parsed with `entries: 'count'`; `entryCount` is always set. */
+  /** Empty unless parsed with `entries: 'full'` or `'serials'`; `entryCount` is always set. */
   readonly entries: readonly ParsedCrlEntry[];
   readonly entryCount: number;
+  /** The revokedCertificates entries (content of the SEQUENCE OF; empty when absent). */
+  readonly revokedList: Buffer;
   readonly tbs: Buffer;
   readonly signatureAlgorithm: string;
   readonly signature: Buffer;
+}
+
+/**
+ * Walks a revokedCertificates list (`der[start..end)`, the content of the SEQUENCE OF) without
+ * allocating: calls `visit` with each entry's serial INTEGER content (minimal form) and returns
+ * the number of entries. Throws MalformedInputError on a broken structure.
+ */
+export function walkRevokedList(
+  der: Uint8Array,
+  start: number,
+  end: number,
+  visit?: (serialStart: number, serialEnd: number) => void,
+): number {
+  let count = 0;
+  let o = start;
+  while (o < end) {
+    if (der[o] !== TAG.SEQUENCE || o + 2 > end) throw new MalformedInputError('bad revoked certificate entry');
+    let length = der[o + 1] as number;
+    let content = o + 2;
+    if (length & 0x80) {
+      const n = length & 0x7f;
+      if (n === 0 || n > 4 || content + n > end) throw new MalformedInputError('invalid DER length');
+      length = 0;
+      for (let i = 0; i < n; i++) length = length * 256 + (der[content++] as number);
+    }
+    const entryEnd = content + length;
+    if (entryEnd > end) throw new MalformedInputError('DER element runs past its container');
+    if (visit) {
+      const serialLength = der[content + 1] as number;
+      let serialStart = content + 2;
+      const serialEnd = serialStart + serialLength;
+      if (der[content] !== TAG.INTEGER || serialLength === 0 || serialLength & 0x80 || serialEnd > entryEnd) {
+        throw new MalformedInputError('bad revoked certificate serial');
+      }
+      while (serialStart < serialEnd - 1 && der[serialStart] === 0 && (der[serialStart + 1] as number) < 0x80) {
+        serialStart++;
+      }
+      visit(serialStart, serialEnd);
+    }
+    o = entryEnd;
+    count++;
+  }
+  return count;
+}
+
+/** Serial hex (uppercase, leading zero octets stripped, as openssl's index writes it) of INTEGER content. */
+export function serialHexOf(der: Uint8Array, start: number, end: number): string {
+  while (start < end - 1 && der[start] === 0) start++;
+  return Buffer.from(der.buffer, der.byteOffset + start, end - start)
+    .toString('hex')
+    .toUpperCase();
 }
 
 const REASON_NAMES = [
@@ -64,12 +118,6 @@ function extensionsOf(buf: Buffer, seqEl: DerElement, what: string): Map<string,
     map.set(id, contentOf(buf, expectTag(parts[parts.length - 1], TAG.OCTET_STRING, what)));
   }
   return map;
-}
-
-function serialHex(der: Buffer, el: DerElement): string {
-  let start = el.contentStart;
-  while (start < el.end - 1 && der[start] === 0) start++;
-  return der.toString('hex', start, el.end).toUpperCase();
 }
 
 /**
@@ -100,30 +148,34 @@ export function parseCrl(
       i++;
     }
     const entries: ParsedCrlEntry[] = [];
-    if (fields[i]?.tag === TAG.SEQUENCE && mode !== 'full') {
+    let revokedList: Buffer = Buffer.alloc(0);
+    if (fields[i]?.tag === TAG.SEQUENCE) {
       const list = fields[i++] as DerElement;
-      for (let offset = list.contentStart; offset < list.end; entryCount++) {
-        const entryEl = readElement(der, offset, list.end);
-        if (mode === 'serials') {
-          const serialEl = readElement(der, entryEl.contentStart, entryEl.end);
-          entries.push({ serial: serialHex(der, expectTag(serialEl, TAG.INTEGER, what)) });
+      revokedList = der.subarray(list.contentStart, list.end);
+      if (mode === 'full') {
+        for (const entryEl of children(der, list)) {
+          const [serialEl, timeEl, extsEl] = children(der, entryEl);
+          const time = timeEl as DerElement;
+          let reason: RevocationReason | undefined;
+          if (extsEl) {
+            const code = extensionsOf(der, extsEl, what).get(OID.reasonCode);
+            if (code) reason = parseReason(REASON_NAMES[code[code.length - 1] as number] ?? '');
+          }
+          const serial = expectTag(serialEl, TAG.INTEGER, what);
+          entries.push({
+            serial: serialHexOf(der, serial.contentStart, serial.end),
+            revoked: decodeTime(time.tag, contentOf(der, time)),
+            ...(reason === undefined ? {} : { reason }),
+          });
         }
-        offset = entryEl.end;
-      }
-    } else if (fields[i]?.tag === TAG.SEQUENCE) {
-      for (const entryEl of children(der, fields[i++] as DerElement)) {
-        const [serialEl, timeEl, extsEl] = children(der, entryEl);
-        const time = timeEl as DerElement;
-        let reason: RevocationReason | undefined;
-        if (extsEl) {
-          const code = extensionsOf(der, extsEl, what).get(OID.reasonCode);
-          if (code) reason = parseReason(REASON_NAMES[code[code.length - 1] as number] ?? '');
-        }
-        entries.push({
-          serial: serialHex(der, expectTag(serialEl, TAG.INTEGER, what)),
-          revoked: decodeTime(time.tag, contentOf(der, time)),
-          ...(reason === undefined ? {} : { reason }),
-        });
+        entryCount = entries.length;
+      } else {
+        entryCount = walkRevokedList(
+          der,
+          list.contentStart,
+          list.end,
+          mode === 'serials' ? (start, end) => entries.push({ serial: serialHexOf(der, start, end) }) : undefined,
+        );
       }
     }
     let crlNumber: bigint | undefined;
@@ -147,7 +199,8 @@ export function parseCrl(
       crlNumber,
       authorityKeyId,
       entries,
-      entryCount: mode === 'full' ? entries.length : entryCount,
+      entryCount,
+      revokedList,
       tbs: der.subarray((tbsEl as DerElement).start, (tbsEl as DerElement).end),
       signatureAlgorithm: algorithmOid(der, algEl as DerElement, what),
       signature: bitStringBytes(der, sigEl as DerElement, what),

@@ -1,4 +1,4 @@
-import type { UserGroupSnapshot, UserSnapshot } from './snapshots.js';
+import type { ReplicationGroupSnapshot, UserGroupSnapshot, UserSnapshot } from './snapshots.js';
 
 /**
  * Where a resource stands against the end state a workflow asked for (design rule 2: poll for
@@ -40,4 +40,58 @@ export function userConvergence(user: UserSnapshot | undefined, expected: UserEx
       ? user.authenticationType !== 'password'
       : user.authenticationType === 'password' && user.passwordCount === expected.passwordCount;
   return passwordsMatch ? 'settled' : 'needs-change';
+}
+
+/**
+ * A default-user swap: the group's only user named `default` is `defaultUserId`. `otherDefaults`
+ * are the other members named `default` (the users being replaced).
+ */
+export function defaultUserSwapConvergence(
+  group: UserGroupSnapshot,
+  defaultUserId: string,
+  otherDefaults: string[],
+): Convergence {
+  const done = group.userIds.includes(defaultUserId) && otherDefaults.every((id) => !group.userIds.includes(id));
+  const busy =
+    group.status !== 'active' ||
+    group.pendingUserIdsToAdd.length > 0 ||
+    group.pendingUserIdsToRemove.length > 0;
+  if (done) return busy ? 'pending' : 'settled';
+  const comingOurWay =
+    group.pendingUserIdsToAdd.includes(defaultUserId) ||
+    otherDefaults.some((id) => group.pendingUserIdsToRemove.includes(id));
+  return comingOurWay ? 'pending' : 'needs-change';
+}
+
+/**
+ * A user group created with exactly `userIds`: `conflict` when it exists, is settled and holds
+ * other members (someone else changed it: the workflow stops rather than fight over it).
+ */
+export function userGroupConvergence(
+  group: UserGroupSnapshot | undefined,
+  userIds: string[],
+): Convergence | 'conflict' {
+  if (!group || group.status === 'deleting') return 'needs-change';
+  const busy =
+    group.status !== 'active' ||
+    group.pendingUserIdsToAdd.length > 0 ||
+    group.pendingUserIdsToRemove.length > 0;
+  if (busy) return 'pending';
+  const members = new Set(group.userIds);
+  return members.size === userIds.length && userIds.every((id) => members.has(id)) ? 'settled' : 'conflict';
+}
+
+/** A replication group that is `available` with `userGroupId` attached and nothing pending. */
+export function replicationGroupConvergence(
+  group: ReplicationGroupSnapshot,
+  userGroupId: string,
+): Convergence {
+  const attached = group.userGroupIds.includes(userGroupId);
+  const busy =
+    group.status !== 'available' ||
+    group.pendingUserGroupIdsToAdd.length > 0 ||
+    group.pendingUserGroupIdsToRemove.length > 0;
+  if (attached) return busy ? 'pending' : 'settled';
+  if (group.pendingUserGroupIdsToAdd.includes(userGroupId)) return 'pending';
+  return 'needs-change';
 }

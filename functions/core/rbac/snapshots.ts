@@ -28,3 +28,19 @@ export const ELASTICACHE_QUOTAS = {
   usersPerUserGroup: 100,
   userGroupsPerAccount: 100,
 } as const;
+
+/** A user as the default-user and migration planning reads it. */
+export interface UserDetailSnapshot extends UserSnapshot {
+  engine: string;
+  accessString: string;
+}
+
+export interface ReplicationGroupSnapshot {
+  replicationGroupId: string;
+  status: string;
+  engine: string;
+  transitEncryptionEnabled: boolean;
+  userGroupIds: string[];
+  pendingUserGroupIdsToAdd: string[];
+  pendingUserGroupIdsToRemove: string[];
+}

@@ -10,8 +10,11 @@ export const MANAGED_TAG = 'cachegate:managed';
 export const userSecretSchema = z.object({ username: z.string().min(1), password: z.string().min(1) });
 export type UserSecret = z.infer<typeof userSecretSchema>;
 
+/** Every user secret's name starts with this (IAM grants are scoped to it). */
+export const USER_SECRET_NAME_PREFIX = 'cachegate/elasticache/users/';
+
 export function userSecretName(userId: string): string {
-  return `cachegate/elasticache/users/${userId}`;
+  return `${USER_SECRET_NAME_PREFIX}${userId}`;
 }
 
 export function userSecretTags(userId: string): Record<string, string> {
