@@ -4,8 +4,12 @@ import type { Construct } from 'constructs';
 import type { CachegateConfig } from './config.js';
 import { AccessRequests } from './constructs/access-requests.js';
 import { AuditTrail } from './constructs/audit-trail.js';
+import { CertificateAuthority } from './constructs/certificate-authority.js';
+import { OnboardingApi } from './constructs/onboarding-api.js';
 import { CacheVpnAccess, importCacheNetwork } from './constructs/cache-vpn-access.js';
+import { ClientVpnCrl } from './constructs/client-vpn-crl.js';
 import { Rbac } from './constructs/rbac.js';
+import { Rotation } from './constructs/rotation.js';
 
 export interface CachegateStackProps extends StackProps {
   config: CachegateConfig;
@@ -30,7 +34,7 @@ export class CachegateStack extends Stack {
           logRetention,
         })
       : undefined;
-    new AccessRequests(this, 'AccessRequests', {
+    const accessRequests = new AccessRequests(this, 'AccessRequests', {
       auditBus: audit.bus,
       logRetention,
       grantingStateMachineArns: {
@@ -38,7 +42,44 @@ export class CachegateStack extends Stack {
         issueCertificate: this.stateMachineArn('issue-certificate'),
       },
     });
-    new Rbac(this, 'Rbac', { auditBus: audit.bus, logRetention });
+    if (config.api) {
+      new OnboardingApi(this, 'OnboardingApi', {
+        auth: config.api.auth,
+        throttle: config.api.throttle,
+        table: accessRequests.table,
+        auditBus: audit.bus,
+        logRetention,
+        approvers: config.approvals.approvers,
+        stateMachineArns: {
+          accessRequest: accessRequests.workflow.stateMachine.stateMachineArn,
+          offboardUser: this.stateMachineArn('offboard-user'),
+          revokeCertificate: this.stateMachineArn('revoke-certificate'),
+        },
+        ...(config.slack ? { slack: config.slack } : {}),
+        requestApprovalFunction: accessRequests.workflow.functions['request-approval']!,
+      });
+    }
+    if (config.clientVpn) {
+      new ClientVpnCrl(this, 'ClientVpnCrl', {
+        auditBus: audit.bus,
+        logRetention,
+        settings: config.clientVpn,
+        endpoints: [
+          ...config.clientVpn.endpointIds.map((endpointId) => ({
+            endpointId,
+            endpointArn: this.formatArn({
+              service: 'ec2',
+              resource: 'client-vpn-endpoint',
+              resourceName: endpointId,
+            }),
+          })),
+          ...(this.vpnAccess ? [this.vpnAccess.crlTarget()] : []),
+        ],
+      });
+    }
+    new CertificateAuthority(this, 'CertificateAuthority', { auditBus: audit.bus, logRetention });
+    new Rbac(this, 'Rbac', { auditBus: audit.bus, logRetention, services: config.rbac.services });
+    new Rotation(this, 'Rotation', { auditBus: audit.bus, logRetention });
   }
 
   /** Workflows are named `cachegate-<asl name>`, so their ARNs are known before they exist. */

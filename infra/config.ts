@@ -1,31 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { DEFAULT_CLIENT_CIDR } from '../functions/core/vpn/client-cidr.js';
-
-const ipv4Cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be an IPv4 CIDR block');
-const acmCertificateArn = z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/);
-
-/** Client VPN access to an existing cache (infra/constructs/cache-vpn-access.ts, docs/vpn-access.md). */
-const vpnAccessSchema = z.object({
-  vpc: z.object({
-    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/),
-    cidrBlocks: z.array(ipv4Cidr).min(1),
-  }),
-  cacheSubnets: z
-    .array(
-      z.object({
-        subnetId: z.string().regex(/^subnet-[0-9a-f]{8,17}$/),
-        availabilityZone: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/),
-        cidr: ipv4Cidr,
-      }),
-    )
-    .min(1),
-  cacheSecurityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/),
-  cachePort: z.number().int().min(1).max(65535).default(6379),
-  clientCidr: ipv4Cidr.default(DEFAULT_CLIENT_CIDR),
-  serverCertificateArn: acmCertificateArn,
-  clientRootCertificateChainArn: acmCertificateArn.optional(),
-});
+import { clientVpnCrlSchema } from '../functions/core/crl-refresh/distribution-config.js';
+import { CACHE_SERVICES } from '../functions/core/rbac/cache-service.js';
+import { vpnAccessSchema } from '../functions/core/vpn/access-config.js';
 
 /**
  * Deployment configuration, read once by the app and passed down as typed props: constructs
@@ -43,7 +20,38 @@ export const cachegateConfigSchema = z.object({
     approvers: z.array(z.string().min(1)).min(1, 'at least one approver is needed'),
     timeoutSeconds: z.number().int().min(60).max(604_800).default(86_400),
   }),
+  /** Onboarding API: IAM (SigV4) or Cognito auth, and stage throttling. */
+  api: z
+    .object({
+      auth: z
+        .discriminatedUnion('type', [
+          z.object({ type: z.literal('iam') }),
+          z.object({ type: z.literal('cognito'), userPoolArn: z.string().startsWith('arn:') }),
+        ])
+        .default({ type: 'iam' }),
+      throttle: z
+        .object({ rateLimit: z.number().positive(), burstLimit: z.number().int().positive() })
+        .default({ rateLimit: 10, burstLimit: 20 }),
+    })
+    .optional(),
+  /** Slack channel the approval messages go to (the app's secrets are in Secrets Manager). */
+  slack: z.object({ channelId: z.string().regex(/^[CG][A-Z0-9]{2,20}$/, 'must be a Slack channel ID') }).optional(),
   vpnAccess: vpnAccessSchema.optional(),
+  /** Client VPN CRL workflows (revoke-certificate, refresh-crl): endpoints and CRL schedule. */
+  clientVpn: clientVpnCrlSchema.optional(),
+  /**
+   * RBAC workflows: the services onboard-user / offboard-user may manage. ElastiCache is always
+   * on (harden-default-user and migrate-to-rbac are ElastiCache workflows); `memorydb` adds the
+   * MemoryDB grants.
+   */
+  rbac: z
+    .object({
+      services: z
+        .array(z.enum(CACHE_SERVICES))
+        .refine((services) => services.includes('elasticache'), 'must include elasticache')
+        .default(['elasticache']),
+    })
+    .default({ services: ['elasticache'] }),
 });
 
 export type CachegateConfig = z.infer<typeof cachegateConfigSchema>;

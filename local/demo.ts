@@ -1,11 +1,16 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { accessRequestChapter } from './demo/access-request-chapter.js';
+import { clientVpnChapter } from './demo/client-vpn-chapter.js';
 import type { DemoContext } from './demo/demo-context.js';
 import { Narrator } from './demo/narrator.js';
+import { pkiChapter } from './demo/pki-chapter.js';
+import { rbacChapter } from './demo/rbac-chapter.js';
+import { rotationChapter } from './demo/rotation-chapter.js';
 import { repoRoot } from './repo-root.js';
 import { createSandbox } from './sandbox/index.js';
 import { createTables } from './sandbox/tables.js';
+import { vpnAccessChapter } from './demo/vpn-access-chapter.js';
 import { registerWorkflows } from './workflows.js';
 
 export interface DemoOptions {
@@ -53,7 +58,14 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   };
 
   try {
+    await rbacChapter(context);
     await accessRequestChapter(context);
+    await vpnAccessChapter(context);
+    await rotationChapter(context);
+
+    await clientVpnChapter(context);
+
+    await pkiChapter(context);
 
     narrator.heading('Audit trail (one event per change, identifiers only)');
     for (const line of readFileSync(auditFile, 'utf8').trim().split('\n')) {

@@ -28,6 +28,18 @@ export async function build() {
     sourcemap: false,
     logLevel: 'warning',
   });
+  // `cachegate crl build` loads one bundled module (~10 ms faster than ~15 transpiled ones); it is
+  // benchmarked against openssl as a whole process (bin/cli/pki-crl-build.ts, bench/crl-bench.mjs).
+  await esbuild.build({
+    entryPoints: [join(root, 'bin/cli/pki-crl-build.ts')],
+    outfile: join(root, 'dist', 'crl-build.js'),
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    bundle: true,
+    sourcemap: false,
+    logLevel: 'warning',
+  });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

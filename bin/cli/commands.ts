@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
+import { registerApprovalCommands } from './approval-commands.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerPkiCommands } from './pki-commands.js';
+import { registerRbacCommands } from './rbac-commands.js';
+import { registerRotateCommands } from './rotate-commands.js';
+import { registerServeCommands } from './serve-commands.js';
+import { registerVpnCommands } from './vpn-commands.js';
+import { registerVpnCrlCommands } from './vpn-crl-commands.js';
 
 /**
  * Each capability registers its command group here. Command modules only declare options;
@@ -10,4 +16,10 @@ import { registerPkiCommands } from './pki-commands.js';
 export function registerCommands(program: Command): void {
   registerDemoCommand(program);
   registerPkiCommands(program);
+  registerRbacCommands(program);
+  registerRotateCommands(program);
+  registerVpnCommands(program);
+  registerVpnCrlCommands(program);
+  registerServeCommands(program);
+  registerApprovalCommands(program);
 }

@@ -24,7 +24,7 @@ export interface StoredApproval {
   requestId: string;
   requester: string;
   taskToken: string;
-  status: 'PENDING' | Decision;
+  status: 'PENDING' | Decision | 'EXPIRED';
   decidedBy?: string;
   decidedAt?: string;
   /** Set once the approval message went out (Slack), so a retried step does not post twice. */
@@ -307,4 +307,29 @@ export async function markApprovalNotified(approvalId: string, now: Date): Promi
       ExpressionAttributeValues: { ':now': now.toISOString() },
     }),
   );
+}
+
+/**
+ * Closes an approval nobody can answer any more (its workflow timed out or ended): a late
+ * click then fails the conditional write in `recordDecision` and changes nothing.
+ */
+export async function expireApproval(
+  approvalId: string,
+  now: Date,
+  from: StoredApproval['status'] = 'PENDING',
+): Promise<void> {
+  try {
+    await client().send(
+      new UpdateCommand({
+        TableName: tableName(ACCESS_REQUESTS_TABLE),
+        Key: approvalKey(approvalId),
+        ConditionExpression: '#status = :pending',
+        UpdateExpression: 'SET #status = :expired, decidedAt = :now',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':pending': from, ':expired': 'EXPIRED', ':now': now.toISOString() },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
 }

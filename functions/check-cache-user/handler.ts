@@ -1,17 +1,19 @@
 import { z } from 'zod';
-import { describeUser } from '../aws/elasticache.js';
+import { cacheRbac } from '../aws/cache-rbac-port.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
+import { cacheServiceSchema } from '../core/rbac/cache-service.js';
 import { userConvergence } from '../core/rbac/convergence.js';
 
 const inputSchema = z.object({
   userId: z.string().min(1),
   present: z.boolean(),
   passwordCount: z.number().int().min(0).max(2).default(1),
+  service: cacheServiceSchema,
 });
 
 /** Polled between Wait states: how far the user is from the requested end state. */
-export const handler = lambdaHandler(inputSchema, async ({ userId, present, passwordCount }) => {
-  const user = await describeUser(userId);
+export const handler = lambdaHandler(inputSchema, async ({ userId, present, passwordCount, service }) => {
+  const user = await cacheRbac(service).describeUser(userId);
   const convergence = userConvergence(user, present ? { present, passwordCount } : { present });
   return { userId, status: user?.status ?? 'absent', convergence };
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { auditEvent } from '../core/audit-event.js';
-import { getRequest, updateRequest } from '../aws/access-requests-table.js';
+import { expireApproval, getRequest, updateRequest } from '../aws/access-requests-table.js';
 import { publishAuditEvent } from '../aws/audit-events.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
@@ -14,6 +14,8 @@ const inputSchema = z.object({
 /** Last step: records the outcome and tells the requester (through the audit bus). */
 export const handler = lambdaHandler(inputSchema, async ({ requestId, outcome, reason }) => {
   const request = await getRequest(requestId);
+  // An approval still pending now (the workflow timed out waiting) can no longer be given.
+  if (request.approvalId) await expireApproval(request.approvalId, new Date());
   if (request.status !== outcome) {
     await updateRequest(requestId, { status: outcome }, new Date());
     await publishAuditEvent(

@@ -10,7 +10,10 @@ export type AuditAction =
   | 'AccessRevocationRequested'
   | 'UserCreated'
   | 'UserDeleted'
+  | 'DefaultUserHardened'
+  | 'MigratedToRbac'
   | 'PasswordRotated'
+  | 'PasswordRotationCompleted'
   | 'CertificateIssued'
   | 'CertificateRevoked'
   | 'CrlImported';

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { createUser } from '../aws/elasticache.js';
+import { cacheRbac } from '../aws/cache-rbac-port.js';
 import { readSecretVersion } from '../aws/secrets.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 import { ValidationError } from '../core/errors.js';
+import { cacheServiceSchema } from '../core/rbac/cache-service.js';
 import { userSecretSchema } from '../core/rbac/user-secret.js';
 
 const inputSchema = z.object({
@@ -12,15 +13,16 @@ const inputSchema = z.object({
   engine: z.enum(['redis', 'valkey']),
   accessString: z.string().min(1),
   secret: z.object({ arn: z.string().min(1), versionId: z.string().min(1) }),
+  service: cacheServiceSchema,
 });
 
 /**
- * Creates the ElastiCache user with the password read from Secrets Manager by version: the
+ * Creates the ElastiCache (or MemoryDB) user with the password read from Secrets Manager by version: the
  * password exists only inside this call, never in the workflow's payload.
  */
 export const handler = lambdaHandler(
   inputSchema,
-  async ({ userId, userName, engine, accessString, secret }) => {
+  async ({ userId, userName, engine, accessString, secret, service }) => {
     const stored = userSecretSchema.safeParse(parseJson(await readSecretVersion(secret)));
     if (!stored.success || stored.data.username !== userName) {
       throw new ValidationError(
@@ -28,14 +30,14 @@ export const handler = lambdaHandler(
         'secret',
       );
     }
-    const { user, created } = await createUser({
+    const { user, created } = await cacheRbac(service).createUser({
       userId,
       userName,
       engine,
       accessString,
       passwords: [stored.data.password],
     });
-    logger.info('cache user created', { userId, created, status: user.status });
+    logger.info('cache user created', { service, userId, created, status: user.status });
     return { userId, status: user.status, created };
   },
 );

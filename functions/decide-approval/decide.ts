@@ -1,6 +1,13 @@
-import { assertMayDecide, type Decision } from '../core/access-request.js';
+import { InvalidToken, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { AlreadyDecidedError, assertMayDecide, type Decision } from '../core/access-request.js';
 import { auditEvent } from '../core/audit-event.js';
-import { getApproval, getRequest, recordDecision, updateRequest } from '../aws/access-requests-table.js';
+import {
+  expireApproval,
+  getApproval,
+  getRequest,
+  recordDecision,
+  updateRequest,
+} from '../aws/access-requests-table.js';
 import { publishAuditEvent } from '../aws/audit-events.js';
 import { sendTaskFailure, sendTaskSuccess } from '../aws/step-functions.js';
 
@@ -22,12 +29,20 @@ export async function decideApproval({ approvalId, approver, decision, allowedAp
   assertMayDecide(request, approver, allowedApprovers);
   const now = new Date();
   const decided = await recordDecision(approvalId, decision, approver, now);
-  await updateRequest(approval.requestId, { decidedBy: approver }, now);
-  if (decision === 'APPROVED') {
-    await sendTaskSuccess(decided.taskToken, { decision, approver });
-  } else {
-    await sendTaskFailure(decided.taskToken, 'AccessRequest.Rejected', `rejected by ${approver}`);
+  try {
+    if (decision === 'APPROVED') {
+      await sendTaskSuccess(decided.taskToken, { decision, approver });
+    } else {
+      await sendTaskFailure(decided.taskToken, 'AccessRequest.Rejected', `rejected by ${approver}`);
+    }
+  } catch (error) {
+    // The workflow stopped waiting (approval timeout) between our read and the answer: the
+    // decision came too late and is void; the request was already closed as rejected.
+    if (!(error instanceof TaskTimedOut || error instanceof InvalidToken)) throw error;
+    await expireApproval(approvalId, now, decision);
+    throw new AlreadyDecidedError(approvalId);
   }
+  await updateRequest(approval.requestId, { decidedBy: approver }, now);
   await publishAuditEvent(
     auditEvent('ApprovalDecided', approver, now, { approvalId, decision }, approval.requestId),
   );

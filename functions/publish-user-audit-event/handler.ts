@@ -4,18 +4,27 @@ import { lambdaHandler } from '../commons/lambda-handler.js';
 import { auditEvent } from '../core/audit-event.js';
 
 const inputSchema = z.object({
-  action: z.enum(['UserCreated', 'UserDeleted']),
+  action: z.enum(['UserCreated', 'UserDeleted', 'DefaultUserHardened', 'MigratedToRbac']),
   plan: z.object({
+    service: z.string().min(1).optional(),
     userId: z.string().min(1),
     requestedBy: z.string().min(1),
     userGroupIds: z.array(z.string()),
     requestId: z.string().min(1).optional(),
+    replicationGroupId: z.string().min(1).optional(),
+    replacedUserIds: z.array(z.string()).optional(),
   }),
 });
 
-/** Last step of onboard-user / offboard-user: the audit event, with identifiers only. */
+/** Last step of the RBAC workflows: the audit event, with identifiers only. */
 export const handler = lambdaHandler(inputSchema, async ({ action, plan }) => {
-  const subject = { userId: plan.userId, userGroupIds: plan.userGroupIds.join(',') };
+  const subject = {
+    userId: plan.userId,
+    userGroupIds: plan.userGroupIds.join(','),
+    ...(plan.service ? { service: plan.service } : {}),
+    ...(plan.replicationGroupId ? { replicationGroupId: plan.replicationGroupId } : {}),
+    ...(plan.replacedUserIds ? { replacedUserIds: plan.replacedUserIds.join(',') } : {}),
+  };
   await publishAuditEvent(auditEvent(action, plan.requestedBy, new Date(), subject, plan.requestId));
   return { action, userId: plan.userId };
 });

@@ -1,8 +1,15 @@
 import { z } from 'zod';
 import { approvalIdFor } from '../core/access-request.js';
+import { approvalRequestMessage } from '../core/api/slack-interaction.js';
 import { auditEvent } from '../core/audit-event.js';
-import { getRequest, storeApproval, updateRequest } from '../aws/access-requests-table.js';
+import {
+  getRequest,
+  markApprovalNotified,
+  storeApproval,
+  updateRequest,
+} from '../aws/access-requests-table.js';
 import { publishAuditEvent } from '../aws/audit-events.js';
+import { slackNotifier } from '../aws/slack-notifier.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 
@@ -13,21 +20,30 @@ const inputSchema = z.object({
 });
 
 /**
- * Invoked with `.waitForTaskToken`: keeps the token in DynamoDB under a short approval ID and
- * announces the approval ID (never the token) to approvers through the audit bus.
+ * Invoked with `.waitForTaskToken`: keeps the token in DynamoDB under a short approval ID,
+ * announces the approval ID (never the token) on the audit bus and, when Slack is configured
+ * (`SLACK_APPROVAL_CHANNEL`), posts the Approve / Reject message, once even if the step is retried.
  */
 export const handler = lambdaHandler(inputSchema, async ({ requestId, taskToken, timeoutSeconds }) => {
   const request = await getRequest(requestId);
   const approvalId = approvalIdFor(taskToken);
   const now = new Date();
-  await storeApproval(
+  const approval = await storeApproval(
     { approvalId, requestId, requester: request.requester, taskToken },
     new Date(now.getTime() + (timeoutSeconds + 86_400) * 1000),
   );
   await updateRequest(requestId, { approvalId }, now);
-  await publishAuditEvent(
-    auditEvent('ApprovalRequested', 'cachegate', now, { approvalId, kind: request.kind.type }, requestId),
-  );
-  logger.info('approval requested', { requestId, approvalId });
+  const channel = process.env.SLACK_APPROVAL_CHANNEL;
+  const notifier = channel ? await slackNotifier() : undefined;
+  // Announced once: a retried step finds `notifiedAt` and posts nothing twice.
+  if (!approval.notifiedAt) {
+    if (channel && notifier)
+      await notifier.postMessage(approvalRequestMessage(channel, { approvalId, ...request }));
+    await publishAuditEvent(
+      auditEvent('ApprovalRequested', 'cachegate', now, { approvalId, kind: request.kind.type }, requestId),
+    );
+    await markApprovalNotified(approvalId, now);
+  }
+  logger.info('approval requested', { requestId, approvalId, slack: notifier !== undefined });
   return { approvalId };
 });

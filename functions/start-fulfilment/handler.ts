@@ -17,6 +17,7 @@ export const handler = lambdaHandler(inputSchema, async ({ requestId, stateMachi
   const request = await getRequest(requestId);
   const executionArn = await startExecution(stateMachineArns[request.kind.type], `access-${requestId}`, {
     requestId,
+    requestedBy: request.requester,
     ...request.kind,
   });
   await updateRequest(requestId, { status: 'APPROVED', executionArn }, new Date());

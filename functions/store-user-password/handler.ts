@@ -3,6 +3,7 @@ import { storeSecretVersion } from '../aws/secrets.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 import { generatePassword } from '../core/password-policy.js';
+import { CACHE_SERVICE_NAMES, cacheServiceSchema } from '../core/rbac/cache-service.js';
 import { clientRequestToken } from '../core/rbac/client-request-token.js';
 import { isManagedUserSecret, userSecretTags } from '../core/rbac/user-secret.js';
 
@@ -12,6 +13,7 @@ const inputSchema = z.object({
   secretName: z.string().min(1),
   executionName: z.string().min(1),
   passwordLength: z.number().int().optional(),
+  service: cacheServiceSchema,
 });
 
 /**
@@ -21,14 +23,14 @@ const inputSchema = z.object({
  */
 export const handler = lambdaHandler(
   inputSchema,
-  async ({ userId, userName, secretName, executionName, passwordLength }) => {
+  async ({ userId, userName, secretName, executionName, passwordLength, service }) => {
     const password = generatePassword(passwordLength === undefined ? {} : { length: passwordLength });
     const ref = await storeSecretVersion({
       name: secretName,
       value: JSON.stringify({ username: userName, password }),
       clientRequestToken: clientRequestToken('onboard-user', executionName, userId),
       tags: userSecretTags(userId),
-      description: `cachegate: password of ElastiCache user ${userId}`,
+      description: `cachegate: password of ${CACHE_SERVICE_NAMES[service]} user ${userId}`,
       owns: (tags) => isManagedUserSecret(tags, userId),
     });
     logger.info('user secret stored', { userId, secretArn: ref.arn, versionId: ref.versionId });

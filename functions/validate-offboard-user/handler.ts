@@ -1,4 +1,4 @@
-import { describeUser, listUserGroups } from '../aws/elasticache.js';
+import { cacheRbac } from '../aws/cache-rbac-port.js';
 import { describeSecret } from '../aws/secrets.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
@@ -10,14 +10,16 @@ import { isManagedUserSecret, userSecretName } from '../core/rbac/user-secret.js
  * additions) and the user's secret. Nothing is changed before this passes.
  */
 export const handler = lambdaHandler(offboardUserRequestSchema, async (request) => {
+  const cache = cacheRbac(request.service);
   const [user, userGroups, secret] = await Promise.all([
-    describeUser(request.userId),
-    listUserGroups(),
-    describeSecret(userSecretName(request.userId)),
+    cache.describeUser(request.userId),
+    cache.listUserGroups(),
+    describeSecret(userSecretName(request.userId, request.service)),
   ]);
   const secretExists = secret !== undefined && isManagedUserSecret(secret.tags, request.userId);
   const plan = planOffboarding(request, { user, userGroups, secretExists });
   logger.info('offboarding planned', {
+    service: plan.service,
     userId: plan.userId,
     userExists: plan.userExists,
     userGroupIds: plan.userGroupIds,

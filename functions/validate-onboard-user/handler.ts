@@ -1,4 +1,4 @@
-import { describeUserGroup, listUsers } from '../aws/elasticache.js';
+import { cacheRbac } from '../aws/cache-rbac-port.js';
 import { describeSecret } from '../aws/secrets.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
@@ -11,10 +11,11 @@ import { isManagedUserSecret, userSecretName } from '../core/rbac/user-secret.js
  * ID and name, groups, quotas) and returns the plan. Nothing is changed before this passes.
  */
 export const handler = lambdaHandler(onboardUserRequestSchema, async (request) => {
+  const cache = cacheRbac(request.service);
   const [users, userGroups, secret] = await Promise.all([
-    listUsers(),
-    Promise.all(request.userGroupIds.map((id) => describeUserGroup(id))),
-    describeSecret(userSecretName(request.userId)),
+    cache.listUsers(),
+    Promise.all(request.userGroupIds.map((id) => cache.describeUserGroup(id))),
+    describeSecret(userSecretName(request.userId, request.service)),
   ]);
   const plan = planOnboarding(request, { users, userGroups });
   if (secret && !isManagedUserSecret(secret.tags, request.userId)) {
@@ -23,6 +24,10 @@ export const handler = lambdaHandler(onboardUserRequestSchema, async (request) =
       'userId',
     );
   }
-  logger.info('onboarding planned', { userId: plan.userId, userGroupIds: plan.userGroupIds });
+  logger.info('onboarding planned', {
+    service: plan.service,
+    userId: plan.userId,
+    userGroupIds: plan.userGroupIds,
+  });
   return plan;
 });

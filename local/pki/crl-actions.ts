@@ -1,7 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { buildCrl } from '../../functions/core/pki/crl-encode.js';
-import { DEFAULT_CRL_DAYS, planCrl } from '../../functions/core/pki/crl-plan.js';
+import {
+  DEFAULT_CRL_DAYS,
+  planCrlFromIndexText,
+  type CrlBuildRecord,
+} from '../../functions/core/pki/crl-plan.js';
 import { checkCrl, parseCrl, type CrlReport, type ParsedCrl } from '../../functions/core/pki/crl-verify.js';
 import { CrlInvalidError } from '../../functions/core/pki/errors.js';
 import { fromPem, toPem } from '../../functions/core/pki/pem.js';
@@ -20,11 +24,39 @@ const CRL_LABEL = 'X509 CRL';
 /** The store's last CRL, used only if this CA signed it (a foreign crl.pem says nothing about us). */
 function previousCrl(pem: string | undefined, ca: ParsedCertificate): ParsedCrl | undefined {
   if (pem === undefined) return undefined;
-  const crl = parseCrl(fromPem(pem, CRL_LABEL, 'crl.pem'), 'crl.pem', { entries: 'serials' });
+  const crl = parseCrl(fromPem(pem, CRL_LABEL, 'crl.pem'), 'crl.pem', { entries: 'count' });
   const ours =
     crl.issuer.equals(ca.subject) &&
     verifySignature(crl.signatureAlgorithm, crl.tbs, ca.publicKey, crl.signature);
   return ours ? crl : undefined;
+}
+
+/** Sidecar of crl.pem: what the last build derived from which index.txt (see CrlBuildRecord). */
+const BUILD_RECORD = '.cachegate-crl.json';
+
+/** The last build's record; anything unreadable is ignored (the build then scans the index). */
+function parseBuildRecord(text: string | undefined): CrlBuildRecord | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const r = JSON.parse(text) as Record<string, unknown>;
+    const isKey = (v: unknown): v is string => typeof v === 'string' && /^\d{14}Z$/.test(v);
+    if (
+      typeof r.indexSha256 === 'string' &&
+      typeof r.crlNumber === 'string' &&
+      isKey(r.builtAt) &&
+      (r.listedNotAfterMin === null || isKey(r.listedNotAfterMin))
+    ) {
+      return {
+        indexSha256: r.indexSha256,
+        crlNumber: r.crlNumber,
+        builtAt: r.builtAt,
+        listedNotAfterMin: r.listedNotAfterMin,
+      };
+    }
+  } catch {
+    // fall through: a corrupt record only costs a full scan
+  }
+  return undefined;
 }
 
 export function parseDays(text: string | undefined, fallback: number, field = 'days'): number {
@@ -39,19 +71,29 @@ export async function buildCrlCommand(options: { store: string; out: string; day
   const now = new Date();
   const { cert: ca } = await store.readCa();
   await store.withLock(async () => {
-    const [index, nextCrlNumber, previousPem, signer] = await Promise.all([
-      store.readIndex(),
+    const [indexText, nextCrlNumber, previousPem, recordText, signer] = await Promise.all([
+      store.readBytes('index.txt', 'index.txt'),
       store.readNextCrlNumber(),
       store.readOptional('crl.pem'),
+      store.readOptional(BUILD_RECORD),
       fileSigner(store.path('private', 'ca.key'), ca),
     ]);
     const previous = previousCrl(previousPem, ca);
-    const plan = planCrl({ index, now, days, nextCrlNumber, previous });
+    const record = parseBuildRecord(recordText);
+    const plan = planCrlFromIndexText({
+      indexText,
+      now,
+      days,
+      nextCrlNumber,
+      ...(previous ? { previous } : {}),
+      ...(record ? { record } : {}),
+    });
     for (const warning of plan.warnings) process.stderr.write(`cachegate: warning: ${warning}\n`);
     const der = await buildCrl({ ...plan, issuer: ca.subject, authorityKeyId: caKeyId(ca) }, signer);
+    // Rule 4: parse back what was signed and check it (signature with the CA key included).
     const report = checkCrl(parseCrl(der, 'CRL', { entries: 'count' }), ca, {
       now,
-      expectedEntryCount: plan.entries.length,
+      expectedEntryCount: plan.revoked.count,
       ...(previous?.crlNumber === undefined ? {} : { previousCrlNumber: previous.crlNumber }),
     });
     if (!report.valid) throw new CrlInvalidError(report.problems);
@@ -59,8 +101,11 @@ export async function buildCrlCommand(options: { store: string; out: string; day
     await writeFileAtomic(options.out, pem);
     if (resolve(options.out) !== resolve(store.path('crl.pem'))) await store.write('crl.pem', pem);
     await store.writeNextCrlNumber(plan.crlNumber + 1n);
+    // Written last: a record whose crlNumber is not crl.pem's is never used.
+    if (plan.record) await store.write(BUILD_RECORD, `${JSON.stringify(plan.record)}\n`);
+    else await store.remove(BUILD_RECORD);
     process.stdout.write(
-      `CRL #${plan.crlNumber}: ${plan.entries.length} revoked certificate(s), next update ${plan.nextUpdate.toISOString()}, written to ${options.out}\n`,
+      `CRL #${plan.crlNumber}: ${plan.revoked.count} revoked certificate(s), next update ${plan.nextUpdate.toISOString()}, written to ${options.out}\n`,
     );
   });
 }

@@ -1,6 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import {
+  closeSync,
+  constants,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { formatIndex, parseIndex, type CertIndexEntry } from '../../functions/core/pki/cert-index.js';
 import { MalformedInputError } from '../../functions/core/pki/errors.js';
@@ -12,6 +22,8 @@ import { ConflictError, NotFoundError } from '../../functions/core/errors.js';
  * The certificate index as an easy-rsa 3 `pki/` directory (index.txt, serial, crlnumber, ca.crt,
  * private/, issued/, reqs/, certs_by_serial/, revoked/..., crl.pem), so `easyrsa` keeps working on
  * a store cachegate writes to. Every file is replaced atomically (temp file + rename).
+ * File I/O is synchronous behind async signatures: the store serves one CLI command at a time,
+ * and thread-pool round trips cost `crl build` more time than they could overlap.
  */
 export const STORE_DIRS = [
   'issued',
@@ -27,7 +39,7 @@ const isMissing = (error: unknown): boolean => (error as NodeJS.ErrnoException).
 
 export async function exists(path: string): Promise<boolean> {
   try {
-    await stat(path);
+    statSync(path);
     return true;
   } catch (error) {
     if (isMissing(error)) return false;
@@ -39,10 +51,10 @@ export async function exists(path: string): Promise<boolean> {
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
   const tmp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await writeFile(tmp, data, { mode, flag: 'wx' });
-    await rename(tmp, path);
+    writeFileSync(tmp, data, { mode, flag: 'wx' });
+    renameSync(tmp, path);
   } catch (error) {
-    await rm(tmp, { force: true });
+    rmSync(tmp, { force: true });
     throw error;
   }
 }
@@ -55,17 +67,25 @@ export class EasyRsaStore {
   }
 
   async readText(rel: string, what: string): Promise<string> {
+    return (await this.readBytes(rel, what)).toString('utf8');
+  }
+
+  async readBytes(rel: string, what: string): Promise<Buffer> {
     try {
-      return await readFile(this.path(rel), 'utf8');
+      return readFileSync(this.path(rel));
     } catch (error) {
       if (isMissing(error)) throw new NotFoundError(`${what} not found: ${this.path(rel)}`);
       throw error;
     }
   }
 
+  /**
+   * An optional ASCII file (PEM, counters), or undefined. Decoded as latin1: identical for ASCII
+   * and several times faster than UTF-8 on a 20,000-entry crl.pem.
+   */
   async readOptional(rel: string): Promise<string | undefined> {
     try {
-      return await readFile(this.path(rel), 'utf8');
+      return readFileSync(this.path(rel), 'latin1');
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;
@@ -115,7 +135,7 @@ export class EasyRsaStore {
 
   async move(fromRel: string, toRel: string): Promise<boolean> {
     try {
-      await rename(this.path(fromRel), this.path(toRel));
+      renameSync(this.path(fromRel), this.path(toRel));
       return true;
     } catch (error) {
       if (isMissing(error)) return false;
@@ -125,7 +145,7 @@ export class EasyRsaStore {
 
   async remove(rel: string): Promise<void> {
     try {
-      await unlink(this.path(rel));
+      unlinkSync(this.path(rel));
     } catch (error) {
       if (!isMissing(error)) throw error;
     }
@@ -133,7 +153,7 @@ export class EasyRsaStore {
 
   async ensureDirs(): Promise<void> {
     for (const d of STORE_DIRS)
-      await mkdir(this.path(d), { recursive: true, mode: d === 'private' ? 0o700 : 0o755 });
+      mkdirSync(this.path(d), { recursive: true, mode: d === 'private' ? 0o700 : 0o755 });
   }
 
   /**
@@ -142,9 +162,9 @@ export class EasyRsaStore {
    */
   async withLock<T>(fn: () => Promise<T>): Promise<T> {
     const lockPath = this.path('.cachegate.lock');
-    let handle;
+    let fd: number;
     try {
-      handle = await open(lockPath, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
+      fd = openSync(lockPath, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
         throw new ConflictError(
@@ -155,11 +175,14 @@ export class EasyRsaStore {
       throw error;
     }
     try {
-      await handle.writeFile(`${process.pid}\n`);
-      await handle.close();
+      try {
+        writeFileSync(fd, `${process.pid}\n`);
+      } finally {
+        closeSync(fd);
+      }
       return await fn();
     } finally {
-      await rm(lockPath, { force: true });
+      rmSync(lockPath, { force: true });
     }
   }
 }

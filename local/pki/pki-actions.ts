@@ -21,12 +21,12 @@ import { checkCrl, parseCrl } from '../../functions/core/pki/crl-verify.js';
 import { parseCsr, type ParsedCsr } from '../../functions/core/pki/csr.js';
 import { buildOvpnProfile } from '../../functions/core/pki/ovpn-profile.js';
 import { fromPem, toPem } from '../../functions/core/pki/pem.js';
-import { keySigner } from '../../functions/core/pki/signer.js';
+import { caKeyFromPem, keySigner } from '../../functions/core/pki/signer.js';
 import { parseCertificate } from '../../functions/core/pki/x509.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../functions/core/errors.js';
 import { parseDays } from './crl-actions.js';
 import { EasyRsaStore, exists, writeFileAtomic } from './easyrsa-store.js';
-import { assertKeyMatchesCa, fileSigner, parseCaKey } from './file-signer.js';
+import { assertKeyMatchesCa, fileSigner } from './file-signer.js';
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -125,7 +125,7 @@ function summarize(index: readonly CertIndexEntry[]): string {
 async function validateEasyRsaPki(dir: string): Promise<{ index: CertIndexEntry[]; warnings: string[] }> {
   const source = new EasyRsaStore(dir);
   const { cert: ca } = await source.readCa();
-  const key = parseCaKey(await source.readCaKeyPem(), join(dir, 'private/ca.key'));
+  const key = caKeyFromPem(await source.readCaKeyPem(), join(dir, 'private/ca.key'));
   assertKeyMatchesCa(key, ca, join(dir, 'private/ca.key'));
   const index = await source.readIndex();
   const warnings: string[] = [];

@@ -3,6 +3,8 @@ import { CloudWatchModel } from './models/cloudwatch.js';
 import { Ec2ClientVpnModel } from './models/ec2-client-vpn.js';
 import { ElastiCacheModel } from './models/elasticache.js';
 import { EventBridgeModel } from './models/eventbridge.js';
+import { KmsModel } from './models/kms.js';
+import { MemoryDbModel } from './models/memorydb.js';
 import { SecretsManagerModel } from './models/secrets-manager.js';
 import { StepFunctionsModel } from './models/step-functions.js';
 import { Sandbox } from './sandbox.js';
@@ -30,7 +32,9 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     .register(new CloudWatchModel())
     .register(new StepFunctionsModel())
     .register(new ElastiCacheModel(clock, { region: sandbox.region, accountId: sandbox.accountId }))
-    .register(new Ec2ClientVpnModel(clock, { region: sandbox.region, accountId: sandbox.accountId }));
+    .register(new Ec2ClientVpnModel(clock, { region: sandbox.region, accountId: sandbox.accountId }))
+    .register(new KmsModel(clock, sandbox.region, sandbox.accountId))
+    .register(new MemoryDbModel(clock, { region: sandbox.region, accountId: sandbox.accountId }));
   if (options.dynamoDb !== false) await sandbox.startDynamoDb();
   return sandbox.install();
 }

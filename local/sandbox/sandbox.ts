@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { type AnyAwsClient, setAwsClientHook } from '../../functions/aws/clients.js';
+import { setServiceClock } from '../../functions/aws/service-clock.js';
 import { SandboxClock } from './clock.js';
 import { FaultInjector } from './faults.js';
 import { UnmodelledCommandError } from './service-error.js';
@@ -119,6 +120,7 @@ export class Sandbox {
       },
       attach: attachSandboxRouting,
     });
+    setServiceClock(() => this.clock.now());
     return this;
   }
 
@@ -126,6 +128,7 @@ export class Sandbox {
     if (currentSandbox === this) {
       currentSandbox = undefined;
       setAwsClientHook(undefined);
+      setServiceClock(undefined);
     }
     const server = this.dynalite;
     this.dynalite = undefined;

@@ -3,7 +3,10 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 const cli = (...args: string[]) =>
-  spawnSync(process.execPath, ['bin/cachegate', ...args], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  spawnSync(process.execPath, ['bin/cachegate', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
 
 describe('cachegate CLI basics', () => {
   it('prints its version', () => {

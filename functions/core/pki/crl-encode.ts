@@ -57,7 +57,7 @@ export type CrlInput = CrlHeaderInput &
   ({ readonly entries: readonly CrlEntryInput[] } | { readonly revoked: EncodedRevokedList });
 
 /** Extensions ::= SEQUENCE { SEQUENCE { reasonCode OID, OCTET STRING { ENUMERATED code } } } */
-const REASON_EXTENSION_PREFIX = Buffer.from([
+export const REASON_EXTENSION_PREFIX = Buffer.from([
   0x30, 0x0c, 0x30, 0x0a, 0x06, 0x03, 0x55, 0x1d, 0x15, 0x04, 0x03, 0x0a, 0x01,
 ]);
 const REASON_EXTENSION_LENGTH = REASON_EXTENSION_PREFIX.length + 1;
@@ -86,7 +86,7 @@ function revocationTimeText(text: string): string {
 }
 
 /** Largest entry: SEQUENCE { INTEGER (21 octets), GeneralizedTime, reasonCode extension }. */
-export const MAX_ENCODED_ENTRY_LENGTH = 2 + 2 + 21 + 2 + 15 + REASON_EXTENSION_LENGTH;
+const MAX_ENCODED_ENTRY_LENGTH = 2 + 2 + 21 + 2 + 15 + REASON_EXTENSION_LENGTH;
 
 export function encodeRevokedEntries(entries: readonly CrlEntryInput[]): EncodedRevokedList {
   const der = Buffer.allocUnsafe(entries.length * MAX_ENCODED_ENTRY_LENGTH);
@@ -110,7 +110,7 @@ export function encodeRevokedEntries(entries: readonly CrlEntryInput[]): Encoded
 }
 
 /** Writes the reasonCode extension of a CRL entry at `o`; returns the offset after it. */
-export function writeReasonExtension(der: Buffer, o: number, reason: number): number {
+function writeReasonExtension(der: Buffer, o: number, reason: number): number {
   o += REASON_EXTENSION_PREFIX.copy(der, o);
   der[o] = reason;
   return o + 1;

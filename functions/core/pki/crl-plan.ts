@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { timeKey } from './asn1-time.js';
 import { isExpired, parseIndex, type CertIndexEntry } from './cert-index.js';
 import { addDays } from './certificate-builder.js';
@@ -108,17 +109,51 @@ export function planCrl(input: CrlPlanInput): CrlPlan {
   };
 }
 
+/**
+ * What a `crl build` derived from which index (kept next to crl.pem). While index.txt is byte for
+ * byte the same and no listed certificate has expired, the next CRL's entries are exactly the
+ * previous CRL's, so the next build reuses them instead of scanning 20,000 lines again.
+ */
+export interface CrlBuildRecord {
+  /** SHA-256 (hex) of the index.txt the CRL was built from. */
+  readonly indexSha256: string;
+  /** The CRL number of that build (decimal): ties the record to one crl.pem. */
+  readonly crlNumber: string;
+  /** `timeKey` of thisUpdate: an entry that had expired then is still expired later. */
+  readonly builtAt: string;
+  /** Earliest notAfter among the listed entries (`timeKey`), or null when none is listed. */
+  readonly listedNotAfterMin: string | null;
+}
+
 export interface IndexCrlPlanInput {
   /** The store's index.txt, as bytes. */
   readonly indexText: Uint8Array;
   readonly now: Date;
   readonly days: number;
   readonly nextCrlNumber?: bigint;
-  readonly previous?: Pick<ParsedCrl, 'crlNumber' | 'revokedList'>;
+  /** The store's last CRL signed by this CA (signature checked by the caller). */
+  readonly previous?: Pick<ParsedCrl, 'crlNumber' | 'revokedList' | 'entryCount'>;
+  /** The record of the build that produced `previous`, if any. */
+  readonly record?: CrlBuildRecord;
 }
 
 export interface EncodedCrlPlan extends Omit<CrlPlan, 'entries'> {
   readonly revoked: EncodedRevokedList;
+  /** What to keep for the next build; undefined when the general path planned this CRL. */
+  readonly record: CrlBuildRecord | undefined;
+}
+
+/** True when the record proves that scanning this index now would yield the previous CRL's entries. */
+function previousEntriesStillExact(input: IndexCrlPlanInput, indexSha256: string, nowKey: string): boolean {
+  const { previous, record } = input;
+  return (
+    previous?.crlNumber !== undefined &&
+    record !== undefined &&
+    record.indexSha256 === indexSha256 &&
+    record.crlNumber === previous.crlNumber.toString() &&
+    record.builtAt <= nowKey &&
+    (record.listedNotAfterMin === null || nowKey < record.listedNotAfterMin)
+  );
 }
 
 /**
@@ -128,7 +163,24 @@ export interface EncodedCrlPlan extends Omit<CrlPlan, 'entries'> {
  */
 export function planCrlFromIndexText(input: IndexCrlPlanInput): EncodedCrlPlan {
   checkDays(input.days);
-  const scan = scanIndexForCrl(input.indexText, timeKey(input.now));
+  const nowKey = timeKey(input.now);
+  const indexSha256 = createHash('sha256').update(input.indexText).digest('hex');
+  const dates = { thisUpdate: addDays(input.now, 0), nextUpdate: addDays(input.now, input.days) };
+  const crlNumber = nextNumber(input.nextCrlNumber, input.previous?.crlNumber);
+  const recordOf = (listedNotAfterMin: string | null): CrlBuildRecord => ({
+    indexSha256,
+    crlNumber: crlNumber.toString(),
+    builtAt: nowKey,
+    listedNotAfterMin,
+  });
+
+  if (input.previous && input.record && previousEntriesStillExact(input, indexSha256, nowKey)) {
+    const revoked = { der: input.previous.revokedList, count: input.previous.entryCount };
+    const warnings = quotaWarnings(revoked.count);
+    return { revoked, crlNumber, ...dates, warnings, record: recordOf(input.record.listedNotAfterMin) };
+  }
+
+  const scan = scanIndexForCrl(input.indexText, nowKey);
   const previousList = input.previous?.revokedList;
   if (scan === undefined) {
     const index = parseIndex(Buffer.from(input.indexText).toString('utf8'));
@@ -143,16 +195,20 @@ export function planCrlFromIndexText(input: IndexCrlPlanInput): EncodedCrlPlan {
       now: input.now,
       days: input.days,
       ...(input.nextCrlNumber === undefined ? {} : { nextCrlNumber: input.nextCrlNumber }),
-      ...(input.previous ? { previous: { crlNumber: input.previous.crlNumber, entries: previousEntries } } : {}),
+      ...(input.previous
+        ? { previous: { crlNumber: input.previous.crlNumber, entries: previousEntries } }
+        : {}),
     });
-    return { ...plan, revoked: encodeRevokedEntries(entries) };
+    return { ...plan, revoked: encodeRevokedEntries(entries), record: undefined };
   }
   const warnings = quotaWarnings(scan.revoked.count);
   if (previousList) {
     const dropped: string[] = [];
     let total = 0;
+    // One hex conversion of the whole list; each serial is then a slice of it.
+    const hex = previousList.toString('hex').toUpperCase();
     walkRevokedList(previousList, 0, previousList.length, (start, end) => {
-      if (scan.accountsFor(previousList, start, end)) return;
+      if (scan.accountsFor(hex.slice(start * 2, end * 2))) return;
       total++;
       if (dropped.length < 3) dropped.push(serialHexOf(previousList, start, end));
     });
@@ -160,9 +216,9 @@ export function planCrlFromIndexText(input: IndexCrlPlanInput): EncodedCrlPlan {
   }
   return {
     revoked: scan.revoked,
-    crlNumber: nextNumber(input.nextCrlNumber, input.previous?.crlNumber),
-    thisUpdate: addDays(input.now, 0),
-    nextUpdate: addDays(input.now, input.days),
+    crlNumber,
+    ...dates,
     warnings,
+    record: recordOf(scan.listedNotAfterMin ?? null),
   };
 }

@@ -61,7 +61,8 @@ export function walkRevokedList(
   let count = 0;
   let o = start;
   while (o < end) {
-    if (der[o] !== TAG.SEQUENCE || o + 2 > end) throw new MalformedInputError('bad revoked certificate entry');
+    if (der[o] !== TAG.SEQUENCE || o + 2 > end)
+      throw new MalformedInputError('bad revoked certificate entry');
     let length = der[o + 1] as number;
     let content = o + 2;
     if (length & 0x80) {
@@ -79,7 +80,11 @@ export function walkRevokedList(
       if (der[content] !== TAG.INTEGER || serialLength === 0 || serialLength & 0x80 || serialEnd > entryEnd) {
         throw new MalformedInputError('bad revoked certificate serial');
       }
-      while (serialStart < serialEnd - 1 && der[serialStart] === 0 && (der[serialStart + 1] as number) < 0x80) {
+      while (
+        serialStart < serialEnd - 1 &&
+        der[serialStart] === 0 &&
+        (der[serialStart + 1] as number) < 0x80
+      ) {
         serialStart++;
       }
       visit(serialStart, serialEnd);
@@ -174,7 +179,9 @@ export function parseCrl(
           der,
           list.contentStart,
           list.end,
-          mode === 'serials' ? (start, end) => entries.push({ serial: serialHexOf(der, start, end) }) : undefined,
+          mode === 'serials'
+            ? (start, end) => entries.push({ serial: serialHexOf(der, start, end) })
+            : undefined,
         );
       }
     }

@@ -1,4 +1,5 @@
-import { createHash, sign, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import { ValidationError } from '../errors.js';
 
 /**
  * The CA signer port. Every signature cachegate makes is sha256WithRSAEncryption
@@ -22,3 +23,17 @@ export function keySigner(privateKey: KeyObject): CaSigner {
 
 /** SHA-256 digest of the data to sign, for signers that take a digest (KMS `MessageType: DIGEST`). */
 export const sha256 = (data: Buffer): Buffer => createHash('sha256').update(data).digest();
+
+/** Parses a PEM RSA private key (CA key); errors name the source, never the key material. */
+export function caKeyFromPem(pem: string, source: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: pem, format: 'pem' });
+  } catch {
+    throw new ValidationError(
+      `${source}: not an unencrypted PEM private key (an encrypted easy-rsa CA key must be decrypted first, e.g. "openssl pkey -in ca.key -out ca.key")`,
+    );
+  }
+  if (key.asymmetricKeyType !== 'rsa') throw new ValidationError(`${source}: CA key must be RSA`);
+  return key;
+}

@@ -51,7 +51,8 @@ export function defaultUserSwapConvergence(
   defaultUserId: string,
   otherDefaults: string[],
 ): Convergence {
-  const done = group.userIds.includes(defaultUserId) && otherDefaults.every((id) => !group.userIds.includes(id));
+  const done =
+    group.userIds.includes(defaultUserId) && otherDefaults.every((id) => !group.userIds.includes(id));
   const busy =
     group.status !== 'active' ||
     group.pendingUserIdsToAdd.length > 0 ||

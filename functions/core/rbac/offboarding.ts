@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../errors.js';
+import { cacheServiceSchema, type CacheService } from './cache-service.js';
 import {
   BUILT_IN_DEFAULT_USER_ID,
   DEFAULT_USER_NAME,
@@ -9,6 +10,7 @@ import {
 import { userSecretName } from './user-secret.js';
 
 export const offboardUserRequestSchema = z.object({
+  service: cacheServiceSchema,
   userId: z
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/, 'must be 1-40 letters, digits or hyphens, starting with a letter'),
@@ -19,6 +21,7 @@ export const offboardUserRequestSchema = z.object({
 export type OffboardUserRequest = z.infer<typeof offboardUserRequestSchema>;
 
 export interface OffboardingPlan {
+  service: CacheService;
   userId: string;
   /** False when only the secret is left (an earlier run deleted the user). */
   userExists: boolean;
@@ -54,10 +57,11 @@ export function planOffboarding(
     );
   }
   return {
+    service: request.service,
     userId: request.userId,
     userExists: state.user !== undefined,
     userGroupIds,
-    secretName: userSecretName(request.userId),
+    secretName: userSecretName(request.userId, request.service),
     requestedBy: request.requestedBy,
     ...(request.requestId ? { requestId: request.requestId } : {}),
   };

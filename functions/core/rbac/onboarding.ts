@@ -2,6 +2,12 @@ import { z } from 'zod';
 import { AccessStringError, normalizeAccessString } from '../access-string/index.js';
 import { ValidationError } from '../errors.js';
 import {
+  CACHE_SERVICE_NAMES,
+  MEMORYDB_OPEN_ACCESS_ACL,
+  cacheServiceSchema,
+  type CacheService,
+} from './cache-service.js';
+import {
   BUILT_IN_DEFAULT_USER_ID,
   DEFAULT_USER_NAME,
   ELASTICACHE_QUOTAS,
@@ -17,9 +23,11 @@ const identifier = z
 
 /**
  * The onboard-user workflow's input. Extra fields (e.g. `type` from an access request) are
- * ignored; `requestedBy` is the audit actor.
+ * ignored; `requestedBy` is the audit actor. `service` picks ElastiCache (default) or MemoryDB,
+ * where `userGroupIds` are ACL names and `userName` must equal `userId`.
  */
 export const onboardUserRequestSchema = z.object({
+  service: cacheServiceSchema,
   userId: identifier,
   userName: z.string().min(1).max(120).regex(/^\S+$/, 'must not contain whitespace'),
   engine: z.enum(['redis', 'valkey']).default('redis'),
@@ -44,6 +52,7 @@ export interface OnboardingState {
 }
 
 export interface OnboardingPlan {
+  service: CacheService;
   userId: string;
   userName: string;
   engine: 'redis' | 'valkey';
@@ -58,9 +67,13 @@ export interface OnboardingPlan {
  * Checks an onboarding request against the account before anything is changed: a valid
  * ElastiCache access string, a free user ID and user name, existing user groups with room for
  * one more member, and room under the per-account user quota. Each error names the field.
+ * MemoryDB (users in ACLs) takes the same rules (its quotas are assumed equal to ElastiCache's)
+ * plus its own: the user name is the ID (lower case), and `open-access` cannot be changed.
  */
 export function planOnboarding(request: OnboardUserRequest, state: OnboardingState): OnboardingPlan {
   const quotas = state.quotas ?? ELASTICACHE_QUOTAS;
+  const memoryDb = request.service === 'memorydb';
+  const groupNoun = memoryDb ? 'ACL' : 'user group';
   checkAccessString(request.accessString);
   if (request.userId === BUILT_IN_DEFAULT_USER_ID) {
     throw new ValidationError('"default" is the built-in user and cannot be onboarded', 'userId');
@@ -71,6 +84,7 @@ export function planOnboarding(request: OnboardUserRequest, state: OnboardingSta
       'userName',
     );
   }
+  if (memoryDb) checkMemoryDbUserName(request);
   if (state.users.some((u) => u.userId === request.userId)) {
     throw new ValidationError(`user ID ${request.userId} is already taken`, 'userId');
   }
@@ -79,35 +93,55 @@ export function planOnboarding(request: OnboardUserRequest, state: OnboardingSta
   }
   if (state.users.length >= quotas.usersPerAccount) {
     throw new ValidationError(
-      `the account already has ${state.users.length} users, the ElastiCache quota is ${quotas.usersPerAccount}`,
+      `the account already has ${state.users.length} users, the ${CACHE_SERVICE_NAMES[request.service]} quota is ${quotas.usersPerAccount}`,
       'userId',
     );
   }
   request.userGroupIds.forEach((userGroupId, index) => {
     const field = `userGroupIds.${index}`;
     const group = state.userGroups[index];
-    if (!group) throw new ValidationError(`user group ${userGroupId} does not exist`, field);
+    if (memoryDb && userGroupId === MEMORYDB_OPEN_ACCESS_ACL) {
+      throw new ValidationError(`${userGroupId} is MemoryDB's built-in ACL and cannot be changed`, field);
+    }
+    if (!group) throw new ValidationError(`${groupNoun} ${userGroupId} does not exist`, field);
     if (group.status === 'deleting')
-      throw new ValidationError(`user group ${userGroupId} is being deleted`, field);
+      throw new ValidationError(`${groupNoun} ${userGroupId} is being deleted`, field);
     const members = new Set([...group.userIds, ...group.pendingUserIdsToAdd]);
     for (const id of group.pendingUserIdsToRemove) members.delete(id);
     if (members.size + 1 > quotas.usersPerUserGroup) {
       throw new ValidationError(
-        `user group ${userGroupId} has ${members.size} users; adding one would exceed the quota of ${quotas.usersPerUserGroup}`,
+        `${groupNoun} ${userGroupId} has ${members.size} users; adding one would exceed the quota of ${quotas.usersPerUserGroup}`,
         field,
       );
     }
   });
   return {
+    service: request.service,
     userId: request.userId,
     userName: request.userName,
     engine: request.engine,
     accessString: request.accessString,
     userGroupIds: request.userGroupIds,
-    secretName: userSecretName(request.userId),
+    secretName: userSecretName(request.userId, request.service),
     requestedBy: request.requestedBy,
     ...(request.requestId ? { requestId: request.requestId } : {}),
   };
+}
+
+/** A MemoryDB user has one identifier, its name, which MemoryDB stores in lower case. */
+function checkMemoryDbUserName(request: OnboardUserRequest): void {
+  if (request.userId !== request.userId.toLowerCase()) {
+    throw new ValidationError(
+      `MemoryDB stores user names in lower case: use ${request.userId.toLowerCase()}`,
+      'userId',
+    );
+  }
+  if (request.userName !== request.userId) {
+    throw new ValidationError(
+      `MemoryDB users have no separate ID: userName must be ${request.userId}`,
+      'userName',
+    );
+  }
 }
 
 function checkAccessString(accessString: string): void {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CacheService } from './cache-service.js';
 
 /**
  * Where and how a cache user's password is kept: one secret per user, JSON
@@ -10,11 +11,20 @@ export const MANAGED_TAG = 'cachegate:managed';
 export const userSecretSchema = z.object({ username: z.string().min(1), password: z.string().min(1) });
 export type UserSecret = z.infer<typeof userSecretSchema>;
 
-/** Every user secret's name starts with this (IAM grants are scoped to it). */
+/** Every ElastiCache user secret's name starts with this (IAM grants are scoped to it). */
 export const USER_SECRET_NAME_PREFIX = 'cachegate/elasticache/users/';
+/**
+ * MemoryDB user secrets have their own prefix: a MemoryDB user and an ElastiCache user may share
+ * a name, and neither workflow may ever touch the other's secret.
+ */
+export const MEMORYDB_USER_SECRET_NAME_PREFIX = 'cachegate/memorydb/users/';
 
-export function userSecretName(userId: string): string {
-  return `${USER_SECRET_NAME_PREFIX}${userId}`;
+export function userSecretNamePrefix(service: CacheService = 'elasticache'): string {
+  return service === 'memorydb' ? MEMORYDB_USER_SECRET_NAME_PREFIX : USER_SECRET_NAME_PREFIX;
+}
+
+export function userSecretName(userId: string, service: CacheService = 'elasticache'): string {
+  return `${userSecretNamePrefix(service)}${userId}`;
 }
 
 export function userSecretTags(userId: string): Record<string, string> {

@@ -135,4 +135,39 @@ describe('pki/cert/crl CLI on a store', () => {
     expect(readFileSync(join(store, 'crlnumber'), 'utf8')).toBe('03\n');
     expect(readFileSync(join(store, 'crl.pem'), 'utf8')).toBe(readFileSync(out, 'utf8'));
   });
+
+  it('hands crl build arguments it does not take as-is to the full CLI', () => {
+    const missing = cachegate(['crl', 'build', '--store', store]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/required option '--out <file>'/);
+    const unknown = cachegate(['crl', 'build', '--store', store, '--out', join(dir, 'x.pem'), '--bogus']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown option '--bogus'/);
+    const help = cachegate(['crl', 'build', '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/--days <n>/);
+    const badDays = cachegate(['crl', 'build', '--store', store, '--out', join(dir, 'x.pem'), '--days=abc']);
+    expect(badDays.status).toBe(2);
+    expect(badDays.stderr).toBe('cachegate: days: must be a whole number of days\n');
+  });
+
+  it('records each build next to crl.pem and rebuilds the entries when the index changes', () => {
+    const out = join(dir, 'crl.pem');
+    const entries = (): number =>
+      (
+        JSON.parse(
+          cachegate(['crl', 'verify', '--ca', join(store, 'ca.crt'), '--crl', out, '--json']).stdout,
+        ) as { entries: number }
+      ).entries;
+    const first = cachegate(['crl', 'build', '--store', store, '--out', out]).stdout;
+    const record = JSON.parse(readFileSync(join(store, '.cachegate-crl.json'), 'utf8')) as {
+      crlNumber: string;
+    };
+    expect(first).toMatch(new RegExp(`^CRL #${record.crlNumber}: 1 revoked`));
+    expect(cachegate(['crl', 'build', '--store', store, '--out', out]).stdout).toMatch(/: 1 revoked/);
+    expect(entries()).toBe(1);
+    expect(cachegate(['cert', 'revoke', '--store', store, '--cn', 'carol']).status).toBe(0);
+    expect(cachegate(['crl', 'build', '--store', store, '--out', out]).stdout).toMatch(/: 2 revoked/);
+    expect(entries()).toBe(2);
+  });
 });

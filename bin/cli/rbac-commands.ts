@@ -1,0 +1,106 @@
+import type { Command } from 'commander';
+import { ValidationError } from '../../functions/core/errors.js';
+import type { createUser, deleteUser, migrateToRbac } from './rbac-actions.js';
+
+const LOCAL_NOTE =
+  'Without --state-machine-arn the workflow runs on a fresh local sandbox seeded with a demo account ' +
+  '(replication groups orders-cache, legacy-cache, plaintext-cache; user group orders-users; users ' +
+  'orders-reader, legacy-app): a dry run, nothing is kept between invocations.';
+
+/** `--state-machine-arn` / `--poll-seconds` / `--requested-by`, shared by the workflow commands. */
+function workflowOptions(command: Command, workflow: string): Command {
+  return command
+    .option(
+      '--state-machine-arn <arn>',
+      `start the deployed cachegate-${workflow} state machine (AWS credentials from the environment) and poll it until it ends`,
+    )
+    .option(
+      '--poll-seconds <n>',
+      'seconds between status checks of a deployed workflow (default 10)',
+      seconds,
+    )
+    .option('--requested-by <name>', 'the actor recorded in the audit event (default cachegate-cli)')
+    .addHelpText('after', `\n${LOCAL_NOTE}`);
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 3600)
+    throw new ValidationError('must be a whole number of seconds, 1-3600', '--poll-seconds');
+  return n;
+}
+
+/**
+ * `user create|delete|list`, `access-string check` and `migrate-to-rbac`: ElastiCache RBAC through
+ * the onboard-user, offboard-user and migrate-to-rbac workflows. Actions import lazily.
+ */
+export function registerRbacCommands(program: Command): void {
+  const user = program
+    .command('user')
+    .description('ElastiCache RBAC users (onboard-user / offboard-user workflows)');
+  workflowOptions(
+    user
+      .command('create')
+      .description(
+        'create a user with a generated password kept in Secrets Manager, and add it to user groups',
+      )
+      .requiredOption('--user-id <id>', 'user ID (1-40 letters, digits, hyphens)')
+      .option('--user-name <name>', 'user name the client logs in with (default: the user ID)')
+      .requiredOption(
+        '--access-string <string>',
+        'ElastiCache access string, e.g. "on ~orders:* -@all +@read"',
+      )
+      .requiredOption('--group <id...>', 'user group(s) to add the user to')
+      .option('--engine <engine>', 'redis or valkey (default redis)'),
+    'onboard-user',
+  ).action(async (options: Parameters<typeof createUser>[0]) => {
+    const actions = await import('./rbac-actions.js');
+    await actions.createUser(options);
+  });
+  workflowOptions(
+    user
+      .command('delete')
+      .description('remove a user from every user group, delete it and schedule its secret for deletion')
+      .requiredOption('--user-id <id>', 'user ID'),
+    'offboard-user',
+  ).action(async (options: Parameters<typeof deleteUser>[0]) => {
+    const actions = await import('./rbac-actions.js');
+    await actions.deleteUser(options);
+  });
+  user
+    .command('list')
+    .description('list users: the local demo sandbox, or with --aws the ElastiCache account')
+    .option('--json', 'JSON output')
+    .option('--aws', 'call ElastiCache DescribeUsers with the AWS credentials from the environment')
+    .action(async (options: { json?: boolean; aws?: boolean }) => {
+      const { listUsers } = await import('./rbac-actions.js');
+      await listUsers(options);
+    });
+
+  program
+    .command('access-string')
+    .description('ElastiCache access strings')
+    .command('check')
+    .description('validate an access string; print its normalized form, or the error with its position')
+    .argument('<access-string>', 'e.g. "on ~orders:* -@all +@read"')
+    .action(async (accessString: string) => {
+      const { checkAccessString } = await import('./rbac-actions.js');
+      checkAccessString(accessString);
+    });
+
+  workflowOptions(
+    program
+      .command('migrate-to-rbac')
+      .description(
+        'move a replication group from AUTH to RBAC: a user group with a locked default user and the given users, attached and waited for (TLS required)',
+      )
+      .requiredOption('--replication-group <id>', 'replication group ID')
+      .option('--user <id...>', 'existing user(s) to put in the new user group')
+      .option('--user-group <id>', 'ID of the user group to create (default <replication-group>-users)')
+      .option('--default-user-id <id>', 'ID of its locked default user (default <user-group>-default)'),
+    'migrate-to-rbac',
+  ).action(async (options: Parameters<typeof migrateToRbac>[0]) => {
+    const actions = await import('./rbac-actions.js');
+    await actions.migrateToRbac(options);
+  });
+}

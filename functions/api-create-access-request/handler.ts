@@ -1,0 +1,48 @@
+import { ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
+import { parseCreateAccessRequest, accessRequestView } from '../core/api/access-requests.js';
+import { apiGatewayEventSchema, jsonResponse, respond } from '../core/api/http.js';
+import { stateMachineArnFrom } from '../core/api/workflow-arns.js';
+import { claimIdempotencyKey, findRequest } from '../aws/access-requests-table.js';
+import { startExecution } from '../aws/step-functions.js';
+import { lambdaHandler } from '../commons/lambda-handler.js';
+import { logger } from '../commons/powertools.js';
+
+/**
+ * POST /access-requests. The request ID is derived from (caller, Idempotency-Key) and names the
+ * access-request execution, so a repeated call returns the same request and never starts a
+ * second workflow; the key is claimed with a conditional write first, so the same key with a
+ * different body is refused (409) before anything starts.
+ */
+export const handler = lambdaHandler(apiGatewayEventSchema, (event) =>
+  respond(
+    async () => {
+      const { request, fingerprint } = parseCreateAccessRequest(event);
+      const { claim, created } = await claimIdempotencyKey(
+        { requestId: request.requestId, fingerprint, request },
+        new Date(),
+      );
+      try {
+        await startExecution(stateMachineArnFrom(process.env, 'access-request'), request.requestId, {
+          request,
+        });
+      } catch (error) {
+        // Same name, same input, already finished: this is the execution a repeat refers to.
+        if (!(error instanceof ExecutionAlreadyExists) || created) throw error;
+      }
+      const stored = await findRequest(request.requestId);
+      logger.info('access request submitted', { requestId: request.requestId, repeated: !created });
+      return jsonResponse(
+        created ? 202 : 200,
+        accessRequestView(
+          stored ?? {
+            ...claim.request,
+            status: 'SUBMITTED',
+            createdAt: claim.createdAt,
+            updatedAt: claim.createdAt,
+          },
+        ),
+      );
+    },
+    (error) => logger.error('access request submission failed', { error }),
+  ),
+);

@@ -1,0 +1,35 @@
+import { parseApprovers } from '../core/access-request.js';
+import { accessRequestView, assertMayAccess, parseRequestIdPath } from '../core/api/access-requests.js';
+import { apiGatewayEventSchema, callerIdentity, jsonResponse, respond } from '../core/api/http.js';
+import { NotFoundError } from '../core/errors.js';
+import { findIdempotencyClaim, findRequest } from '../aws/access-requests-table.js';
+import { lambdaHandler } from '../commons/lambda-handler.js';
+import { logger } from '../commons/powertools.js';
+
+/**
+ * GET /access-requests/{id}: status and what was asked, for its requester and the approvers
+ * (anyone else gets 404). A request accepted by the API but not yet recorded by its workflow
+ * shows as SUBMITTED.
+ */
+export const handler = lambdaHandler(apiGatewayEventSchema, (event) =>
+  respond(
+    async () => {
+      const caller = callerIdentity(event);
+      const requestId = parseRequestIdPath(event);
+      const stored = await findRequest(requestId);
+      const claim = stored ? undefined : await findIdempotencyClaim(requestId);
+      const request =
+        stored ??
+        (claim && {
+          ...claim.request,
+          status: 'SUBMITTED',
+          createdAt: claim.createdAt,
+          updatedAt: claim.createdAt,
+        });
+      if (!request) throw new NotFoundError(`access request ${requestId} does not exist`);
+      assertMayAccess(request, caller, parseApprovers(process.env.APPROVERS));
+      return jsonResponse(200, accessRequestView(request));
+    },
+    (error) => logger.error('reading an access request failed', { error }),
+  ),
+);

@@ -1,0 +1,74 @@
+import { ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
+import { parseApprovers } from '../core/access-request.js';
+import {
+  accessRequestView,
+  assertMayAccess,
+  parseRequestIdPath,
+  planRevocation,
+  revokeBodySchema,
+} from '../core/api/access-requests.js';
+import {
+  apiGatewayEventSchema,
+  callerIdentity,
+  jsonResponse,
+  parseJsonBody,
+  respond,
+} from '../core/api/http.js';
+import { executionArnFor, stateMachineArnFrom } from '../core/api/workflow-arns.js';
+import { auditEvent } from '../core/audit-event.js';
+import { getRequest, markRevoking } from '../aws/access-requests-table.js';
+import { publishAuditEvent } from '../aws/audit-events.js';
+import { startExecution } from '../aws/step-functions.js';
+import { lambdaHandler } from '../commons/lambda-handler.js';
+import { logger } from '../commons/powertools.js';
+
+/**
+ * POST /access-requests/{id}/revoke, by the requester or an approver: starts offboard-user (a
+ * cache user) or revoke-certificate (a VPN certificate), with an execution named after the
+ * request, so repeating the call starts nothing new.
+ */
+export const handler = lambdaHandler(apiGatewayEventSchema, (event) =>
+  respond(
+    async () => {
+      const caller = callerIdentity(event);
+      const requestId = parseRequestIdPath(event);
+      const { reason } = parseJsonBody(event, revokeBodySchema, { optional: true });
+      const request = await getRequest(requestId);
+      assertMayAccess(request, caller, parseApprovers(process.env.APPROVERS));
+      const revocation = planRevocation(request, caller, reason);
+      const stateMachineArn = stateMachineArnFrom(process.env, revocation.workflow);
+      let executionArn = executionArnFor(stateMachineArn, revocation.executionName);
+      if (request.status === 'FULFILLED') {
+        try {
+          executionArn = await startExecution(stateMachineArn, revocation.executionName, revocation.input);
+        } catch (error) {
+          // A concurrent revoke (another caller, so another input) started it first.
+          if (!(error instanceof ExecutionAlreadyExists)) throw error;
+        }
+      }
+      const now = new Date();
+      const changed = await markRevoking(requestId, caller, executionArn, now);
+      if (changed) {
+        await publishAuditEvent(
+          auditEvent(
+            'AccessRevocationRequested',
+            caller,
+            now,
+            { kind: request.kind.type, workflow: revocation.workflow, ...(reason ? { reason } : {}) },
+            requestId,
+          ),
+        );
+      }
+      logger.info('revocation started', { requestId, workflow: revocation.workflow, repeated: !changed });
+      return jsonResponse(
+        202,
+        accessRequestView({
+          ...request,
+          status: 'REVOKING',
+          revokedBy: changed ? caller : request.revokedBy,
+        }),
+      );
+    },
+    (error) => logger.error('revoking an access request failed', { error }),
+  ),
+);

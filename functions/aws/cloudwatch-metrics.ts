@@ -1,0 +1,31 @@
+import { CloudWatchClient, PutMetricDataCommand, StandardUnit } from '@aws-sdk/client-cloudwatch';
+import { createAwsClient } from './clients.js';
+
+let client: CloudWatchClient | undefined;
+const cloudWatch = () => (client ??= createAwsClient(CloudWatchClient, {}));
+
+/** The namespace of cachegate's operational metrics (alarms refer to it). */
+export const METRICS_NAMESPACE = 'cachegate';
+export const DAYS_UNTIL_CRL_EXPIRY = 'DaysUntilCrlExpiry';
+
+/**
+ * Publishes days until the CRL in force on a Client VPN endpoint expires (dimension
+ * `ClientVpnEndpointId`). PutMetricData rather than an EMF log line: the value must be recorded
+ * even when the function's logs are not parsed for metrics, and the alarm needs exactly this series.
+ */
+export async function putDaysUntilCrlExpiry(endpointId: string, days: number, at: Date): Promise<void> {
+  await cloudWatch().send(
+    new PutMetricDataCommand({
+      Namespace: METRICS_NAMESPACE,
+      MetricData: [
+        {
+          MetricName: DAYS_UNTIL_CRL_EXPIRY,
+          Dimensions: [{ Name: 'ClientVpnEndpointId', Value: endpointId }],
+          Value: days,
+          Unit: StandardUnit.None,
+          Timestamp: at,
+        },
+      ],
+    }),
+  );
+}

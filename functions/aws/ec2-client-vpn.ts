@@ -1,0 +1,85 @@
+import {
+  EC2Client,
+  ExportClientVpnClientCertificateRevocationListCommand,
+  ImportClientVpnClientCertificateRevocationListCommand,
+  TerminateClientVpnConnectionsCommand,
+  paginateDescribeClientVpnConnections,
+} from '@aws-sdk/client-ec2';
+import { createAwsClient } from './clients.js';
+
+let client: EC2Client | undefined;
+const ec2 = () => (client ??= createAwsClient(EC2Client, {}));
+
+export type CrlStatus = 'pending' | 'active';
+
+export interface EndpointCrl {
+  /** The PEM Client VPN holds, exactly as it returns it; undefined when none was ever imported. */
+  pem: string | undefined;
+  status: CrlStatus | undefined;
+}
+
+export interface VpnConnection {
+  connectionId: string;
+  commonName: string | undefined;
+  status: string;
+}
+
+/** Replaces the endpoint's CRL. Client VPN resets every connection of the endpoint when it does. */
+export async function importCrl(endpointId: string, pem: string): Promise<void> {
+  await ec2().send(
+    new ImportClientVpnClientCertificateRevocationListCommand({
+      ClientVpnEndpointId: endpointId,
+      CertificateRevocationList: pem,
+    }),
+  );
+}
+
+export async function exportCrl(endpointId: string): Promise<EndpointCrl> {
+  const out = await ec2().send(
+    new ExportClientVpnClientCertificateRevocationListCommand({ ClientVpnEndpointId: endpointId }),
+  );
+  return {
+    pem: out.CertificateRevocationList || undefined,
+    status: out.Status?.Code as CrlStatus | undefined,
+  };
+}
+
+/** Every connection the endpoint reports (all pages). */
+export async function listConnections(endpointId: string): Promise<VpnConnection[]> {
+  const connections: VpnConnection[] = [];
+  for await (const page of paginateDescribeClientVpnConnections(
+    { client: ec2(), pageSize: 1000 },
+    { ClientVpnEndpointId: endpointId },
+  )) {
+    for (const c of page.Connections ?? []) {
+      connections.push({
+        connectionId: c.ConnectionId ?? '',
+        commonName: c.CommonName,
+        status: c.Status?.Code ?? 'unknown',
+      });
+    }
+  }
+  return connections;
+}
+
+/** Terminates connections one by one; returns the IDs whose status is now terminating/terminated. */
+export async function terminateConnections(
+  endpointId: string,
+  connectionIds: readonly string[],
+): Promise<string[]> {
+  const ended: string[] = [];
+  for (const connectionId of connectionIds) {
+    const out = await ec2().send(
+      new TerminateClientVpnConnectionsCommand({
+        ClientVpnEndpointId: endpointId,
+        ConnectionId: connectionId,
+      }),
+    );
+    for (const status of out.ConnectionStatuses ?? []) {
+      const code = status.CurrentStatus?.Code;
+      if (status.ConnectionId && (code === 'terminating' || code === 'terminated'))
+        ended.push(status.ConnectionId);
+    }
+  }
+  return ended;
+}

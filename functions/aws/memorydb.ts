@@ -1,0 +1,159 @@
+import {
+  ACLNotFoundFault,
+  CreateUserCommand,
+  DeleteUserCommand,
+  DescribeACLsCommand,
+  DescribeUsersCommand,
+  MemoryDBClient,
+  UpdateACLCommand,
+  UserAlreadyExistsFault,
+  UserNotFoundFault,
+  paginateDescribeACLs,
+  paginateDescribeUsers,
+  type ACL,
+  type User,
+} from '@aws-sdk/client-memorydb';
+import { accessStringsEquivalent } from '../core/access-string/index.js';
+import { ConflictError, ValidationError } from '../core/errors.js';
+import type { CacheUser, CacheUserGroup, NewCacheUser } from './elasticache.js';
+import { createAwsClient } from './clients.js';
+
+let client: MemoryDBClient | undefined;
+const memoryDb = () => (client ??= createAwsClient(MemoryDBClient, {}));
+
+/*
+ * The MemoryDB side of the cache RBAC port (functions/aws/cache-rbac-port.ts). The mapping:
+ * - a MemoryDB user has one identifier, its name: `userId` and `userName` are both the user
+ *   name, and creating a user whose `userName` differs from its `userId` is refused;
+ * - an ACL plays the part of a user group: `userGroupId` is the ACL name, the members are user
+ *   names, `PendingChanges.UserNamesToAdd/Remove` are the pending additions/removals, and the
+ *   clusters using the ACL stand where the replication groups are;
+ * - MemoryDB users and ACLs have no engine (reported as ''), and a user needs a password (or
+ *   IAM): there is no `no-password-required` user to create.
+ */
+
+export async function describeUser(userId: string): Promise<CacheUser | undefined> {
+  try {
+    const { Users } = await memoryDb().send(new DescribeUsersCommand({ UserName: userId }));
+    return Users?.[0] ? toCacheUser(Users[0]) : undefined;
+  } catch (error) {
+    if (error instanceof UserNotFoundFault) return undefined;
+    throw error;
+  }
+}
+
+export async function listUsers(): Promise<CacheUser[]> {
+  const users: CacheUser[] = [];
+  for await (const page of paginateDescribeUsers({ client: memoryDb() }, {})) {
+    users.push(...(page.Users ?? []).map(toCacheUser));
+  }
+  return users;
+}
+
+/**
+ * Creates a password user named `userId`. A retry after a lost response finds the user already
+ * there: the same access string and a password counts as created, anything else is a
+ * ConflictError.
+ */
+export async function createUser(spec: NewCacheUser): Promise<{ user: CacheUser; created: boolean }> {
+  if (spec.userName !== spec.userId) {
+    throw new ValidationError(
+      `MemoryDB users have no separate ID: the user name must be ${spec.userId}`,
+      'userName',
+    );
+  }
+  if (spec.passwords.length === 0) {
+    throw new ValidationError('MemoryDB users need a password (or IAM authentication)', 'passwords');
+  }
+  try {
+    const { User: user } = await memoryDb().send(
+      new CreateUserCommand({
+        UserName: spec.userId,
+        AccessString: spec.accessString,
+        AuthenticationMode: { Type: 'password', Passwords: spec.passwords },
+      }),
+    );
+    return { user: toCacheUser(user ?? {}), created: true };
+  } catch (error) {
+    if (!(error instanceof UserAlreadyExistsFault)) throw error;
+    const existing = await describeUser(spec.userId);
+    if (
+      !existing ||
+      existing.authenticationType !== 'password' ||
+      !accessStringsEquivalent(existing.accessString, spec.accessString)
+    ) {
+      throw new ConflictError(`user ${spec.userId} already exists with a different access string`);
+    }
+    return { user: existing, created: false };
+  }
+}
+
+/** Starts deleting the user (which removes it from every ACL); false when it is already gone. */
+export async function deleteUser(userId: string): Promise<boolean> {
+  try {
+    await memoryDb().send(new DeleteUserCommand({ UserName: userId }));
+    return true;
+  } catch (error) {
+    if (error instanceof UserNotFoundFault) return false;
+    throw error;
+  }
+}
+
+/** The ACL named `userGroupId`, as a user group. */
+export async function describeUserGroup(userGroupId: string): Promise<CacheUserGroup | undefined> {
+  try {
+    const { ACLs } = await memoryDb().send(new DescribeACLsCommand({ ACLName: userGroupId }));
+    return ACLs?.[0] ? toCacheUserGroup(ACLs[0]) : undefined;
+  } catch (error) {
+    if (error instanceof ACLNotFoundFault) return undefined;
+    throw error;
+  }
+}
+
+export async function listUserGroups(): Promise<CacheUserGroup[]> {
+  const groups: CacheUserGroup[] = [];
+  for await (const page of paginateDescribeACLs({ client: memoryDb() }, {})) {
+    groups.push(...(page.ACLs ?? []).map(toCacheUserGroup));
+  }
+  return groups;
+}
+
+/** `UpdateACL` with user names to add and remove; a busy ACL fails with InvalidACLStateFault. */
+export async function modifyUserGroup(
+  userGroupId: string,
+  change: { add?: string[]; remove?: string[] },
+): Promise<CacheUserGroup> {
+  const { ACL: acl } = await memoryDb().send(
+    new UpdateACLCommand({
+      ACLName: userGroupId,
+      ...(change.add?.length ? { UserNamesToAdd: change.add } : {}),
+      ...(change.remove?.length ? { UserNamesToRemove: change.remove } : {}),
+    }),
+  );
+  return toCacheUserGroup(acl ?? {});
+}
+
+function toCacheUser(user: User): CacheUser {
+  return {
+    userId: user.Name ?? '',
+    userName: user.Name ?? '',
+    status: user.Status ?? 'unknown',
+    engine: '',
+    accessString: user.AccessString ?? '',
+    authenticationType: user.Authentication?.Type ?? 'unknown',
+    passwordCount: user.Authentication?.PasswordCount ?? 0,
+    userGroupIds: user.ACLNames ?? [],
+  };
+}
+
+function toCacheUserGroup(acl: ACL): CacheUserGroup {
+  return {
+    userGroupId: acl.Name ?? '',
+    status: acl.Status ?? 'unknown',
+    engine: '',
+    userIds: acl.UserNames ?? [],
+    pendingUserIdsToAdd: acl.PendingChanges?.UserNamesToAdd ?? [],
+    pendingUserIdsToRemove: acl.PendingChanges?.UserNamesToRemove ?? [],
+    replicationGroupIds: acl.Clusters ?? [],
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * The Secrets Manager rotation contract (createSecret → setSecret → testSecret → finishSecret,
+ * the version ID being the `ClientRequestToken`) on top of the same rotation core and adapters
+ * as the rotate-password workflow. Secrets Manager retries a failed rotation with the same
+ * token, so every step is idempotent; nothing here sleeps: a step that finds the cache not yet
+ * ready throws RotationNotReadyError and the retry picks it up.
+ */
+import { USER_ID_TAG, isManagedUserSecret } from '../core/rbac/user-secret.js';
+import { RotationNotReadyError, RotationRefusedError } from '../core/rotation/errors.js';
+import { checkRotationToken, type RotationStep } from '../core/rotation/secrets-manager-contract.js';
+import { stagesOf } from '../core/rotation/stages.js';
+import { describeSecret } from './secrets.js';
+import { moveVersionStage } from './rotation-secrets.js';
+import {
+  checkRotationPasswords,
+  promotePendingPassword,
+  setRotationPasswords,
+  storePendingPassword,
+  verifyPendingPassword,
+} from './rotation-steps.js';
+
+/**
+ * Marks the version whose passwords were sent to ElastiCache: a retried setSecret must not issue
+ * ModifyUser again once the user is settled with them (each ModifyUser restarts `modifying`, and
+ * testSecret would never see the user settle).
+ */
+export const PASSWORDS_SET_LABEL = 'CACHEGATE_PASSWORDS_SET';
+
+export async function runRotationStep(step: RotationStep, secretId: string, token: string): Promise<string> {
+  const secret = await describeSecret(secretId);
+  if (!secret) throw new RotationRefusedError(`secret ${secretId} does not exist`);
+  const userId = secret.tags[USER_ID_TAG] ?? '';
+  if (!isManagedUserSecret(secret.tags, userId)) {
+    throw new RotationRefusedError(`secret ${secret.arn} is not a cachegate user secret`);
+  }
+  const check = checkRotationToken(step, token, secret.versionStages);
+  if (check.kind === 'done') return check.reason;
+  const stages = stagesOf(secret.versionStages);
+  const currentVersionId = stages.currentVersionId ?? '';
+  switch (step) {
+    case 'createSecret': {
+      const pending = await storePendingPassword({ userId, secretArn: secret.arn, token });
+      if (pending.versionId !== token) {
+        throw new RotationRefusedError(
+          `another rotation is in progress (AWSPENDING is version ${pending.versionId}, not ${token})`,
+        );
+      }
+      return `AWSPENDING version ${token} ready`;
+    }
+    case 'setSecret': {
+      const marked = secret.versionStages[token]?.includes(PASSWORDS_SET_LABEL) ?? false;
+      if (marked) return `passwords of version ${token} already sent`;
+      await setRotationPasswords({
+        userId,
+        secretArn: secret.arn,
+        pendingVersionId: token,
+        currentVersionId,
+      });
+      const holder = Object.entries(secret.versionStages).find(([, s]) =>
+        s.includes(PASSWORDS_SET_LABEL),
+      )?.[0];
+      await moveVersionStage(secret.arn, {
+        stage: PASSWORDS_SET_LABEL,
+        moveToVersionId: token,
+        ...(holder ? { removeFromVersionId: holder } : {}),
+      });
+      return `user ${userId} is being set to [pending, current]`;
+    }
+    case 'testSecret': {
+      const { convergence, status } = await checkRotationPasswords(userId);
+      if (convergence !== 'settled') {
+        throw new RotationNotReadyError(`user ${userId} is ${status}, not yet active with two passwords`);
+      }
+      const { result } = await verifyPendingPassword({ secretArn: secret.arn, pendingVersionId: token });
+      return `pending password ${result}`;
+    }
+    case 'finishSecret': {
+      const promoted = await promotePendingPassword({ secretArn: secret.arn, pendingVersionId: token });
+      return `version ${promoted.currentVersionId} is AWSCURRENT`;
+    }
+  }
+}

@@ -1,0 +1,66 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { rotationLock, type RotationLock } from '../core/rotation/lock.js';
+import { createAwsClient } from './clients.js';
+import { ROTATION_LOCKS_TABLE, tableName } from './table-definitions.js';
+
+let documentClient: DynamoDBDocumentClient | undefined;
+const dynamo = () => (documentClient ??= DynamoDBDocumentClient.from(createAwsClient(DynamoDBClient, {})));
+
+export type LockOutcome = { acquired: true } | { acquired: false; holder: string };
+
+/**
+ * Takes the user's rotation lock for `owner` with one conditional write: granted when nobody
+ * holds it, `owner` holds it already (a retried step), or the holder's lock expired.
+ */
+export async function acquireRotationLock(userId: string, owner: string, now: Date): Promise<LockOutcome> {
+  const lock = rotationLock(userId, owner, now);
+  try {
+    await dynamo().send(
+      new PutCommand({
+        TableName: tableName(ROTATION_LOCKS_TABLE),
+        Item: { [ROTATION_LOCKS_TABLE.partitionKey]: userId, owner, expiresAt: lock.expiresAt },
+        ConditionExpression: 'attribute_not_exists(#pk) OR #owner = :owner OR #expiresAt <= :now',
+        ExpressionAttributeNames: {
+          '#pk': ROTATION_LOCKS_TABLE.partitionKey,
+          '#owner': 'owner',
+          '#expiresAt': 'expiresAt',
+        },
+        ExpressionAttributeValues: { ':owner': owner, ':now': Math.floor(now.getTime() / 1000) },
+      }),
+    );
+    return { acquired: true };
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const holder = await currentRotationLock(userId);
+    return { acquired: false, holder: holder?.owner ?? 'unknown' };
+  }
+}
+
+/** Releases the lock if `owner` holds it; a no-op otherwise (another rotation's lock is never touched). */
+export async function releaseRotationLock(userId: string, owner: string): Promise<void> {
+  try {
+    await dynamo().send(
+      new DeleteCommand({
+        TableName: tableName(ROTATION_LOCKS_TABLE),
+        Key: { [ROTATION_LOCKS_TABLE.partitionKey]: userId },
+        ConditionExpression: '#owner = :owner',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':owner': owner },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
+export async function currentRotationLock(userId: string): Promise<RotationLock | undefined> {
+  const { Item } = await dynamo().send(
+    new GetCommand({
+      TableName: tableName(ROTATION_LOCKS_TABLE),
+      Key: { [ROTATION_LOCKS_TABLE.partitionKey]: userId },
+      ConsistentRead: true,
+    }),
+  );
+  return Item ? { userId, owner: String(Item.owner), expiresAt: Number(Item.expiresAt) } : undefined;
+}

@@ -1,0 +1,85 @@
+/**
+ * The connectivity probe: tries `AUTH <user> <password>` on the cache itself, on a connection
+ * of its own that is closed right after. In AWS the function runs in the cache's VPC and talks
+ * TLS to the primary endpoint (ElastiCache RBAC requires in-transit encryption); in the sandbox
+ * it talks plain TCP to the redis-server that mirrors the ElastiCache model's users.
+ * Configured by `ROTATION_PROBE_ENDPOINT` (`host:port`) and `ROTATION_PROBE_TLS` (default true);
+ * without an endpoint there is no probe and verification is skipped.
+ */
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+
+export interface ProbeEndpoint {
+  host: string;
+  port: number;
+  tls: boolean;
+}
+
+export type ProbeResult = 'accepted' | 'rejected';
+
+/** The cache could not be reached (network, TLS, timeout): says nothing about the password. */
+export class ProbeUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProbeUnavailableError';
+  }
+}
+
+export function probeEndpointFromEnv(env: NodeJS.ProcessEnv = process.env): ProbeEndpoint | undefined {
+  const endpoint = env.ROTATION_PROBE_ENDPOINT;
+  if (!endpoint) return undefined;
+  const match = /^(.+):(\d{1,5})$/.exec(endpoint);
+  if (!match) throw new ProbeUnavailableError('ROTATION_PROBE_ENDPOINT must be host:port');
+  return { host: match[1] as string, port: Number(match[2]), tls: env.ROTATION_PROBE_TLS !== 'false' };
+}
+
+/** One `AUTH` on a fresh connection. The reply is read, never the password echoed. */
+export function tryAuth(
+  endpoint: ProbeEndpoint,
+  userName: string,
+  password: string,
+  timeoutMs = 5000,
+): Promise<ProbeResult> {
+  return new Promise((resolve, reject) => {
+    const socket: Socket = endpoint.tls
+      ? tlsConnect({ host: endpoint.host, port: endpoint.port, servername: endpoint.host })
+      : netConnect({ host: endpoint.host, port: endpoint.port });
+    let reply = '';
+    const finish = (outcome: ProbeResult | Error) => {
+      socket.destroy();
+      if (outcome instanceof Error) reject(outcome);
+      else resolve(outcome);
+    };
+    socket.setTimeout(timeoutMs, () =>
+      finish(
+        new ProbeUnavailableError(
+          `no AUTH reply from ${endpoint.host}:${endpoint.port} within ${timeoutMs} ms`,
+        ),
+      ),
+    );
+    socket.once('error', (error) =>
+      finish(new ProbeUnavailableError(`cannot reach ${endpoint.host}:${endpoint.port}: ${error.message}`)),
+    );
+    socket.once(endpoint.tls ? 'secureConnect' : 'connect', () =>
+      socket.write(encodeCommand(['AUTH', userName, password])),
+    );
+    socket.on('data', (chunk: Buffer) => {
+      reply += chunk.toString('utf8');
+      const lineEnd = reply.indexOf('\r\n');
+      if (lineEnd < 0) return;
+      const line = reply.slice(0, lineEnd);
+      if (line === '+OK') finish('accepted');
+      else if (/^-(WRONGPASS|ERR|NOAUTH)/.test(line)) finish('rejected');
+      else finish(new ProbeUnavailableError(`unexpected AUTH reply type ${JSON.stringify(line.charAt(0))}`));
+    });
+  });
+}
+
+function encodeCommand(args: readonly string[]): Buffer {
+  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
+  for (const arg of args) {
+    const bytes = Buffer.from(arg, 'utf8');
+    parts.push(Buffer.from(`$${bytes.length}\r\n`), bytes, Buffer.from('\r\n'));
+  }
+  return Buffer.concat(parts);
+}

@@ -1,0 +1,251 @@
+/**
+ * The steps of a password rotation (design rule 3), each a small composition of the rotation
+ * core and the adapters, shared by the rotate-password / rotate-all workflows' functions and
+ * the Secrets Manager rotation function. Every step is idempotent: re-running it after a crash
+ * at any point reaches the same end state. Only ARNs, version IDs and user IDs leave a step.
+ */
+import { auditEvent } from '../core/audit-event.js';
+import { generatePassword } from '../core/password-policy.js';
+import { userConvergence, type Convergence } from '../core/rbac/convergence.js';
+import {
+  isManagedUserSecret,
+  userSecretName,
+  userSecretTags,
+  type UserSecret,
+} from '../core/rbac/user-secret.js';
+import { PendingPasswordRejectedError, RotationRefusedError } from '../core/rotation/errors.js';
+import {
+  assessRotation,
+  planPendingVersion,
+  promotionMoves,
+  rotationPasswordList,
+} from '../core/rotation/plan.js';
+import { AWSPENDING } from '../core/rotation/stages.js';
+import { publishAuditEvent } from './audit-events.js';
+import { describeUser, modifyUserPasswords } from './elasticache.js';
+import { acquireRotationLock, releaseRotationLock } from './rotation-lock.js';
+import { probeEndpointFromEnv, tryAuth } from './rotation-probe.js';
+import {
+  describeRotatingSecret,
+  moveVersionStage,
+  readUserSecret,
+  type RotatingSecret,
+} from './rotation-secrets.js';
+import { storeSecretVersion } from './secrets.js';
+
+/** How many times BeginRotation looks at a user that is not `active` (15 s apart) before refusing. */
+export const MAX_USER_CHECKS = 20;
+
+export type BeginOutcome =
+  | { status: 'ready'; secretArn: string; currentVersionId: string; reason: '' }
+  | { status: 'wait' | 'busy'; secretArn: ''; currentVersionId: ''; reason: string };
+
+/**
+ * Takes the user's rotation lock, then checks the user and its secret. A refusal releases the
+ * lock and throws RotationRefusedError; a busy lock means another rotation runs (nothing done).
+ */
+export async function beginRotation(request: {
+  userId: string;
+  owner: string;
+  checks: number;
+  now: Date;
+}): Promise<BeginOutcome> {
+  const { userId, owner } = request;
+  const lock = await acquireRotationLock(userId, owner, request.now);
+  if (!lock.acquired) {
+    return {
+      status: 'busy',
+      secretArn: '',
+      currentVersionId: '',
+      reason: `another rotation of user ${userId} is in progress (${lock.holder})`,
+    };
+  }
+  const [user, secret] = await Promise.all([
+    describeUser(userId),
+    describeRotatingSecret(userSecretName(userId)),
+  ]);
+  const current =
+    secret?.stages.currentVersionId !== undefined
+      ? await readUserSecret({ arn: secret.arn, versionId: secret.stages.currentVersionId })
+      : undefined;
+  const readiness = assessRotation(
+    userId,
+    user,
+    secret && {
+      arn: secret.arn,
+      managed: isManagedUserSecret(secret.tags, userId),
+      scheduledForDeletion: secret.scheduledForDeletion,
+      stages: secret.stages,
+      ...(current ? { currentUserName: current.username } : {}),
+    },
+    { checks: request.checks, maxChecks: MAX_USER_CHECKS },
+  );
+  if (readiness.kind === 'refuse') {
+    await releaseRotationLock(userId, owner);
+    throw new RotationRefusedError(readiness.reason);
+  }
+  if (readiness.kind === 'wait')
+    return { status: 'wait', secretArn: '', currentVersionId: '', reason: readiness.reason };
+  return {
+    status: 'ready',
+    secretArn: secret?.arn ?? '',
+    currentVersionId: readiness.currentVersionId,
+    reason: '',
+  };
+}
+
+/**
+ * Stores a new password as AWSPENDING (version ID `token`), unless a rotation in progress left
+ * one: that one is reused. A retry after the value was stored finds its own version again.
+ */
+export async function storePendingPassword(request: {
+  userId: string;
+  secretArn: string;
+  token: string;
+  passwordLength?: number;
+}): Promise<{ versionId: string; reused: boolean }> {
+  const secret = await requireSecret(request.secretArn, request.userId);
+  const plan = planPendingVersion(secret.stages, request.token);
+  if (plan.kind === 'reuse') {
+    if (!(await readUserSecret({ arn: secret.arn, versionId: plan.versionId }))) {
+      throw new RotationRefusedError(
+        `AWSPENDING version ${plan.versionId} of ${secret.arn} holds no user secret: remove its label, then rotate again`,
+      );
+    }
+    return { versionId: plan.versionId, reused: plan.versionId !== request.token };
+  }
+  const current = await requireUserSecret(secret.arn, secret.stages.currentVersionId ?? '', 'AWSCURRENT');
+  const password = generatePassword(
+    request.passwordLength === undefined ? {} : { length: request.passwordLength },
+  );
+  const stored = await storeSecretVersion({
+    name: secret.name,
+    value: JSON.stringify({ username: current.username, password } satisfies UserSecret),
+    clientRequestToken: plan.versionId,
+    tags: userSecretTags(request.userId),
+    versionStages: [AWSPENDING],
+    owns: (tags) => isManagedUserSecret(tags, request.userId),
+  });
+  return { versionId: stored.versionId, reused: false };
+}
+
+/** ModifyUser with `[pending, current]`: the user keeps the password every client uses now. */
+export async function setRotationPasswords(request: {
+  userId: string;
+  secretArn: string;
+  pendingVersionId: string;
+  currentVersionId: string;
+}): Promise<{ status: string }> {
+  const user = await describeUser(request.userId);
+  if (!user) throw new RotationRefusedError(`user ${request.userId} does not exist`);
+  const [pending, current] = await Promise.all([
+    requireUserSecret(request.secretArn, request.pendingVersionId, 'AWSPENDING'),
+    requireUserSecret(request.secretArn, request.currentVersionId, 'AWSCURRENT'),
+  ]);
+  const modified = await modifyUserPasswords(
+    request.userId,
+    rotationPasswordList(user.userName, pending, current),
+  );
+  return { status: modified.status };
+}
+
+/** Polled between Wait states: is the user `active` with exactly two passwords? */
+export async function checkRotationPasswords(
+  userId: string,
+): Promise<{ status: string; convergence: Convergence }> {
+  const user = await describeUser(userId);
+  return {
+    status: user?.status ?? 'absent',
+    convergence: userConvergence(user, { present: true, passwordCount: 2 }),
+  };
+}
+
+/**
+ * `AUTH <user> <pending>` through the connectivity probe, when one is configured. A refusal
+ * throws PendingPasswordRejectedError (retried: replication to every node may lag).
+ */
+export async function verifyPendingPassword(request: {
+  secretArn: string;
+  pendingVersionId: string;
+}): Promise<{ result: 'verified' | 'skipped' }> {
+  const endpoint = probeEndpointFromEnv();
+  if (!endpoint) return { result: 'skipped' };
+  const pending = await requireUserSecret(request.secretArn, request.pendingVersionId, 'AWSPENDING');
+  const outcome = await tryAuth(endpoint, pending.username, pending.password);
+  if (outcome === 'rejected') {
+    throw new PendingPasswordRejectedError(
+      `AUTH as ${pending.username} with AWSPENDING version ${request.pendingVersionId} was refused by the cache`,
+    );
+  }
+  return { result: 'verified' };
+}
+
+/** AWSPENDING → AWSCURRENT (the old current becomes AWSPREVIOUS), then AWSPENDING is cleared. */
+export async function promotePendingPassword(request: {
+  secretArn: string;
+  pendingVersionId: string;
+}): Promise<{ currentVersionId: string; previousVersionId: string }> {
+  const before = await describeRotatingSecret(request.secretArn);
+  if (!before) throw new RotationRefusedError(`secret ${request.secretArn} does not exist`);
+  for (const move of promotionMoves(before.stages, request.pendingVersionId)) {
+    await moveVersionStage(before.arn, move);
+  }
+  const after = await describeRotatingSecret(request.secretArn);
+  return {
+    currentVersionId: after?.stages.currentVersionId ?? '',
+    previousVersionId: after?.stages.previousVersionId ?? '',
+  };
+}
+
+/** The audit event, then the lock is released. */
+export async function finishRotation(request: {
+  userId: string;
+  owner: string;
+  actor: string;
+  requestId?: string;
+  secretArn: string;
+  currentVersionId: string;
+  previousVersionId: string;
+  verification: string;
+  now: Date;
+}): Promise<void> {
+  await publishAuditEvent(
+    auditEvent(
+      'PasswordRotated',
+      request.actor,
+      request.now,
+      {
+        userId: request.userId,
+        secretArn: request.secretArn,
+        versionId: request.currentVersionId,
+        previousVersionId: request.previousVersionId,
+        verification: request.verification,
+      },
+      request.requestId,
+    ),
+  );
+  await releaseRotationLock(request.userId, request.owner);
+}
+
+/**
+ * A failed rotation releases its lock and leaves everything else: clients keep using AWSCURRENT
+ * (still one of the user's passwords), and the next rotation reuses the AWSPENDING version.
+ */
+export async function abandonRotation(request: { userId: string; owner: string }): Promise<void> {
+  await releaseRotationLock(request.userId, request.owner);
+}
+
+async function requireSecret(secretId: string, userId: string): Promise<RotatingSecret> {
+  const secret = await describeRotatingSecret(secretId);
+  if (!secret) throw new RotationRefusedError(`secret ${secretId} does not exist`);
+  if (!isManagedUserSecret(secret.tags, userId)) {
+    throw new RotationRefusedError(`secret ${secret.arn} is not tagged as cachegate's secret of ${userId}`);
+  }
+  return secret;
+}
+
+async function requireUserSecret(arn: string, versionId: string, label: string): Promise<UserSecret> {
+  const secret = await readUserSecret({ arn, versionId });
+  if (!secret) throw new RotationRefusedError(`${label} version ${versionId} of ${arn} holds no user secret`);
+  return secret;
+}

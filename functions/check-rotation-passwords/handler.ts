@@ -1,0 +1,8 @@
+import { z } from 'zod';
+import { checkRotationPasswords } from '../aws/rotation-steps.js';
+import { lambdaHandler } from '../commons/lambda-handler.js';
+
+const inputSchema = z.object({ userId: z.string().min(1) });
+
+/** Polled between Wait states: `settled` once the user is active with exactly two passwords. */
+export const handler = lambdaHandler(inputSchema, async ({ userId }) => checkRotationPasswords(userId));

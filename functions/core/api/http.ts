@@ -1,0 +1,162 @@
+import { z } from 'zod';
+import { AlreadyDecidedError, ApproverNotAllowedError, SelfApprovalError } from '../access-request.js';
+import { CachegateError, ValidationError } from '../errors.js';
+import { SlackSignatureError } from '../slack-signature.js';
+import { ForbiddenError, UnauthenticatedError } from './errors.js';
+
+/**
+ * The parts of an API Gateway REST proxy event cachegate reads. API Gateway always sends this
+ * shape; everything the *caller* controls (headers, body, path) is parsed again, field by field.
+ */
+export const apiGatewayEventSchema = z.object({
+  httpMethod: z.string().optional(),
+  path: z.string().optional(),
+  headers: z.record(z.string(), z.string().nullish()).nullish(),
+  pathParameters: z.record(z.string(), z.string().nullish()).nullish(),
+  body: z.string().nullish(),
+  isBase64Encoded: z.boolean().nullish(),
+  requestContext: z
+    .object({
+      requestId: z.string().optional(),
+      identity: z.object({ userArn: z.string().nullish() }).nullish(),
+      authorizer: z.object({ claims: z.record(z.string(), z.unknown()).nullish() }).nullish(),
+    })
+    .nullish(),
+});
+
+export type ApiGatewayEvent = z.infer<typeof apiGatewayEventSchema>;
+
+export interface ApiResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Bodies larger than this are refused before parsing (API Gateway allows 10 MB). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export function jsonResponse(statusCode: number, body: unknown): ApiResponse {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    body: JSON.stringify(body),
+  };
+}
+
+/** A header by name, case-insensitively (API Gateway keeps the caller's spelling). */
+export function header(event: ApiGatewayEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && typeof value === 'string') return value;
+  }
+  return undefined;
+}
+
+/** The body exactly as the caller sent it (API Gateway base64-encodes binary media types). */
+export function rawBody(event: ApiGatewayEvent): string {
+  if (!event.body) return '';
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+/**
+ * Parses a JSON body with a strict zod schema. Errors name the field (`kind.userId`), or the
+ * unexpected key, and never echo a value.
+ */
+export function parseJsonBody<S extends z.ZodType>(
+  event: ApiGatewayEvent,
+  schema: S,
+  options: { optional?: boolean } = {},
+): z.infer<S> {
+  const text = rawBody(event);
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES)
+    throw new ValidationError(`must be at most ${MAX_BODY_BYTES} bytes`, 'body');
+  let value: unknown;
+  if (text.trim() === '') {
+    if (!options.optional) throw new ValidationError('is required (a JSON object)', 'body');
+    value = {};
+  } else {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new ValidationError('must be a JSON object', 'body');
+    }
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new ValidationError('must be a JSON object', 'body');
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (issue?.code === 'unrecognized_keys') {
+    const path = [...issue.path, issue.keys[0]].join('.');
+    throw new ValidationError('is not a known field', path);
+  }
+  const field = issue && issue.path.length > 0 ? issue.path.join('.') : 'body';
+  throw new ValidationError(issue?.message ?? 'is invalid', field);
+}
+
+/**
+ * Who is calling, as API Gateway authenticated them: the IAM principal ARN (SigV4, IAM auth),
+ * or the Cognito user's `sub` (immutable, unlike an email address). Never read from the body.
+ */
+export function callerIdentity(event: ApiGatewayEvent): string {
+  const context = event.requestContext;
+  const arn = context?.identity?.userArn;
+  if (typeof arn === 'string' && arn.length > 0) return boundedIdentity(arn);
+  const sub = context?.authorizer?.claims?.sub;
+  if (typeof sub === 'string' && sub.length > 0) return boundedIdentity(sub);
+  throw new UnauthenticatedError();
+}
+
+function boundedIdentity(identity: string): string {
+  // Identities are stored as the requester and passed to the workflows (audit actor, 128 max).
+  if (identity.length > 128) throw new ForbiddenError('the caller identity is longer than 128 characters');
+  return identity;
+}
+
+const STATUS_BY_CODE: Record<string, number> = {
+  VALIDATION: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+};
+
+/**
+ * Maps an error to the response: typed errors become a 4xx naming the field; anything else is
+ * a 500 that says nothing about internals (the details are in the function's logs).
+ */
+export function errorResponse(error: unknown): ApiResponse {
+  if (error instanceof CachegateError) {
+    const status =
+      STATUS_BY_CODE[error.code] ??
+      (error instanceof SlackSignatureError
+        ? 401
+        : error instanceof SelfApprovalError || error instanceof ApproverNotAllowedError
+          ? 403
+          : error instanceof AlreadyDecidedError
+            ? 409
+            : undefined);
+    if (status !== undefined) {
+      return jsonResponse(status, {
+        error: error.code,
+        message: error.message,
+        ...(error instanceof ValidationError && error.field ? { field: error.field } : {}),
+      });
+    }
+  }
+  return jsonResponse(500, { error: 'INTERNAL', message: 'internal error' });
+}
+
+/** Runs a route and turns any error into its response; `onUnexpected` sees only 5xx causes. */
+export async function respond(
+  work: () => Promise<ApiResponse>,
+  onUnexpected: (error: unknown) => void,
+): Promise<ApiResponse> {
+  try {
+    return await work();
+  } catch (error) {
+    const response = errorResponse(error);
+    if (response.statusCode >= 500) onUnexpected(error);
+    return response;
+  }
+}

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { DEFAULT_CRL_DAYS } from '../pki/crl-plan.js';
+import { WEEKDAYS } from './maintenance-window.js';
+
+/**
+ * `clientVpn` in the deployment config: the endpoints whose CRL cachegate keeps current, and the
+ * CRL schedule (docs/client-vpn.md). Read by infra/config.ts; the construct passes it to the
+ * Lambdas as environment variables (refresh-policy.ts reads them back).
+ */
+export const clientVpnCrlSchema = z
+  .object({
+    endpointIds: z
+      .array(z.string().regex(/^cvpn-endpoint-[0-9a-z]+$/, 'must be a Client VPN endpoint ID'))
+      .default([]),
+    crlDays: z.number().int().min(1).max(3650).default(DEFAULT_CRL_DAYS),
+    refreshMarginDays: z.number().int().min(1).max(3650).default(30),
+    hardMarginDays: z.number().int().min(0).max(3650).default(7),
+    maintenanceWindow: z
+      .object({
+        weekdays: z.array(z.enum(WEEKDAYS)).min(1).optional(),
+        startUtc: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (UTC)'),
+        durationMinutes: z.number().int().min(1).max(10_080),
+      })
+      .optional(),
+    /** EventBridge Scheduler expression for refresh-crl. */
+    refreshSchedule: z.string().min(1).default('rate(1 day)'),
+    /** The DaysUntilCrlExpiry alarm fires below this. */
+    alarmBelowDays: z.number().min(0).default(7),
+  })
+  .refine((c) => c.hardMarginDays <= c.refreshMarginDays, {
+    message: 'hardMarginDays cannot exceed refreshMarginDays',
+    path: ['hardMarginDays'],
+  })
+  .refine((c) => c.refreshMarginDays < c.crlDays, {
+    message: 'a new CRL must outlive the refresh margin: crlDays must be greater than refreshMarginDays',
+    path: ['crlDays'],
+  });
+
+export type ClientVpnCrlConfig = z.infer<typeof clientVpnCrlSchema>;

@@ -1,0 +1,35 @@
+import type { CertIndexEntry, RevocationReason } from './cert-index.js';
+import type { CaSigner } from './signer.js';
+import type { ParsedCertificate } from './x509.js';
+
+/**
+ * What the Client VPN workflows (revoke-certificate, refresh-crl) need from the certificate
+ * authority: the certificate index with its atomic CRL-number counter, the CA certificate and
+ * its signer. Adapters: functions/aws/crl-authority.ts.
+ */
+export interface RevocationIndex {
+  /**
+   * Revokes the valid certificate with this CN or serial. Idempotent: when it is already revoked
+   * (a retried step), returns that entry with `changed: false`.
+   */
+  revoke(request: {
+    commonName?: string;
+    serial?: string;
+    reason?: RevocationReason;
+    now: Date;
+  }): Promise<{ entry: CertIndexEntry; changed: boolean }>;
+  /** Every entry (the CRL lists the revoked, unexpired ones). */
+  entries(): Promise<CertIndexEntry[]>;
+  /** Takes the next CRL number from the atomic counter (never the same number twice). */
+  takeCrlNumber(): Promise<bigint>;
+}
+
+export interface CertificateAuthority {
+  certificate(): Promise<ParsedCertificate>;
+  signer(): Promise<CaSigner>;
+}
+
+export interface CrlAuthority {
+  readonly index: RevocationIndex;
+  readonly ca: CertificateAuthority;
+}

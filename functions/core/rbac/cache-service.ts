@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+/**
+ * The cache services whose RBAC users the onboard-user and offboard-user workflows manage:
+ * ElastiCache (users in user groups) and MemoryDB (users in ACLs). A workflow input without
+ * `service` means ElastiCache, so every input written before MemoryDB keeps its meaning.
+ */
+export const CACHE_SERVICES = ['elasticache', 'memorydb'] as const;
+export type CacheService = (typeof CACHE_SERVICES)[number];
+
+export const cacheServiceSchema = z.enum(CACHE_SERVICES).default('elasticache');
+
+/** How messages name each service. */
+export const CACHE_SERVICE_NAMES: Record<CacheService, string> = {
+  elasticache: 'ElastiCache',
+  memorydb: 'MemoryDB',
+};
+
+/** MemoryDB's built-in ACL: it holds only the built-in `default` user and cannot be changed. */
+export const MEMORYDB_OPEN_ACCESS_ACL = 'open-access';
+
+/**
+ * `service` in the inputs of harden-default-user and migrate-to-rbac, which exist for
+ * ElastiCache only: a MemoryDB request is refused rather than run against ElastiCache.
+ */
+export const elastiCacheOnlyServiceSchema = z
+  .literal('elasticache', {
+    error:
+      'only elasticache: MemoryDB ACLs need no default user and MemoryDB has no AUTH token to migrate from',
+  })
+  .default('elasticache');

@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import { ValidationError } from '../errors.js';
+import { elastiCacheOnlyServiceSchema } from './cache-service.js';
+import {
+  derivedId,
+  engineOf,
+  planDefaultUser,
+  rbacIdentifier,
+  type DefaultUserPlan,
+} from './default-user.js';
+import {
+  DEFAULT_USER_NAME,
+  ELASTICACHE_QUOTAS,
+  type ReplicationGroupSnapshot,
+  type UserDetailSnapshot,
+  type UserGroupSnapshot,
+} from './snapshots.js';
+
+export const migrateToRbacRequestSchema = z.object({
+  service: elastiCacheOnlyServiceSchema,
+  replicationGroupId: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/, 'must be 1-40 letters, digits or hyphens, starting with a letter'),
+  /** The user group to create and attach; `<replicationGroupId>-users` when left out. */
+  userGroupId: rbacIdentifier.optional(),
+  /** The group's locked default user; `<userGroupId>-default` when left out. */
+  defaultUserId: rbacIdentifier.optional(),
+  /** Existing users to put in the group besides the locked default user. */
+  userIds: z
+    .array(rbacIdentifier)
+    .max(ELASTICACHE_QUOTAS.usersPerUserGroup - 1)
+    .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a user')
+    .default([]),
+  requestedBy: z.string().min(1).max(128).default('cachegate'),
+  requestId: z.string().min(1).max(128).optional(),
+});
+
+export type MigrateToRbacRequest = z.infer<typeof migrateToRbacRequestSchema>;
+
+export interface MigrationPlan {
+  replicationGroupId: string;
+  userGroupId: string;
+  /** For the audit event. */
+  userGroupIds: string[];
+  userId: string;
+  engine: 'redis' | 'valkey';
+  defaultUser: DefaultUserPlan;
+  /** Every member of the new group: the locked default user first, then the given users. */
+  memberIds: string[];
+  /** False when the group exists already with exactly these members (an earlier run made it). */
+  createUserGroup: boolean;
+  requestedBy: string;
+  requestId?: string;
+}
+
+export interface MigrationState {
+  replicationGroup: ReplicationGroupSnapshot | undefined;
+  userGroup: (UserGroupSnapshot & { engine: string }) | undefined;
+  users: UserDetailSnapshot[];
+  userGroupCount: number;
+  quotas?: { usersPerAccount: number; userGroupsPerAccount: number };
+}
+
+/**
+ * Checks an AUTH → RBAC migration before anything changes: the replication group exists, uses
+ * in-transit encryption (ElastiCache RBAC requires TLS) and has no other user group; the users
+ * exist and fit in one group; the group and its default user are free or are exactly what an
+ * earlier run of this migration created. Each error names the field.
+ */
+export function planMigration(request: MigrateToRbacRequest, state: MigrationState): MigrationPlan {
+  const quotas = { ...ELASTICACHE_QUOTAS, ...state.quotas };
+  const rg = state.replicationGroup;
+  const rgId = request.replicationGroupId;
+  if (!rg) throw new ValidationError(`replication group ${rgId} does not exist`, 'replicationGroupId');
+  if (!rg.transitEncryptionEnabled) {
+    throw new ValidationError(
+      `replication group ${rgId} has in-transit encryption (TLS) off; ElastiCache RBAC requires TLS: enable it first`,
+      'replicationGroupId',
+    );
+  }
+  const userGroupId = request.userGroupId ?? derivedId(rgId, 'users', 'userGroupId');
+  const attached = [...rg.userGroupIds, ...rg.pendingUserGroupIdsToAdd].filter(
+    (id) => !rg.pendingUserGroupIdsToRemove.includes(id),
+  );
+  const other = attached.find((id) => id !== userGroupId);
+  if (other) {
+    throw new ValidationError(
+      `replication group ${rgId} already uses user group ${other} (one user group per replication group)`,
+      'replicationGroupId',
+    );
+  }
+  const engine = engineOf(rg.engine);
+  const byId = new Map(state.users.map((u) => [u.userId, u]));
+  request.userIds.forEach((id, index) => {
+    const field = `userIds.${index}`;
+    const user = byId.get(id);
+    if (!user) throw new ValidationError(`user ${id} does not exist`, field);
+    if (user.status === 'deleting') throw new ValidationError(`user ${id} is being deleted`, field);
+    if (user.userName === DEFAULT_USER_NAME) {
+      throw new ValidationError(
+        `user ${id} is named "default"; the group gets its own locked default user`,
+        field,
+      );
+    }
+  });
+  const names = request.userIds.map((id) => byId.get(id)?.userName);
+  const duplicate = names.findIndex((name, index) => names.indexOf(name) !== index);
+  if (duplicate >= 0) {
+    throw new ValidationError(
+      `user name ${String(names[duplicate])} appears twice in one group`,
+      `userIds.${duplicate}`,
+    );
+  }
+  const defaultUserId = request.defaultUserId ?? derivedId(userGroupId, 'default', 'defaultUserId');
+  const defaultUser = planDefaultUser(defaultUserId, 'defaultUserId', engine, state.users);
+  if (request.userIds.includes(defaultUserId))
+    throw new ValidationError(
+      `user ${defaultUserId} is the default user; leave it out of userIds`,
+      'userIds',
+    );
+  if (defaultUser.create && state.users.length >= quotas.usersPerAccount) {
+    throw new ValidationError(
+      `the account already has ${state.users.length} users, the ElastiCache quota is ${quotas.usersPerAccount}`,
+      'defaultUserId',
+    );
+  }
+  const memberIds = [defaultUserId, ...request.userIds];
+  const group = state.userGroup;
+  if (group) {
+    const members = new Set([...group.userIds, ...group.pendingUserIdsToAdd]);
+    for (const id of group.pendingUserIdsToRemove) members.delete(id);
+    const same =
+      group.status !== 'deleting' &&
+      engineOf(group.engine) === engine &&
+      members.size === memberIds.length &&
+      memberIds.every((id) => members.has(id));
+    if (!same) {
+      throw new ValidationError(
+        `user group ${userGroupId} already exists with other members; choose another userGroupId`,
+        'userGroupId',
+      );
+    }
+  } else if (state.userGroupCount >= quotas.userGroupsPerAccount) {
+    throw new ValidationError(
+      `the account already has ${state.userGroupCount} user groups, the ElastiCache quota is ${quotas.userGroupsPerAccount}`,
+      'userGroupId',
+    );
+  }
+  return {
+    replicationGroupId: rgId,
+    userGroupId,
+    userGroupIds: [userGroupId],
+    userId: defaultUserId,
+    engine,
+    defaultUser,
+    memberIds,
+    createUserGroup: !group,
+    requestedBy: request.requestedBy,
+    ...(request.requestId ? { requestId: request.requestId } : {}),
+  };
+}

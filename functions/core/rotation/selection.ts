@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import type { UserSnapshot } from '../rbac/snapshots.js';
+
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/, 'must be 1-40 letters, digits or hyphens');
+
+/** Which users rotate-all rotates: every user, the users whose cachegate secret has a tag, or a group's members. */
+export const rotationSelectorSchema = z.union([
+  z.object({ all: z.literal(true) }).strict(),
+  z.object({ tag: z.object({ key: z.string().min(1).max(128), value: z.string().max(256) }) }).strict(),
+  z.object({ userGroupId: identifier }).strict(),
+]);
+export type RotationSelector = z.infer<typeof rotationSelectorSchema>;
+
+/** Parses the CLI's `--selector`: `all`, `tag:<key>=<value>` or `group:<user-group-id>`. */
+export function parseSelectorText(text: string): unknown {
+  if (text === 'all') return { all: true };
+  const tag = /^tag:([^=]+)=(.*)$/.exec(text);
+  if (tag) return { tag: { key: tag[1], value: tag[2] } };
+  const group = /^group:(.+)$/.exec(text);
+  if (group) return { userGroupId: group[1] };
+  return { unknown: text };
+}
+
+export interface SelectionInput {
+  users: (UserSnapshot & { userGroupIds: string[] })[];
+  /** Each cachegate user secret: the user it belongs to and its tags. */
+  secrets: { userId: string; tags: Record<string, string> }[];
+  /** Members of the selected group (and pending additions), when the selector is a group. */
+  groupUserIds?: string[];
+}
+
+export type RotationStatus = 'rotated' | 'failed' | 'skipped';
+export interface UserRotationResult {
+  userId: string;
+  status: RotationStatus;
+  reason?: string;
+}
+
+/**
+ * Splits the selected users into those to rotate and those skipped, each skip with its reason:
+ * no user is left out silently (a selected user without a secret, or without passwords, is
+ * reported, not dropped).
+ */
+export function selectRotationUsers(
+  selector: RotationSelector,
+  input: SelectionInput,
+): { rotate: string[]; skipped: UserRotationResult[] } {
+  const usersById = new Map(input.users.map((u) => [u.userId, u]));
+  const secretOf = new Map(input.secrets.map((s) => [s.userId, s]));
+  let selected: string[];
+  if ('all' in selector) {
+    selected = [...new Set([...input.users.map((u) => u.userId), ...input.secrets.map((s) => s.userId)])];
+  } else if ('tag' in selector) {
+    selected = input.secrets
+      .filter((s) => s.tags[selector.tag.key] === selector.tag.value)
+      .map((s) => s.userId);
+  } else {
+    selected = [...new Set(input.groupUserIds ?? [])];
+  }
+  const rotate: string[] = [];
+  const skipped: UserRotationResult[] = [];
+  for (const userId of [...selected].sort()) {
+    const user = usersById.get(userId);
+    const reason = !user
+      ? 'the user does not exist (its secret is left alone)'
+      : user.authenticationType !== 'password'
+        ? `the user does not authenticate with passwords (${user.authenticationType})`
+        : !secretOf.has(userId)
+          ? 'the user has no cachegate secret'
+          : undefined;
+    if (reason) skipped.push({ userId, status: 'skipped', reason });
+    else rotate.push(userId);
+  }
+  return { rotate, skipped };
+}
+
+export interface RotationSummary {
+  total: number;
+  rotated: number;
+  failed: number;
+  skipped: number;
+  users: UserRotationResult[];
+}
+
+/** The rotate-all report: one line per selected user, counted by outcome. */
+export function summariseRotation(results: UserRotationResult[]): RotationSummary {
+  const users = [...results].sort((a, b) => a.userId.localeCompare(b.userId));
+  const count = (status: RotationStatus) => users.filter((r) => r.status === status).length;
+  return {
+    total: users.length,
+    rotated: count('rotated'),
+    failed: count('failed'),
+    skipped: count('skipped'),
+    users,
+  };
+}
+
+/** A Step Functions failure cause (`{"errorType","errorMessage"}` JSON or plain text) as one readable line. */
+export function failureReason(error: string | undefined, cause: string | undefined): string {
+  let message = cause ?? '';
+  try {
+    const parsed = JSON.parse(message) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
+  } catch {
+    // A plain-text cause is already readable.
+  }
+  return [error, message].filter((part) => part !== undefined && part !== '').join(': ');
+}

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { finishRotation } from '../aws/rotation-steps.js';
+import { lambdaHandler } from '../commons/lambda-handler.js';
+
+const inputSchema = z.object({
+  userId: z.string().min(1),
+  owner: z.string().min(1),
+  actor: z.string().min(1),
+  requestId: z.string(),
+  secretArn: z.string().min(1),
+  currentVersionId: z.string().min(1),
+  previousVersionId: z.string(),
+  verification: z.string().min(1),
+});
+
+/** Publishes the PasswordRotated audit event (identifiers only) and releases the rotation lock. */
+export const handler = lambdaHandler(inputSchema, async ({ requestId, ...request }) => {
+  await finishRotation({ ...request, ...(requestId ? { requestId } : {}), now: new Date() });
+  return { userId: request.userId };
+});

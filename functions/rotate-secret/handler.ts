@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { runRotationStep } from '../aws/rotation-contract.js';
+import { lambdaHandler } from '../commons/lambda-handler.js';
+import { logger } from '../commons/powertools.js';
+import { ROTATION_STEPS } from '../core/rotation/secrets-manager-contract.js';
+
+const inputSchema = z.object({
+  SecretId: z.string().min(1),
+  ClientRequestToken: z.string().regex(/^[A-Za-z0-9-]{32,64}$/, 'must be 32-64 letters, digits or hyphens'),
+  Step: z.enum(ROTATION_STEPS),
+  RotationToken: z.string().optional(),
+});
+
+/**
+ * Secrets Manager rotation function for cachegate user secrets: teams that use native rotation
+ * schedules get the same zero-lockout rotation as the rotate-password workflow.
+ */
+export const handler = lambdaHandler(inputSchema, async ({ SecretId, ClientRequestToken, Step }) => {
+  const outcome = await runRotationStep(Step, SecretId, ClientRequestToken);
+  logger.info('rotation step done', {
+    step: Step,
+    secretId: SecretId,
+    versionId: ClientRequestToken,
+    outcome,
+  });
+  return { step: Step, outcome };
+});

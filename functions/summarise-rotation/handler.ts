@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { publishAuditEvent } from '../aws/audit-events.js';
+import { publishRotationMetrics } from '../aws/rotation-metrics.js';
+import { lambdaHandler } from '../commons/lambda-handler.js';
+import { auditEvent } from '../core/audit-event.js';
+import { failureReason, summariseRotation } from '../core/rotation/selection.js';
+
+const resultSchema = z.object({
+  userId: z.string().min(1),
+  status: z.enum(['rotated', 'failed', 'skipped']),
+  reason: z.string().optional(),
+  error: z.string().optional(),
+  cause: z.string().optional(),
+});
+
+const inputSchema = z.object({
+  results: z.array(resultSchema),
+  skipped: z.array(resultSchema),
+  actor: z.string().min(1),
+  requestId: z.string(),
+});
+
+/** Last step of rotate-all: the per-user report, the summary audit event and the CloudWatch metrics. */
+export const handler = lambdaHandler(inputSchema, async ({ results, skipped, actor, requestId }) => {
+  const summary = summariseRotation(
+    [...results, ...skipped].map(({ userId, status, reason, error, cause }) => {
+      const why =
+        reason ?? (error !== undefined || cause !== undefined ? failureReason(error, cause) : undefined);
+      return { userId, status, ...(why ? { reason: why } : {}) };
+    }),
+  );
+  await publishRotationMetrics(summary);
+  const { total, rotated, failed } = summary;
+  await publishAuditEvent(
+    auditEvent(
+      'PasswordRotationCompleted',
+      actor,
+      new Date(),
+      { total, rotated, failed, skipped: summary.skipped },
+      requestId || undefined,
+    ),
+  );
+  return summary;
+});

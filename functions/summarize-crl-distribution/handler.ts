@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { publishAuditEvent } from '../aws/audit-events.js';
+import { serviceNow } from '../aws/service-clock.js';
+import { lambdaHandler } from '../commons/lambda-handler.js';
+import { logger } from '../commons/powertools.js';
+import { auditEvent } from '../core/audit-event.js';
+import { summarizeDistribution } from '../core/crl-refresh/distribution-summary.js';
+import { crlRefSchema } from '../core/crl-refresh/workflow-inputs.js';
+
+const outcomeSchema = z.object({
+  endpointId: z.string(),
+  status: z.enum(['updated', 'unchanged', 'deferred', 'behind']),
+  terminatedConnectionIds: z.array(z.string()).optional(),
+  reasons: z.array(z.string()).optional(),
+  error: z.string().optional(),
+});
+
+const inputSchema = z.object({
+  purpose: z.enum(['revocation', 'refresh']),
+  crl: crlRefSchema,
+  outcomes: z.array(outcomeSchema),
+  revoked: z.object({ serial: z.string(), commonName: z.string() }).optional(),
+  requestedBy: z.string().min(1).default('cachegate'),
+  requestId: z.string().optional(),
+});
+
+/**
+ * Lists updated and behind endpoints (the next refresh repairs those) and, for a revocation,
+ * records the `CertificateRevoked` audit event.
+ */
+export const handler = lambdaHandler(
+  inputSchema,
+  async ({ purpose, crl, outcomes, revoked, requestedBy, requestId }) => {
+    const summary = summarizeDistribution(outcomes);
+    if (purpose === 'revocation' && revoked) {
+      await publishAuditEvent(
+        auditEvent(
+          'CertificateRevoked',
+          requestedBy,
+          serviceNow(),
+          {
+            serial: revoked.serial,
+            commonName: revoked.commonName,
+            crlNumber: crl.crlNumber,
+            endpointsUpdated: summary.updatedEndpoints.length,
+            endpointsBehind: summary.behindEndpoints.length,
+            connectionsTerminated: summary.terminatedConnectionIds.length,
+          },
+          requestId,
+        ),
+      );
+    }
+    if (summary.behindEndpoints.length > 0) {
+      logger.warn('endpoints left behind; the next CRL refresh repairs them', {
+        behind: summary.behindEndpoints.map((b) => b.endpointId),
+      });
+    }
+    return { crlNumber: crl.crlNumber, ...(revoked ?? {}), ...summary };
+  },
+);

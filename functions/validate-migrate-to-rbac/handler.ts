@@ -1,0 +1,43 @@
+import { describeReplicationGroup, listUserGroups, listUsers } from '../aws/elasticache.js';
+import { describeSecret } from '../aws/secrets.js';
+import { lambdaHandler } from '../commons/lambda-handler.js';
+import { logger } from '../commons/powertools.js';
+import { ValidationError } from '../core/errors.js';
+import { migrateToRbacRequestSchema, planMigration } from '../core/rbac/migration.js';
+import { isManagedUserSecret } from '../core/rbac/user-secret.js';
+
+/**
+ * First step of migrate-to-rbac: checks the replication group (TLS on, no other user group),
+ * the users, the new group and its locked default user, and the quotas. Nothing is changed
+ * before this passes; a replication group without in-transit encryption is refused here.
+ */
+export const handler = lambdaHandler(migrateToRbacRequestSchema, async (request) => {
+  const [replicationGroup, users, userGroups] = await Promise.all([
+    describeReplicationGroup(request.replicationGroupId),
+    listUsers(),
+    listUserGroups(),
+  ]);
+  const requestedGroupId = request.userGroupId ?? `${request.replicationGroupId}-users`;
+  const plan = planMigration(request, {
+    replicationGroup,
+    userGroup: userGroups.find((g) => g.userGroupId === requestedGroupId),
+    users,
+    userGroupCount: userGroups.length,
+  });
+  if (plan.defaultUser.create) {
+    const secret = await describeSecret(plan.defaultUser.secretName);
+    if (secret && !isManagedUserSecret(secret.tags, plan.defaultUser.userId)) {
+      throw new ValidationError(
+        `secret ${secret.name} exists and is not a cachegate secret for this user`,
+        'defaultUserId',
+      );
+    }
+  }
+  logger.info('migration to RBAC planned', {
+    replicationGroupId: plan.replicationGroupId,
+    userGroupId: plan.userGroupId,
+    memberIds: plan.memberIds,
+    createUserGroup: plan.createUserGroup,
+  });
+  return plan;
+});

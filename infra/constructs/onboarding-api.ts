@@ -1,0 +1,327 @@
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import {
+  AccessLogFormat,
+  AuthorizationType,
+  CognitoUserPoolsAuthorizer,
+  JsonSchemaType,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  Model,
+  RequestValidator,
+  RestApi,
+  type MethodOptions,
+} from 'aws-cdk-lib/aws-apigateway';
+import { UserPool } from 'aws-cdk-lib/aws-cognito';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { ACCESS_REQUESTS_TABLE } from '../../functions/aws/table-definitions.js';
+import { stateMachineEnvVar } from '../../functions/core/api/workflow-arns.js';
+import { repoRoot } from '../../local/repo-root.js';
+
+export type OnboardingApiAuth = { type: 'iam' } | { type: 'cognito'; userPoolArn: string };
+
+export interface OnboardingApiProps {
+  auth: OnboardingApiAuth;
+  table: ITable;
+  auditBus: IEventBus;
+  logRetention: RetentionDays;
+  /** APPROVERS: one entry per person, that person's identities joined by `|`. */
+  approvers: string[];
+  /** Workflow ARNs by convention name: access-request, offboard-user, revoke-certificate. */
+  stateMachineArns: { accessRequest: string; offboardUser: string; revokeCertificate: string };
+  /** request-approval posts the Approve / Reject message into this channel (none: no Slack message). */
+  slack?: { channelId: string };
+  /** The access-request workflow's request-approval function, which posts to Slack. */
+  requestApprovalFunction: NodejsFunction;
+  throttle: { rateLimit: number; burstLimit: number };
+}
+
+/**
+ * The onboarding API (API Gateway REST, Lambda proxy integration): POST /access-requests,
+ * GET /access-requests/{id}, POST /access-requests/{id}/revoke behind IAM or Cognito auth, and
+ * POST /slack/interactions without API Gateway auth: Slack signs its requests and the Lambda
+ * verifies the signature on the raw body. The Slack signing secret and bot token live in one
+ * Secrets Manager secret the operator fills in after deploy.
+ */
+export class OnboardingApi extends Construct {
+  readonly api: RestApi;
+  readonly slackSecret: Secret;
+  readonly functions: Record<string, NodejsFunction> = {};
+
+  constructor(scope: Construct, id: string, props: OnboardingApiProps) {
+    super(scope, id);
+    this.slackSecret = new Secret(this, 'SlackSecret', {
+      secretName: 'cachegate/slack',
+      description:
+        'cachegate Slack app: JSON {"signingSecret": "...", "botToken": "xoxb-..."} (fill in after deploy)',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.slackSecret).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SMG4',
+      reason:
+        'Slack issues the signing secret and bot token; they are rotated in the Slack app, not by a Lambda.',
+    });
+
+    const environment = {
+      [ACCESS_REQUESTS_TABLE.envVar]: props.table.tableName,
+      AUDIT_EVENT_BUS: props.auditBus.eventBusName,
+      APPROVERS: props.approvers.join(','),
+      [stateMachineEnvVar('access-request')]: props.stateMachineArns.accessRequest,
+      [stateMachineEnvVar('offboard-user')]: props.stateMachineArns.offboardUser,
+      [stateMachineEnvVar('revoke-certificate')]: props.stateMachineArns.revokeCertificate,
+      SLACK_SECRET_ARN: this.slackSecret.secretArn,
+    };
+    const create = this.lambda('api-create-access-request', props, environment);
+    const get = this.lambda('api-get-access-request', props, environment);
+    const revoke = this.lambda('api-revoke-access-request', props, environment);
+    const slack = this.lambda('slack-interaction', props, environment);
+
+    // Least privilege, function by function.
+    props.table.grantReadWriteData(create);
+    props.table.grantReadData(get);
+    props.table.grantReadWriteData(revoke);
+    props.table.grantReadWriteData(slack);
+    props.auditBus.grantPutEventsTo(revoke);
+    props.auditBus.grantPutEventsTo(slack);
+    this.slackSecret.grantRead(slack);
+    create.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['states:StartExecution'],
+        resources: [props.stateMachineArns.accessRequest],
+      }),
+    );
+    revoke.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['states:StartExecution'],
+        resources: [props.stateMachineArns.offboardUser, props.stateMachineArns.revokeCertificate],
+      }),
+    );
+    slack.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+        resources: [props.stateMachineArns.accessRequest],
+      }),
+    );
+    if (props.slack) {
+      this.slackSecret.grantRead(props.requestApprovalFunction);
+      props.requestApprovalFunction.addEnvironment('SLACK_SECRET_ARN', this.slackSecret.secretArn);
+      props.requestApprovalFunction.addEnvironment('SLACK_APPROVAL_CHANNEL', props.slack.channelId);
+    }
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      logGroupName: '/aws/apigateway/cachegate-onboarding-api',
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.api = new RestApi(this, 'Api', {
+      restApiName: 'cachegate-onboarding',
+      description: 'cachegate access requests and Slack approvals',
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName: 'v1',
+        throttlingRateLimit: props.throttle.rateLimit,
+        throttlingBurstLimit: props.throttle.burstLimit,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+        loggingLevel: MethodLoggingLevel.ERROR,
+        // Request bodies may carry CSRs and justifications: never in execution logs.
+        dataTraceEnabled: false,
+        tracingEnabled: true,
+      },
+    });
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason: "API Gateway's account-level logging role: the AWS-managed policy is the documented one.",
+    });
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-APIG3',
+      reason:
+        'Every route is authenticated (IAM/Cognito, or the Slack signature) and throttled; a WAF is the deployer’s choice.',
+    });
+
+    const protectedMethod = this.authorization(props.auth);
+    const bodyValidator = new RequestValidator(this, 'BodyValidator', {
+      restApi: this.api,
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    const paramsValidator = new RequestValidator(this, 'ParamsValidator', {
+      restApi: this.api,
+      validateRequestParameters: true,
+    });
+    const requests = this.api.root.addResource('access-requests');
+    requests.addMethod('POST', new LambdaIntegration(create), {
+      ...protectedMethod,
+      requestValidator: bodyValidator,
+      requestParameters: { 'method.request.header.Idempotency-Key': true },
+      requestModels: { 'application/json': this.createRequestModel() },
+    });
+    const one = requests.addResource('{id}');
+    one.addMethod('GET', new LambdaIntegration(get), {
+      ...protectedMethod,
+      requestValidator: paramsValidator,
+      requestParameters: { 'method.request.path.id': true },
+    });
+    one.addResource('revoke').addMethod('POST', new LambdaIntegration(revoke), {
+      ...protectedMethod,
+      requestValidator: paramsValidator,
+      requestParameters: { 'method.request.path.id': true },
+    });
+    const slackMethod = this.api.root
+      .addResource('slack')
+      .addResource('interactions')
+      .addMethod('POST', new LambdaIntegration(slack), { authorizationType: AuthorizationType.NONE });
+    for (const rule of ['APIG4', 'COG4']) {
+      Validations.of(slackMethod).acknowledge({
+        id: `AwsSolutions::AwsSolutions-${rule}`,
+        reason:
+          'Slack cannot sign with AWS credentials: the Lambda verifies the Slack v0 HMAC signature on the raw body (5-minute window, replay refused).',
+      });
+    }
+    Validations.of(slackMethod).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-APIG2',
+      reason:
+        'Slack posts form-encoded bodies; the Lambda parses the signed payload with zod after verifying the signature.',
+    });
+    if (props.auth.type === 'iam') {
+      for (const method of [requests.node.findChild('POST'), one.node.findChild('GET')]) {
+        Validations.of(method).acknowledge({
+          id: 'AwsSolutions::AwsSolutions-COG4',
+          reason: 'IAM (SigV4) authorization was chosen for this deployment; Cognito is the alternative.',
+        });
+      }
+      Validations.of(one.node.findChild('revoke')).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-COG4',
+        reason: 'IAM (SigV4) authorization was chosen for this deployment; Cognito is the alternative.',
+      });
+    }
+  }
+
+  private authorization(auth: OnboardingApiAuth): MethodOptions {
+    if (auth.type === 'iam') return { authorizationType: AuthorizationType.IAM };
+    const userPool = UserPool.fromUserPoolArn(this, 'UserPool', auth.userPoolArn);
+    const authorizer = new CognitoUserPoolsAuthorizer(this, 'Authorizer', { cognitoUserPools: [userPool] });
+    return { authorizationType: AuthorizationType.COGNITO, authorizer };
+  }
+
+  /** The POST body's shape, checked by API Gateway before the Lambda (which checks it again with zod). */
+  private createRequestModel(): Model {
+    const text = (minLength: number, maxLength: number) => ({
+      type: JsonSchemaType.STRING,
+      minLength,
+      maxLength,
+    });
+    return new Model(this, 'CreateAccessRequestModel', {
+      restApi: this.api,
+      contentType: 'application/json',
+      modelName: 'CreateAccessRequest',
+      schema: {
+        type: JsonSchemaType.OBJECT,
+        additionalProperties: false,
+        required: ['kind', 'justification'],
+        properties: {
+          justification: text(10, 1000),
+          kind: {
+            type: JsonSchemaType.OBJECT,
+            required: ['type'],
+            oneOf: [
+              {
+                type: JsonSchemaType.OBJECT,
+                additionalProperties: false,
+                required: ['type', 'userId', 'userName', 'accessString', 'userGroupIds'],
+                properties: {
+                  type: { type: JsonSchemaType.STRING, enum: ['cache-user'] },
+                  userId: { ...text(1, 40), pattern: '^[a-zA-Z][a-zA-Z0-9-]{0,39}$' },
+                  userName: text(1, 120),
+                  accessString: text(1, 2048),
+                  userGroupIds: {
+                    type: JsonSchemaType.ARRAY,
+                    minItems: 1,
+                    maxItems: 100,
+                    items: text(1, 120),
+                  },
+                },
+              },
+              {
+                type: JsonSchemaType.OBJECT,
+                additionalProperties: false,
+                required: ['type', 'commonName'],
+                properties: {
+                  type: { type: JsonSchemaType.STRING, enum: ['vpn-certificate'] },
+                  commonName: { ...text(1, 64), pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$' },
+                  csrPem: text(1, 16_384),
+                },
+              },
+            ],
+          },
+        },
+      },
+    });
+  }
+
+  private lambda(
+    name: string,
+    props: OnboardingApiProps,
+    environment: Record<string, string>,
+  ): NodejsFunction {
+    const logGroup = new LogGroup(this, `${name}-logs`, {
+      logGroupName: `/aws/lambda/cachegate-${name}`,
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const fn = new NodejsFunction(this, name, {
+      functionName: `cachegate-${name}`,
+      entry: join(repoRoot(), 'functions', name, 'handler.ts'),
+      handler: 'handler',
+      projectRoot: repoRoot(),
+      depsLockFilePath: join(repoRoot(), 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 512,
+      // Work takes well under a second (Slack wants an answer in 3 s); 10 s leaves room for a cold start.
+      timeout: Duration.seconds(10),
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: 'cachegate',
+        POWERTOOLS_METRICS_NAMESPACE: 'cachegate',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+      },
+    });
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: "AWSLambdaBasicExecutionRole only allows writing the function's own CloudWatch logs.",
+    });
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray tracing (xray:PutTraceSegments/PutTelemetryRecords) only supports Resource "*".',
+    });
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-L1',
+      reason: 'nodejs22.x is the runtime cachegate is built and tested for (design.md).',
+    });
+    this.functions[name] = fn;
+    return fn;
+  }
+}
+
+/** Throttling defaults: an onboarding API sees a handful of requests a minute. */
+export const DEFAULT_API_THROTTLE = { rateLimit: 10, burstLimit: 20 };

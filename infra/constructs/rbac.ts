@@ -1,0 +1,269 @@
+import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { CacheService } from '../../functions/core/rbac/cache-service.js';
+import {
+  MEMORYDB_USER_SECRET_NAME_PREFIX,
+  USER_SECRET_NAME_PREFIX,
+} from '../../functions/core/rbac/user-secret.js';
+import { AslWorkflow } from './asl-workflow.js';
+
+export interface RbacProps {
+  auditBus: IEventBus;
+  logRetention: RetentionDays;
+  /**
+   * The services onboard-user / offboard-user may manage (default ElastiCache only). With
+   * `memorydb`, their Lambdas also get the MemoryDB grants below and the MemoryDB user secrets.
+   */
+  services?: readonly CacheService[];
+}
+
+/** The ElastiCache RBAC workflows, deployed as `cachegate-<name>`. */
+export const RBAC_WORKFLOWS = [
+  'onboard-user',
+  'offboard-user',
+  'harden-default-user',
+  'migrate-to-rbac',
+] as const;
+
+type ElastiCacheResource = 'user' | 'usergroup' | 'replicationgroup';
+
+/** What one Lambda may do: ElastiCache actions by resource type, secret actions, audit events. */
+interface Grant {
+  elastiCache?: { actions: readonly string[]; resources: readonly ElastiCacheResource[] }[];
+  userSecrets?: readonly string[];
+  auditEvents?: true;
+}
+
+const describeUsers = { actions: ['elasticache:DescribeUsers'], resources: ['user'] } as const;
+const describeUserGroups = { actions: ['elasticache:DescribeUserGroups'], resources: ['usergroup'] } as const;
+const describeReplicationGroups = {
+  actions: ['elasticache:DescribeReplicationGroups'],
+  resources: ['replicationgroup'],
+} as const;
+/** ModifyUserGroup authorizes on the group and on each user added or removed. */
+const modifyUserGroup = {
+  actions: ['elasticache:ModifyUserGroup'],
+  resources: ['usergroup', 'user'],
+} as const;
+
+/**
+ * Least privilege, function by function. ElastiCache users, user groups and replication groups
+ * are named at run time, so their grants stop at the resource type of this account and region
+ * (`user:*`, the narrowest the ElastiCache IAM reference allows); secrets stop at cachegate's
+ * user-secret name prefix; audit events go to the audit bus only. A function a workflow uses
+ * that is missing here fails the synth, so nothing is deployed without a reviewed grant.
+ */
+const GRANTS: Record<string, Grant> = {
+  'validate-onboard-user': {
+    elastiCache: [describeUsers, describeUserGroups],
+    userSecrets: ['secretsmanager:DescribeSecret'],
+  },
+  'store-user-password': {
+    userSecrets: [
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:CreateSecret',
+      'secretsmanager:TagResource',
+      'secretsmanager:PutSecretValue',
+      'secretsmanager:RestoreSecret',
+    ],
+  },
+  'create-cache-user': {
+    elastiCache: [{ actions: ['elasticache:CreateUser', 'elasticache:DescribeUsers'], resources: ['user'] }],
+    userSecrets: ['secretsmanager:GetSecretValue'],
+  },
+  'check-cache-user': { elastiCache: [describeUsers] },
+  'add-user-to-group': { elastiCache: [describeUserGroups, modifyUserGroup] },
+  'remove-user-from-group': { elastiCache: [describeUserGroups, modifyUserGroup] },
+  'check-group-membership': { elastiCache: [describeUserGroups] },
+  'validate-offboard-user': {
+    elastiCache: [describeUsers, describeUserGroups],
+    userSecrets: ['secretsmanager:DescribeSecret'],
+  },
+  'delete-cache-user': { elastiCache: [{ actions: ['elasticache:DeleteUser'], resources: ['user'] }] },
+  'schedule-user-secret-deletion': {
+    userSecrets: ['secretsmanager:DescribeSecret', 'secretsmanager:DeleteSecret'],
+  },
+  'publish-user-audit-event': { auditEvents: true },
+  'validate-harden-default-user': {
+    elastiCache: [describeUsers, describeUserGroups],
+    userSecrets: ['secretsmanager:DescribeSecret'],
+  },
+  'swap-default-user': { elastiCache: [describeUsers, describeUserGroups, modifyUserGroup] },
+  'check-default-user-swap': { elastiCache: [describeUserGroups] },
+  'validate-migrate-to-rbac': {
+    elastiCache: [describeReplicationGroups, describeUsers, describeUserGroups],
+    userSecrets: ['secretsmanager:DescribeSecret'],
+  },
+  'create-user-group': {
+    elastiCache: [
+      describeUserGroups,
+      // CreateUserGroup authorizes on the new group and on each member user.
+      { actions: ['elasticache:CreateUserGroup'], resources: ['usergroup', 'user'] },
+    ],
+  },
+  'check-user-group': { elastiCache: [describeUserGroups] },
+  'attach-user-group': {
+    elastiCache: [
+      describeReplicationGroups,
+      // ModifyReplicationGroup authorizes on the replication group and the user groups it attaches.
+      { actions: ['elasticache:ModifyReplicationGroup'], resources: ['replicationgroup', 'usergroup'] },
+    ],
+  },
+  'check-replication-group': { elastiCache: [describeReplicationGroups] },
+};
+
+type MemoryDbResource = 'user' | 'acl';
+
+/** What one Lambda may do on MemoryDB, and whether it touches MemoryDB user secrets. */
+interface MemoryDbGrant {
+  memoryDb?: { actions: readonly string[]; resources: readonly MemoryDbResource[] }[];
+  userSecrets?: true;
+}
+
+const describeMemoryDbUsers = { actions: ['memorydb:DescribeUsers'], resources: ['user'] } as const;
+const describeAcls = { actions: ['memorydb:DescribeAcls'], resources: ['acl'] } as const;
+/** UpdateACL authorizes on the ACL and on each user added or removed. */
+const updateAcl = { actions: ['memorydb:UpdateAcl'], resources: ['acl', 'user'] } as const;
+
+/**
+ * The MemoryDB side of onboard-user and offboard-user (`service: memorydb`), granted only when
+ * the config lists `memorydb`. Users and ACLs are named at run time: grants stop at
+ * `user/*` and `acl/*` of this account and region. Secret actions are the ElastiCache ones above,
+ * extended to the MemoryDB user-secret prefix. harden-default-user and migrate-to-rbac refuse
+ * MemoryDB, so their Lambdas get nothing here.
+ */
+const MEMORYDB_GRANTS: Record<string, MemoryDbGrant> = {
+  'validate-onboard-user': { memoryDb: [describeMemoryDbUsers, describeAcls], userSecrets: true },
+  'store-user-password': { userSecrets: true },
+  'create-cache-user': {
+    memoryDb: [{ actions: ['memorydb:CreateUser', 'memorydb:DescribeUsers'], resources: ['user'] }],
+    userSecrets: true,
+  },
+  'check-cache-user': { memoryDb: [describeMemoryDbUsers] },
+  'add-user-to-group': { memoryDb: [describeAcls, updateAcl] },
+  'remove-user-from-group': { memoryDb: [describeAcls, updateAcl] },
+  'check-group-membership': { memoryDb: [describeAcls] },
+  'validate-offboard-user': { memoryDb: [describeMemoryDbUsers, describeAcls], userSecrets: true },
+  'delete-cache-user': { memoryDb: [{ actions: ['memorydb:DeleteUser'], resources: ['user'] }] },
+  'schedule-user-secret-deletion': { userSecrets: true },
+};
+
+/**
+ * ElastiCache RBAC: onboard-user, offboard-user, harden-default-user and migrate-to-rbac from
+ * their `.asl.json`, one Lambda per function name shared by the workflows that use it, each
+ * granted exactly what it calls.
+ */
+export class Rbac extends Construct {
+  readonly workflows: Record<(typeof RBAC_WORKFLOWS)[number], AslWorkflow>;
+
+  constructor(scope: Construct, id: string, props: RbacProps) {
+    super(scope, id);
+    const functions: Record<string, NodejsFunction> = {};
+    const workflows = {} as Record<(typeof RBAC_WORKFLOWS)[number], AslWorkflow>;
+    for (const name of RBAC_WORKFLOWS) {
+      const workflow = new AslWorkflow(this, pascalCase(name), {
+        name,
+        logRetention: props.logRetention,
+        environment: { AUDIT_EVENT_BUS: props.auditBus.eventBusName },
+        sharedFunctions: functions,
+      });
+      Object.assign(functions, workflow.functions);
+      workflows[name] = workflow;
+    }
+    this.workflows = workflows;
+    for (const [name, fn] of Object.entries(functions)) this.grant(name, fn, props);
+  }
+
+  private grant(name: string, fn: NodejsFunction, props: RbacProps): void {
+    const grant = GRANTS[name];
+    if (!grant) throw new Error(`infra/constructs/rbac.ts: no grant reviewed for function ${name}`);
+    const memoryDbGrant = props.services?.includes('memorydb') ? MEMORYDB_GRANTS[name] : undefined;
+    const stack = Stack.of(this);
+    const acknowledged = new Set<string>();
+    const acknowledge = (resource: string, reason: string) => {
+      if (acknowledged.has(resource)) return;
+      acknowledged.add(resource);
+      Validations.of(fn).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${resource}]`,
+        reason,
+      });
+    };
+    for (const { actions, resources } of grant.elastiCache ?? []) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: [...actions],
+          resources: resources.map((type) =>
+            stack.formatArn({
+              service: 'elasticache',
+              resource: type,
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ),
+        }),
+      );
+      for (const type of resources) {
+        acknowledge(
+          `arn:<AWS::Partition>:elasticache:${stack.region}:${stack.account}:${type}:*`,
+          `ElastiCache ${type} IDs are chosen at run time; this is the narrowest ARN the ElastiCache IAM reference allows for ${actions.join(', ')}.`,
+        );
+      }
+    }
+    for (const { actions, resources } of memoryDbGrant?.memoryDb ?? []) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: [...actions],
+          resources: resources.map((type) =>
+            stack.formatArn({
+              service: 'memorydb',
+              resource: type,
+              resourceName: '*',
+              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+            }),
+          ),
+        }),
+      );
+      for (const type of resources) {
+        acknowledge(
+          `arn:<AWS::Partition>:memorydb:${stack.region}:${stack.account}:${type}/*`,
+          `MemoryDB ${type} names are chosen at run time; this is the narrowest ARN the MemoryDB IAM reference allows for ${actions.join(', ')}.`,
+        );
+      }
+    }
+    if (grant.userSecrets) {
+      const prefixes = [
+        USER_SECRET_NAME_PREFIX,
+        ...(memoryDbGrant?.userSecrets ? [MEMORYDB_USER_SECRET_NAME_PREFIX] : []),
+      ];
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: [...grant.userSecrets],
+          resources: prefixes.map((prefix) =>
+            stack.formatArn({
+              service: 'secretsmanager',
+              resource: 'secret',
+              resourceName: `${prefix}*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ),
+        }),
+      );
+      for (const prefix of prefixes) {
+        acknowledge(
+          `arn:<AWS::Partition>:secretsmanager:${stack.region}:${stack.account}:secret:${prefix}*`,
+          'One secret per cache user, named at run time under cachegate’s user-secret prefix (the ARN also ends in a random suffix).',
+        );
+      }
+    }
+    if (grant.auditEvents) props.auditBus.grantPutEventsTo(fn);
+  }
+}
+
+/** `onboard-user` → `OnboardUser`. */
+function pascalCase(kebab: string): string {
+  return kebab.replace(/(^|-)([a-z0-9])/g, (_, __, c: string) => c.toUpperCase());
+}

@@ -1,0 +1,159 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createAwsClient } from '../../functions/aws/clients.js';
+import { describeUserGroup } from '../../functions/aws/elasticache.js';
+import type { LocalExecution } from '../runner/local-state-machine.js';
+import { mirrorUsersInto } from '../redis-mirror.js';
+import {
+  RedisReplyError,
+  redisServerAvailable,
+  startRedisServer,
+  type RedisReply,
+  type RedisServer,
+} from '../redis-server.js';
+import type { ElastiCacheModel } from '../sandbox/models/elasticache.js';
+import { RBAC_DEMO, seedRbacDemo } from '../sandbox/models/elasticache-seed.js';
+import type { DemoContext } from './demo-context.js';
+
+const CAROL = { userId: 'carol-orders-reader', accessString: 'on ~orders:* -@all +@read' };
+
+/**
+ * ElastiCache RBAC: a user onboarded with a password that only Secrets Manager holds, tried with
+ * a real `AUTH` when redis-server is installed; a group's default user hardened; a replication
+ * group moved from AUTH to RBAC (and one without TLS refused); the user offboarded. Seeds the
+ * `orders-users` group the access-request chapter asks for.
+ */
+export async function rbacChapter({ sandbox, narrator, run }: DemoContext): Promise<void> {
+  narrator.heading('ElastiCache RBAC: users, a locked default user, AUTH → RBAC migration');
+  const model = sandbox.model<ElastiCacheModel>('ElastiCache');
+  seedRbacDemo(model);
+  narrator.step(
+    `account: ${RBAC_DEMO.rbacReplicationGroup} (TLS, user group ${RBAC_DEMO.userGroup}), ` +
+      `${RBAC_DEMO.authReplicationGroup} (TLS, AUTH token), ${RBAC_DEMO.plaintextReplicationGroup} (no TLS)`,
+  );
+
+  let redis: RedisServer | undefined;
+  if (redisServerAvailable()) {
+    redis = await startRedisServer();
+    model.onUserChanged = mirrorUsersInto(redis);
+    narrator.detail(
+      `redis-server on 127.0.0.1:${redis.port} mirrors every user (ACL SETUSER) for real AUTH checks`,
+    );
+  } else {
+    narrator.detail(
+      'redis-server is not installed: the AUTH checks are skipped (apt-get install redis-server)',
+    );
+  }
+  try {
+    narrator.step(`onboard ${CAROL.userId} ("${CAROL.accessString}") into ${RBAC_DEMO.userGroup}`);
+    const onboarded = await expectSuccess(
+      await run('onboard-user', {
+        ...CAROL,
+        userName: CAROL.userId,
+        userGroupIds: [RBAC_DEMO.userGroup],
+        requestedBy: 'alice',
+      }),
+    );
+    const { secretArn } = onboarded as { secretArn: string };
+    narrator.detail(`password: generated, stored in ${secretArn}`);
+    narrator.detail('the workflow carried only that ARN and a version ID; the password is never printed');
+
+    // Read only to try it with AUTH (and again after offboarding); it is never printed.
+    const password = redis ? await storedPassword(secretArn) : undefined;
+    if (redis && password) {
+      const client = await redis.connect();
+      try {
+        narrator.step(
+          `AUTH ${CAROL.userId} <password from Secrets Manager> → ${await reply(client, ['AUTH', CAROL.userId, password])}`,
+        );
+        narrator.detail(`GET orders:42 → ${await reply(client, ['GET', 'orders:42'])}`);
+        narrator.detail(`SET orders:42 paid → ${await reply(client, ['SET', 'orders:42', 'paid'])}`);
+      } finally {
+        client.close();
+      }
+    }
+
+    narrator.step(
+      `harden the default user of ${RBAC_DEMO.userGroup} (the built-in "default" is open: on ~* +@all, no password)`,
+    );
+    const hardened = (await expectSuccess(
+      await run('harden-default-user', { userGroupId: RBAC_DEMO.userGroup, requestedBy: 'alice' }),
+    )) as { defaultUserId: string; replacedUserIds: string[] };
+    const group = await describeUserGroup(RBAC_DEMO.userGroup);
+    narrator.detail(
+      `${RBAC_DEMO.userGroup}: default user is now ${hardened.defaultUserId} ("off -@all"), replaced ${hardened.replacedUserIds.join(', ')}; members ${group?.userIds.join(', ')}`,
+    );
+
+    narrator.step(`migrate ${RBAC_DEMO.plaintextReplicationGroup} to RBAC`);
+    const refused = await run('migrate-to-rbac', { replicationGroupId: RBAC_DEMO.plaintextReplicationGroup });
+    narrator.detail(`refused before any change: ${causeOf(refused)}`);
+    narrator.step(`migrate ${RBAC_DEMO.authReplicationGroup} to RBAC with ${RBAC_DEMO.unassignedUser}`);
+    const migrated = (await expectSuccess(
+      await run('migrate-to-rbac', {
+        replicationGroupId: RBAC_DEMO.authReplicationGroup,
+        userIds: [RBAC_DEMO.unassignedUser],
+        requestedBy: 'alice',
+      }),
+    )) as { userGroupId: string; memberIds: string[] };
+    narrator.detail(
+      `${RBAC_DEMO.authReplicationGroup} is available with user group ${migrated.userGroupId} (${migrated.memberIds.join(', ')})`,
+    );
+
+    narrator.step(`offboard ${CAROL.userId}`);
+    await expectSuccess(await run('offboard-user', { userId: CAROL.userId, requestedBy: 'alice' }));
+    narrator.detail(
+      'removed from every group, user deleted, secret scheduled for deletion (7-day recovery window)',
+    );
+    if (redis && password) {
+      const client = await redis.connect();
+      try {
+        narrator.detail(
+          `AUTH ${CAROL.userId} <the same password> → ${await reply(client, ['AUTH', CAROL.userId, password])}`,
+        );
+      } finally {
+        client.close();
+      }
+    }
+  } finally {
+    model.onUserChanged = undefined;
+    await redis?.stop();
+  }
+}
+
+async function expectSuccess(execution: LocalExecution): Promise<unknown> {
+  if (execution.status !== 'SUCCEEDED') {
+    throw new Error(`${execution.executionArn.split(':').at(-2)} ${execution.status}: ${causeOf(execution)}`);
+  }
+  return execution.output;
+}
+
+function causeOf(execution: LocalExecution): string {
+  try {
+    return (
+      (JSON.parse(execution.cause ?? '') as { errorMessage?: string }).errorMessage ?? String(execution.cause)
+    );
+  } catch {
+    return execution.cause ?? String(execution.error);
+  }
+}
+
+/** The current password in the user's secret. */
+async function storedPassword(secretArn: string): Promise<string> {
+  const { SecretString } = await createAwsClient(SecretsManagerClient, {}).send(
+    new GetSecretValueCommand({ SecretId: secretArn }),
+  );
+  return (JSON.parse(SecretString ?? '{}') as { password: string }).password;
+}
+
+/** The reply, or the error reply's first words (`NOPERM ...`, `WRONGPASS ...`). */
+async function reply(
+  client: { command(args: readonly string[]): Promise<RedisReply> },
+  args: string[],
+): Promise<string> {
+  try {
+    const value = await client.command(args);
+    return value === null ? '(nil)' : JSON.stringify(value).replace(/^"(.*)"$/, '$1');
+  } catch (error) {
+    if (error instanceof RedisReplyError) return error.message.split(/\s+/).slice(0, 12).join(' ');
+    throw error;
+  }
+}

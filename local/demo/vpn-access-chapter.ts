@@ -1,0 +1,103 @@
+import { DescribeClientVpnAuthorizationRulesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createAwsClient } from '../../functions/aws/clients.js';
+import { cacheReachability } from '../../functions/core/vpn/reachability.js';
+import { vpnAccessSchema } from '../../functions/core/vpn/access-config.js';
+import { initPki, issueCert } from '../pki/pki-actions.js';
+import { repoRoot } from '../repo-root.js';
+import type { Ec2ClientVpnModel } from '../sandbox/models/ec2-client-vpn.js';
+import { provisionCacheVpnEndpoint } from '../vpn/provision-endpoint.js';
+import { bootstrapVpn, writeVpnProfile } from '../vpn/vpn-actions.js';
+import type { DemoContext } from './demo-context.js';
+
+/** A cache node inside the first cache subnet of the example config (10.0.1.0/24). */
+const CACHE_NODE = '10.0.1.25';
+
+/**
+ * Client VPN access end to end: the CA and server certificate (bootstrap), the endpoint the CDK
+ * construct deploys (same plan, created through the EC2 API on the sandbox), a new user's
+ * certificate and `.ovpn`, a simulated connection, and what that connection can reach.
+ */
+export async function vpnAccessChapter({ sandbox, narrator }: DemoContext): Promise<void> {
+  narrator.heading('Client VPN access: from request to a working .ovpn');
+  const stateDir = join(repoRoot(), '.cachegate');
+  const store = join(stateDir, 'vpn-pki');
+  const ec2Model = sandbox.model<Ec2ClientVpnModel>('EC2');
+  const example = JSON.parse(readFileSync(join(repoRoot(), 'infra', 'config', 'example.json'), 'utf8')) as {
+    vpnAccess?: unknown;
+  };
+  const config = vpnAccessSchema.parse(example.vpnAccess);
+
+  narrator.step(`the CA and the server certificate: cachegate pki init + cachegate vpn bootstrap`);
+  await initPki({ store, cn: 'cachegate demo VPN CA' });
+  const staged = await bootstrapVpn({ store }, () => undefined);
+  narrator.detail(`staged for ACM in ${join(store, 'acm')}: server.crt, server.key (0600), ca-chain.crt`);
+  narrator.detail('the CA key stays in private/ca.key: not in a template, an asset or a payload');
+  // Stands in for `aws acm import-certificate`; the sandbox's ACM stand-in keys the client CA by
+  // its own certificate, where on AWS the server certificate's chain carries the same CA.
+  const serverCertificateArn = ec2Model.registerCertificate(readFileSync(staged.certificate, 'utf8'));
+  const clientRootCertificateChainArn = ec2Model.registerCertificate(
+    readFileSync(staged.certificateChain, 'utf8'),
+  );
+  narrator.detail(`imported into ACM: ${serverCertificateArn}`);
+
+  narrator.step(
+    'the endpoint CacheVpnAccess deploys, from the vpnAccess section of infra/config/example.json',
+  );
+  const provisioned = await provisionCacheVpnEndpoint({
+    vpcId: config.vpc.vpcId,
+    vpcCidrs: config.vpc.cidrBlocks,
+    cacheSubnets: config.cacheSubnets,
+    clientCidr: config.clientCidr,
+    serverCertificateArn,
+    clientRootCertificateChainArn,
+    connectionLogGroup: 'cachegate-client-vpn-connections',
+    pause: (simulatedMs) =>
+      new Promise((resolve) => setTimeout(resolve, Math.max(1, sandbox.clock.realMsFor(simulatedMs)))),
+  });
+  const { endpointId, plan } = provisioned;
+  narrator.detail(
+    `${endpointId}: mutual TLS, split tunnel, connection logging, clients from ${config.clientCidr}`,
+  );
+  narrator.detail(
+    `associated: ${plan.associations.map((a) => `${a.subnetId} (${a.availabilityZone})`).join(', ')}`,
+  );
+  narrator.detail(`authorized: ${plan.authorizations.join(', ')} only (no VPC-wide rule, no 0.0.0.0/0)`);
+  narrator.detail(`cache port ${config.cachePort} open only to the endpoint's security group`);
+
+  narrator.step('dana is approved for VPN access; the CA issues her client certificate');
+  await issueCert({ store, cn: 'dana' });
+  const profilePath = join(stateDir, 'dana.ovpn');
+  const profile = await writeVpnProfile({ store, cn: 'dana', endpoint: endpointId, out: profilePath });
+  narrator.step(`cachegate vpn profile → ${profilePath} (mode 0600)`);
+  narrator.detail(`remote ${profile.remote} ${profile.port} (DNS name from DescribeClientVpnEndpoints)`);
+
+  const certPem = /<cert>\n([^]*?)\n<\/cert>/.exec(readFileSync(profilePath, 'utf8'))?.[1] ?? '';
+  const connection = ec2Model.connectClient(endpointId, certPem);
+  if (!connection.connected) throw new Error(`dana's simulated client was refused: ${connection.reason}`);
+  narrator.step(`dana connects with the profile's certificate: ${connection.connectionId}`);
+
+  const ec2 = createAwsClient(EC2Client, {});
+  const rules =
+    (await ec2.send(new DescribeClientVpnAuthorizationRulesCommand({ ClientVpnEndpointId: endpointId })))
+      .AuthorizationRules ?? [];
+  ec2.destroy();
+  const authorizations = rules.map((r) => ({ cidr: r.DestinationCidr ?? '', status: r.Status?.Code ?? '' }));
+  for (const [address, port] of [
+    [CACHE_NODE, config.cachePort],
+    ['10.0.9.9', config.cachePort],
+    [CACHE_NODE, 22],
+  ] as const) {
+    const verdict = cacheReachability({
+      address,
+      port,
+      authorizations,
+      routedCidrs: plan.routedCidrs,
+      openPort: config.cachePort,
+    });
+    narrator.detail(
+      `${`${address}:${port}`.padEnd(16)} ${verdict.reachable ? `reachable (${verdict.via})` : `blocked: ${verdict.reason}`}`,
+    );
+  }
+}

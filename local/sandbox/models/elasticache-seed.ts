@@ -1,0 +1,49 @@
+import { generatePassword } from '../../../functions/core/password-policy.js';
+import type { ElastiCacheModel } from './elasticache.js';
+
+/** What `seedRbacDemo` puts in the sandbox (the CLI's local mode and the demo use it). */
+export const RBAC_DEMO = {
+  /** TLS on, RBAC: user group `orders-users` attached. */
+  rbacReplicationGroup: 'orders-cache',
+  userGroup: 'orders-users',
+  /** A member of `orders-users`. */
+  user: 'orders-reader',
+  /** TLS on, still on AUTH (no user group): the migrate-to-rbac candidate. */
+  authReplicationGroup: 'legacy-cache',
+  /** A user that is in no group yet, for `migrate-to-rbac --user`. */
+  unassignedUser: 'legacy-app',
+  /** TLS off: migrate-to-rbac refuses it. */
+  plaintextReplicationGroup: 'plaintext-cache',
+} as const;
+
+/**
+ * A small ElastiCache account for local runs: a replication group on RBAC with its user group
+ * and one member, one on AUTH with TLS, one without TLS, and a user in no group. Passwords are
+ * generated and thrown away: nothing here is meant to be logged in with.
+ */
+export function seedRbacDemo(model: ElastiCacheModel): void {
+  model.seedUser({
+    userId: RBAC_DEMO.user,
+    userName: RBAC_DEMO.user,
+    accessString: 'on ~orders:* -@all +@read',
+    passwords: [generatePassword()],
+  });
+  model.seedUser({
+    userId: RBAC_DEMO.unassignedUser,
+    userName: RBAC_DEMO.unassignedUser,
+    accessString: 'on ~app:* -@all +@read',
+    passwords: [generatePassword()],
+  });
+  model.seedUserGroup({ id: RBAC_DEMO.userGroup, userIds: ['default', RBAC_DEMO.user] });
+  model.seedReplicationGroup({
+    id: RBAC_DEMO.rbacReplicationGroup,
+    transitEncryption: true,
+    userGroupIds: [RBAC_DEMO.userGroup],
+  });
+  model.seedReplicationGroup({
+    id: RBAC_DEMO.authReplicationGroup,
+    transitEncryption: true,
+    authTokenEnabled: true,
+  });
+  model.seedReplicationGroup({ id: RBAC_DEMO.plaintextReplicationGroup, transitEncryption: false });
+}

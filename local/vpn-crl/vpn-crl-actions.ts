@@ -1,0 +1,117 @@
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { createAwsClient } from '../../functions/aws/clients.js';
+import { setCrlAuthority } from '../../functions/aws/crl-authority.js';
+import { ValidationError } from '../../functions/core/errors.js';
+import { LocalStateMachine } from '../runner/local-state-machine.js';
+import { createSandbox } from '../sandbox/index.js';
+import type { Ec2ClientVpnModel } from '../sandbox/models/ec2-client-vpn.js';
+import { createTables } from '../sandbox/tables.js';
+import { easyRsaCrlAuthority } from './easyrsa-crl-authority.js';
+
+export interface WorkflowTarget {
+  /** Start the deployed workflow in AWS; without it, run locally in the embedded sandbox. */
+  stateMachineArn?: string;
+  /** AWS: wait for the execution to end and print its output. */
+  wait?: boolean;
+  /** Local: the CA store (easy-rsa pki/) and how many simulated endpoints trust its CA. */
+  store?: string;
+  endpoints?: string;
+}
+
+const out = (text: string) => process.stdout.write(`${text}\n`);
+
+export async function revokeCommand(
+  options: WorkflowTarget & {
+    cn?: string;
+    serial?: string;
+    reason?: string;
+    requestedBy?: string;
+    requestId?: string;
+  },
+): Promise<void> {
+  if ((options.cn === undefined) === (options.serial === undefined)) {
+    throw new ValidationError('give exactly one of --cn or --serial', 'cn');
+  }
+  const input = {
+    ...(options.cn === undefined ? {} : { commonName: options.cn }),
+    ...(options.serial === undefined ? {} : { serial: options.serial }),
+    ...(options.reason === undefined ? {} : { reason: options.reason }),
+    requestedBy: options.requestedBy ?? process.env.USER ?? 'cachegate-cli',
+    ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
+  };
+  await startWorkflow('revoke-certificate', input, options);
+}
+
+export async function refreshCrlCommand(options: WorkflowTarget & { requestedBy?: string }): Promise<void> {
+  await startWorkflow(
+    'refresh-crl',
+    { requestedBy: options.requestedBy ?? process.env.USER ?? 'cachegate-cli' },
+    options,
+  );
+}
+
+async function startWorkflow(name: string, input: object, options: WorkflowTarget): Promise<void> {
+  if (options.stateMachineArn !== undefined) {
+    if (
+      !/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]+$/.test(options.stateMachineArn)
+    ) {
+      throw new ValidationError('must be a Step Functions state machine ARN', 'state-machine-arn');
+    }
+    await startInAws(options.stateMachineArn, input, options.wait ?? false);
+    return;
+  }
+  if (options.store === undefined) {
+    throw new ValidationError(
+      'give --state-machine-arn (AWS) or --store <pki dir> (local sandbox run)',
+      'store',
+    );
+  }
+  await runLocally(name, input, options.store, options.endpoints);
+}
+
+async function startInAws(stateMachineArn: string, input: object, wait: boolean): Promise<void> {
+  const sfn = createAwsClient(SFNClient, {});
+  const { executionArn } = await sfn.send(
+    new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }),
+  );
+  out(`started ${executionArn}`);
+  if (!wait) return;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    if (execution.status === 'RUNNING') continue;
+    out(`${execution.status}: ${execution.output ?? execution.cause ?? execution.error ?? ''}`);
+    if (execution.status !== 'SUCCEEDED') process.exitCode = 1;
+    return;
+  }
+}
+
+/**
+ * A local run: the CA store is real (the revocation is recorded in index.txt as `easyrsa revoke`
+ * does), the Client VPN endpoints are simulated ones that trust the store's CA.
+ */
+async function runLocally(name: string, input: object, storeDir: string, endpointsText = '1'): Promise<void> {
+  if (!/^[1-9]\d?$/.test(endpointsText)) throw new ValidationError('must be 1-99', 'endpoints');
+  const authority = await easyRsaCrlAuthority(storeDir);
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  const sandbox = await createSandbox({ speed: 2000 });
+  try {
+    await createTables();
+    setCrlAuthority(async () => authority);
+    const { toPem } = await import('../../functions/core/pki/pem.js');
+    const caPem = toPem('CERTIFICATE', (await authority.ca.certificate()).der);
+    const model = sandbox.model<Ec2ClientVpnModel>('EC2');
+    const endpoints = Array.from({ length: Number(endpointsText) }, () =>
+      model.seedEndpoint({ caCertPem: caPem }),
+    );
+    process.env.CLIENT_VPN_ENDPOINT_IDS = endpoints.join(',');
+    out(`sandbox: ${endpoints.length} simulated Client VPN endpoint(s) trusting the store's CA`);
+    const run = await LocalStateMachine.load(name, { sandbox }).run(input);
+    out(`${run.status}: ${JSON.stringify(run.output ?? { error: run.error, cause: run.cause }, null, 2)}`);
+    if (run.status !== 'SUCCEEDED') process.exitCode = 1;
+  } finally {
+    setCrlAuthority(undefined);
+    await sandbox.close();
+  }
+}

@@ -1,0 +1,178 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { runWorkflow } from '../../bin/cli/rbac-workflow.js';
+import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
+import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
+import { RBAC_DEMO, seedRbacDemo } from '../../local/sandbox/models/elasticache-seed.js';
+import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
+import { registerWorkflows, stateMachineArn } from '../../local/workflows.js';
+
+interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `node bin/cachegate ...` (the global setup built dist/), without blocking the test process. */
+function cachegate(...args: string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(process.cwd(), 'bin/cachegate'), ...args], {
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('cachegate access-string check', () => {
+  it('prints the normalized form of a valid access string', async () => {
+    const result = await cachegate('access-string', 'check', 'on ~orders:* -@all +@read');
+    expect(result).toMatchObject({ status: 0, stdout: 'on ~orders:* -@all +@read\n' });
+  });
+
+  it('rewrites a string AWS would rewrite, so equal meanings print equal', async () => {
+    const result = await cachegate('access-string', 'check', 'on ~orders:* +@read -@all');
+    expect(result).toMatchObject({ status: 0, stdout: 'on ~orders:* -@all\n' });
+  });
+
+  it('points at the bad token and exits 2, without echoing a password', async () => {
+    const result = await cachegate('access-string', 'check', 'on ~* >hunter2-secret +@all');
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(
+      'token 3 ">…" at position 6: passwords cannot be part of an access string',
+    );
+    expect(result.stderr).toContain('  on ~* >… +@all\n        ^\n');
+    expect(result.stderr).not.toContain('hunter2');
+  });
+
+  it('names an unknown command', async () => {
+    const result = await cachegate('access-string', 'check', 'on ~* +@all -flushal');
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/token 4 "-flushal" at position 12: unknown command/);
+  });
+});
+
+describe('cachegate user / migrate-to-rbac on the local sandbox', () => {
+  it('user create runs onboard-user and prints the secret ARN, never the password', async () => {
+    const result = await cachegate(
+      'user',
+      'create',
+      '--user-id',
+      'carol',
+      '--access-string',
+      'on ~orders:* -@all +@read',
+      '--group',
+      RBAC_DEMO.userGroup,
+    );
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^user carol is active in orders-users\n/);
+    expect(result.stdout).toMatch(
+      /password stored in arn:aws:secretsmanager:.*:secret:cachegate\/elasticache\/users\/carol-/,
+    );
+    expect(result.stderr).toContain('onboard-user › CreateCacheUser');
+    expect(result.stderr).toContain('dry run');
+  });
+
+  it('user delete runs offboard-user on a seeded user', async () => {
+    const result = await cachegate('user', 'delete', '--user-id', RBAC_DEMO.user);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(`user ${RBAC_DEMO.user} is deleted`);
+  });
+
+  it('user list --json lists the seeded account: nothing an earlier invocation did is kept', async () => {
+    const result = await cachegate('user', 'list', '--json');
+    expect(result.status).toBe(0);
+    const users = JSON.parse(result.stdout) as { userId: string; userGroupIds: string[] }[];
+    expect(users.map((u) => u.userId)).toEqual(['default', RBAC_DEMO.user, RBAC_DEMO.unassignedUser]);
+    expect(JSON.stringify(users)).not.toMatch(/"passwords?":/);
+  });
+
+  it('migrate-to-rbac attaches a new user group to an AUTH replication group', async () => {
+    const result = await cachegate(
+      'migrate-to-rbac',
+      '--replication-group',
+      RBAC_DEMO.authReplicationGroup,
+      '--user',
+      RBAC_DEMO.unassignedUser,
+    );
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(
+      'replication group legacy-cache is available with user group legacy-cache-users (legacy-cache-users-default, legacy-app',
+    );
+  });
+
+  it.each([
+    [
+      'a malformed user ID (refused before any workflow starts)',
+      ['user', 'create', '--user-id', '1bad', '--access-string', 'on', '--group', 'orders-users'],
+      /^cachegate: --user-id: must be 1-40 letters/m,
+    ],
+    [
+      'an invalid access string',
+      ['user', 'create', '--user-id', 'dave', '--access-string', 'on reset', '--group', 'orders-users'],
+      /^cachegate: --access-string: .*token 2 "reset"/m,
+    ],
+    [
+      'an unknown user group',
+      ['user', 'create', '--user-id', 'dave', '--access-string', 'on', '--group', 'orders-users', 'nope'],
+      /^cachegate: --group.1: user group nope does not exist/m,
+    ],
+    [
+      'a user that does not exist',
+      ['user', 'delete', '--user-id', 'ghost'],
+      /^cachegate: --user-id: user ghost does not exist/m,
+    ],
+    [
+      'a replication group without TLS',
+      ['migrate-to-rbac', '--replication-group', RBAC_DEMO.plaintextReplicationGroup],
+      /^cachegate: --replication-group: replication group plaintext-cache has in-transit encryption \(TLS\) off/m,
+    ],
+    ['a missing required option', ['user', 'create', '--user-id', 'dave'], /required option/],
+  ])('bad input exits 2: %s', async (_, args, message) => {
+    const result = await cachegate(...args);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stdout).toBe('');
+  });
+});
+
+describe('--state-machine-arn: the deployed workflow through StartExecution / DescribeExecution', () => {
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+    sandbox = await createSandbox({ speed: 2000, dynamoDb: false });
+    seedRbacDemo(sandbox.model<ElastiCacheModel>('ElastiCache'));
+    registerWorkflows({ sandbox });
+  });
+  afterAll(async () => sandbox.close());
+
+  it('starts the execution and polls it until it succeeds', async () => {
+    const output = await runWorkflow(
+      'onboard-user',
+      { userId: 'erin', userName: 'erin', accessString: 'on ~* +@read', userGroupIds: ['orders-users'] },
+      { stateMachineArn: stateMachineArn(sandbox, 'onboard-user'), pollSeconds: 1 },
+    );
+    expect(output).toMatchObject({ userId: 'erin', status: 'active' });
+    expect(sandbox.model<SecretsManagerModel>('Secrets Manager').allSecretStrings()).toHaveLength(1);
+  });
+
+  it('a refused request is a ValidationError (exit 2) with the validation step’s message', async () => {
+    await expect(
+      runWorkflow(
+        'onboard-user',
+        { userId: 'erin', userName: 'erin2', accessString: 'on', userGroupIds: ['orders-users'] },
+        { stateMachineArn: stateMachineArn(sandbox, 'onboard-user'), pollSeconds: 1 },
+      ),
+    ).rejects.toMatchObject({
+      name: 'ValidationError',
+      exitCode: 2,
+      message: 'userId: user ID erin is already taken',
+    });
+  });
+});

@@ -1,0 +1,153 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildApp } from '../../infra/app.js';
+import { RBAC_WORKFLOWS } from '../../infra/constructs/rbac.js';
+import { readAsl } from '../../local/runner/load-definition.js';
+import { functionNameOf, placeholdersOf } from '../../local/runner/placeholders.js';
+
+let template: Template;
+/** The Lambdas of the RBAC workflows, from their ASL placeholders. */
+const rbacFunctions = [
+  ...new Set(
+    RBAC_WORKFLOWS.flatMap((name) =>
+      placeholdersOf(readAsl(name)).flatMap((placeholder) => functionNameOf(placeholder) ?? []),
+    ),
+  ),
+].sort();
+
+beforeAll(() => {
+  // Skip esbuild bundling: assets do not matter to these assertions and bundling is slow.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  template = Template.fromStack(buildApp(app).stack);
+});
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+type Resource = { Type: string; Properties: Record<string, unknown> };
+
+/** Every statement of every policy attached to the role of Lambda `cachegate-<name>`. */
+function statementsOfFunction(name: string): Statement[] {
+  const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Resource[];
+  const matching = functions.filter((f) => f.Properties.FunctionName === `cachegate-${name}`);
+  expect(matching).toHaveLength(1);
+  const role = JSON.stringify((matching[0]!.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
+  return (Object.values(template.findResources('AWS::IAM::Policy')) as Resource[])
+    .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => JSON.stringify(r.Ref) === role))
+    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+const actionsOf = (statements: Statement[]) => statements.flatMap((s) => [s.Action].flat()).sort();
+const grantsOf = (statements: Statement[], action: string) =>
+  statements.filter((s) => [s.Action].flat().includes(action)).map((s) => JSON.stringify(s.Resource));
+
+const USER_ARN = 'arn:",{"Ref":"AWS::Partition"},":elasticache:eu-west-1:111111111111:user:*';
+const GROUP_ARN = 'arn:",{"Ref":"AWS::Partition"},":elasticache:eu-west-1:111111111111:usergroup:*';
+const REPLICATION_GROUP_ARN =
+  'arn:",{"Ref":"AWS::Partition"},":elasticache:eu-west-1:111111111111:replicationgroup:*';
+const USER_SECRETS_ARN =
+  'arn:",{"Ref":"AWS::Partition"},":secretsmanager:eu-west-1:111111111111:secret:cachegate/elasticache/users/*';
+
+describe('Rbac construct', () => {
+  it('deploys each RBAC workflow from its ASL file, with its Lambdas substituted', () => {
+    for (const name of RBAC_WORKFLOWS) {
+      template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        StateMachineName: `cachegate-${name}`,
+      });
+    }
+    const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as Resource[];
+    const onboard = machines.find((m) => m.Properties.StateMachineName === 'cachegate-onboard-user');
+    expect(Object.keys(onboard!.Properties.DefinitionSubstitutions as object)).toEqual(
+      expect.arrayContaining(['CreateCacheUserFunctionArn', 'AddUserToGroupFunctionArn']),
+    );
+  });
+
+  it('creates one Lambda per function even when several workflows use it', () => {
+    const names = (Object.values(template.findResources('AWS::Lambda::Function')) as Resource[]).map(
+      (f) => f.Properties.FunctionName,
+    );
+    expect(new Set(names).size).toBe(names.length);
+    const logGroups = (Object.values(template.findResources('AWS::Logs::LogGroup')) as Resource[]).map(
+      (g) => g.Properties.LogGroupName,
+    );
+    expect(new Set(logGroups).size).toBe(logGroups.length);
+    expect(names).toEqual(
+      expect.arrayContaining(['cachegate-check-cache-user', 'cachegate-store-user-password']),
+    );
+  });
+
+  it('create-cache-user may create users and read user secrets, nothing else', () => {
+    const statements = statementsOfFunction('create-cache-user');
+    expect(actionsOf(statements).filter((a) => !a.startsWith('xray:'))).toEqual([
+      'elasticache:CreateUser',
+      'elasticache:DescribeUsers',
+      'secretsmanager:GetSecretValue',
+    ]);
+    expect(grantsOf(statements, 'elasticache:CreateUser')).toEqual([expect.stringContaining(USER_ARN)]);
+    expect(grantsOf(statements, 'secretsmanager:GetSecretValue')).toEqual([
+      expect.stringContaining(USER_SECRETS_ARN),
+    ]);
+  });
+
+  it('group membership changes are granted on user groups and users only', () => {
+    for (const name of ['add-user-to-group', 'remove-user-from-group']) {
+      const statements = statementsOfFunction(name);
+      const [resources] = grantsOf(statements, 'elasticache:ModifyUserGroup');
+      expect(resources).toContain(GROUP_ARN);
+      expect(resources).toContain(USER_ARN);
+      expect(actionsOf(statements).filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
+    }
+  });
+
+  it('only the delete step may delete users, and only the secret steps touch secrets', () => {
+    const withAction = (action: string) =>
+      rbacFunctions.filter((name) => actionsOf(statementsOfFunction(name)).includes(action));
+    expect(withAction('elasticache:DeleteUser')).toEqual(['delete-cache-user']);
+    expect(withAction('secretsmanager:CreateSecret')).toEqual(['store-user-password']);
+    expect(withAction('secretsmanager:PutSecretValue')).toEqual(['store-user-password']);
+    expect(withAction('secretsmanager:DeleteSecret')).toEqual(['schedule-user-secret-deletion']);
+    expect(withAction('secretsmanager:GetSecretValue')).toEqual(['create-cache-user']);
+    for (const name of rbacFunctions) {
+      for (const statement of statementsOfFunction(name)) {
+        const resources = JSON.stringify(statement.Resource);
+        const actions = actionsOf([statement]);
+        if (actions.some((a) => a.startsWith('secretsmanager:')))
+          expect(resources).toContain(USER_SECRETS_ARN);
+        if (actions.some((a) => a.startsWith('elasticache:'))) expect(resources).toContain(':elasticache:');
+      }
+    }
+  });
+
+  it('polling and validation steps are read-only', () => {
+    for (const name of rbacFunctions.filter((n) => /^(check|validate)-/.test(n))) {
+      for (const action of actionsOf(statementsOfFunction(name)).filter((a) => !a.startsWith('xray:')))
+        expect(action).toMatch(/^(elasticache|secretsmanager):Describe/);
+    }
+  });
+
+  it('publishes audit events to the audit bus only', () => {
+    const statements = statementsOfFunction('publish-user-audit-event');
+    expect(actionsOf(statements).filter((a) => !a.startsWith('xray:'))).toEqual(['events:PutEvents']);
+    expect(grantsOf(statements, 'events:PutEvents')).toEqual([expect.stringContaining('AuditTrailBus')]);
+  });
+
+  it('no policy in the stack has a wildcard action', () => {
+    const statements = (Object.values(template.findResources('AWS::IAM::Policy')) as Resource[]).flatMap(
+      (p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+    );
+    for (const action of actionsOf(statements)) expect(action).not.toMatch(/\*/);
+  });
+
+  it.each([
+    [
+      'migrate steps: replication groups',
+      'attach-user-group',
+      'elasticache:ModifyReplicationGroup',
+      REPLICATION_GROUP_ARN,
+    ],
+    ['migrate steps: user groups', 'create-user-group', 'elasticache:CreateUserGroup', GROUP_ARN],
+    ['harden steps: the swap', 'swap-default-user', 'elasticache:ModifyUserGroup', GROUP_ARN],
+  ])('%s', (_, name, action, arn) => {
+    const [resources] = grantsOf(statementsOfFunction(name), action);
+    expect(resources).toContain(arn);
+  });
+});

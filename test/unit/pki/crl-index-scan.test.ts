@@ -1,0 +1,195 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { parseIndex } from '../../../functions/core/pki/cert-index.js';
+import { buildCrl, encodeRevokedEntries } from '../../../functions/core/pki/crl-encode.js';
+import { scanIndexForCrl } from '../../../functions/core/pki/crl-index-scan.js';
+import { planCrl, planCrlFromIndexText, type CrlBuildRecord } from '../../../functions/core/pki/crl-plan.js';
+import { parseCrl } from '../../../functions/core/pki/crl-verify.js';
+import { CrlInvalidError, MalformedInputError } from '../../../functions/core/pki/errors.js';
+import { caKeyId } from '../../../functions/core/pki/x509.js';
+import { createTestCa, type TestCa } from './ca-fixture.js';
+
+const now = new Date('2025-06-01T12:00:00Z');
+const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
+
+/** The general path the scanner must match byte for byte. */
+function generalEntries(text: string, at = now) {
+  return encodeRevokedEntries(planCrl({ index: parseIndex(text), now: at, days: 7 }).entries);
+}
+
+const hexSerial = fc
+  .uint8Array({ minLength: 1, maxLength: 20 })
+  .map((b) => Buffer.from(b).toString('hex').toUpperCase())
+  .filter((h) => /[1-9A-F]/.test(h));
+const time = fc.oneof(
+  fc.constantFrom('250101000000Z', '250601120000Z', '250601120001Z', '491231235959Z', '500101000000Z'),
+  fc.constantFrom('20500102030405Z', '19991231235959Z', '20250601115959Z'),
+);
+const reason = fc.constantFrom(
+  '',
+  ',keyCompromise',
+  ',superseded',
+  ',unspecified',
+  ',CACompromise',
+  ',keycompromise',
+  ',removeFromCRL',
+);
+const line = fc
+  .record({
+    status: fc.constantFrom('V', 'R', 'E'),
+    expires: time,
+    revoked: time,
+    reason,
+    serial: hexSerial,
+    cn: fc.stringMatching(/^[a-z0-9]{1,8}$/),
+    prefix: fc.constantFrom('/', '/O=Example/', '/C=US/O=Ünïcode/'),
+  })
+  .map(
+    (l) =>
+      `${l.status}\t${l.expires}\t${l.status === 'R' ? `${l.revoked}${l.reason}` : ''}\t${l.serial}\tunknown\t${l.prefix}CN=${l.cn}`,
+  );
+const uniqueSerials = (lines: string[]): string[] => {
+  const seen = new Set<string>();
+  return lines.filter((l) => {
+    const serial = (l.split('\t')[3] as string).replace(/^0+(?=.)/, '');
+    const key = serial.length % 2 ? `0${serial}` : serial;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+};
+
+describe('scanIndexForCrl', () => {
+  it('encodes exactly what parseIndex + planCrl + encodeRevokedEntries encode', () => {
+    fc.assert(
+      fc.property(
+        fc.array(line, { maxLength: 40 }).map(uniqueSerials),
+        fc.boolean(),
+        (lines, lastNewline) => {
+          const text = lines.join('\n') + (lastNewline && lines.length > 0 ? '\n' : '');
+          const scan = scanIndexForCrl(bytes(text), '20250601120000Z');
+          const expected = generalEntries(text);
+          expect(scan).toBeDefined();
+          expect(scan!.revoked.count).toBe(expected.count);
+          expect(scan!.revoked.der.equals(expected.der)).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('leaves non-canonical indexes to the general path, which gives the same CRL entries', () => {
+    const lower = 'R\t300101000000Z\t250101000000Z\t0abc\tunknown\t/CN=a\n';
+    const blank = 'R\t300101000000Z\t250101000000Z\t0ABC\tunknown\t/CN=a\n\n';
+    for (const text of [lower, blank]) {
+      expect(scanIndexForCrl(bytes(text), '20250601120000Z')).toBeUndefined();
+      const plan = planCrlFromIndexText({ indexText: bytes(text), now, days: 7 });
+      expect(plan.revoked.der.equals(generalEntries(text).der)).toBe(true);
+      expect(plan.record).toBeUndefined();
+    }
+  });
+
+  it.each([
+    ['V\tnot-a-date\t\t0A\tunknown\t/CN=x\n', /line 1: invalid expiry/],
+    ['R\t300101000000Z\t\t0A\tunknown\t/CN=x\n', /line 1: invalid revocation date/],
+    ['V\t300101000000Z\t\t0A\tunknown\t/O=x\n', /line 1: subject has no CN/],
+    ['V\t300101000000Z\t\t0A\tunknown\t/CN=a\nV\t300101000000Z\t\t0A\tunknown\t/CN=b\n', /line 2: duplicate/],
+  ])('reports a corrupt index as parseIndex does (%#)', (text, message) => {
+    const plan = () => planCrlFromIndexText({ indexText: bytes(text), now, days: 7 });
+    expect(plan).toThrow(MalformedInputError);
+    expect(plan).toThrow(message);
+  });
+
+  it('does not scan an index where two spellings name one serial', () => {
+    const text = 'V\t300101000000Z\t\t0A\tunknown\t/CN=a\nV\t300101000000Z\t\t000A\tunknown\t/CN=b\n';
+    expect(scanIndexForCrl(bytes(text), '20250601120000Z')).toBeUndefined();
+  });
+});
+
+describe('planCrlFromIndexText', () => {
+  let ca: TestCa;
+  beforeAll(async () => {
+    ca = await createTestCa('Scan CA');
+  });
+
+  const index = [
+    'R\t300101000000Z\t250101000000Z,keyCompromise\t0A\tunknown\t/CN=a',
+    'R\t250701000000Z\t250101000000Z\t0B\tunknown\t/CN=b',
+    'V\t300101000000Z\t\t0C\tunknown\t/CN=c',
+    '',
+  ].join('\n');
+
+  async function build(
+    text: string,
+    at: Date,
+    crlNumber: bigint,
+    previous?: ReturnType<typeof parseCrl>,
+    record?: CrlBuildRecord,
+  ) {
+    const plan = planCrlFromIndexText({
+      indexText: bytes(text),
+      now: at,
+      days: 7,
+      nextCrlNumber: crlNumber,
+      ...(previous ? { previous } : {}),
+      ...(record ? { record } : {}),
+    });
+    const der = await buildCrl(
+      { ...plan, issuer: ca.cert.subject, authorityKeyId: caKeyId(ca.cert) },
+      ca.signer,
+    );
+    return { plan, crl: parseCrl(der, 'CRL', { entries: 'count' }) };
+  }
+
+  it('refuses to drop a serial the previous CRL listed while its certificate is valid', async () => {
+    const { crl } = await build(index, now, 1n);
+    const unrevoked = index.replace(
+      'R\t300101000000Z\t250101000000Z,keyCompromise\t0A',
+      'V\t300101000000Z\t\t0A',
+    );
+    expect(() => planCrlFromIndexText({ indexText: bytes(unrevoked), now, days: 7, previous: crl })).toThrow(
+      CrlInvalidError,
+    );
+    const forgotten = index.split('\n').slice(1).join('\n');
+    expect(() => planCrlFromIndexText({ indexText: bytes(forgotten), now, days: 7, previous: crl })).toThrow(
+      /1 serial\(s\) listed in the previous CRL would be dropped .*0A/,
+    );
+  });
+
+  it('lets a serial leave once its certificate has expired, and records the earliest listed expiry', async () => {
+    const first = await build(index, now, 1n);
+    expect(first.plan.revoked.count).toBe(2);
+    expect(first.plan.record?.listedNotAfterMin).toBe('20250701000000Z');
+    const later = await build(index, new Date('2025-07-02T00:00:00Z'), 2n, first.crl);
+    expect(later.plan.revoked.count).toBe(1);
+  });
+
+  it('reuses the previous entries while the index and listed certificates are unchanged', async () => {
+    const first = await build(index, now, 1n);
+    const record = first.plan.record!;
+    const reused = planCrlFromIndexText({
+      indexText: bytes(index),
+      now,
+      days: 7,
+      previous: first.crl,
+      record,
+    });
+    expect(reused.revoked.der).toBe(first.crl.revokedList);
+    expect(reused.crlNumber).toBe(2n);
+
+    const scanned = (indexText: string, at: Date, rec: CrlBuildRecord) =>
+      planCrlFromIndexText({
+        indexText: bytes(indexText),
+        now: at,
+        days: 7,
+        previous: first.crl,
+        record: rec,
+      }).revoked.der === first.crl.revokedList;
+    // A changed index, a listed certificate that has expired since, a record of another CRL,
+    // or a clock that went back: the index is scanned again.
+    expect(scanned(`${index}V\t300101000000Z\t\t0D\tunknown\t/CN=d\n`, now, record)).toBe(false);
+    expect(scanned(index, new Date('2025-07-01T00:00:00Z'), record)).toBe(false);
+    expect(scanned(index, now, { ...record, crlNumber: '7' })).toBe(false);
+    expect(scanned(index, new Date('2025-05-01T00:00:00Z'), record)).toBe(false);
+  });
+});

@@ -1,0 +1,141 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  defaultUserSwapConvergence,
+  replicationGroupConvergence,
+  userGroupConvergence,
+} from '../../../functions/core/rbac/convergence.js';
+import {
+  hardenDefaultUserRequestSchema,
+  isLockedAccessString,
+  planHardening,
+} from '../../../functions/core/rbac/default-user.js';
+import { migrateToRbacRequestSchema, planMigration } from '../../../functions/core/rbac/migration.js';
+import type { UserDetailSnapshot } from '../../../functions/core/rbac/snapshots.js';
+
+const user = (userId: string, userName = userId, accessString = 'on ~* +@read'): UserDetailSnapshot => ({
+  userId,
+  userName,
+  accessString,
+  engine: 'redis',
+  status: 'active',
+  authenticationType: 'password',
+  passwordCount: 1,
+});
+const group = (
+  userIds: string[],
+  extra: Partial<{ status: string; add: string[]; remove: string[] }> = {},
+) => ({
+  userGroupId: 'g',
+  engine: 'redis',
+  status: extra.status ?? 'active',
+  userIds,
+  pendingUserIdsToAdd: extra.add ?? [],
+  pendingUserIdsToRemove: extra.remove ?? [],
+});
+const rg = (extra: Partial<{ tls: boolean; groups: string[]; status: string; add: string[] }> = {}) => ({
+  replicationGroupId: 'cache',
+  engine: 'redis',
+  status: extra.status ?? 'available',
+  transitEncryptionEnabled: extra.tls ?? true,
+  userGroupIds: extra.groups ?? [],
+  pendingUserGroupIdsToAdd: extra.add ?? [],
+  pendingUserGroupIdsToRemove: [],
+});
+
+describe('locked default user', () => {
+  it('recognizes "off -@all" whatever way AWS writes it', () => {
+    expect(isLockedAccessString('off')).toBe(true);
+    expect(isLockedAccessString('off resetkeys -@all')).toBe(true);
+    expect(isLockedAccessString('off ~* -@all')).toBe(false);
+    expect(isLockedAccessString('on -@all')).toBe(false);
+    expect(isLockedAccessString('not an access string')).toBe(false);
+  });
+
+  it('plans to replace every member named default, and reuses a locked default user with the new ID', () => {
+    const users = [
+      user('default', 'default', 'on ~* &* +@all'),
+      user('app'),
+      user('g-default', 'default', 'off'),
+    ];
+    const plan = planHardening(hardenDefaultUserRequestSchema.parse({ userGroupId: 'g' }), {
+      userGroup: group(['default', 'app']),
+      users,
+    });
+    expect(plan.replacedUserIds).toEqual(['default']);
+    expect(plan.defaultUser).toMatchObject({ userId: 'g-default', create: false, passwordCount: 1 });
+  });
+
+  it('the swap converges only when the new default is the only one and nothing is pending', () => {
+    expect(defaultUserSwapConvergence(group(['default', 'app']), 'new', ['default'])).toBe('needs-change');
+    expect(
+      defaultUserSwapConvergence(group(['default'], { status: 'modifying', add: ['new'] }), 'new', [
+        'default',
+      ]),
+    ).toBe('pending');
+    expect(defaultUserSwapConvergence(group(['new', 'app']), 'new', [])).toBe('settled');
+  });
+});
+
+describe('migration planning', () => {
+  const users = [user('default', 'default', 'on ~* &* +@all'), user('app')];
+  const request = (input: object) =>
+    migrateToRbacRequestSchema.parse({ replicationGroupId: 'cache', ...input });
+
+  it('derives the group and default user IDs and lists the members default first', () => {
+    const plan = planMigration(request({ userIds: ['app'] }), {
+      replicationGroup: rg(),
+      userGroup: undefined,
+      users,
+      userGroupCount: 0,
+    });
+    expect(plan).toMatchObject({
+      userGroupId: 'cache-users',
+      memberIds: ['cache-users-default', 'app'],
+      createUserGroup: true,
+      defaultUser: { userId: 'cache-users-default', accessString: 'off -@all', create: true },
+    });
+  });
+
+  it('refuses a replication group without TLS before anything else', () => {
+    expect(() =>
+      planMigration(request({ userIds: ['ghost'] }), {
+        replicationGroup: rg({ tls: false }),
+        userGroup: undefined,
+        users,
+        userGroupCount: 0,
+      }),
+    ).toThrow(/replicationGroupId: .*in-transit encryption \(TLS\) off/);
+  });
+
+  it('refuses the 101st user group', () => {
+    expect(() =>
+      planMigration(request({}), {
+        replicationGroup: rg(),
+        userGroup: undefined,
+        users,
+        userGroupCount: 100,
+      }),
+    ).toThrow(/userGroupId: the account already has 100 user groups/);
+  });
+
+  it('asks for explicit IDs when the derived ones would be too long', () => {
+    expect(() =>
+      planMigration(migrateToRbacRequestSchema.parse({ replicationGroupId: 'c'.repeat(38) }), {
+        replicationGroup: rg(),
+        userGroup: undefined,
+        users,
+        userGroupCount: 0,
+      }),
+    ).toThrow(/userGroupId: .*give userGroupId explicitly/);
+  });
+
+  it('user group and replication group convergence', () => {
+    expect(userGroupConvergence(undefined, ['a'])).toBe('needs-change');
+    expect(userGroupConvergence(group(['a'], { status: 'creating' }), ['a'])).toBe('pending');
+    expect(userGroupConvergence(group(['a', 'b']), ['a'])).toBe('conflict');
+    expect(userGroupConvergence(group(['b', 'a']), ['a', 'b'])).toBe('settled');
+    expect(replicationGroupConvergence(rg(), 'g')).toBe('needs-change');
+    expect(replicationGroupConvergence(rg({ status: 'modifying', add: ['g'] }), 'g')).toBe('pending');
+    expect(replicationGroupConvergence(rg({ groups: ['g'] }), 'g')).toBe('settled');
+  });
+});

@@ -1,0 +1,43 @@
+import { describe, expect, it } from '@jest/globals';
+import { readAsl } from '../../../local/runner/load-definition.js';
+
+type States = Record<string, Record<string, unknown>>;
+const rotatePassword = (JSON.parse(readAsl('rotate-password')) as { States: States }).States;
+const rotateAll = JSON.parse(readAsl('rotate-all')) as {
+  States: { RotateEachUser: { ItemProcessor: { States: States }; MaxConcurrency: number } };
+};
+const perUser = rotateAll.States.RotateEachUser.ItemProcessor.States;
+
+/** A state with the names of its terminal targets blanked (those differ by design). */
+function shape(state: Record<string, unknown>, terminals: string[]): unknown {
+  return JSON.parse(JSON.stringify(state), (key, value: unknown) =>
+    (key === 'Next' || key === 'Default') && typeof value === 'string' && terminals.includes(value)
+      ? 'TERMINAL'
+      : value,
+  );
+}
+
+describe('rotate-all runs the very same per-user steps as rotate-password', () => {
+  const terminals = [
+    'RotationRefused',
+    'RotationFailed',
+    'AnotherRotationRunning',
+    'Rotated',
+    'UserRotationRefused',
+    'UserRotationFailed',
+    'UserRotationSkipped',
+    'UserRotated',
+  ];
+  const shared = Object.keys(rotatePassword).filter((name) => !terminals.includes(name));
+
+  it.each(shared)('%s is identical in both workflows (terminal targets aside)', (name) => {
+    expect(perUser[name]).toBeDefined();
+    expect(shape(perUser[name] as Record<string, unknown>, terminals)).toEqual(
+      shape(rotatePassword[name] as Record<string, unknown>, terminals),
+    );
+  });
+
+  it('rotates at most 10 users at a time', () => {
+    expect(rotateAll.States.RotateEachUser.MaxConcurrency).toBe(10);
+  });
+});

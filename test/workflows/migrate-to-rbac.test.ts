@@ -1,0 +1,240 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import {
+  DescribeReplicationGroupsCommand,
+  DescribeUserGroupsCommand,
+  DescribeUsersCommand,
+  ElastiCacheClient,
+  InvalidReplicationGroupStateFault,
+} from '@aws-sdk/client-elasticache';
+import { createAwsClient } from '../../functions/aws/clients.js';
+import { listUsers } from '../../functions/aws/elasticache.js';
+import { LocalStateMachine, type LocalExecution } from '../../local/runner/local-state-machine.js';
+import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
+import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
+import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
+import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
+import { serviceFault } from '../../local/sandbox/service-error.js';
+
+const sample = JSON.parse(
+  readFileSync(new URL('../../events/migrate-to-rbac.json', import.meta.url), 'utf8'),
+) as { replicationGroupId: string; userGroupId: string; userIds: string[]; requestId: string };
+
+let sandbox: Sandbox;
+let model: ElastiCacheModel;
+let elastiCache: ElastiCacheClient;
+const runs: LocalExecution[] = [];
+
+beforeAll(async () => {
+  sandbox = await createSandbox({ speed: 1000, dynamoDb: false });
+  model = sandbox.model<ElastiCacheModel>('ElastiCache');
+  elastiCache = createAwsClient(ElastiCacheClient, {});
+  for (const id of ['legacy-app', 'legacy-reader', 'named-default']) {
+    model.seedUser({
+      userId: id,
+      userName: id === 'named-default' ? 'default' : id,
+      accessString: 'on ~* +@read',
+      passwords: [id.padEnd(20, 'x')],
+    });
+  }
+  model.seedUserGroup({ id: 'existing-users', userIds: ['default', 'legacy-reader'] });
+  model.seedUserGroup({ id: 'taken-users', userIds: ['default'] });
+  for (const id of [sample.replicationGroupId, 'slow-cache', 'taken-cache'])
+    model.seedReplicationGroup({ id, transitEncryption: true, authTokenEnabled: true });
+  model.seedReplicationGroup({ id: 'plaintext-cache', transitEncryption: false, authTokenEnabled: false });
+  model.seedReplicationGroup({ id: 'rbac-cache', transitEncryption: true, userGroupIds: ['existing-users'] });
+});
+afterAll(async () => sandbox.close());
+
+let machine: LocalStateMachine | undefined;
+async function migrate(input: unknown): Promise<LocalExecution> {
+  machine ??= LocalStateMachine.load('migrate-to-rbac', { sandbox });
+  const run = await machine.run(input);
+  runs.push(run);
+  return run;
+}
+
+const ofType = (run: LocalExecution, type: string) =>
+  run.events.filter((e) => (e as { type: string }).type === type) as {
+    state: { name: string };
+    Error?: string;
+  }[];
+const entered = (run: LocalExecution, name: string) =>
+  ofType(run, 'StateEntered').filter((e) => e.state.name === name).length;
+
+function causeOf(run: LocalExecution): string {
+  try {
+    return (JSON.parse(run.cause ?? '') as { errorMessage: string }).errorMessage;
+  } catch {
+    return run.cause ?? '';
+  }
+}
+
+async function replicationGroup(id: string) {
+  const { ReplicationGroups } = await elastiCache.send(
+    new DescribeReplicationGroupsCommand({ ReplicationGroupId: id }),
+  );
+  return ReplicationGroups?.[0];
+}
+
+async function accountSnapshot() {
+  const users = await listUsers();
+  const { UserGroups } = await elastiCache.send(new DescribeUserGroupsCommand({}));
+  const { ReplicationGroups } = await elastiCache.send(new DescribeReplicationGroupsCommand({}));
+  return {
+    users: users.map((u) => `${u.userId}:${u.status}`).sort(),
+    groups: UserGroups?.map((g) => `${g.UserGroupId}:${[...(g.UserIds ?? [])].sort().join(',')}`),
+    replicationGroups: ReplicationGroups?.map((r) => `${r.ReplicationGroupId}:${r.UserGroupIds?.join(',')}`),
+    secrets: sandbox.model<SecretsManagerModel>('Secrets Manager').allSecretStrings().length,
+    mutations: ['CreateUser', 'CreateUserGroup', 'ModifyReplicationGroup'].map((c) =>
+      sandbox.faults.calls('ElastiCache', c),
+    ),
+  };
+}
+
+describe('migrate-to-rbac workflow (real ASL on the local runner)', () => {
+  it('creates a group with a locked default user and the given users, attaches it and waits until available', async () => {
+    const run = await migrate(sample);
+
+    expect(run.status).toBe('SUCCEEDED');
+    const defaultUserId = `${sample.userGroupId}-default`;
+    expect(run.output).toEqual({
+      replicationGroupId: sample.replicationGroupId,
+      userGroupId: sample.userGroupId,
+      defaultUserId,
+      memberIds: [defaultUserId, ...sample.userIds],
+      status: 'available',
+    });
+    expect(await replicationGroup(sample.replicationGroupId)).toMatchObject({
+      Status: 'available',
+      UserGroupIds: [sample.userGroupId],
+      PendingModifiedValues: {},
+    });
+    const { UserGroups } = await elastiCache.send(
+      new DescribeUserGroupsCommand({ UserGroupId: sample.userGroupId }),
+    );
+    expect(UserGroups?.[0]).toMatchObject({
+      Status: 'active',
+      ReplicationGroups: [sample.replicationGroupId],
+    });
+    expect([...(UserGroups?.[0]?.UserIds ?? [])].sort()).toEqual([...sample.userIds, defaultUserId].sort());
+    const { Users } = await elastiCache.send(new DescribeUsersCommand({ UserId: defaultUserId }));
+    expect(Users?.[0]).toMatchObject({ UserName: 'default', AccessString: 'off -@all', Status: 'active' });
+    expect(entered(run, 'WaitForUserGroup')).toBeGreaterThanOrEqual(1);
+    expect(entered(run, 'WaitForReplicationGroup')).toBeGreaterThanOrEqual(1);
+
+    const audit = sandbox
+      .model<EventBridgeModel>('EventBridge')
+      .events.filter((e) => e.detailType === 'MigratedToRbac');
+    expect(audit.at(-1)?.detail).toMatchObject({
+      actor: 'alice',
+      requestId: sample.requestId,
+      subject: { replicationGroupId: sample.replicationGroupId, userGroupIds: sample.userGroupId },
+    });
+  });
+
+  it('running it again changes nothing and succeeds', async () => {
+    const before = await accountSnapshot();
+    const run = await migrate(sample);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(await accountSnapshot()).toEqual(before);
+  });
+
+  it('waits out a slow replication group and retries its state fault', async () => {
+    const saved = { ...model.delays };
+    Object.assign(model.delays, { replicationGroupModify: 400_000 });
+    sandbox.faults.inject({
+      service: 'ElastiCache',
+      command: 'ModifyReplicationGroup',
+      mode: 'throw',
+      times: 2,
+      error: () =>
+        serviceFault(
+          InvalidReplicationGroupStateFault,
+          'Replication group slow-cache is modifying, not available.',
+        ),
+    });
+    sandbox.faults.inject({ service: 'ElastiCache', command: 'CreateUserGroup', mode: 'crash' });
+    try {
+      const run = await migrate({ replicationGroupId: 'slow-cache', userIds: ['legacy-reader'] });
+      expect(run.status).toBe('SUCCEEDED');
+      const retried = ofType(run, 'StateRetried').map((e) => e.state.name);
+      expect(retried.filter((name) => name === 'AttachUserGroup')).toHaveLength(2);
+      expect(retried).toContain('CreateUserGroup');
+      expect(entered(run, 'CheckReplicationGroup')).toBeGreaterThanOrEqual(10);
+      expect((await replicationGroup('slow-cache'))?.UserGroupIds).toEqual(['slow-cache-users']);
+    } finally {
+      Object.assign(model.delays, saved);
+    }
+  });
+
+  describe('bad input fails before any change, naming the field', () => {
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      [
+        'in-transit encryption off',
+        { replicationGroupId: 'plaintext-cache' },
+        /replicationGroupId: replication group plaintext-cache has in-transit encryption \(TLS\) off/,
+      ],
+      [
+        'an unknown replication group',
+        { replicationGroupId: 'no-such-cache' },
+        /replicationGroupId: replication group no-such-cache does not exist/,
+      ],
+      [
+        'a replication group that has another user group',
+        { replicationGroupId: 'rbac-cache' },
+        /replicationGroupId: .*already uses user group existing-users/,
+      ],
+      [
+        'an unknown user',
+        { replicationGroupId: 'taken-cache', userIds: ['legacy-app', 'ghost'] },
+        /userIds.1: user ghost does not exist/,
+      ],
+      [
+        'a user named default among the users',
+        { replicationGroupId: 'taken-cache', userIds: ['named-default'] },
+        /userIds.0: user named-default is named "default"/,
+      ],
+      [
+        'a user group ID that holds other members',
+        { replicationGroupId: 'taken-cache', userGroupId: 'taken-users' },
+        /userGroupId: user group taken-users already exists with other members/,
+      ],
+      [
+        'a default user ID that belongs to a normal user',
+        { replicationGroupId: 'taken-cache', defaultUserId: 'legacy-app' },
+        /defaultUserId: user legacy-app exists and is not a locked user named "default"/,
+      ],
+      [
+        'a repeated user',
+        { replicationGroupId: 'taken-cache', userIds: ['legacy-app', 'legacy-app'] },
+        /userIds: /,
+      ],
+      ['no replication group', { userIds: ['legacy-app'] }, /replicationGroupId: /],
+    ];
+
+    it.each(cases)('%s', async (_, input, cause) => {
+      const before = await accountSnapshot();
+      const run = await migrate(input);
+      expect(run.status).toBe('FAILED');
+      expect(run.error).toBe('MigrateToRbac.InvalidInput');
+      expect(causeOf(run)).toMatch(cause);
+      expect(await accountSnapshot()).toEqual(before);
+      expect(entered(run, 'StoreDefaultUserPassword')).toBe(0);
+    });
+  });
+
+  it('never lets a password into the execution history or the audit events', async () => {
+    const passwords = sandbox
+      .model<SecretsManagerModel>('Secrets Manager')
+      .allSecretStrings()
+      .map((s) => (JSON.parse(s) as { password: string }).password);
+    expect(passwords.length).toBeGreaterThanOrEqual(2);
+    const history = JSON.stringify(runs.map((r) => [r.events, r.output, r.cause]));
+    const audit = JSON.stringify(sandbox.model<EventBridgeModel>('EventBridge').events);
+    for (const password of passwords) {
+      expect(history.includes(password)).toBe(false);
+      expect(audit.includes(password)).toBe(false);
+    }
+  });
+});

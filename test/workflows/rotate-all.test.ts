@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { generatePassword } from '../../functions/core/password-policy.js';
+import { LocalStateMachine, type LocalExecution } from '../../local/runner/local-state-machine.js';
+import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
+import type { CloudWatchModel } from '../../local/sandbox/models/cloudwatch.js';
+import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
+import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
+import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
+import { createTables } from '../../local/sandbox/tables.js';
+import { PasswordMirror, SimulatedClient, secretsClient, seedRotatableUser } from './rotate-fixtures.js';
+
+const USERS = 1000;
+
+let sandbox: Sandbox;
+let model: ElastiCacheModel;
+let mirror: PasswordMirror;
+const runs: LocalExecution[] = [];
+const seeded: { userId: string; secretArn: string }[] = [];
+
+beforeAll(async () => {
+  sandbox = await createSandbox({ speed: 1000 });
+  await createTables();
+  model = sandbox.model<ElastiCacheModel>('ElastiCache');
+  model.quotas.usersPerAccount = USERS + 10;
+  mirror = new PasswordMirror(model).install();
+  for (let i = 0; i < USERS; i += 1) {
+    const userId = `bulk-${String(i).padStart(4, '0')}`;
+    seeded.push({
+      userId,
+      ...(await seedRotatableUser(sandbox, userId, { team: i % 2 === 0 ? 'even' : 'odd' })),
+    });
+  }
+  // Selected but not rotatable: each must be reported with its reason.
+  model.seedUser({
+    userId: 'no-secret',
+    userName: 'no-secret',
+    accessString: 'on ~* +@read',
+    passwords: [generatePassword()],
+  });
+  model.seedUser({ userId: 'no-password', userName: 'no-password', accessString: 'on ~* +@read' });
+}, 120_000);
+afterAll(async () => {
+  mirror.uninstall();
+  await sandbox.close();
+});
+
+async function rotateAll(input: unknown): Promise<LocalExecution> {
+  // At 1000× a 60 s Lambda timeout is 60 real ms: too tight for 10 users at a time on a busy machine.
+  const run = await LocalStateMachine.load('rotate-all', { sandbox, lambdaTimeoutSeconds: 900 }).run(input);
+  runs.push(run);
+  return run;
+}
+
+interface Report {
+  total: number;
+  rotated: number;
+  failed: number;
+  skipped: number;
+  users: { userId: string; status: string; reason?: string }[];
+}
+
+describe('rotate-all workflow', () => {
+  it(`rotates ${USERS} users 10 at a time with a per-user report, summary event and metrics`, async () => {
+    const watched = seeded.filter((_, i) => i % 50 === 0);
+    const client = new SimulatedClient(model, mirror, watched);
+    client.start();
+    const started = performance.now();
+    const run = await rotateAll({ selector: { all: true }, requestedBy: 'scheduler' });
+    const seconds = (performance.now() - started) / 1000;
+    await client.stop();
+    expect(run.status).toBe('SUCCEEDED');
+    const report = run.output as Report;
+    expect(report).toMatchObject({ total: USERS + 3, rotated: USERS, failed: 0, skipped: 3 });
+    expect(report.users.filter((u) => u.status === 'skipped')).toEqual([
+      {
+        userId: 'default',
+        status: 'skipped',
+        reason: 'the user does not authenticate with passwords (no-password)',
+      },
+      {
+        userId: 'no-password',
+        status: 'skipped',
+        reason: 'the user does not authenticate with passwords (no-password)',
+      },
+      { userId: 'no-secret', status: 'skipped', reason: 'the user has no cachegate secret' },
+    ]);
+    expect(client.failures).toEqual([]);
+    expect(mirror.maxPasswordCount).toBeLessThanOrEqual(2);
+    for (const { userId, secretArn } of seeded) {
+      const { SecretString } = await secretsClient().send(new GetSecretValueCommand({ SecretId: secretArn }));
+      const { password } = JSON.parse(SecretString ?? '{}') as { password: string };
+      expect(mirror.passwords.get(userId)?.[0]).toBe(password);
+      expect(mirror.passwords.get(userId)).toHaveLength(2);
+    }
+    const summary = sandbox
+      .model<EventBridgeModel>('EventBridge')
+      .events.filter((e) => e.detailType === 'PasswordRotationCompleted');
+    expect(summary.at(-1)?.detail).toMatchObject({
+      actor: 'scheduler',
+      subject: { total: USERS + 3, rotated: USERS, failed: 0, skipped: 3 },
+    });
+    const metrics = sandbox.model<CloudWatchModel>('CloudWatch').metrics;
+    expect(metrics.filter((m) => m.namespace === 'cachegate').map((m) => [m.name, m.value])).toEqual([
+      ['UsersRotated', USERS],
+      ['UserRotationsFailed', 0],
+      ['UserRotationsSkipped', 3],
+    ]);
+    const perUser = run.events.filter((e) => (e as { type: string }).type === 'StateEntered').length / USERS;
+    console.log(
+      `rotate-all: ${USERS} users in ${seconds.toFixed(1)} s, ${perUser.toFixed(1)} state transitions per user`,
+    );
+    expect(perUser).toBeLessThanOrEqual(15);
+  }, 300_000);
+
+  it('selects by secret tag, and reports a user whose secret is broken as skipped with the reason', async () => {
+    const broken = seeded[1] as { userId: string; secretArn: string };
+    const { PutSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+    await secretsClient().send(
+      new PutSecretValueCommand({
+        SecretId: broken.secretArn,
+        SecretString: JSON.stringify({ username: 'someone-else', password: generatePassword() }),
+      }),
+    );
+    const run = await rotateAll({ selector: { tag: { key: 'team', value: 'odd' } } });
+    const report = run.output as Report;
+    expect(report).toMatchObject({ total: USERS / 2, rotated: USERS / 2 - 1, failed: 0, skipped: 1 });
+    expect(report.users.find((u) => u.userId === broken.userId)?.reason).toMatch(
+      /^RotationRefusedError: the AWSCURRENT version of .* is not a secret for user name bulk-0001/,
+    );
+  }, 300_000);
+
+  it('refuses an unknown selector before rotating anyone', async () => {
+    const run = await rotateAll({ selector: { everyone: true } });
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('RotateAll.InvalidInput');
+  });
+
+  it('never lets a password into the execution history or the events', () => {
+    const passwords = sandbox
+      .model<SecretsManagerModel>('Secrets Manager')
+      .allSecretStrings()
+      .map((s) => (JSON.parse(s) as { password: string }).password);
+    const history = JSON.stringify(runs.map((r) => [r.events, r.output, r.cause]));
+    const audit = JSON.stringify(sandbox.model<EventBridgeModel>('EventBridge').events);
+    for (const password of passwords) {
+      expect(history.includes(password)).toBe(false);
+      expect(audit.includes(password)).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,170 @@
+/**
+ * Shared set-up of the rotation workflow tests and the benchmark: users with a cachegate secret,
+ * a mirror of the ElastiCache model's password lists (and, when present, a real redis-server),
+ * and a simulated client that keeps authenticating with the secret's AWSCURRENT.
+ */
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  ListSecretVersionIdsCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { createAwsClient } from '../../functions/aws/clients.js';
+import { tryAuth } from '../../functions/aws/rotation-probe.js';
+import { generatePassword } from '../../functions/core/password-policy.js';
+import { userSecretName, userSecretTags } from '../../functions/core/rbac/user-secret.js';
+import type { Sandbox } from '../../local/sandbox/sandbox.js';
+import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
+import type { RedisServer } from '../interop/redis-server.js';
+
+export function secretsClient(): SecretsManagerClient {
+  return createAwsClient(SecretsManagerClient, {});
+}
+
+/** An active user with one password, and its secret holding that password as AWSCURRENT. */
+export async function seedRotatableUser(
+  sandbox: Sandbox,
+  userId: string,
+  extraTags: Record<string, string> = {},
+): Promise<{ secretArn: string; password: string }> {
+  const password = generatePassword();
+  sandbox.model<ElastiCacheModel>('ElastiCache').seedUser({
+    userId,
+    userName: userId,
+    accessString: 'on ~app:* +@read',
+    passwords: [password],
+  });
+  const { ARN } = await secretsClient().send(
+    new CreateSecretCommand({
+      Name: userSecretName(userId),
+      SecretString: JSON.stringify({ username: userId, password }),
+      Tags: Object.entries({ ...userSecretTags(userId), ...extraTags }).map(([Key, Value]) => ({
+        Key,
+        Value,
+      })),
+    }),
+  );
+  return { secretArn: ARN ?? '', password };
+}
+
+/**
+ * What each user's passwords are right now, as the ElastiCache model settles changes (its
+ * `onUserChanged` hook), mirrored into a real redis-server when one is given. Records the
+ * largest password list it ever saw.
+ */
+export class PasswordMirror {
+  readonly passwords = new Map<string, readonly string[]>();
+  maxPasswordCount = 0;
+
+  constructor(
+    private readonly model: ElastiCacheModel,
+    readonly redis?: RedisServer,
+  ) {}
+
+  install(): this {
+    this.model.onUserChanged = async (user, passwords) => {
+      const name = user.UserName ?? '';
+      if (name === 'default') return;
+      this.maxPasswordCount = Math.max(this.maxPasswordCount, passwords.length);
+      if (user.Status === 'deleted') this.passwords.delete(name);
+      else this.passwords.set(name, passwords);
+      if (!this.redis) return;
+      if (user.Status === 'deleted') {
+        await this.redis.command(['ACL', 'DELUSER', name]);
+        return;
+      }
+      const auth = passwords.length > 0 ? passwords.map((p) => `>${p}`) : ['nopass'];
+      await this.redis.command([
+        'ACL',
+        'SETUSER',
+        name,
+        'reset',
+        ...(user.AccessString ?? '').split(' '),
+        ...auth,
+      ]);
+    };
+    return this;
+  }
+
+  uninstall(): void {
+    this.model.onUserChanged = undefined;
+  }
+}
+
+/**
+ * A client of the cache that, again and again, reads the secret's AWSCURRENT and authenticates
+ * with it: against the model's password list (always) and with a real AUTH (when redis runs).
+ * Every failure is recorded with what was tried (never the password itself).
+ */
+export class SimulatedClient {
+  attempts = 0;
+  readonly failures: string[] = [];
+  private running = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly model: ElastiCacheModel,
+    private readonly mirror: PasswordMirror,
+    private readonly users: { userId: string; secretArn: string }[],
+  ) {}
+
+  start(): void {
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        await this.authenticateOnce();
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    await this.authenticateOnce();
+  }
+
+  async authenticateOnce(): Promise<void> {
+    await this.model.settle();
+    for (const { userId, secretArn } of this.users) {
+      this.attempts += 1;
+      const { SecretString, VersionId } = await secretsClient().send(
+        new GetSecretValueCommand({ SecretId: secretArn, VersionStage: 'AWSCURRENT' }),
+      );
+      const { username, password } = JSON.parse(SecretString ?? '{}') as {
+        username: string;
+        password: string;
+      };
+      if (!(this.mirror.passwords.get(username) ?? []).includes(password)) {
+        this.failures.push(`${userId}: AWSCURRENT ${VersionId} is not among the user's passwords`);
+      }
+      if (this.mirror.redis) {
+        const result = await tryAuth(
+          { host: '127.0.0.1', port: this.mirror.redis.port, tls: false },
+          username,
+          password,
+        );
+        if (result !== 'accepted')
+          this.failures.push(`${userId}: AUTH with AWSCURRENT ${VersionId} was refused`);
+      }
+    }
+  }
+}
+
+/** Every version the secret has (labelled or not) and which labels each carries. */
+export async function secretVersions(secretArn: string): Promise<Record<string, string[]>> {
+  const { Versions } = await secretsClient().send(
+    new ListSecretVersionIdsCommand({ SecretId: secretArn, IncludeDeprecated: true }),
+  );
+  return Object.fromEntries(
+    (Versions ?? []).map((v) => [v.VersionId ?? '', [...(v.VersionStages ?? [])].sort()]),
+  );
+}
+
+export async function secretStages(secretArn: string): Promise<Record<string, string[]>> {
+  const { VersionIdsToStages } = await secretsClient().send(
+    new DescribeSecretCommand({ SecretId: secretArn }),
+  );
+  return VersionIdsToStages ?? {};
+}
