@@ -35,7 +35,9 @@ export const cachegateConfigSchema = z.object({
     })
     .optional(),
   /** Slack channel the approval messages go to (the app's secrets are in Secrets Manager). */
-  slack: z.object({ channelId: z.string().regex(/^[CG][A-Z0-9]{2,20}$/, 'must be a Slack channel ID') }).optional(),
+  slack: z
+    .object({ channelId: z.string().regex(/^[CG][A-Z0-9]{2,20}$/, 'must be a Slack channel ID') })
+    .optional(),
   vpnAccess: vpnAccessSchema.optional(),
   /** Client VPN CRL workflows (revoke-certificate, refresh-crl): endpoints and CRL schedule. */
   clientVpn: clientVpnCrlSchema.optional(),

@@ -1,4 +1,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../infra/app.js';
@@ -80,6 +83,8 @@ describe('Rbac construct', () => {
     expect(actionsOf(statements).filter((a) => !a.startsWith('xray:'))).toEqual([
       'elasticache:CreateUser',
       'elasticache:DescribeUsers',
+      'memorydb:CreateUser',
+      'memorydb:DescribeUsers',
       'secretsmanager:GetSecretValue',
     ]);
     expect(grantsOf(statements, 'elasticache:CreateUser')).toEqual([expect.stringContaining(USER_ARN)]);
@@ -120,7 +125,7 @@ describe('Rbac construct', () => {
   it('polling and validation steps are read-only', () => {
     for (const name of rbacFunctions.filter((n) => /^(check|validate)-/.test(n))) {
       for (const action of actionsOf(statementsOfFunction(name)).filter((a) => !a.startsWith('xray:')))
-        expect(action).toMatch(/^(elasticache|secretsmanager):Describe/);
+        expect(action).toMatch(/^(elasticache|memorydb|secretsmanager):Describe/);
     }
   });
 
@@ -149,5 +154,70 @@ describe('Rbac construct', () => {
   ])('%s', (_, name, action, arn) => {
     const [resources] = grantsOf(statementsOfFunction(name), action);
     expect(resources).toContain(arn);
+  });
+
+  describe('MemoryDB (config rbac.services includes memorydb)', () => {
+    const MEMORYDB_USER_ARN = 'arn:",{"Ref":"AWS::Partition"},":memorydb:eu-west-1:111111111111:user/*';
+    const ACL_ARN = 'arn:",{"Ref":"AWS::Partition"},":memorydb:eu-west-1:111111111111:acl/*';
+    const MEMORYDB_SECRETS_ARN =
+      'arn:",{"Ref":"AWS::Partition"},":secretsmanager:eu-west-1:111111111111:secret:cachegate/memorydb/users/*';
+
+    it('create-cache-user may create MemoryDB users and read MemoryDB user secrets', () => {
+      const statements = statementsOfFunction('create-cache-user');
+      expect(grantsOf(statements, 'memorydb:CreateUser')).toEqual([
+        expect.stringContaining(MEMORYDB_USER_ARN),
+      ]);
+      const [secrets] = grantsOf(statements, 'secretsmanager:GetSecretValue');
+      expect(secrets).toContain(USER_SECRETS_ARN);
+      expect(secrets).toContain(MEMORYDB_SECRETS_ARN);
+    });
+
+    it('ACL membership changes are granted on ACLs and users only', () => {
+      for (const name of ['add-user-to-group', 'remove-user-from-group']) {
+        const [resources] = grantsOf(statementsOfFunction(name), 'memorydb:UpdateAcl');
+        expect(resources).toContain(ACL_ARN);
+        expect(resources).toContain(MEMORYDB_USER_ARN);
+        expect(resources).not.toContain(':cluster/');
+      }
+    });
+
+    it('only the delete step may delete MemoryDB users; MemoryDB grants stop at user/* and acl/*', () => {
+      const withAction = (action: string) =>
+        rbacFunctions.filter((name) => actionsOf(statementsOfFunction(name)).includes(action));
+      expect(withAction('memorydb:DeleteUser')).toEqual(['delete-cache-user']);
+      expect(withAction('memorydb:UpdateAcl')).toEqual(['add-user-to-group', 'remove-user-from-group']);
+      for (const name of rbacFunctions) {
+        for (const statement of statementsOfFunction(name)) {
+          if (!actionsOf([statement]).some((a) => a.startsWith('memorydb:'))) continue;
+          for (const resource of [statement.Resource].flat()) {
+            expect(JSON.stringify(resource)).toMatch(/:memorydb:eu-west-1:111111111111:(user|acl)\/\*/);
+          }
+        }
+      }
+    });
+
+    it('harden-default-user and migrate-to-rbac steps get no MemoryDB grant', () => {
+      for (const name of ['swap-default-user', 'check-default-user-swap', 'validate-harden-default-user']) {
+        expect(actionsOf(statementsOfFunction(name)).filter((a) => a.startsWith('memorydb:'))).toEqual([]);
+      }
+      for (const name of ['create-user-group', 'attach-user-group', 'validate-migrate-to-rbac']) {
+        expect(actionsOf(statementsOfFunction(name)).filter((a) => a.startsWith('memorydb:'))).toEqual([]);
+      }
+    });
+
+    it('without memorydb in the config no MemoryDB action or secret prefix is granted', () => {
+      const example = JSON.parse(
+        readFileSync(new URL('../../infra/config/example.json', import.meta.url), 'utf8'),
+      ) as Record<string, unknown>;
+      delete example.rbac;
+      const file = join(mkdtempSync(join(tmpdir(), 'cachegate-rbac-')), 'config.json');
+      writeFileSync(file, JSON.stringify(example));
+      const app = new App({ context: { 'aws:cdk:bundling-stacks': [], config: file } });
+      const policies = JSON.stringify(
+        Template.fromStack(buildApp(app).stack).findResources('AWS::IAM::Policy'),
+      );
+      expect(policies).not.toContain('memorydb');
+      expect(policies).toContain('elasticache:CreateUser');
+    });
   });
 });

@@ -196,8 +196,10 @@ describe('onboard-user workflow (real ASL on the local runner)', () => {
       const input = request();
       const run = await onboard(input);
       expect(run.status).toBe('SUCCEEDED');
-      expect(entered(run, 'CheckUserActive')).toBeGreaterThanOrEqual(6);
-      expect(entered(run, 'CheckGroupMembership')).toBeGreaterThanOrEqual(9);
+      // At least one poll found the change still pending. How many depends on how much real
+      // (hence simulated) time each step takes on a loaded machine, so no exact count.
+      expect(entered(run, 'CheckUserActive')).toBeGreaterThanOrEqual(2);
+      expect(entered(run, 'CheckGroupMembership')).toBeGreaterThanOrEqual(2);
       expect((await group('orders-group'))?.UserIds).toContain(input.userId);
     } finally {
       Object.assign(model.delays, saved);
