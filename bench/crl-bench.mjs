@@ -109,5 +109,6 @@ try {
   console.log(`  openssl ca -gencrl    ${os.toFixed(1)} ms`);
   console.log(`  ratio cachegate/openssl = ${(cg / os).toFixed(2)}x`);
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  if (!process.env.KEEP_BENCH_DIR) rmSync(dir, { recursive: true, force: true });
+  else console.log(dir);
 }

@@ -9,7 +9,8 @@ import { OnboardingApi } from './constructs/onboarding-api.js';
 import { CacheVpnAccess, importCacheNetwork } from './constructs/cache-vpn-access.js';
 import { ClientVpnCrl } from './constructs/client-vpn-crl.js';
 import { Rbac } from './constructs/rbac.js';
-import { Rotation } from './constructs/rotation.js';
+import { Rotation, importRotationProbe } from './constructs/rotation.js';
+import { WorkflowSchedules } from './constructs/schedules.js';
 
 export interface CachegateStackProps extends StackProps {
   config: CachegateConfig;
@@ -25,6 +26,7 @@ export class CachegateStack extends Stack {
     const { config } = props;
     const logRetention = retentionFor(config.logRetentionDays);
     const audit = new AuditTrail(this, 'AuditTrail');
+    const schedules = new WorkflowSchedules(this, 'Schedules', { logRetention });
     this.vpnAccess = config.vpnAccess
       ? new CacheVpnAccess(this, 'VpnAccess', {
           ...importCacheNetwork(this, config.vpnAccess),
@@ -59,11 +61,18 @@ export class CachegateStack extends Stack {
         requestApprovalFunction: accessRequests.workflow.functions['request-approval']!,
       });
     }
+    const certificateAuthority = new CertificateAuthority(this, 'CertificateAuthority', {
+      auditBus: audit.bus,
+      logRetention,
+    });
     if (config.clientVpn) {
       new ClientVpnCrl(this, 'ClientVpnCrl', {
         auditBus: audit.bus,
+        certificateAuthority: certificateAuthority.crlAuthority(),
         logRetention,
         settings: config.clientVpn,
+        schedules,
+        schedule: config.schedules.refreshCrl,
         endpoints: [
           ...config.clientVpn.endpointIds.map((endpointId) => ({
             endpointId,
@@ -77,9 +86,16 @@ export class CachegateStack extends Stack {
         ],
       });
     }
-    new CertificateAuthority(this, 'CertificateAuthority', { auditBus: audit.bus, logRetention });
     new Rbac(this, 'Rbac', { auditBus: audit.bus, logRetention, services: config.rbac.services });
-    new Rotation(this, 'Rotation', { auditBus: audit.bus, logRetention });
+    new Rotation(this, 'Rotation', {
+      auditBus: audit.bus,
+      logRetention,
+      schedules,
+      schedule: config.schedules.rotateAll,
+      ...(config.rotation?.probe
+        ? { probe: importRotationProbe(this, config.rotation.probe, config.vpnAccess) }
+        : {}),
+    });
   }
 
   /** Workflows are named `cachegate-<asl name>`, so their ARNs are known before they exist. */

@@ -3,6 +3,30 @@ import { z } from 'zod';
 import { clientVpnCrlSchema } from '../functions/core/crl-refresh/distribution-config.js';
 import { CACHE_SERVICES } from '../functions/core/rbac/cache-service.js';
 import { vpnAccessSchema } from '../functions/core/vpn/access-config.js';
+import { workflowScheduleSchema } from '../functions/core/workflow-schedule.js';
+
+/**
+ * The rotation probe (docs/rotation.md): VerifyPendingPassword tries `AUTH` with the new password on
+ * the cache before promoting it, from inside the cache's VPC. `network` defaults to `vpnAccess`'s.
+ */
+const rotationProbeSchema = z.object({
+  /** The cache's primary endpoint, TLS; its port is the one opened on the cache security group. */
+  endpoint: z
+    .string()
+    .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?:\d{1,5}$/, 'must be host:port')
+    .refine((endpoint) => Number(endpoint.split(':')[1]) <= 65535, 'port must be 1-65535'),
+  network: vpnAccessSchema.pick({ vpc: true, cacheSubnets: true, cacheSecurityGroupId: true }).optional(),
+  /** Subnets of the verify function (private, in the same VPC). Default: the cache subnets. */
+  subnetIds: z
+    .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/))
+    .min(1)
+    .optional(),
+  /** How the verify function reaches Secrets Manager (to read AWSPENDING) from inside the VPC. */
+  secretsManager: z.discriminatedUnion('via', [
+    z.object({ via: z.literal('vpc-endpoint'), securityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/) }),
+    z.object({ via: z.literal('nat') }),
+  ]),
+});
 
 /**
  * Deployment configuration, read once by the app and passed down as typed props: constructs
@@ -18,7 +42,10 @@ export const cachegateConfigSchema = z.object({
   logRetentionDays: z.number().int().positive().default(365),
   approvals: z.object({
     approvers: z.array(z.string().min(1)).min(1, 'at least one approver is needed'),
-    timeoutSeconds: z.number().int().min(60).max(604_800).default(86_400),
+    /** Not configurable: the approval timeout is fixed in access-request.asl.json (docs/triggers.md). */
+    timeoutSeconds: z
+      .never({ error: 'is fixed at 86400 s by statemachines/access-request.asl.json; remove it' })
+      .optional(),
   }),
   /** Onboarding API: IAM (SigV4) or Cognito auth, and stage throttling. */
   api: z
@@ -42,6 +69,16 @@ export const cachegateConfigSchema = z.object({
   /** Client VPN CRL workflows (revoke-certificate, refresh-crl): endpoints and CRL schedule. */
   clientVpn: clientVpnCrlSchema.optional(),
   /**
+   * When the scheduled workflows run (EventBridge Scheduler expression and IANA time zone); each
+   * start is idempotent per period (docs/triggers.md). refresh-crl runs only with `clientVpn`.
+   */
+  schedules: z
+    .object({
+      rotateAll: workflowScheduleSchema.default({ expression: 'rate(30 days)', timeZone: 'UTC' }),
+      refreshCrl: workflowScheduleSchema.default({ expression: 'rate(1 day)', timeZone: 'UTC' }),
+    })
+    .prefault({}),
+  /**
    * RBAC workflows: the services onboard-user / offboard-user may manage. ElastiCache is always
    * on (harden-default-user and migrate-to-rbac are ElastiCache workflows); `memorydb` adds the
    * MemoryDB grants.
@@ -54,6 +91,8 @@ export const cachegateConfigSchema = z.object({
         .default(['elasticache']),
     })
     .default({ services: ['elasticache'] }),
+  /** Password rotation; with `probe`, the new password is tried on the cache before promotion. */
+  rotation: z.object({ probe: rotationProbeSchema.optional() }).optional(),
 });
 
 export type CachegateConfig = z.infer<typeof cachegateConfigSchema>;
@@ -64,6 +103,9 @@ export function loadConfig(path: string): CachegateConfig {
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new Error(`${path}: ${issue?.path.join('.') || 'config'}: ${issue?.message}`);
+  }
+  if (result.data.rotation?.probe && !result.data.rotation.probe.network && !result.data.vpnAccess) {
+    throw new Error(`${path}: rotation.probe.network: is required when there is no vpnAccess section`);
   }
   return result.data;
 }

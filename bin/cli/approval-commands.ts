@@ -1,6 +1,19 @@
 import type { Command } from 'commander';
+import { ValidationError } from '../../functions/core/errors.js';
 
-/** `cachegate approve|reject <approval-id> --as <approver>`, against a running `cachegate serve`. */
+interface DecisionOptions {
+  as?: string;
+  url: string;
+  aws?: boolean;
+  region?: string;
+  table?: string;
+  approvers?: string;
+}
+
+/**
+ * `cachegate approve|reject <approval-id>`: against a running `cachegate serve` (`--as`), or
+ * against the deployed stack (`--aws`, the approver being the AWS caller).
+ */
 export function registerApprovalCommands(program: Command): void {
   for (const [name, decision] of [
     ['approve', 'APPROVED'],
@@ -9,19 +22,33 @@ export function registerApprovalCommands(program: Command): void {
     program
       .command(`${name} <approval-id>`)
       .description(`${name} an access request by its approval ID (as shown in Slack)`)
-      .requiredOption(
+      .option(
         '--as <approver>',
-        'the approver’s identity (Slack user ID or IAM ARN, as listed in APPROVERS)',
+        'local `serve` only: the approver’s identity (Slack user ID or IAM ARN, as listed in APPROVERS)',
       )
       .option('--url <url>', 'the running `cachegate serve`', 'http://127.0.0.1:8787')
-      .action(async (approvalId: string, options: { as: string; url: string }) => {
-        const { decideThroughServe } = await import('../../local/serve/approve-client.js');
-        const result = await decideThroughServe({
-          url: options.url,
-          approvalId,
-          approver: options.as,
-          decision,
-        });
+      .option('--aws', 'decide on the deployed stack, as the caller of the current AWS credentials')
+      .option('--region <region>', 'with --aws: the stack’s region (else AWS_REGION)')
+      .option('--table <name>', 'with --aws: the access-requests table (else ACCESS_REQUESTS_TABLE)')
+      .option('--approvers <list>', 'with --aws: the allowed approvers (else APPROVERS)')
+      .action(async (approvalId: string, options: DecisionOptions) => {
+        let result: { approvalId: string; requestId: string; decision: string; approver: string };
+        if (options.aws) {
+          if (options.as !== undefined)
+            throw new ValidationError('cannot be used with --aws: the approver is the AWS caller', '--as');
+          const { decideWithAws } = await import('./approval-aws.js');
+          result = await decideWithAws({
+            approvalId,
+            decision,
+            ...(options.region ? { region: options.region } : {}),
+            ...(options.table ? { table: options.table } : {}),
+            ...(options.approvers ? { approvers: options.approvers } : {}),
+          });
+        } else {
+          if (options.as === undefined) throw new ValidationError('is required (or use --aws)', '--as');
+          const { decideThroughServe } = await import('../../local/serve/approve-client.js');
+          result = await decideThroughServe({ url: options.url, approvalId, approver: options.as, decision });
+        }
         process.stdout.write(
           `${result.approvalId} ${result.decision.toLowerCase()} by ${result.approver} (request ${result.requestId})\n`,
         );

@@ -5,18 +5,21 @@ import { NotFoundError } from '../core/errors.js';
 import { findIdempotencyClaim, findRequest } from '../aws/access-requests-table.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
+import { withRevocationOutcome } from './revocation-status.js';
 
 /**
  * GET /access-requests/{id}: status and what was asked, for its requester and the approvers
  * (anyone else gets 404). A request accepted by the API but not yet recorded by its workflow
- * shows as SUBMITTED.
+ * shows as SUBMITTED; a revoked one shows REVOKED / REVOKE_FAILED once its revoking workflow ended.
  */
 export const handler = lambdaHandler(apiGatewayEventSchema, (event) =>
   respond(
     async () => {
       const caller = callerIdentity(event);
       const requestId = parseRequestIdPath(event);
-      const stored = await findRequest(requestId);
+      const found = await findRequest(requestId);
+      if (found) assertMayAccess(found, caller, parseApprovers(process.env.APPROVERS));
+      const stored = found && (await withRevocationOutcome(found, new Date()));
       const claim = stored ? undefined : await findIdempotencyClaim(requestId);
       const request =
         stored ??

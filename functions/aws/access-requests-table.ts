@@ -6,7 +6,14 @@ import { createAwsClient } from './clients.js';
 import { ACCESS_REQUESTS_TABLE, tableName } from './table-definitions.js';
 
 export type RequestStatus =
-  'PENDING_APPROVAL' | 'APPROVED' | 'REJECTED' | 'FULFILLED' | 'FAILED' | 'REVOKING';
+  | 'PENDING_APPROVAL'
+  | 'APPROVED'
+  | 'REJECTED'
+  | 'FULFILLED'
+  | 'FAILED'
+  | 'REVOKING'
+  | 'REVOKED'
+  | 'REVOKE_FAILED';
 
 export interface StoredRequest extends AccessRequest {
   status: RequestStatus;
@@ -17,6 +24,8 @@ export interface StoredRequest extends AccessRequest {
   executionArn?: string;
   revokedBy?: string;
   revocationExecutionArn?: string;
+  /** When the revoking workflow was seen to end (REVOKED / REVOKE_FAILED). */
+  revocationEndedAt?: string;
 }
 
 export interface StoredApproval {
@@ -171,6 +180,38 @@ export async function markRevoking(
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     if ((await findRequest(requestId))?.status === 'REVOKING') return false;
     throw new ConflictError(`access request ${requestId} is not granted; it cannot be revoked`);
+  }
+}
+
+/**
+ * Records how a revocation ended (REVOKING → REVOKED or REVOKE_FAILED), once: the conditional
+ * write only applies while the request is REVOKING, so concurrent readers agree. Returns the
+ * status the request has afterwards.
+ */
+export async function finishRevocation(
+  requestId: string,
+  outcome: 'REVOKED' | 'REVOKE_FAILED',
+  now: Date,
+): Promise<RequestStatus> {
+  try {
+    await client().send(
+      new UpdateCommand({
+        TableName: tableName(ACCESS_REQUESTS_TABLE),
+        Key: requestKey(requestId),
+        ConditionExpression: '#status = :revoking',
+        UpdateExpression: 'SET #status = :outcome, revocationEndedAt = :now, updatedAt = :now',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':revoking': 'REVOKING',
+          ':outcome': outcome,
+          ':now': now.toISOString(),
+        },
+      }),
+    );
+    return outcome;
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    return (await getRequest(requestId)).status;
   }
 }
 

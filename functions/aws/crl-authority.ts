@@ -1,12 +1,15 @@
 import type { CrlAuthority } from '../core/pki/ports-crl-authority.js';
-import { caFromEnvironment } from './ca-from-environment.js';
+import { caCertificateFromEnvironment, caSignerFromEnvironment } from './ca-from-environment.js';
 import { DynamoDbCertIndex } from './dynamodb-cert-index.js';
 
 /**
- * The certificate authority the Client VPN workflows use: in AWS the DynamoDB certificate index
- * (atomic CRL-number counter) and the CA from the Lambda's environment (certificate in Secrets
- * Manager, KMS or Secrets Manager signer). Local runs (tests, demo, `cachegate revoke --store`)
- * install theirs with `setCrlAuthority`, the same global-hook pattern as the AWS client hook.
+ * The certificate authority the Client VPN workflows use: by default (in AWS) the DynamoDB
+ * certificate index (table CERTIFICATES_TABLE, atomic CRL-number counter) and the CA from the
+ * Lambda's environment, which infra/constructs/client-vpn-crl.ts sets from the
+ * CertificateAuthority construct. The certificate and the signer resolve separately: the Lambdas
+ * that only check a CRL read the CA certificate and never touch the key. Local runs over an
+ * easy-rsa store or an in-memory CA (`cachegate revoke --store`, demo, some tests) install theirs
+ * with `setCrlAuthority`, the same global-hook pattern as the AWS client hook.
  */
 const AUTHORITY_KEY = Symbol.for('cachegate.crlAuthority');
 const globalAuthority = globalThis as unknown as { [AUTHORITY_KEY]?: () => Promise<CrlAuthority> };
@@ -15,17 +18,15 @@ export function setCrlAuthority(factory: (() => Promise<CrlAuthority>) | undefin
   globalAuthority[AUTHORITY_KEY] = factory;
 }
 
-let cloudAuthority: CrlAuthority | undefined;
+const environmentAuthority: CrlAuthority = {
+  index: new DynamoDbCertIndex(),
+  ca: {
+    certificate: async () => (await caCertificateFromEnvironment()).certificate,
+    signer: caSignerFromEnvironment,
+  },
+};
 
 export async function crlAuthority(): Promise<CrlAuthority> {
   const factory = globalAuthority[AUTHORITY_KEY];
-  if (factory) return factory();
-  cloudAuthority ??= {
-    index: new DynamoDbCertIndex(),
-    ca: {
-      certificate: async () => (await caFromEnvironment()).certificate,
-      signer: async () => (await caFromEnvironment()).signer,
-    },
-  };
-  return cloudAuthority;
+  return factory ? factory() : environmentAuthority;
 }

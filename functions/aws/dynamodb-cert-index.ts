@@ -9,10 +9,13 @@ import {
   type ScanCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { encodeTime } from '../core/pki/asn1-time.js';
+import { fromPem } from '../core/pki/pem.js';
+import { parseCertificate } from '../core/pki/x509.js';
 import type { CertIndexEntry, CertStatus, RevocationReason } from '../core/pki/cert-index.js';
 import type { RevocationIndex } from '../core/pki/ports-crl-authority.js';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { createAwsClient } from './clients.js';
+import { serviceNow } from './service-clock.js';
 import { CERTIFICATES_TABLE, tableName } from './table-definitions.js';
 
 /**
@@ -25,7 +28,8 @@ import { CERTIFICATES_TABLE, tableName } from './table-definitions.js';
  *
  * Items (partition key `pk`):
  * - `CERT#<serial>`  one per certificate: status V/R, expiry, revocation time and reason (index text form)
- * - `CN#<cn>`        while the CN holds (or is reserving) a valid certificate: its serial and requestId
+ * - `CN#<cn>`        while the CN holds (or is reserving) a valid certificate: its serial and requestId;
+ *                    after a revoke, the revoked serial and `heldUntil` until the revocation is distributed
  * - `REQ#<id>`       one per issuance request: serial, certificate PEM, secret ARN (idempotency)
  * - `COUNTER#crl-number`  the last CRL number taken
  */
@@ -64,6 +68,13 @@ const cnKey = (cn: string) => ({ pk: `CN#${cn}` });
 const requestKey = (requestId: string) => ({ pk: `REQ#${requestId}` });
 const COUNTER_KEY = { pk: 'COUNTER#crl-number' };
 
+/**
+ * How long a revoked certificate's CN stays unavailable at most (see `holdCommonName`): the
+ * revoke-certificate workflow's TimeoutSeconds, so no step of it can still terminate sessions by
+ * that CN once the hold has expired (a test keeps the two equal).
+ */
+export const REVOCATION_HOLD_SECONDS = 3600;
+
 const toEntry = (item: CertItem): CertIndexEntry => ({
   status: item.status,
   serial: item.serial,
@@ -97,7 +108,12 @@ export class DynamoDbCertIndex implements RevocationIndex {
    * reserving) a valid certificate gets a ConflictError. Conditional puts, CN first: a crash
    * between the two leaves a CN reserved by this request, which its retry completes.
    */
-  async reserve(requestId: string, commonName: string, serial: string): Promise<IssuanceRecord> {
+  async reserve(
+    requestId: string,
+    commonName: string,
+    serial: string,
+    now: Date = serviceNow(),
+  ): Promise<IssuanceRecord> {
     const existing = await this.issuance(requestId);
     if (existing) {
       if (existing.commonName !== commonName) {
@@ -110,12 +126,18 @@ export class DynamoDbCertIndex implements RevocationIndex {
         new PutCommand({
           TableName: table(),
           Item: { ...cnKey(commonName), serial, requestId },
-          ConditionExpression: 'attribute_not_exists(pk) OR requestId = :request',
-          ExpressionAttributeValues: { ':request': requestId },
+          ConditionExpression: 'attribute_not_exists(pk) OR requestId = :request OR heldUntil < :now',
+          ExpressionAttributeValues: { ':request': requestId, ':now': now.getTime() },
         }),
       );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
+        const held = await get<{ heldUntil?: number }>(cnKey(commonName));
+        if (held?.heldUntil !== undefined) {
+          throw new ConflictError(
+            `CN "${commonName}" was just revoked and the revocation is still being distributed to the Client VPN endpoints, which end its sessions by common name (they would also end a new certificate's); request again when revoke-certificate has finished (at the latest ${new Date(held.heldUntil).toISOString()})`,
+          );
+        }
         throw new ConflictError(`a valid certificate for CN "${commonName}" already exists; revoke it first`);
       }
       throw error;
@@ -133,7 +155,7 @@ export class DynamoDbCertIndex implements RevocationIndex {
     } catch (error) {
       // A concurrent attempt of the same request reserved first: use its reservation.
       if (error instanceof ConditionalCheckFailedException)
-        return this.reserve(requestId, commonName, serial);
+        return this.reserve(requestId, commonName, serial, now);
       throw error;
     }
   }
@@ -201,6 +223,71 @@ export class DynamoDbCertIndex implements RevocationIndex {
     return { entry: toEntry(item), changed: true };
   }
 
+  /**
+   * Undoes the reservation of a request whose issuance failed for good, so that its common name
+   * can be requested again. A certificate that was already signed but never recorded goes into
+   * the index as revoked (cessationOfOperation), so the next CRL lists it: it exists, signed by
+   * the CA, even if nobody received it. A recorded request keeps its certificate (nothing to
+   * undo). Ordered CERT# → CN# → REQ#, each write conditional on this request: a retry completes
+   * a crashed attempt, and another request's reservation is never touched.
+   */
+  async release(
+    requestId: string,
+    now: Date,
+  ): Promise<{ released: boolean; commonName?: string; recorded?: boolean; revokedSerial?: string }> {
+    const request = await this.issuance(requestId);
+    if (!request) return { released: false };
+    const { commonName } = request;
+    if (request.recorded) return { released: false, commonName, recorded: true };
+    let revokedSerial: string | undefined;
+    if (request.certificatePem) {
+      const notAfter = parseCertificate(fromPem(request.certificatePem, 'CERTIFICATE')).notAfter;
+      const item: CertItem = {
+        ...certKey(request.serial),
+        serial: request.serial,
+        commonName,
+        status: 'R',
+        expires: encodeTime(notAfter).text,
+        revoked: encodeTime(now).text,
+        reason: 'cessationOfOperation',
+        requestId,
+      };
+      const existing = await get<CertItem>(certKey(request.serial));
+      if (existing?.status !== 'R') {
+        await db().send(
+          new PutCommand({
+            TableName: table(),
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(pk) OR requestId = :request',
+            ExpressionAttributeValues: { ':request': requestId },
+          }),
+        );
+      }
+      revokedSerial = request.serial;
+    }
+    try {
+      await db().send(
+        new DeleteCommand({
+          TableName: table(),
+          Key: cnKey(commonName),
+          ConditionExpression: 'requestId = :request',
+          ExpressionAttributeValues: { ':request': requestId },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    await db().send(
+      new DeleteCommand({
+        TableName: table(),
+        Key: requestKey(requestId),
+        ConditionExpression: 'attribute_not_exists(recorded) OR recorded = :false',
+        ExpressionAttributeValues: { ':false': false },
+      }),
+    );
+    return { released: true, commonName, ...(revokedSerial ? { revokedSerial } : {}) };
+  }
+
   async revoke(request: {
     commonName?: string;
     serial?: string;
@@ -218,8 +305,8 @@ export class DynamoDbCertIndex implements RevocationIndex {
     const item = await get<CertItem>(certKey(serial));
     if (!item) throw new NotFoundError(`no certificate with ${what} in the index`);
     if (item.status === 'R') {
-      // A retried revoke: finish what the first attempt may not have (freeing the CN).
-      await this.releaseCommonName(item);
+      // A retried revoke: finish what the first attempt may not have (the hold on the CN).
+      await this.holdCommonName(item, request.now);
       return { entry: toEntry(item), changed: false };
     }
     if (item.status !== 'V') throw new ConflictError(`certificate with ${what} has expired (status E)`);
@@ -245,19 +332,51 @@ export class DynamoDbCertIndex implements RevocationIndex {
         return this.revoke({ ...request, serial: item.serial });
       throw error;
     }
-    await this.releaseCommonName(revoked);
+    await this.holdCommonName(revoked, request.now);
     return { entry: toEntry(revoked), changed: true };
   }
 
-  /** Frees the CN for a new certificate, as easy-rsa's revoke does (only if it still names this one). */
-  private async releaseCommonName(item: CertItem): Promise<void> {
+  /**
+   * Frees the CN for a new certificate, as easy-rsa's revoke does, but not at once: Client VPN
+   * names a session only by its certificate's common name, so revoke-certificate's "terminate
+   * the revoked CN's sessions" would also end the session of a new certificate with the same CN
+   * issued meanwhile. The CN# item keeps the revoked serial with `heldUntil` (revocation time +
+   * REVOCATION_HOLD_SECONDS, the workflow's own timeout); `reserve` refuses the CN until then, and
+   * the workflow's last step ends the hold early (`endRevocationHold`). Only if the CN# item still
+   * names this certificate, and only once (a retried revoke keeps the first deadline).
+   */
+  private async holdCommonName(item: CertItem, now: Date): Promise<void> {
+    try {
+      await db().send(
+        new UpdateCommand({
+          TableName: table(),
+          Key: cnKey(item.commonName),
+          UpdateExpression: 'SET heldUntil = :until REMOVE requestId',
+          ConditionExpression: 'serial = :serial AND attribute_not_exists(heldUntil)',
+          ExpressionAttributeValues: {
+            ':serial': item.serial,
+            ':until': now.getTime() + REVOCATION_HOLD_SECONDS * 1000,
+          },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /**
+   * The revocation of `serial` has been distributed (revoke-certificate's last step): no session
+   * will be terminated by its CN any more, so a new certificate may take the CN. Idempotent; a
+   * CN# item that names another certificate is left alone.
+   */
+  async endRevocationHold(commonName: string, serial: string): Promise<void> {
     try {
       await db().send(
         new DeleteCommand({
           TableName: table(),
-          Key: cnKey(item.commonName),
-          ConditionExpression: 'serial = :serial',
-          ExpressionAttributeValues: { ':serial': item.serial },
+          Key: cnKey(commonName),
+          ConditionExpression: 'serial = :serial AND attribute_exists(heldUntil)',
+          ExpressionAttributeValues: { ':serial': serial },
         }),
       );
     } catch (error) {

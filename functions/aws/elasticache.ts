@@ -23,6 +23,7 @@ import {
 } from '@aws-sdk/client-elasticache';
 import { accessStringsEquivalent } from '../core/access-string/index.js';
 import { ConflictError } from '../core/errors.js';
+import type { ReplicationGroupSnapshot } from '../core/rbac/snapshots.js';
 import { createAwsClient } from './clients.js';
 
 let client: ElastiCacheClient | undefined;
@@ -52,15 +53,8 @@ export interface CacheUserGroup {
   replicationGroupIds: string[];
 }
 
-export interface CacheReplicationGroup {
-  replicationGroupId: string;
-  status: string;
-  engine: string;
-  transitEncryptionEnabled: boolean;
-  userGroupIds: string[];
-  pendingUserGroupIdsToAdd: string[];
-  pendingUserGroupIdsToRemove: string[];
-}
+/** A replication group as cachegate sees it: exactly what the migration planning reads. */
+export type CacheReplicationGroup = ReplicationGroupSnapshot;
 
 export interface NewCacheUser {
   userId: string;

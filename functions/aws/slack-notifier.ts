@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ErrorCode, LogLevel, WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import type { SlackMessage } from '../core/api/slack-interaction.js';
 import { CachegateError } from '../core/errors.js';
@@ -17,47 +18,55 @@ export class SlackApiError extends CachegateError {
   }
 }
 
-/** Minimal `fetch` signature, so tests can pass a fake. */
-export type Fetch = (
-  url: string,
-  init: { method: string; headers: Record<string, string>; body: string },
-) => Promise<{ ok: boolean; status: number; json(): Promise<unknown> }>;
+export interface WebApiOptions {
+  /** Slack's Web API base URL; tests point it at a local fake Slack. */
+  slackApiUrl?: string;
+}
 
 /**
- * Slack's Web API over HTTPS with the bot token (chat.postMessage, chat.update,
- * chat.postEphemeral). Written against `fetch` so it needs no SDK; `@slack/web-api`'s
- * `WebClient` offers the same three calls with retries and rate-limit handling.
+ * Slack's Web API through `@slack/web-api`'s WebClient with the bot token (chat.postMessage,
+ * chat.update, chat.postEphemeral). Budgeted for Slack's 3-second interaction deadline: one quick
+ * retry, a 2-second timeout per call, and a rate-limited call fails at once instead of waiting.
+ * Errors carry Slack's error code only, never the token.
  */
-export function webApiSlackNotifier(
-  botToken: string,
-  fetchImpl: Fetch = fetch as unknown as Fetch,
-): SlackNotifier {
-  const call = async (method: string, body: Record<string, unknown>): Promise<Record<string, unknown>> => {
-    const response = await fetchImpl(`https://slack.com/api/${method}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${botToken}` },
-      body: JSON.stringify(body),
-    });
-    const result = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-    if (!response.ok || result.ok !== true)
-      throw new SlackApiError(
-        method,
-        typeof result.error === 'string' ? result.error : `HTTP ${response.status}`,
-      );
-    return result;
+export function webApiSlackNotifier(botToken: string, options: WebApiOptions = {}): SlackNotifier {
+  const client = new WebClient(botToken, {
+    ...(options.slackApiUrl ? { slackApiUrl: options.slackApiUrl } : {}),
+    allowAbsoluteUrls: false,
+    timeout: 2000,
+    retryConfig: { retries: 1, minTimeout: 200, maxTimeout: 200 },
+    rejectRateLimitedCalls: true,
+    logLevel: LogLevel.ERROR,
+  });
+  const call = async <T>(method: string, send: () => Promise<T>): Promise<T> => {
+    try {
+      return await send();
+    } catch (error) {
+      throw new SlackApiError(method, slackErrorCode(error));
+    }
   };
   return {
     async postMessage(message) {
-      const result = await call('chat.postMessage', { ...message });
+      const result = await call('chat.postMessage', () => client.chat.postMessage(message));
       return { channel: String(result.channel), ts: String(result.ts) };
     },
     async updateMessage(message) {
-      await call('chat.update', { ...message });
+      await call('chat.update', () => client.chat.update(message));
     },
     async postEphemeral(message) {
-      await call('chat.postEphemeral', { ...message });
+      await call('chat.postEphemeral', () => client.chat.postEphemeral(message));
     },
   };
+}
+
+/** Slack's own error code (`channel_not_found`), or what failed on the way; never a message body. */
+function slackErrorCode(error: unknown): string {
+  const e = error as { code?: string; data?: { error?: unknown }; statusCode?: number };
+  if (e.code === ErrorCode.PlatformError && typeof e.data?.error === 'string') return e.data.error;
+  if (e.code === ErrorCode.HTTPError) return `HTTP ${e.statusCode ?? 'error'}`;
+  if (e.code === ErrorCode.RateLimitedError) return 'rate limited';
+  if (e.code === ErrorCode.RequestError) return 'request failed (network)';
+  return 'unexpected error';
 }
 
 const slackSecretSchema = z.object({ signingSecret: z.string().min(8), botToken: z.string().min(8) });
@@ -100,5 +109,10 @@ export async function slackNotifier(): Promise<SlackNotifier | undefined> {
   const local = hooks[HOOK_KEY];
   if (local) return local;
   if (!process.env.SLACK_SECRET_ARN) return undefined;
-  return webApiSlackNotifier((await slackCredentials()).botToken);
+  const { botToken } = await slackCredentials();
+  if (webApi?.botToken !== botToken) webApi = { botToken, notifier: webApiSlackNotifier(botToken) };
+  return webApi.notifier;
 }
+
+/** One WebClient per cold start (per bot token). */
+let webApi: { botToken: string; notifier: SlackNotifier } | undefined;

@@ -34,7 +34,7 @@ export const handler = lambdaHandler(inputSchema, async ({ requestId, commonName
   const cn = validateCommonName(commonName, 'commonName');
   const index = new DynamoDbCertIndex();
   const serialHex = randomSerial(randomBytes).toString('hex').toUpperCase();
-  const reservation = await index.reserve(requestId, cn, serialHex);
+  const reservation = await index.reserve(requestId, cn, serialHex, serviceNow());
   const result = (certificatePem: string, secretArn: string | undefined) => ({
     serial: reservation.serial,
     commonName: cn,

@@ -2,9 +2,8 @@ import { describeUserGroup, listUsers } from '../aws/elasticache.js';
 import { describeSecret } from '../aws/secrets.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
-import { ValidationError } from '../core/errors.js';
 import { hardenDefaultUserRequestSchema, planHardening } from '../core/rbac/default-user.js';
-import { isManagedUserSecret } from '../core/rbac/user-secret.js';
+import { rejectForeignUserSecret } from '../core/rbac/user-secret.js';
 
 /**
  * First step of harden-default-user: checks the group, the new default user's ID and the quota,
@@ -15,12 +14,7 @@ export const handler = lambdaHandler(hardenDefaultUserRequestSchema, async (requ
   const plan = planHardening(request, { users, userGroup });
   if (plan.defaultUser.create) {
     const secret = await describeSecret(plan.defaultUser.secretName);
-    if (secret && !isManagedUserSecret(secret.tags, plan.defaultUser.userId)) {
-      throw new ValidationError(
-        `secret ${secret.name} exists and is not a cachegate secret for this user`,
-        'defaultUserId',
-      );
-    }
+    rejectForeignUserSecret(secret, plan.defaultUser.userId, 'defaultUserId');
   }
   logger.info('default user hardening planned', {
     userGroupId: plan.userGroupId,

@@ -2,9 +2,8 @@ import { describeReplicationGroup, listUserGroups, listUsers } from '../aws/elas
 import { describeSecret } from '../aws/secrets.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
-import { ValidationError } from '../core/errors.js';
 import { migrateToRbacRequestSchema, planMigration } from '../core/rbac/migration.js';
-import { isManagedUserSecret } from '../core/rbac/user-secret.js';
+import { rejectForeignUserSecret } from '../core/rbac/user-secret.js';
 
 /**
  * First step of migrate-to-rbac: checks the replication group (TLS on, no other user group),
@@ -26,12 +25,7 @@ export const handler = lambdaHandler(migrateToRbacRequestSchema, async (request)
   });
   if (plan.defaultUser.create) {
     const secret = await describeSecret(plan.defaultUser.secretName);
-    if (secret && !isManagedUserSecret(secret.tags, plan.defaultUser.userId)) {
-      throw new ValidationError(
-        `secret ${secret.name} exists and is not a cachegate secret for this user`,
-        'defaultUserId',
-      );
-    }
+    rejectForeignUserSecret(secret, plan.defaultUser.userId, 'defaultUserId');
   }
   logger.info('migration to RBAC planned', {
     replicationGroupId: plan.replicationGroupId,

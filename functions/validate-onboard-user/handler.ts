@@ -2,9 +2,8 @@ import { cacheRbac } from '../aws/cache-rbac-port.js';
 import { describeSecret } from '../aws/secrets.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
-import { ValidationError } from '../core/errors.js';
 import { onboardUserRequestSchema, planOnboarding } from '../core/rbac/onboarding.js';
-import { isManagedUserSecret, userSecretName } from '../core/rbac/user-secret.js';
+import { rejectForeignUserSecret, userSecretName } from '../core/rbac/user-secret.js';
 
 /**
  * First step of onboard-user: checks the request against the account (access string, free user
@@ -18,12 +17,7 @@ export const handler = lambdaHandler(onboardUserRequestSchema, async (request) =
     describeSecret(userSecretName(request.userId, request.service)),
   ]);
   const plan = planOnboarding(request, { users, userGroups });
-  if (secret && !isManagedUserSecret(secret.tags, request.userId)) {
-    throw new ValidationError(
-      `secret ${secret.name} exists and is not a cachegate secret for this user`,
-      'userId',
-    );
-  }
+  rejectForeignUserSecret(secret, request.userId, 'userId');
   logger.info('onboarding planned', {
     service: plan.service,
     userId: plan.userId,

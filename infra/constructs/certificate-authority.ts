@@ -8,6 +8,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { CERTIFICATES_TABLE } from '../../functions/aws/table-definitions.js';
 import { AslWorkflow } from './asl-workflow.js';
+import type { CrlCertificateAuthority } from './client-vpn-crl.js';
 
 export interface CertificateAuthorityProps {
   auditBus: IEventBus;
@@ -68,6 +69,8 @@ export class CertificateAuthority extends Construct {
     const issue = fns['issue-client-certificate']!;
     this.table.grantReadWriteData(issue);
     this.table.grantReadWriteData(fns['record-issued-certificate']!);
+    // Frees a reserved CN after a permanent failure (and records a signed, unrecorded certificate as revoked).
+    this.table.grantReadWriteData(fns['release-certificate-reservation']!);
     this.signingKey.grant(issue, 'kms:Sign', 'kms:GetPublicKey');
     this.certificateSecret.grantRead(issue);
     const { region, account } = Stack.of(this);
@@ -96,5 +99,10 @@ export class CertificateAuthority extends Construct {
         'One secret per client common name, created at run time: scoped to the cachegate/vpn-client/ prefix.',
     });
     props.auditBus.grantPutEventsTo(fns['publish-certificate-issued']!);
+  }
+
+  /** What the CRL workflows (ClientVpnCrl) revoke in and sign with: this index, certificate and key. */
+  crlAuthority(): CrlCertificateAuthority {
+    return { table: this.table, certificateSecret: this.certificateSecret, signer: { key: this.signingKey } };
   }
 }

@@ -1,16 +1,21 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule, RuleTargetInput, Schedule, type IEventBus } from 'aws-cdk-lib/aws-events';
-import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { DAYS_UNTIL_CRL_EXPIRY, METRICS_NAMESPACE } from '../../functions/aws/cloudwatch-metrics.js';
-import { CRL_STORE_TABLE } from '../../functions/aws/table-definitions.js';
+import { CERTIFICATES_TABLE, CRL_STORE_TABLE } from '../../functions/aws/table-definitions.js';
 import type { ClientVpnCrlConfig } from '../../functions/core/crl-refresh/distribution-config.js';
+import type { WorkflowScheduleConfig } from '../../functions/core/workflow-schedule.js';
 import { AslWorkflow } from './asl-workflow.js';
+import type { WorkflowSchedules } from './schedules.js';
 
 /** An endpoint whose CRL the workflows keep current: its ID (API parameter) and ARN (IAM resource). */
 export interface CrlEndpoint {
@@ -18,11 +23,26 @@ export interface CrlEndpoint {
   readonly endpointArn: string;
 }
 
+/**
+ * The CA the workflows revoke in and sign with (infra/constructs/certificate-authority.ts
+ * `crlAuthority()`): its certificate index table, the secret holding the CA certificate PEM, and
+ * the signer: a KMS key, or a PEM key in Secrets Manager.
+ */
+export interface CrlCertificateAuthority {
+  readonly table: ITable;
+  readonly certificateSecret: ISecret;
+  readonly signer: { readonly key: IKey } | { readonly keySecret: ISecret };
+}
+
 export interface ClientVpnCrlProps {
   auditBus: IEventBus;
+  certificateAuthority: CrlCertificateAuthority;
   logRetention: RetentionDays;
   endpoints: readonly CrlEndpoint[];
   settings: ClientVpnCrlConfig;
+  /** The stack's scheduler (infra/constructs/schedules.ts) and when refresh-crl runs. */
+  schedules: WorkflowSchedules;
+  schedule: WorkflowScheduleConfig;
 }
 
 /**
@@ -34,7 +54,7 @@ export class ClientVpnCrl extends Construct {
   readonly crlStore: Table;
   readonly revokeCertificate: AslWorkflow;
   readonly refreshCrl: AslWorkflow;
-  readonly schedule: Rule;
+  readonly schedule: Schedule;
   readonly alarms: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: ClientVpnCrlProps) {
@@ -88,6 +108,7 @@ export class ClientVpnCrl extends Construct {
     ec2('inspect-endpoint-crl', ['ExportClientVpnClientCertificateRevocationList']);
     ec2('publish-crl-expiry-metric', ['ExportClientVpnClientCertificateRevocationList']);
     ec2('terminate-revoked-connections', ['DescribeClientVpnConnections', 'TerminateClientVpnConnections']);
+    this.grantCertificateAuthority(fns, props.certificateAuthority);
     props.auditBus.grantPutEventsTo(fns['verify-endpoint-crl']!);
     props.auditBus.grantPutEventsTo(fns['summarize-crl-distribution']!);
     fns['publish-crl-expiry-metric']!.addToRolePolicy(
@@ -103,14 +124,12 @@ export class ClientVpnCrl extends Construct {
         'cloudwatch:PutMetricData has no resource type; the policy is limited to the cachegate namespace by condition.',
     });
 
-    this.schedule = new Rule(this, 'RefreshSchedule', {
+    this.schedule = props.schedules.add({
+      workflow: 'refresh-crl',
+      stateMachine: this.refreshCrl.stateMachine,
+      schedule: props.schedule,
+      input: { requestedBy: 'cachegate-schedule' },
       description: 'cachegate: keep every Client VPN endpoint on a current CRL (refresh-crl)',
-      schedule: Schedule.expression(settings.refreshSchedule),
-      targets: [
-        new SfnStateMachine(this.refreshCrl.stateMachine, {
-          input: RuleTargetInput.fromObject({ requestedBy: 'cachegate-schedule' }),
-        }),
-      ],
     });
 
     for (const [i, endpoint] of props.endpoints.entries()) {
@@ -130,6 +149,40 @@ export class ClientVpnCrl extends Construct {
           treatMissingData: TreatMissingData.BREACHING,
         }),
       );
+    }
+  }
+
+  /**
+   * The CA, function by function (functions/aws/crl-authority.ts resolves it from these
+   * variables): the index only where a revocation is written or a CRL built (and the one delete
+   * that ends a revocation's hold on the CN), the signing key only
+   * where a CRL is signed, the CA certificate where a CRL is built or checked.
+   */
+  private grantCertificateAuthority(fns: Record<string, NodejsFunction>, ca: CrlCertificateAuthority): void {
+    for (const name of ['revoke-certificate-in-index', 'publish-crl']) {
+      ca.table.grantReadWriteData(fns[name]!);
+      fns[name]!.addEnvironment(CERTIFICATES_TABLE.envVar, ca.table.tableName);
+    }
+    for (const name of [
+      'publish-crl',
+      'verify-endpoint-crl',
+      'inspect-endpoint-crl',
+      'publish-crl-expiry-metric',
+    ]) {
+      ca.certificateSecret.grantRead(fns[name]!);
+      fns[name]!.addEnvironment('CA_CERT_SECRET_ARN', ca.certificateSecret.secretArn);
+    }
+    // Ends the hold a revoke puts on the CN (functions/aws/dynamodb-cert-index.ts): one conditional delete.
+    const endHold = fns['end-revocation-hold']!;
+    ca.table.grant(endHold, 'dynamodb:DeleteItem');
+    endHold.addEnvironment(CERTIFICATES_TABLE.envVar, ca.table.tableName);
+    const publish = fns['publish-crl']!;
+    if ('key' in ca.signer) {
+      ca.signer.key.grant(publish, 'kms:Sign', 'kms:GetPublicKey');
+      publish.addEnvironment('CA_KMS_KEY_ARN', ca.signer.key.keyArn);
+    } else {
+      ca.signer.keySecret.grantRead(publish);
+      publish.addEnvironment('CA_KEY_SECRET_ARN', ca.signer.keySecret.secretArn);
     }
   }
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   AuthorizationType,
@@ -87,6 +87,25 @@ export class OnboardingApi extends Construct {
     // Least privilege, function by function.
     props.table.grantReadWriteData(create);
     props.table.grantReadData(get);
+    // GET records a revocation's end (REVOKING → REVOKED / REVOKE_FAILED): one conditional update,
+    // after reading the `revoke-<requestId>` execution of the revoking workflows.
+    get.addToRolePolicy(
+      new PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [props.table.tableArn] }),
+    );
+    const revocationExecutions = [
+      props.stateMachineArns.offboardUser,
+      props.stateMachineArns.revokeCertificate,
+    ].map((arn) => `${executionArnPrefix(arn)}:revoke-*`);
+    get.addToRolePolicy(
+      new PolicyStatement({ actions: ['states:DescribeExecution'], resources: revocationExecutions }),
+    );
+    for (const resource of revocationExecutions) {
+      Validations.of(get).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${nagResourceName(this, resource)}]`,
+        reason:
+          'Only the revoke-<requestId> executions of the two revoking workflows; request IDs are made at run time.',
+      });
+    }
     props.table.grantReadWriteData(revoke);
     props.table.grantReadWriteData(slack);
     props.auditBus.grantPutEventsTo(revoke);
@@ -321,6 +340,22 @@ export class OnboardingApi extends Construct {
     this.functions[name] = fn;
     return fn;
   }
+}
+
+/** `arn:…:stateMachine:name` → `arn:…:execution:name` (the prefix of its executions' ARNs). */
+function executionArnPrefix(stateMachineArn: string): string {
+  if (!stateMachineArn.includes(':stateMachine:'))
+    throw new Error(`not a state machine ARN: ${stateMachineArn}`);
+  return stateMachineArn.replace(':stateMachine:', ':execution:');
+}
+
+/** A resource as cdk-nag names it in a finding: pseudo parameters as `<AWS::Partition>`. */
+function nagResourceName(scope: Construct, value: string): string {
+  const resolved = Stack.of(scope).resolve(value) as string | { 'Fn::Join': [string, unknown[]] };
+  if (typeof resolved === 'string') return resolved;
+  return resolved['Fn::Join'][1]
+    .map((part) => (typeof part === 'string' ? part : `<${(part as { Ref: string }).Ref}>`))
+    .join('');
 }
 
 /** Throttling defaults: an onboarding API sees a handful of requests a minute. */

@@ -1,30 +1,59 @@
 import { join } from 'node:path';
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule, RuleTargetInput, Schedule, type IEventBus } from 'aws-cdk-lib/aws-events';
-import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { type ISecurityGroup, type ISubnet, Peer, Port, SecurityGroup, Subnet } from 'aws-cdk-lib/aws-ec2';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { ManagedPolicy, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { ROTATION_LOCKS_TABLE } from '../../functions/aws/table-definitions.js';
 import { USER_SECRET_NAME_PREFIX } from '../../functions/core/rbac/user-secret.js';
+import type { WorkflowScheduleConfig } from '../../functions/core/workflow-schedule.js';
 import { repoRoot } from '../../local/repo-root.js';
+import type { CachegateConfig } from '../config.js';
 import { AslWorkflow } from './asl-workflow.js';
+import { type CacheNetworkConfig, type CacheVpnAccessProps, importCacheNetwork } from './cache-vpn-access.js';
+import type { WorkflowSchedules } from './schedules.js';
 
 export interface RotationProps {
   auditBus: IEventBus;
   logRetention: RetentionDays;
-  /** How often rotate-all runs for every user (default 30 days). */
-  rotateEvery?: Duration;
+  /** The stack's scheduler (infra/constructs/schedules.ts) and when rotate-all runs for every user. */
+  schedules: WorkflowSchedules;
+  schedule: WorkflowScheduleConfig;
   /**
-   * The cache's primary endpoint (`host:port`, TLS) for the AUTH probe. Without it the
-   * verification step reports `skipped`. The verify function must then also be placed in the
-   * cache's VPC (not configured here yet).
+   * The AUTH probe of VerifyPendingPassword. Without it the verification step reports `skipped`
+   * and no rotation function is placed in a VPC.
    */
-  probeEndpoint?: string;
+  probe?: RotationProbeProps;
 }
+
+/** The cache's network, as `importCacheNetwork` returns it. */
+export type CacheNetwork = Pick<CacheVpnAccessProps, 'vpc' | 'cacheSubnets' | 'cacheSecurityGroup'>;
+
+/**
+ * How the verify function, inside the VPC, reaches Secrets Manager to read `AWSPENDING`: an
+ * interface VPC endpoint for Secrets Manager (private DNS on) that the operator created, or a
+ * NAT gateway on the function's subnets. cachegate does not create the endpoint: one with private
+ * DNS changes how the whole VPC resolves Secrets Manager, which is the network owner's call.
+ */
+export type SecretsManagerAccess =
+  { via: 'vpc-endpoint'; endpointSecurityGroup: ISecurityGroup } | { via: 'nat' };
+
+export interface RotationProbeProps {
+  /** The cache's primary endpoint, `host:port` (TLS); the port is opened on the cache security group. */
+  endpoint: string;
+  network: CacheNetwork;
+  /** Private subnets of the verify function, in the cache's VPC. Default: the cache subnets. */
+  subnets?: readonly ISubnet[];
+  secretsManager: SecretsManagerAccess;
+}
+
+/** The function that tries `AUTH` with the pending password: the only one placed in the cache's VPC. */
+export const PROBE_FUNCTION = 'verify-pending-password';
 
 type Access = 'lock' | 'audit' | 'metrics' | 'listSecrets';
 interface Grant {
@@ -79,15 +108,17 @@ const GRANTS: Record<string, Grant> = {
 
 /**
  * Password rotation (design rule 3): the rotate-password and rotate-all workflows (sharing one
- * Lambda per function), the per-user rotation lock table, the EventBridge schedule that runs
- * rotate-all, and the Secrets Manager rotation function for teams using native rotation.
+ * Lambda per function), the per-user rotation lock table, the schedule that runs rotate-all
+ * (idempotent per period), and the Secrets Manager rotation function for teams using native rotation.
  */
 export class Rotation extends Construct {
   readonly locks: Table;
   readonly rotatePassword: AslWorkflow;
   readonly rotateAll: AslWorkflow;
   readonly rotateSecretFunction: NodejsFunction;
-  readonly schedule: Rule;
+  readonly schedule: Schedule;
+  /** The verify function's security group, when a probe is configured. */
+  readonly probeSecurityGroup: SecurityGroup | undefined;
 
   constructor(scope: Construct, id: string, props: RotationProps) {
     super(scope, id);
@@ -101,7 +132,6 @@ export class Rotation extends Construct {
     const environment = {
       AUDIT_EVENT_BUS: props.auditBus.eventBusName,
       [ROTATION_LOCKS_TABLE.envVar]: this.locks.tableName,
-      ...(props.probeEndpoint ? { ROTATION_PROBE_ENDPOINT: props.probeEndpoint } : {}),
     };
     this.rotatePassword = new AslWorkflow(this, 'RotatePassword', {
       name: 'rotate-password',
@@ -121,15 +151,16 @@ export class Rotation extends Construct {
       'rotate-secret': this.rotateSecretFunction,
     };
     for (const [name, fn] of Object.entries(functions)) this.grant(name, fn, props);
+    this.probeSecurityGroup = props.probe
+      ? this.placeProbeInCacheVpc(this.rotatePassword.functions[PROBE_FUNCTION]!, props.probe)
+      : undefined;
 
-    this.schedule = new Rule(this, 'Schedule', {
+    this.schedule = props.schedules.add({
+      workflow: 'rotate-all',
+      stateMachine: this.rotateAll.stateMachine,
+      schedule: props.schedule,
+      input: { selector: { all: true }, requestedBy: 'cachegate-schedule' },
       description: 'cachegate: rotate every cache user password (rotate-all)',
-      schedule: Schedule.rate(props.rotateEvery ?? Duration.days(30)),
-      targets: [
-        new SfnStateMachine(this.rotateAll.stateMachine, {
-          input: RuleTargetInput.fromObject({ selector: { all: true }, requestedBy: 'cachegate-schedule' }),
-        }),
-      ],
     });
   }
 
@@ -186,6 +217,53 @@ export class Rotation extends Construct {
       reason: 'nodejs22.x is the runtime cachegate is built and tested for (design.md).',
     });
     return fn;
+  }
+
+  /**
+   * Only the verify function gets the probe endpoint and runs in the cache's VPC; every other
+   * rotation function (rotate-secret included) calls AWS APIs only and stays outside, so the VPC
+   * needs no ElastiCache API endpoint. Its security group allows out only the cache port (to the
+   * cache's group, which gains the matching ingress) and HTTPS to Secrets Manager.
+   * The function is created by AslWorkflow, so the VPC is set on the CloudFormation resource:
+   * the function keeps its logical ID (and its fixed-name log group) when a probe is added.
+   */
+  private placeProbeInCacheVpc(fn: NodejsFunction, probe: RotationProbeProps): SecurityGroup {
+    const port = probePort(probe.endpoint, this.node.path);
+    const securityGroup = new SecurityGroup(this, 'ProbeSecurityGroup', {
+      vpc: probe.network.vpc,
+      description: 'cachegate rotation probe: the cache port and Secrets Manager (HTTPS) only',
+      allowAllOutbound: false,
+    });
+    securityGroup.connections.allowTo(
+      probe.network.cacheSecurityGroup,
+      Port.tcp(port),
+      'cache port, from the cachegate rotation probe only',
+    );
+    if (probe.secretsManager.via === 'vpc-endpoint') {
+      securityGroup.connections.allowTo(
+        probe.secretsManager.endpointSecurityGroup,
+        Port.tcp(443),
+        'Secrets Manager VPC endpoint, from the cachegate rotation probe',
+      );
+    } else {
+      // Secrets Manager's public endpoint has no fixed address range: HTTPS anywhere, via the NAT.
+      securityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'Secrets Manager through the NAT gateway');
+    }
+    const subnets = probe.subnets ?? probe.network.cacheSubnets;
+    (fn.node.defaultChild as CfnFunction).vpcConfig = {
+      subnetIds: subnets.map((subnet) => subnet.subnetId),
+      securityGroupIds: [securityGroup.securityGroupId],
+    };
+    fn.role?.addManagedPolicy(
+      ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'),
+    );
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      reason:
+        'AWSLambdaVPCAccessExecutionRole only allows managing the network interfaces Lambda needs to run the function in the VPC (what CDK attaches to any VPC function).',
+    });
+    fn.addEnvironment('ROTATION_PROBE_ENDPOINT', probe.endpoint);
+    return securityGroup;
   }
 
   private grant(name: string, fn: NodejsFunction, props: RotationProps): void {
@@ -260,4 +338,54 @@ export class Rotation extends Construct {
       }
     }
   }
+}
+
+function probePort(endpoint: string, path: string): number {
+  const port = Number(/^[^:\s]+:(\d{1,5})$/.exec(endpoint)?.[1]);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`Rotation ${path}: probe endpoint ${endpoint} must be host:port (port 1-65535)`);
+  }
+  return port;
+}
+
+export type RotationProbeConfig = NonNullable<NonNullable<CachegateConfig['rotation']>['probe']>;
+
+/**
+ * The `rotation.probe` config section as props: its own `network`, or else the `vpnAccess`
+ * section's. Imported under a scope of its own, so it can sit next to the Client VPN's import.
+ */
+export function importRotationProbe(
+  scope: Construct,
+  config: RotationProbeConfig,
+  vpnAccess: CacheNetworkConfig | undefined,
+): RotationProbeProps {
+  const networkConfig = config.network ?? vpnAccess;
+  if (!networkConfig)
+    throw new Error('rotation.probe.network: is required when there is no vpnAccess section');
+  const imports = new Construct(scope, 'RotationProbeNetwork');
+  const network = importCacheNetwork(imports, networkConfig);
+  const subnets = config.subnetIds?.map((subnetId) => {
+    const subnet = Subnet.fromSubnetId(imports, `ProbeSubnet-${subnetId}`, subnetId);
+    Annotations.of(subnet).acknowledgeWarning(
+      '@aws-cdk/aws-ec2:noSubnetRouteTableId',
+      'The subnet only hosts the rotation probe function; its route table is never read.',
+    );
+    return subnet;
+  });
+  return {
+    endpoint: config.endpoint,
+    network,
+    ...(subnets ? { subnets } : {}),
+    secretsManager:
+      config.secretsManager.via === 'nat'
+        ? { via: 'nat' }
+        : {
+            via: 'vpc-endpoint',
+            endpointSecurityGroup: SecurityGroup.fromSecurityGroupId(
+              imports,
+              'SecretsManagerEndpointSecurityGroup',
+              config.secretsManager.securityGroupId,
+            ),
+          },
+  };
 }

@@ -14,7 +14,8 @@ const ALICE = 'arn:aws:iam::111111111111:user/alice';
 /**
  * A cache-user access request from the API to a working user: bob POSTs it (twice, same
  * Idempotency-Key: one request), the approval goes to Slack, bob's own click is refused, alice's
- * Slack-signed click approves it, onboard-user creates the user, and the API shows the result.
+ * Slack-signed click approves it, onboard-user creates the user, and the API shows the result;
+ * then alice revokes it and the request ends REVOKED once offboard-user has deleted the user.
  */
 export async function accessRequestChapter({ sandbox, narrator, approvals }: DemoContext): Promise<void> {
   narrator.heading('Access request: API → Slack approval → a working cache user');
@@ -108,5 +109,27 @@ export async function accessRequestChapter({ sandbox, narrator, approvals }: Dem
   });
   narrator.detail(
     `GET /access-requests/${created.requestId}: HTTP ${view.statusCode} ${JSON.parse(view.body).status}`,
+  );
+
+  narrator.step('incident closed: alice revokes the access (POST /access-requests/{id}/revoke)');
+  const revoke = await invokeRoute({
+    method: 'POST',
+    path: `/access-requests/${created.requestId}/revoke`,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ reason: 'incident 4711 closed' }),
+    identity: { iamArn: ALICE },
+  });
+  narrator.detail(`HTTP ${revoke.statusCode} ${JSON.parse(revoke.body).status}: offboard-user started`);
+  const offboard = executionArnFor(stateMachineArn(sandbox, 'offboard-user'), `revoke-${created.requestId}`);
+  await sandbox.model<StepFunctionsModel>('SFN').waitForExecution(offboard);
+  const after = await invokeRoute({
+    method: 'GET',
+    path: `/access-requests/${created.requestId}`,
+    headers: {},
+    body: '',
+    identity: { iamArn: BOB },
+  });
+  narrator.detail(
+    `GET again once offboard-user ended: ${JSON.parse(after.body).status}; ElastiCache user ${(await describeUser('bob-orders-reader')) ? 'still there' : 'gone'}`,
   );
 }

@@ -1,14 +1,23 @@
 import { DescribeClientVpnAuthorizationRulesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAwsClient } from '../../functions/aws/clients.js';
+import { DynamoDbCertIndex } from '../../functions/aws/dynamodb-cert-index.js';
+import { approvalIdFor } from '../../functions/core/access-request.js';
+import { buildOvpnProfile } from '../../functions/core/pki/ovpn-profile.js';
+import { decideApproval } from '../../functions/decide-approval/decide.js';
 import { cacheReachability } from '../../functions/core/vpn/reachability.js';
 import { vpnAccessSchema } from '../../functions/core/vpn/access-config.js';
-import { initPki, issueCert } from '../pki/pki-actions.js';
+import { writeFileAtomic } from '../pki/easyrsa-store.js';
+import { initPki } from '../pki/pki-actions.js';
 import { repoRoot } from '../repo-root.js';
 import type { Ec2ClientVpnModel } from '../sandbox/models/ec2-client-vpn.js';
+import { provisionSandboxCa } from '../sandbox-ca.js';
+import { describeClientVpnEndpoint } from '../vpn/client-vpn-endpoint.js';
 import { provisionCacheVpnEndpoint } from '../vpn/provision-endpoint.js';
-import { bootstrapVpn, writeVpnProfile } from '../vpn/vpn-actions.js';
+import { bootstrapVpn } from '../vpn/vpn-actions.js';
 import type { DemoContext } from './demo-context.js';
 
 /** A cache node inside the first cache subnet of the example config (10.0.1.0/24). */
@@ -16,10 +25,11 @@ const CACHE_NODE = '10.0.1.25';
 
 /**
  * Client VPN access end to end: the CA and server certificate (bootstrap), the endpoint the CDK
- * construct deploys (same plan, created through the EC2 API on the sandbox), a new user's
- * certificate and `.ovpn`, a simulated connection, and what that connection can reach.
+ * construct deploys (same plan, created through the EC2 API on the sandbox), a new user's access
+ * request (kind vpn-certificate) approved and granted by the issue-certificate workflow on the
+ * stack's client CA (KMS key), her `.ovpn`, a simulated connection, and what it can reach.
  */
-export async function vpnAccessChapter({ sandbox, narrator }: DemoContext): Promise<void> {
+export async function vpnAccessChapter({ sandbox, narrator, run, approvals }: DemoContext): Promise<void> {
   narrator.heading('Client VPN access: from request to a working .ovpn');
   const stateDir = join(repoRoot(), '.cachegate');
   const store = join(stateDir, 'vpn-pki');
@@ -37,10 +47,14 @@ export async function vpnAccessChapter({ sandbox, narrator }: DemoContext): Prom
   // Stands in for `aws acm import-certificate`; the sandbox's ACM stand-in keys the client CA by
   // its own certificate, where on AWS the server certificate's chain carries the same CA.
   const serverCertificateArn = ec2Model.registerCertificate(readFileSync(staged.certificate, 'utf8'));
-  const clientRootCertificateChainArn = ec2Model.registerCertificate(
-    readFileSync(staged.certificateChain, 'utf8'),
-  );
   narrator.detail(`imported into ACM: ${serverCertificateArn}`);
+  narrator.step(
+    'the client CA the stack deploys (CertificateAuthority): signing key in KMS, certificate in Secrets Manager',
+  );
+  const clientCa = await provisionSandboxCa('cachegate demo client CA', sandbox.clock.now());
+  narrator.detail(`${clientCa.keyArn} (RSA_2048, SIGN_VERIFY: the key never leaves KMS)`);
+  // The endpoint authenticates clients against this CA (its client root certificate chain).
+  const clientRootCertificateChainArn = ec2Model.registerCertificate(clientCa.certificatePem);
 
   narrator.step(
     'the endpoint CacheVpnAccess deploys, from the vpnAccess section of infra/config/example.json',
@@ -66,14 +80,69 @@ export async function vpnAccessChapter({ sandbox, narrator }: DemoContext): Prom
   narrator.detail(`authorized: ${plan.authorizations.join(', ')} only (no VPC-wide rule, no 0.0.0.0/0)`);
   narrator.detail(`cache port ${config.cachePort} open only to the endpoint's security group`);
 
-  narrator.step('dana is approved for VPN access; the CA issues her client certificate');
-  await issueCert({ store, cn: 'dana' });
-  const profilePath = join(stateDir, 'dana.ovpn');
-  const profile = await writeVpnProfile({ store, cn: 'dana', endpoint: endpointId, out: profilePath });
-  narrator.step(`cachegate vpn profile → ${profilePath} (mode 0600)`);
-  narrator.detail(`remote ${profile.remote} ${profile.port} (DNS name from DescribeClientVpnEndpoints)`);
+  narrator.step('dana requests VPN access (kind vpn-certificate); erin approves it');
+  const requestId = `AR-DEMO-VPN-${randomBytes(3).toString('hex').toUpperCase()}`;
+  approvals.next = async ({ token }) => {
+    // An approver other than the requester decides later, knowing only the approval ID.
+    setTimeout(() => {
+      void decideApproval({
+        approvalId: approvalIdFor(token),
+        approver: 'erin',
+        decision: 'APPROVED',
+        allowedApprovers: ['erin'],
+      });
+    }, 5);
+  };
+  let request;
+  try {
+    request = await run('access-request', {
+      request: {
+        requestId,
+        requester: 'dana',
+        justification: 'VPN access to the orders cache for the on-call week',
+        kind: { type: 'vpn-certificate', commonName: 'dana' },
+      },
+    });
+  } finally {
+    approvals.next = undefined;
+  }
+  const issuance = await new DynamoDbCertIndex().issuance(requestId);
+  if (request.status !== 'SUCCEEDED' || !issuance?.secretArn) {
+    throw new Error(
+      `dana's access request did not issue a certificate: ${request.status} ${request.cause ?? ''}`,
+    );
+  }
+  narrator.detail(
+    `${requestId} ${(request.output as { outcome: string }).outcome}: issue-certificate signed serial ${issuance.serial} with the KMS key; certificate and key in ${issuance.secretArn}`,
+  );
 
-  const certPem = /<cert>\n([^]*?)\n<\/cert>/.exec(readFileSync(profilePath, 'utf8'))?.[1] ?? '';
+  const profilePath = join(stateDir, 'dana.ovpn');
+  const secret = await createAwsClient(SecretsManagerClient, {}).send(
+    new GetSecretValueCommand({ SecretId: issuance.secretArn }),
+  );
+  const client = JSON.parse(secret.SecretString ?? '{}') as {
+    certificatePem: string;
+    privateKeyPem: string;
+  };
+  const endpoint = await describeClientVpnEndpoint(endpointId);
+  await writeFileAtomic(
+    profilePath,
+    buildOvpnProfile({
+      remote: endpoint.dnsName,
+      port: endpoint.vpnPort,
+      protocol: endpoint.transportProtocol,
+      caPem: readFileSync(staged.certificateChain, 'utf8'),
+      certPem: client.certificatePem,
+      keyPem: client.privateKeyPem,
+    }),
+    0o600,
+  );
+  narrator.step(`dana's profile from that secret → ${profilePath} (mode 0600)`);
+  narrator.detail(
+    `remote ${endpoint.dnsName.replace(/^\*\./, '')} ${endpoint.vpnPort} (DescribeClientVpnEndpoints); <ca> verifies the server, <cert>/<key> are dana's`,
+  );
+
+  const certPem = client.certificatePem;
   const connection = ec2Model.connectClient(endpointId, certPem);
   if (!connection.connected) throw new Error(`dana's simulated client was refused: ${connection.reason}`);
   narrator.step(`dana connects with the profile's certificate: ${connection.connectionId}`);

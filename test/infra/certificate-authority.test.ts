@@ -54,10 +54,40 @@ describe('CertificateAuthority construct', () => {
     for (const name of [
       'validate-certificate-request',
       'record-issued-certificate',
+      'release-certificate-reservation',
       'publish-certificate-issued',
     ]) {
       expect(actionsOf(statementsOfFunction(name)).filter((a) => a.startsWith('kms:'))).toEqual([]);
     }
+  });
+
+  it('lets the release step write the certificates table and nothing else of the CA', () => {
+    const actions = actionsOf(statementsOfFunction('release-certificate-reservation'));
+    expect(actions).toEqual(
+      expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']),
+    );
+    expect(actions.filter((a) => !a.startsWith('dynamodb:') && !a.startsWith('xray:'))).toEqual([]);
+  });
+
+  it('in the stack, wires this CA into the CRL workflows: only issue-client-certificate and publish-crl may sign', () => {
+    const signers = (Object.values(template.findResources('AWS::IAM::Policy')) as Resource[])
+      .filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes(`"${keyLogicalId()}"`))
+      .flatMap((p) => (p.Properties.Roles as { Ref: string }[]).map((r) => r.Ref));
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')) as Resource[];
+    const names = functions
+      .filter((f) => signers.includes((f.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!))
+      .map((f) => f.Properties.FunctionName);
+    expect(names.sort()).toEqual(['cachegate-issue-client-certificate', 'cachegate-publish-crl']);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'cachegate-publish-crl',
+      Environment: {
+        Variables: Match.objectLike({
+          CA_KMS_KEY_ARN: { 'Fn::GetAtt': [keyLogicalId(), 'Arn'] },
+          CA_CERT_SECRET_ARN: Match.anyValue(),
+          CERTIFICATES_TABLE: Match.anyValue(),
+        }),
+      },
+    });
   });
 
   it('scopes client key secrets to cachegate/vpn-client/*', () => {

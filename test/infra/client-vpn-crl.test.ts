@@ -1,21 +1,39 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
+import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { clientVpnCrlSchema } from '../../functions/core/crl-refresh/distribution-config.js';
 import { ClientVpnCrl } from '../../infra/constructs/client-vpn-crl.js';
+import { WorkflowSchedules } from '../../infra/constructs/schedules.js';
 
 const ENDPOINTS = ['cvpn-endpoint-0aaaaaaaaaaaaaaa1', 'cvpn-endpoint-0bbbbbbbbbbbbbbb2'];
 const arnOf = (id: string) => `arn:aws:ec2:eu-west-1:111111111111:client-vpn-endpoint/${id}`;
 let template: Template;
+let ids: { table: string; key: string; certificate: string };
 
 beforeAll(() => {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'CrlTest', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const table = new Table(stack, 'Certificates', {
+    partitionKey: { name: 'pk', type: AttributeType.STRING },
+  });
+  const key = new Key(stack, 'SigningKey', { keySpec: KeySpec.RSA_2048, keyUsage: KeyUsage.SIGN_VERIFY });
+  const certificateSecret = new Secret(stack, 'CaCertificate');
+  ids = {
+    table: stack.getLogicalId(table.node.defaultChild as CfnElement),
+    key: stack.getLogicalId(key.node.defaultChild as CfnElement),
+    certificate: stack.getLogicalId(certificateSecret.node.defaultChild as CfnElement),
+  };
   new ClientVpnCrl(stack, 'ClientVpnCrl', {
     auditBus: new EventBus(stack, 'Audit'),
+    certificateAuthority: { table, certificateSecret, signer: { key } },
     logRetention: RetentionDays.ONE_YEAR,
+    schedules: new WorkflowSchedules(stack, 'Schedules', { logRetention: RetentionDays.ONE_YEAR }),
+    schedule: { expression: 'cron(30 2 * * ? *)', timeZone: 'Europe/Berlin' },
     endpoints: ENDPOINTS.map((endpointId) => ({ endpointId, endpointArn: arnOf(endpointId) })),
     settings: clientVpnCrlSchema.parse({
       endpointIds: ENDPOINTS,
@@ -43,6 +61,17 @@ function statementsOfFunction(name: string): Statement[] {
     );
 }
 const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const FUNCTIONS = [
+  'end-revocation-hold',
+  'import-endpoint-crl',
+  'inspect-endpoint-crl',
+  'publish-crl',
+  'publish-crl-expiry-metric',
+  'revoke-certificate-in-index',
+  'summarize-crl-distribution',
+  'terminate-revoked-connections',
+  'verify-endpoint-crl',
+];
 
 describe('ClientVpnCrl', () => {
   it('deploys both workflows with one shared Lambda per step', () => {
@@ -54,11 +83,13 @@ describe('ClientVpnCrl', () => {
     );
     expect(names.sort()).toEqual(
       [
+        'end-revocation-hold',
         'import-endpoint-crl',
         'inspect-endpoint-crl',
         'publish-crl',
         'publish-crl-expiry-metric',
         'revoke-certificate-in-index',
+        'start-scheduled-workflow',
         'summarize-crl-distribution',
         'terminate-revoked-connections',
         'verify-endpoint-crl',
@@ -79,11 +110,80 @@ describe('ClientVpnCrl', () => {
       'publish-crl': [],
       'revoke-certificate-in-index': [],
       'summarize-crl-distribution': [],
+      'end-revocation-hold': [],
     };
     for (const [fn, actions] of Object.entries(expected)) {
       const ec2 = statementsOfFunction(fn).filter((s) => actionsOf(s).some((a) => a.startsWith('ec2:')));
       expect(ec2.flatMap(actionsOf).sort()).toEqual(actions.sort());
       for (const s of ec2) expect(s.Resource).toEqual(ENDPOINTS.map(arnOf));
+    }
+  });
+
+  it('grants the CA exactly: index to revoke and publish, key to publish-crl only, certificate to whoever checks a CRL', () => {
+    const touching = (logicalId: string) =>
+      Object.fromEntries(
+        FUNCTIONS.map((fn): [string, string[]] => [
+          fn,
+          statementsOfFunction(fn)
+            .filter((s) => JSON.stringify(s.Resource).includes(`"${logicalId}"`))
+            .flatMap(actionsOf)
+            .sort(),
+        ]).filter(([, actions]) => actions.length > 0),
+      );
+    const { 'end-revocation-hold': endHold, ...tableGrant } = touching(ids.table);
+    expect(endHold).toEqual(['dynamodb:DeleteItem']);
+    expect(Object.keys(tableGrant).sort()).toEqual(['publish-crl', 'revoke-certificate-in-index']);
+    for (const actions of Object.values(tableGrant)) {
+      expect(actions).toEqual(
+        expect.arrayContaining([
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:Scan',
+        ]),
+      );
+    }
+    expect(touching(ids.key)).toEqual({ 'publish-crl': ['kms:GetPublicKey', 'kms:Sign'] });
+    const secretGrant = touching(ids.certificate);
+    expect(Object.keys(secretGrant).sort()).toEqual([
+      'inspect-endpoint-crl',
+      'publish-crl',
+      'publish-crl-expiry-metric',
+      'verify-endpoint-crl',
+    ]);
+    for (const actions of Object.values(secretGrant)) {
+      expect(actions).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    }
+    const kmsAnywhere = FUNCTIONS.filter((fn) =>
+      statementsOfFunction(fn).some((s) => actionsOf(s).some((a) => a.startsWith('kms:'))),
+    );
+    expect(kmsAnywhere).toEqual(['publish-crl']);
+  });
+
+  it('passes the CA configuration only to the functions that resolve it', () => {
+    const variablesOf = (fn: string) =>
+      (
+        Object.values(template.findResources('AWS::Lambda::Function')).find(
+          (f) =>
+            (f as { Properties: { FunctionName: string } }).Properties.FunctionName === `cachegate-${fn}`,
+        ) as { Properties: { Environment: { Variables: Record<string, unknown> } } }
+      ).Properties.Environment.Variables;
+    const caVariables = (fn: string) =>
+      ['CERTIFICATES_TABLE', 'CA_CERT_SECRET_ARN', 'CA_KMS_KEY_ARN', 'CA_KEY_SECRET_ARN'].filter(
+        (v) => variablesOf(fn)[v] !== undefined,
+      );
+    expect(variablesOf('publish-crl')).toMatchObject({
+      CERTIFICATES_TABLE: { Ref: ids.table },
+      CA_CERT_SECRET_ARN: { Ref: ids.certificate },
+      CA_KMS_KEY_ARN: { 'Fn::GetAtt': [ids.key, 'Arn'] },
+    });
+    expect(caVariables('revoke-certificate-in-index')).toEqual(['CERTIFICATES_TABLE']);
+    expect(caVariables('end-revocation-hold')).toEqual(['CERTIFICATES_TABLE']);
+    for (const fn of ['verify-endpoint-crl', 'inspect-endpoint-crl', 'publish-crl-expiry-metric']) {
+      expect(caVariables(fn)).toEqual(['CA_CERT_SECRET_ARN']);
+    }
+    for (const fn of ['import-endpoint-crl', 'terminate-revoked-connections', 'summarize-crl-distribution']) {
+      expect(caVariables(fn)).toEqual([]);
     }
   });
 
@@ -94,10 +194,20 @@ describe('ClientVpnCrl', () => {
     expect(put?.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'cachegate' } });
   });
 
-  it('runs refresh-crl daily and passes the settings to the Lambdas', () => {
-    template.hasResourceProperties('AWS::Events::Rule', {
-      ScheduleExpression: 'rate(1 day)',
-      Targets: [Match.objectLike({ Input: JSON.stringify({ requestedBy: 'cachegate-schedule' }) })],
+  it('runs refresh-crl on its schedule, once per scheduled time, and passes the settings to the Lambdas', () => {
+    template.resourceCountIs('AWS::Events::Rule', 0);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Name: 'cachegate-refresh-crl',
+      ScheduleExpression: 'cron(30 2 * * ? *)',
+      ScheduleExpressionTimezone: 'Europe/Berlin',
+      Target: Match.objectLike({
+        Input: JSON.stringify({
+          workflow: 'refresh-crl',
+          scheduledTime: '<aws.scheduler.scheduled-time>',
+          periodMinutes: 1,
+          input: { requestedBy: 'cachegate-schedule' },
+        }),
+      }),
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'cachegate-inspect-endpoint-crl',
@@ -128,5 +238,45 @@ describe('ClientVpnCrl', () => {
         TreatMissingData: 'breaching',
       });
     }
+  });
+});
+
+describe('ClientVpnCrl with a CA key in Secrets Manager', () => {
+  it('lets only publish-crl read the key secret, and gives it CA_KEY_SECRET_ARN', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'CrlKeySecretTest', {
+      env: { account: '111111111111', region: 'eu-west-1' },
+    });
+    const keySecret = new Secret(stack, 'CaKey');
+    new ClientVpnCrl(stack, 'ClientVpnCrl', {
+      auditBus: new EventBus(stack, 'Audit'),
+      certificateAuthority: {
+        table: new Table(stack, 'Certificates', { partitionKey: { name: 'pk', type: AttributeType.STRING } }),
+        certificateSecret: new Secret(stack, 'CaCertificate'),
+        signer: { keySecret },
+      },
+      logRetention: RetentionDays.ONE_YEAR,
+      schedules: new WorkflowSchedules(stack, 'Schedules', { logRetention: RetentionDays.ONE_YEAR }),
+      schedule: { expression: 'rate(1 day)', timeZone: 'UTC' },
+      endpoints: [],
+      settings: clientVpnCrlSchema.parse({}),
+    });
+    const t = Template.fromStack(stack);
+    const keyId = stack.getLogicalId(keySecret.node.defaultChild as CfnElement);
+    const policies = Object.values(t.findResources('AWS::IAM::Policy')).filter((p) =>
+      JSON.stringify(p).includes(`"${keyId}"`),
+    );
+    expect(policies).toHaveLength(1);
+    const roles = JSON.stringify((policies[0] as { Properties: { Roles: unknown } }).Properties.Roles);
+    const publish = Object.values(t.findResources('AWS::Lambda::Function')).find(
+      (f) =>
+        (f as { Properties: { FunctionName: string } }).Properties.FunctionName === 'cachegate-publish-crl',
+    ) as { Properties: { Role: { 'Fn::GetAtt': [string, string] } } };
+    expect(roles).toBe(JSON.stringify([{ Ref: publish.Properties.Role['Fn::GetAtt'][0] }]));
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'cachegate-publish-crl',
+      Environment: { Variables: Match.objectLike({ CA_KEY_SECRET_ARN: { Ref: keyId } }) },
+    });
+    expect(JSON.stringify(t.findResources('AWS::Lambda::Function'))).not.toContain('CA_KMS_KEY_ARN');
   });
 });

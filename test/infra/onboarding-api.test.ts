@@ -101,7 +101,15 @@ describe('OnboardingApi in the CachegateStack (example config: IAM auth)', () =>
     expect(actionsOf(create)).not.toContain('events:PutEvents');
 
     const get = statementsOf(template, 'OnboardingApiapigetaccessrequest');
-    expect(actionsOf(get).filter((a) => /PutItem|UpdateItem|DeleteItem|StartExecution/.test(a))).toEqual([]);
+    expect(actionsOf(get).filter((a) => /PutItem|DeleteItem|StartExecution|SendTask/.test(a))).toEqual([]);
+    // It may record a revocation's end: read the revoke-<id> executions, update the request.
+    const describe = get.filter((s) => [s.Action].flat().includes('states:DescribeExecution'));
+    expect(JSON.stringify(describe.map((s) => s.Resource))).toMatch(
+      /execution:cachegate-offboard-user:revoke-\*.*execution:cachegate-revoke-certificate:revoke-\*/,
+    );
+    expect(get.find((s) => s.Action === 'dynamodb:UpdateItem')?.Resource).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^AccessRequestsTable/), 'Arn'],
+    });
 
     const revoke = statementsOf(template, 'OnboardingApiapirevokeaccessrequest');
     const revokeStart = revoke.filter((s) => [s.Action].flat().includes('states:StartExecution'));

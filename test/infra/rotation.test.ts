@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../infra/app.js';
 
 let template: Template;
@@ -52,10 +52,20 @@ describe('Rotation construct', () => {
     }
   });
 
-  it('schedules rotate-all every 30 days for every user', () => {
-    template.hasResourceProperties('AWS::Events::Rule', {
+  it('schedules rotate-all every 30 days for every user, once per 30-day period', () => {
+    template.resourceCountIs('AWS::Events::Rule', 0);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Name: 'cachegate-rotate-all',
       ScheduleExpression: 'rate(30 days)',
-      Targets: [{ Input: JSON.stringify({ selector: { all: true }, requestedBy: 'cachegate-schedule' }) }],
+      ScheduleExpressionTimezone: 'UTC',
+      Target: Match.objectLike({
+        Input: JSON.stringify({
+          workflow: 'rotate-all',
+          scheduledTime: '<aws.scheduler.scheduled-time>',
+          periodMinutes: 30 * 24 * 60,
+          input: { selector: { all: true }, requestedBy: 'cachegate-schedule' },
+        }),
+      }),
     });
   });
 

@@ -1,8 +1,13 @@
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  SERVER_BOUND,
+  startLoopbackServer,
+  startOpenVpn,
+  stopOpenVpnProcesses,
+  type OpenVpnProcess,
+} from './openvpn-harness.js';
 import { requireBinary } from './require-binary.js';
 import { cachegate, findEasyRsa, run, tempDir } from './pki/tools.js';
 
@@ -16,56 +21,7 @@ const describeIf = requireBinary('openvpn') ? describe : describe.skip;
 const ENDPOINT = 'cvpn-endpoint-0123456789abcdef0';
 const DNS_NAME = `*.${ENDPOINT}.prod.clientvpn.eu-west-1.amazonaws.com`;
 
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
-
-interface Running {
-  output: () => string;
-  waitFor: (pattern: RegExp, timeoutMs: number) => Promise<boolean>;
-}
-
-const running: ChildProcess[] = [];
-
-function openvpn(args: string[]): Running {
-  const child = spawn('openvpn', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  running.push(child);
-  let log = '';
-  const listeners = new Set<() => void>();
-  const onData = (chunk: Buffer): void => {
-    log += chunk.toString();
-    for (const l of listeners) l();
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
-  child.on('exit', () => listeners.forEach((l) => l()));
-  return {
-    output: () => log,
-    waitFor: (pattern, timeoutMs) =>
-      new Promise((resolve) => {
-        const check = (): void => {
-          if (pattern.test(log)) finish(true);
-          else if (child.exitCode !== null) finish(false);
-        };
-        const timer = setTimeout(() => finish(false), timeoutMs);
-        function finish(value: boolean): void {
-          clearTimeout(timer);
-          listeners.delete(check);
-          resolve(value);
-        }
-        listeners.add(check);
-        check();
-      }),
-  };
-}
-
-afterEach(() => {
-  for (const child of running.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-});
+afterEach(stopOpenVpnProcesses);
 
 function ok(args: string[]): string {
   const r = cachegate(args);
@@ -89,6 +45,36 @@ function forLoopback(profile: string, port: number): string {
     .join('\n');
 }
 
+/** Writes the `.ovpn` for `cn` with `cachegate vpn profile`, for the test endpoint. */
+function writeProfile(store: string, cn: string, out: string): void {
+  ok([
+    'vpn',
+    'profile',
+    '--store',
+    store,
+    '--cn',
+    cn,
+    '--endpoint',
+    ENDPOINT,
+    '--dns-name',
+    DNS_NAME,
+    '--out',
+    out,
+  ]);
+}
+
+/** The CA chain, server certificate and key `cachegate vpn bootstrap` staged for ACM in `store`. */
+function stagedForAcm(store: string): { ca: string; cert: string; key: string } {
+  const acm = (file: string): string => join(store, 'acm', file);
+  return { cert: acm('server.crt'), key: acm('server.key'), ca: acm('ca-chain.crt') };
+}
+
+/** An OpenVPN client on the profile as changed for loopback, its config written to `config`. */
+function startProfileClient(profile: string, port: number, config: string): OpenVpnProcess {
+  writeFileSync(config, forLoopback(profile, port), { mode: 0o600 });
+  return startOpenVpn(['--config', config, '--hand-window', '20']);
+}
+
 describeIf('cachegate .ovpn profile against a real OpenVPN server', () => {
   let dir: string;
   let store: string;
@@ -101,63 +87,20 @@ describeIf('cachegate .ovpn profile against a real OpenVPN server', () => {
     ok(['vpn', 'bootstrap', '--store', store]);
     ok(['cert', 'issue', '--store', store, '--cn', 'alice']);
     profilePath = join(dir, 'alice.ovpn');
-    ok([
-      'vpn',
-      'profile',
-      '--store',
-      store,
-      '--cn',
-      'alice',
-      '--endpoint',
-      ENDPOINT,
-      '--dns-name',
-      DNS_NAME,
-      '--out',
-      profilePath,
-    ]);
+    writeProfile(store, 'alice', profilePath);
   });
 
   async function handshake(
     profile: string,
     server: { cert: string; key: string; ca: string },
-  ): Promise<{ server: Running; client: Running }> {
-    const port = await freeUdpPort();
-    const serverProcess = openvpn([
-      '--mode',
-      'p2p',
-      '--tls-server',
-      '--dev',
-      'null',
-      '--proto',
-      'udp',
-      '--local',
-      '127.0.0.1',
-      '--lport',
-      String(port),
-      '--dh',
-      'none',
-      '--data-ciphers',
-      'AES-256-GCM',
-      '--verb',
-      '3',
-      '--ca',
-      server.ca,
-      '--cert',
-      server.cert,
-      '--key',
-      server.key,
-    ]);
-    if (!(await serverProcess.waitFor(/UDPv4 link local \(bound\)/, 15_000))) {
+  ): Promise<{ server: OpenVpnProcess; client: OpenVpnProcess }> {
+    const { server: serverProcess, port } = await startLoopbackServer(server);
+    if (!(await serverProcess.waitFor(SERVER_BOUND, 15_000))) {
       throw new Error(`openvpn server did not start:\n${serverProcess.output()}`);
     }
-    const config = join(dir, `loopback-${port}.ovpn`);
-    writeFileSync(config, forLoopback(profile, port), { mode: 0o600 });
-    const client = openvpn(['--config', config, '--hand-window', '20']);
+    const client = startProfileClient(profile, port, join(dir, `loopback-${port}.ovpn`));
     return { server: serverProcess, client };
   }
-
-  const acm = (file: string): string => join(store, 'acm', file);
-  const stagedServer = () => ({ cert: acm('server.crt'), key: acm('server.key'), ca: acm('ca-chain.crt') });
 
   it('writes the profile with mode 0600, the endpoint DNS name, and the inline CA, certificate and key', () => {
     expect(statSync(profilePath).mode & 0o777).toBe(0o600);
@@ -170,7 +113,7 @@ describeIf('cachegate .ovpn profile against a real OpenVPN server', () => {
   });
 
   it('completes the TLS handshake with a server using the certificate staged for ACM', async () => {
-    const { server, client } = await handshake(readFileSync(profilePath, 'utf8'), stagedServer());
+    const { server, client } = await handshake(readFileSync(profilePath, 'utf8'), stagedForAcm(store));
     const clientDone = await client.waitFor(/Initialization Sequence Completed/, 30_000);
     expect({ clientDone, log: clientDone ? '' : `${server.output()}\n---\n${client.output()}` }).toEqual({
       clientDone: true,
@@ -187,11 +130,7 @@ describeIf('cachegate .ovpn profile against a real OpenVPN server', () => {
     const other = join(dir, 'other-pki');
     ok(['pki', 'init', '--store', other, '--cn', 'Other CA']);
     ok(['vpn', 'bootstrap', '--store', other]);
-    const { server, client } = await handshake(readFileSync(profilePath, 'utf8'), {
-      cert: join(other, 'acm', 'server.crt'),
-      key: join(other, 'acm', 'server.key'),
-      ca: join(other, 'acm', 'ca-chain.crt'),
-    });
+    const { server, client } = await handshake(readFileSync(profilePath, 'utf8'), stagedForAcm(other));
     // The client's inline <ca> rejects the other CA's server certificate (and vice versa).
     const refused = await client.waitFor(/VERIFY ERROR|TLS Error|TLS handshake failed/, 30_000);
     expect({ refused, log: refused ? '' : client.output() }).toEqual({ refused: true, log: '' });
@@ -242,50 +181,10 @@ describeEasyRsa('vpn bootstrap and profile on an easy-rsa pki/ built by the AWS 
       readFileSync(join(pki, 'issued', 'server.crt'), 'utf8').match(pemBlock)![0],
     );
     const profilePath = join(dir, 'client1.ovpn');
-    ok([
-      'vpn',
-      'profile',
-      '--store',
-      pki,
-      '--cn',
-      'client1.domain.tld',
-      '--endpoint',
-      ENDPOINT,
-      '--dns-name',
-      DNS_NAME,
-      '--out',
-      profilePath,
-    ]);
-    const port = await freeUdpPort();
-    const server = openvpn([
-      '--mode',
-      'p2p',
-      '--tls-server',
-      '--dev',
-      'null',
-      '--proto',
-      'udp',
-      '--local',
-      '127.0.0.1',
-      '--lport',
-      String(port),
-      '--dh',
-      'none',
-      '--data-ciphers',
-      'AES-256-GCM',
-      '--verb',
-      '3',
-      '--ca',
-      join(pki, 'acm', 'ca-chain.crt'),
-      '--cert',
-      join(pki, 'acm', 'server.crt'),
-      '--key',
-      join(pki, 'acm', 'server.key'),
-    ]);
-    expect(await server.waitFor(/UDPv4 link local \(bound\)/, 15_000)).toBe(true);
-    const config = join(dir, 'loopback.ovpn');
-    writeFileSync(config, forLoopback(readFileSync(profilePath, 'utf8'), port), { mode: 0o600 });
-    const client = openvpn(['--config', config, '--hand-window', '20']);
+    writeProfile(pki, 'client1.domain.tld', profilePath);
+    const { server, port } = await startLoopbackServer(stagedForAcm(pki));
+    expect(await server.waitFor(SERVER_BOUND, 15_000)).toBe(true);
+    const client = startProfileClient(readFileSync(profilePath, 'utf8'), port, join(dir, 'loopback.ovpn'));
     const done = await client.waitFor(/Initialization Sequence Completed/, 30_000);
     expect({ done, log: done ? '' : `${server.output()}\n---\n${client.output()}` }).toEqual({
       done: true,

@@ -24,6 +24,8 @@ let triggers: LocalTriggers;
 let accessRequestRuns = 0;
 const childStarts: { workflow: string; input: Record<string, unknown> }[] = [];
 const created = new Set<string>();
+/** Revocations the test holds open until it decides how they end. */
+const revocationGates = new Map<string, Promise<'succeed' | 'fail'>>();
 
 beforeAll(async () => {
   sandbox = await createSandbox({ speed: 1000 });
@@ -46,6 +48,12 @@ beforeAll(async () => {
   for (const workflow of ['onboard-user', 'issue-certificate', 'offboard-user', 'revoke-certificate']) {
     sfn.registerStateMachine(arn(workflow), async (input) => {
       childStarts.push({ workflow, input: input as Record<string, unknown> });
+      const requestId = (input as { requestId?: string }).requestId ?? '';
+      const gate = revocationGates.get(requestId);
+      if (gate && (workflow === 'offboard-user' || workflow === 'revoke-certificate')) {
+        const outcome = await gate;
+        if (outcome === 'fail') return { status: 'FAILED', error: 'Sandbox.Refused', cause: 'test' };
+      }
       return { status: 'SUCCEEDED', output: {} };
     });
   }
@@ -253,6 +261,56 @@ describe('onboarding API (API Gateway proxy handlers on the sandbox)', () => {
       'AccessRequestClosed',
       'AccessRevocationRequested',
     ]);
+  });
+
+  it('revoke ends: GET shows REVOKED once the revoking workflow succeeded, REVOKE_FAILED if it failed', async () => {
+    const outcomes: Record<string, (outcome: 'succeed' | 'fail') => void> = {};
+    const grant = async (key: string, body: unknown) => {
+      const requestId = (
+        await call('POST', '/access-requests', { identity: BOB, headers: { 'Idempotency-Key': key }, body })
+      ).json.requestId as string;
+      revocationGates.set(requestId, new Promise((resolve) => (outcomes[requestId] = resolve)));
+      await approve(requestId);
+      await finalStatus(requestId, 'FULFILLED');
+      return requestId;
+    };
+    const user = await grant('revoke-end-0001', cacheUserBody('revoke-end-reader'));
+    const cert = await grant('revoke-end-0002', {
+      kind: { type: 'vpn-certificate', commonName: 'bob.laptop' },
+      justification: 'VPN access to the cache network for on-call',
+    });
+    for (const requestId of [user, cert]) {
+      expect((await call('POST', `/access-requests/${requestId}/revoke`, { identity: BOB })).status).toBe(
+        202,
+      );
+      // Still running: the request stays REVOKING.
+      expect((await call('GET', `/access-requests/${requestId}`, { identity: BOB })).json.status).toBe(
+        'REVOKING',
+      );
+    }
+    const sfn = sandbox.model<StepFunctionsModel>('SFN');
+    outcomes[user]!('succeed');
+    outcomes[cert]!('fail');
+    await sfn.waitForExecution(executionArnFor(stateMachineArn(sandbox, 'offboard-user'), `revoke-${user}`));
+    await sfn.waitForExecution(
+      executionArnFor(stateMachineArn(sandbox, 'revoke-certificate'), `revoke-${cert}`),
+    );
+    const describesBefore = sandbox.faults.calls('SFN', 'DescribeExecution');
+    expect((await call('GET', `/access-requests/${user}`, { identity: ALICE })).json.status).toBe('REVOKED');
+    expect((await call('GET', `/access-requests/${cert}`, { identity: BOB })).json.status).toBe(
+      'REVOKE_FAILED',
+    );
+    expect(await getRequest(user)).toMatchObject({
+      status: 'REVOKED',
+      revocationEndedAt: expect.any(String),
+    });
+    // Recorded once: reading again asks Step Functions nothing, and nobody outside sees it.
+    expect((await call('GET', `/access-requests/${user}`, { identity: BOB })).json.status).toBe('REVOKED');
+    expect(sandbox.faults.calls('SFN', 'DescribeExecution')).toBe(describesBefore + 2);
+    expect((await call('GET', `/access-requests/${user}`, { identity: MALLORY })).status).toBe(404);
+    // An ended revocation is not started again.
+    expect((await call('POST', `/access-requests/${user}/revoke`, { identity: BOB })).status).toBe(409);
+    expect((await call('POST', `/access-requests/${cert}/revoke`, { identity: BOB })).status).toBe(409);
   });
 
   it('fuzz: malformed bodies, headers and identities get a 4xx and start nothing', async () => {

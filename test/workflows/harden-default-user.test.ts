@@ -1,35 +1,43 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
 import {
-  DescribeUserGroupsCommand,
-  DescribeUsersCommand,
   ElastiCacheClient,
   InvalidUserGroupStateFault,
   ModifyUserGroupCommand,
 } from '@aws-sdk/client-elasticache';
-import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createAwsClient } from '../../functions/aws/clients.js';
-import { listUsers } from '../../functions/aws/elasticache.js';
-import { LocalStateMachine, type LocalExecution } from '../../local/runner/local-state-machine.js';
-import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
+import { DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { LocalExecution } from '../../local/runner/local-state-machine.js';
+import type { Sandbox } from '../../local/sandbox/index.js';
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
-import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
 import { serviceFault } from '../../local/sandbox/service-error.js';
+import {
+  cacheUser,
+  causeOf,
+  createElastiCacheWorld,
+  elastiCacheAccount,
+  entered,
+  expectNoPasswordLeak,
+  ofType,
+  sampleInput,
+  userGroup,
+  type WorkflowRuns,
+} from './rbac-fixture.js';
 
-const sample = JSON.parse(
-  readFileSync(new URL('../../events/harden-default-user.json', import.meta.url), 'utf8'),
-) as { userGroupId: string; defaultUserId: string; requestedBy: string; requestId: string };
+const sample = sampleInput<{
+  userGroupId: string;
+  defaultUserId: string;
+  requestedBy: string;
+  requestId: string;
+}>('harden-default-user');
 
 let sandbox: Sandbox;
 let model: ElastiCacheModel;
 let elastiCache: ElastiCacheClient;
-const runs: LocalExecution[] = [];
+let secrets: SecretsManagerClient;
+let workflows: WorkflowRuns;
 
 beforeAll(async () => {
-  sandbox = await createSandbox({ speed: 1000, dynamoDb: false });
-  model = sandbox.model<ElastiCacheModel>('ElastiCache');
-  elastiCache = createAwsClient(ElastiCacheClient, {});
+  ({ sandbox, model, elastiCache, secrets, workflows } = await createElastiCacheWorld());
   model.seedUser({
     userId: 'orders-app',
     userName: 'orders-app',
@@ -47,50 +55,7 @@ beforeAll(async () => {
 });
 afterAll(async () => sandbox.close());
 
-let machine: LocalStateMachine | undefined;
-async function harden(input: unknown): Promise<LocalExecution> {
-  machine ??= LocalStateMachine.load('harden-default-user', { sandbox });
-  const run = await machine.run(input);
-  runs.push(run);
-  return run;
-}
-
-const ofType = (run: LocalExecution, type: string) =>
-  run.events.filter((e) => (e as { type: string }).type === type) as {
-    state: { name: string };
-    Error?: string;
-  }[];
-const entered = (run: LocalExecution, name: string) =>
-  ofType(run, 'StateEntered').filter((e) => e.state.name === name).length;
-
-function causeOf(run: LocalExecution): string {
-  try {
-    return (JSON.parse(run.cause ?? '') as { errorMessage: string }).errorMessage;
-  } catch {
-    return run.cause ?? '';
-  }
-}
-
-async function group(userGroupId: string) {
-  const { UserGroups } = await elastiCache.send(new DescribeUserGroupsCommand({ UserGroupId: userGroupId }));
-  return UserGroups?.[0];
-}
-
-async function user(userId: string) {
-  const { Users } = await elastiCache.send(new DescribeUsersCommand({ UserId: userId }));
-  return Users?.[0];
-}
-
-async function accountSnapshot() {
-  const users = await listUsers();
-  const { UserGroups } = await elastiCache.send(new DescribeUserGroupsCommand({}));
-  return {
-    users: users.map((u) => `${u.userId}:${u.status}`).sort(),
-    groups: UserGroups?.map((g) => `${g.UserGroupId}:${[...(g.UserIds ?? [])].sort().join(',')}`),
-    secrets: sandbox.model<SecretsManagerModel>('Secrets Manager').allSecretStrings().length,
-    mutations: ['CreateUser', 'ModifyUserGroup'].map((c) => sandbox.faults.calls('ElastiCache', c)),
-  };
-}
+const harden = (input: unknown): Promise<LocalExecution> => workflows.run('harden-default-user', input);
 
 describe('harden-default-user workflow (real ASL on the local runner)', () => {
   it('creates a locked default user and swaps it in for the built-in default, waiting for the end state', async () => {
@@ -104,13 +69,13 @@ describe('harden-default-user workflow (real ASL on the local runner)', () => {
       secretName: `cachegate/elasticache/users/${sample.defaultUserId}`,
       status: 'hardened',
     });
-    expect(await user(sample.defaultUserId)).toMatchObject({
+    expect(await cacheUser(elastiCache, sample.defaultUserId)).toMatchObject({
       UserName: 'default',
       Status: 'active',
       AccessString: 'off -@all',
       Authentication: { Type: 'password', PasswordCount: 1 },
     });
-    const g = await group(sample.userGroupId);
+    const g = await userGroup(elastiCache, sample.userGroupId);
     expect(g).toMatchObject({ Status: 'active' });
     expect([...(g?.UserIds ?? [])].sort()).toEqual(['orders-app', sample.defaultUserId]);
     expect(g?.PendingChanges).toBeUndefined();
@@ -119,7 +84,6 @@ describe('harden-default-user workflow (real ASL on the local runner)', () => {
     // The swap is one call: the group is never without a user named default.
     expect(entered(run, 'SwapDefaultUser')).toBe(1);
 
-    const secrets = createAwsClient(SecretsManagerClient, {});
     const described = await secrets.send(
       new DescribeSecretCommand({ SecretId: `cachegate/elasticache/users/${sample.defaultUserId}` }),
     );
@@ -138,11 +102,11 @@ describe('harden-default-user workflow (real ASL on the local runner)', () => {
   });
 
   it('running it again changes nothing and succeeds', async () => {
-    const before = await accountSnapshot();
+    const before = await elastiCacheAccount(sandbox, elastiCache);
     const run = await harden(sample);
     expect(run.status).toBe('SUCCEEDED');
     expect(entered(run, 'CreateDefaultUser')).toBe(0);
-    expect(await accountSnapshot()).toEqual(before);
+    expect(await elastiCacheAccount(sandbox, elastiCache)).toEqual(before);
   });
 
   it('retries the swap while the group is busy with another change (InvalidUserGroupStateFault)', async () => {
@@ -156,7 +120,7 @@ describe('harden-default-user workflow (real ASL on the local runner)', () => {
       expect(run.status).toBe('SUCCEEDED');
       expect(ofType(run, 'StateRetried').map((e) => e.state.name)).toContain('SwapDefaultUser');
       expect(ofType(run, 'StateFailed').map((e) => e.Error)).toContain('InvalidUserGroupStateFault');
-      expect([...((await group('busy-group'))?.UserIds ?? [])].sort()).toEqual([
+      expect([...((await userGroup(elastiCache, 'busy-group'))?.UserIds ?? [])].sort()).toEqual([
         'busy-group-default',
         'busy-maker',
         'orders-app',
@@ -180,7 +144,7 @@ describe('harden-default-user workflow (real ASL on the local runner)', () => {
     expect(ofType(run, 'StateRetried').map((e) => e.state.name)).toEqual(
       expect.arrayContaining(['CreateDefaultUser', 'SwapDefaultUser']),
     );
-    expect((await group('fault-group'))?.UserIds).toContain('fault-group-default');
+    expect((await userGroup(elastiCache, 'fault-group'))?.UserIds).toContain('fault-group-default');
   });
 
   describe('bad input fails before any change, naming the field', () => {
@@ -205,27 +169,17 @@ describe('harden-default-user workflow (real ASL on the local runner)', () => {
     ];
 
     it.each(cases)('%s', async (_, input, cause) => {
-      const before = await accountSnapshot();
+      const before = await elastiCacheAccount(sandbox, elastiCache);
       const run = await harden(input());
       expect(run.status).toBe('FAILED');
       expect(run.error).toBe('HardenDefaultUser.InvalidInput');
       expect(causeOf(run)).toMatch(cause);
-      expect(await accountSnapshot()).toEqual(before);
+      expect(await elastiCacheAccount(sandbox, elastiCache)).toEqual(before);
       expect(entered(run, 'StoreDefaultUserPassword')).toBe(0);
     });
   });
 
-  it('never lets a password into the execution history or the audit events', async () => {
-    const passwords = sandbox
-      .model<SecretsManagerModel>('Secrets Manager')
-      .allSecretStrings()
-      .map((s) => (JSON.parse(s) as { password: string }).password);
-    expect(passwords.length).toBeGreaterThanOrEqual(3);
-    const history = JSON.stringify(runs.map((r) => [r.events, r.output, r.cause]));
-    const audit = JSON.stringify(sandbox.model<EventBridgeModel>('EventBridge').events);
-    for (const password of passwords) {
-      expect(history.includes(password)).toBe(false);
-      expect(audit.includes(password)).toBe(false);
-    }
+  it('never lets a password into the execution history or the audit events', () => {
+    expectNoPasswordLeak(sandbox, workflows.executions, 3);
   });
 });

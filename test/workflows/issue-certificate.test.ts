@@ -9,6 +9,7 @@ import { encodeDer, explicit, integer, raw, seq, bitString } from '../../functio
 import { nameForCommonName, sha256WithRsa } from '../../functions/core/pki/certificate-builder.js';
 import { toPem } from '../../functions/core/pki/pem.js';
 import { LambdaCrashSignal } from '../../local/sandbox/faults.js';
+import { genericFault } from '../../local/sandbox/service-error.js';
 import {
   LocalStateMachine,
   type LambdaHandler,
@@ -181,6 +182,64 @@ describe('issue-certificate workflow (real ASL on the local runner)', () => {
     const { certificate } = run.output as Issued;
     const stored = await storedSecret(certificate.secretArn!);
     expect(new X509Certificate(stored.certificatePem).serialNumber).toBe(certificate.serial);
+  });
+
+  it('a permanent signing failure releases the reserved common name, with a clear cause', async () => {
+    sandbox.faults.inject({
+      service: 'KMS',
+      command: 'Sign',
+      times: 100,
+      mode: 'throw',
+      error: () => genericFault('KMSInvalidStateException', `${ca.keyArn} is disabled.`),
+    });
+    const input = request();
+    const run = await issue(input);
+    sandbox.faults.clear();
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('CertificateRequest.IssuanceFailed');
+    expect(run.cause).toContain(`CN "${input.commonName}"`);
+    expect(run.cause).toContain('failed with KMSInvalidStateException');
+    expect(run.cause).toContain('is disabled');
+    expect(run.cause).toContain('the reservation of CN');
+    expect(run.cause).toContain('can be requested again');
+    expect(await new DynamoDbCertIndex().issuance(input.requestId)).toBeUndefined();
+    const stepNames = run.events.map((e) => (e as { state?: { name: string } }).state?.name);
+    expect(stepNames).toContain('ReleaseCertificateReservation');
+
+    // The CN is free: a new request for it succeeds; so would a retry of the same request.
+    const retry = await issue({ ...input, requestId: `${input.requestId}-again` });
+    expect(retry.status).toBe('SUCCEEDED');
+    const forCn = (await new DynamoDbCertIndex().entries()).filter((e) => e.commonName === input.commonName);
+    expect(forCn.map((e) => e.status)).toEqual(['V']);
+  });
+
+  it('a certificate signed but never recorded is released as revoked, so the next CRL lists it', async () => {
+    const failingRecord: LambdaHandler = async () => {
+      throw Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' });
+    };
+    const input = request();
+    const run = await issue(input, { 'record-issued-certificate': failingRecord });
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('CertificateRequest.IssuanceFailed');
+    expect(run.cause).toContain('failed with ResourceNotFoundException');
+    expect(run.cause).toMatch(/certificate signed meanwhile \(serial [0-9A-F]+\) recorded as revoked/);
+    const revoked = (await new DynamoDbCertIndex().entries()).filter(
+      (e) => e.commonName === input.commonName,
+    );
+    expect(revoked).toEqual([expect.objectContaining({ status: 'R', reason: 'cessationOfOperation' })]);
+    expect(run.cause).toContain(revoked[0]!.serial);
+    const again = await issue({ ...input, requestId: `${input.requestId}-again` });
+    expect(again.status).toBe('SUCCEEDED');
+  });
+
+  it('a conflict with another request’s certificate releases nothing of it', async () => {
+    const first = request();
+    expect((await issue(first)).status).toBe('SUCCEEDED');
+    const second = await issue(request({ commonName: first.commonName }));
+    expect(second.error).toBe('CertificateRequest.Rejected');
+    const third = await issue(request({ commonName: first.commonName }));
+    expect(third.error).toBe('CertificateRequest.Rejected');
+    expect((await new DynamoDbCertIndex().issuance(first.requestId))?.recorded).toBe(true);
   });
 
   it('never puts a private key in the event log or an audit event', () => {

@@ -13,13 +13,22 @@ import {
 } from '@aws-sdk/client-elasticache';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createAwsClient } from '../../functions/aws/clients.js';
-import { LocalStateMachine, type LocalExecution } from '../../local/runner/local-state-machine.js';
-import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
+import type { LocalExecution } from '../../local/runner/local-state-machine.js';
+import type { Sandbox } from '../../local/sandbox/index.js';
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import type { MemoryDbModel } from '../../local/sandbox/models/memorydb.js';
-import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
 import { serviceFault } from '../../local/sandbox/service-error.js';
+import {
+  acl,
+  causeOf,
+  createMemoryDbWorld,
+  entered,
+  expectNoPasswordLeak,
+  found,
+  ofType,
+  type WorkflowRuns,
+} from './rbac-fixture.js';
 
 /*
  * The offboard-user workflow (the same statemachines/offboard-user.asl.json and Lambdas as for
@@ -30,28 +39,21 @@ let sandbox: Sandbox;
 let model: MemoryDbModel;
 let memoryDb: MemoryDBClient;
 let secrets: SecretsManagerClient;
-const machines: Partial<Record<'onboard-user' | 'offboard-user', LocalStateMachine>> = {};
-const runs: LocalExecution[] = [];
+let workflows: WorkflowRuns;
 const DAY_MS = 86_400_000;
 
 beforeAll(async () => {
-  sandbox = await createSandbox({ speed: 1000, dynamoDb: false });
-  model = sandbox.model<MemoryDbModel>('MemoryDB');
-  memoryDb = createAwsClient(MemoryDBClient, {});
-  secrets = createAwsClient(SecretsManagerClient, {});
+  ({ sandbox, model, memoryDb, secrets, workflows } = await createMemoryDbWorld());
   for (const name of ['orders-acl', 'payments-acl', 'audit-acl']) model.seedAcl({ name, userNames: [] });
   sandbox.model<ElastiCacheModel>('ElastiCache').seedUserGroup({ id: 'orders-group', userIds: ['default'] });
   // Loading validates a definition and takes real time, i.e. simulated minutes: do it once.
-  machines['onboard-user'] = LocalStateMachine.load('onboard-user', { sandbox });
-  machines['offboard-user'] = LocalStateMachine.load('offboard-user', { sandbox });
+  workflows.load('onboard-user');
+  workflows.load('offboard-user');
 });
 afterAll(async () => sandbox.close());
 
-async function run(name: 'onboard-user' | 'offboard-user', input: unknown): Promise<LocalExecution> {
-  const execution = await (machines[name] as LocalStateMachine).run(input);
-  runs.push(execution);
-  return execution;
-}
+const run = (name: 'onboard-user' | 'offboard-user', input: unknown): Promise<LocalExecution> =>
+  workflows.run(name, input);
 
 let counter = 0;
 /** Onboards a fresh MemoryDB user through the real onboard-user workflow. */
@@ -71,36 +73,8 @@ async function onboardedUser(
   return userId;
 }
 
-const ofType = (execution: LocalExecution, type: string) =>
-  execution.events.filter((e) => (e as { type: string }).type === type) as {
-    state: { name: string };
-    Error?: string;
-  }[];
-const entered = (execution: LocalExecution, name: string) =>
-  ofType(execution, 'StateEntered').filter((e) => e.state.name === name).length;
-
-function causeOf(execution: LocalExecution): string {
-  try {
-    return (JSON.parse(execution.cause ?? '') as { errorMessage: string }).errorMessage;
-  } catch {
-    return execution.cause ?? '';
-  }
-}
-
-async function userExists(name: string): Promise<boolean> {
-  return memoryDb.send(new DescribeUsersCommand({ UserName: name })).then(
-    () => true,
-    (error: unknown) => {
-      if (error instanceof UserNotFoundFault) return false;
-      throw error;
-    },
-  );
-}
-
-async function acl(name: string) {
-  const { ACLs } = await memoryDb.send(new DescribeACLsCommand({ ACLName: name }));
-  return ACLs?.[0];
-}
+const userExists = (name: string) =>
+  found(memoryDb.send(new DescribeUsersCommand({ UserName: name })), UserNotFoundFault);
 
 const secretOf = (userId: string, service = 'memorydb') =>
   secrets.send(new DescribeSecretCommand({ SecretId: `cachegate/${service}/users/${userId}` }));
@@ -124,7 +98,7 @@ describe('offboard-user with service memorydb (real ASL on the local runner)', (
     });
     expect(await userExists(userId)).toBe(false);
     for (const name of ['orders-acl', 'payments-acl']) {
-      const a = await acl(name);
+      const a = await acl(memoryDb, name);
       expect(a).toMatchObject({ Status: 'active', UserNames: [] });
       expect(a?.PendingChanges).toBeUndefined();
     }
@@ -157,7 +131,7 @@ describe('offboard-user with service memorydb (real ASL on the local runner)', (
     expect(execution.status).toBe('SUCCEEDED');
     expect(ofType(execution, 'StateRetried').map((e) => e.state.name)).toContain('RemoveUserFromGroup');
     expect(ofType(execution, 'StateFailed').map((e) => e.Error)).toContain('InvalidACLStateFault');
-    expect((await acl('audit-acl'))?.UserNames).not.toContain(userId);
+    expect((await acl(memoryDb, 'audit-acl'))?.UserNames).not.toContain(userId);
     expect(await userExists(userId)).toBe(false);
   });
 
@@ -240,17 +214,7 @@ describe('offboard-user with service memorydb (real ASL on the local runner)', (
     });
   });
 
-  it('never lets a password into the execution history or the audit events', async () => {
-    const passwords = sandbox
-      .model<SecretsManagerModel>('Secrets Manager')
-      .allSecretStrings()
-      .map((s) => (JSON.parse(s) as { password: string }).password);
-    expect(passwords.length).toBeGreaterThanOrEqual(5);
-    const history = JSON.stringify(runs.map((r) => [r.events, r.output, r.cause]));
-    const audit = JSON.stringify(sandbox.model<EventBridgeModel>('EventBridge').events);
-    for (const password of passwords) {
-      expect(history.includes(password)).toBe(false);
-      expect(audit.includes(password)).toBe(false);
-    }
+  it('never lets a password into the execution history or the audit events', () => {
+    expectNoPasswordLeak(sandbox, workflows.executions, 5);
   });
 });

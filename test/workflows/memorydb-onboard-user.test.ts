@@ -11,14 +11,22 @@ import {
   GetSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { createAwsClient } from '../../functions/aws/clients.js';
 import { listUsers } from '../../functions/aws/memorydb.js';
-import { LocalStateMachine, type LocalExecution } from '../../local/runner/local-state-machine.js';
-import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
+import type { LocalExecution } from '../../local/runner/local-state-machine.js';
+import type { Sandbox } from '../../local/sandbox/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import type { MemoryDbModel } from '../../local/sandbox/models/memorydb.js';
 import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
 import { serviceFault } from '../../local/sandbox/service-error.js';
+import {
+  acl,
+  causeOf,
+  createMemoryDbWorld,
+  entered,
+  expectNoPasswordLeak,
+  ofType,
+  type WorkflowRuns,
+} from './rbac-fixture.js';
 
 /*
  * The onboard-user workflow (the same statemachines/onboard-user.asl.json and Lambdas as for
@@ -29,25 +37,17 @@ let sandbox: Sandbox;
 let model: MemoryDbModel;
 let memoryDb: MemoryDBClient;
 let secrets: SecretsManagerClient;
-let onboardUser: LocalStateMachine;
-const runs: LocalExecution[] = [];
+let workflows: WorkflowRuns;
 
 beforeAll(async () => {
-  sandbox = await createSandbox({ speed: 1000, dynamoDb: false });
-  model = sandbox.model<MemoryDbModel>('MemoryDB');
-  memoryDb = createAwsClient(MemoryDBClient, {});
-  secrets = createAwsClient(SecretsManagerClient, {});
+  ({ sandbox, model, memoryDb, secrets, workflows } = await createMemoryDbWorld());
   for (const name of ['orders-acl', 'payments-acl', 'busy-acl']) model.seedAcl({ name, userNames: [] });
   model.seedCluster({ name: 'orders-cluster', aclName: 'orders-acl' });
-  onboardUser = LocalStateMachine.load('onboard-user', { sandbox });
+  workflows.load('onboard-user');
 });
 afterAll(async () => sandbox.close());
 
-async function onboard(input: unknown): Promise<LocalExecution> {
-  const run = await onboardUser.run(input);
-  runs.push(run);
-  return run;
-}
+const onboard = (input: unknown): Promise<LocalExecution> => workflows.run('onboard-user', input);
 
 let counter = 0;
 function request(overrides: Record<string, unknown> = {}) {
@@ -65,30 +65,9 @@ function request(overrides: Record<string, unknown> = {}) {
   };
 }
 
-const ofType = (run: LocalExecution, type: string) =>
-  run.events.filter((e) => (e as { type: string }).type === type) as {
-    state: { name: string };
-    Error?: string;
-  }[];
-const entered = (run: LocalExecution, name: string) =>
-  ofType(run, 'StateEntered').filter((e) => e.state.name === name).length;
-
-function causeOf(run: LocalExecution): string {
-  try {
-    return (JSON.parse(run.cause ?? '') as { errorMessage: string }).errorMessage;
-  } catch {
-    return run.cause ?? '';
-  }
-}
-
 async function user(name: string) {
   const { Users } = await memoryDb.send(new DescribeUsersCommand({ UserName: name }));
   return Users?.[0];
-}
-
-async function acl(name: string) {
-  const { ACLs } = await memoryDb.send(new DescribeACLsCommand({ ACLName: name }));
-  return ACLs?.[0];
 }
 
 async function accountSnapshot() {
@@ -121,12 +100,12 @@ describe('onboard-user with service memorydb (real ASL on the local runner)', ()
       ACLNames: ['orders-acl', 'payments-acl'],
     });
     for (const name of ['orders-acl', 'payments-acl']) {
-      const a = await acl(name);
+      const a = await acl(memoryDb, name);
       expect(a).toMatchObject({ Status: 'active' });
       expect(a?.UserNames).toContain(input.userId);
       expect(a?.PendingChanges).toBeUndefined();
     }
-    expect((await acl('orders-acl'))?.Clusters).toEqual(['orders-cluster']);
+    expect((await acl(memoryDb, 'orders-acl'))?.Clusters).toEqual(['orders-cluster']);
     expect(entered(run, 'CheckGroupMembership')).toBeGreaterThanOrEqual(2);
     expect(sandbox.faults.calls('ElastiCache', 'CreateUser')).toBe(elastiCacheCalls);
 
@@ -161,7 +140,7 @@ describe('onboard-user with service memorydb (real ASL on the local runner)', ()
       expect(run.status).toBe('SUCCEEDED');
       expect(ofType(run, 'StateRetried').map((e) => e.state.name)).toContain('AddUserToGroup');
       expect(ofType(run, 'StateFailed').map((e) => e.Error)).toContain('InvalidACLStateFault');
-      expect((await acl('busy-acl'))?.UserNames).toEqual(
+      expect((await acl(memoryDb, 'busy-acl'))?.UserNames).toEqual(
         expect.arrayContaining(['busy-maker', input.userId]),
       );
     } finally {
@@ -274,25 +253,14 @@ describe('onboard-user with service memorydb (real ASL on the local runner)', ()
       ],
     ];
     for (const [name, input, error] of cases) {
-      const run = await LocalStateMachine.load(name, { sandbox }).run(input);
-      runs.push(run);
+      const run = await workflows.run(name, input);
       expect(run.status).toBe('FAILED');
       expect(run.error).toBe(error);
       expect(causeOf(run)).toMatch(/^service: only elasticache/);
     }
   });
 
-  it('never lets a password into the execution history or the audit events', async () => {
-    const passwords = sandbox
-      .model<SecretsManagerModel>('Secrets Manager')
-      .allSecretStrings()
-      .map((s) => (JSON.parse(s) as { password: string }).password);
-    expect(passwords.length).toBeGreaterThanOrEqual(3);
-    const history = JSON.stringify(runs.map((r) => [r.events, r.output, r.cause]));
-    const audit = JSON.stringify(sandbox.model<EventBridgeModel>('EventBridge').events);
-    for (const password of passwords) {
-      expect(history.includes(password)).toBe(false);
-      expect(audit.includes(password)).toBe(false);
-    }
+  it('never lets a password into the execution history or the audit events', () => {
+    expectNoPasswordLeak(sandbox, workflows.executions, 3);
   });
 });

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
 import {
   DescribeReplicationGroupsCommand,
   DescribeUserGroupsCommand,
@@ -7,28 +6,36 @@ import {
   ElastiCacheClient,
   InvalidReplicationGroupStateFault,
 } from '@aws-sdk/client-elasticache';
-import { createAwsClient } from '../../functions/aws/clients.js';
-import { listUsers } from '../../functions/aws/elasticache.js';
-import { LocalStateMachine, type LocalExecution } from '../../local/runner/local-state-machine.js';
-import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
+import type { LocalExecution } from '../../local/runner/local-state-machine.js';
+import type { Sandbox } from '../../local/sandbox/index.js';
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
-import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
 import { serviceFault } from '../../local/sandbox/service-error.js';
+import {
+  causeOf,
+  createElastiCacheWorld,
+  elastiCacheAccount,
+  entered,
+  expectNoPasswordLeak,
+  ofType,
+  sampleInput,
+  type WorkflowRuns,
+} from './rbac-fixture.js';
 
-const sample = JSON.parse(
-  readFileSync(new URL('../../events/migrate-to-rbac.json', import.meta.url), 'utf8'),
-) as { replicationGroupId: string; userGroupId: string; userIds: string[]; requestId: string };
+const sample = sampleInput<{
+  replicationGroupId: string;
+  userGroupId: string;
+  userIds: string[];
+  requestId: string;
+}>('migrate-to-rbac');
 
 let sandbox: Sandbox;
 let model: ElastiCacheModel;
 let elastiCache: ElastiCacheClient;
-const runs: LocalExecution[] = [];
+let workflows: WorkflowRuns;
 
 beforeAll(async () => {
-  sandbox = await createSandbox({ speed: 1000, dynamoDb: false });
-  model = sandbox.model<ElastiCacheModel>('ElastiCache');
-  elastiCache = createAwsClient(ElastiCacheClient, {});
+  ({ sandbox, model, elastiCache, workflows } = await createElastiCacheWorld());
   for (const id of ['legacy-app', 'legacy-reader', 'named-default']) {
     model.seedUser({
       userId: id,
@@ -46,29 +53,7 @@ beforeAll(async () => {
 });
 afterAll(async () => sandbox.close());
 
-let machine: LocalStateMachine | undefined;
-async function migrate(input: unknown): Promise<LocalExecution> {
-  machine ??= LocalStateMachine.load('migrate-to-rbac', { sandbox });
-  const run = await machine.run(input);
-  runs.push(run);
-  return run;
-}
-
-const ofType = (run: LocalExecution, type: string) =>
-  run.events.filter((e) => (e as { type: string }).type === type) as {
-    state: { name: string };
-    Error?: string;
-  }[];
-const entered = (run: LocalExecution, name: string) =>
-  ofType(run, 'StateEntered').filter((e) => e.state.name === name).length;
-
-function causeOf(run: LocalExecution): string {
-  try {
-    return (JSON.parse(run.cause ?? '') as { errorMessage: string }).errorMessage;
-  } catch {
-    return run.cause ?? '';
-  }
-}
+const migrate = (input: unknown): Promise<LocalExecution> => workflows.run('migrate-to-rbac', input);
 
 async function replicationGroup(id: string) {
   const { ReplicationGroups } = await elastiCache.send(
@@ -78,17 +63,15 @@ async function replicationGroup(id: string) {
 }
 
 async function accountSnapshot() {
-  const users = await listUsers();
-  const { UserGroups } = await elastiCache.send(new DescribeUserGroupsCommand({}));
+  const account = await elastiCacheAccount(sandbox, elastiCache, [
+    'CreateUser',
+    'CreateUserGroup',
+    'ModifyReplicationGroup',
+  ]);
   const { ReplicationGroups } = await elastiCache.send(new DescribeReplicationGroupsCommand({}));
   return {
-    users: users.map((u) => `${u.userId}:${u.status}`).sort(),
-    groups: UserGroups?.map((g) => `${g.UserGroupId}:${[...(g.UserIds ?? [])].sort().join(',')}`),
+    ...account,
     replicationGroups: ReplicationGroups?.map((r) => `${r.ReplicationGroupId}:${r.UserGroupIds?.join(',')}`),
-    secrets: sandbox.model<SecretsManagerModel>('Secrets Manager').allSecretStrings().length,
-    mutations: ['CreateUser', 'CreateUserGroup', 'ModifyReplicationGroup'].map((c) =>
-      sandbox.faults.calls('ElastiCache', c),
-    ),
   };
 }
 
@@ -224,17 +207,7 @@ describe('migrate-to-rbac workflow (real ASL on the local runner)', () => {
     });
   });
 
-  it('never lets a password into the execution history or the audit events', async () => {
-    const passwords = sandbox
-      .model<SecretsManagerModel>('Secrets Manager')
-      .allSecretStrings()
-      .map((s) => (JSON.parse(s) as { password: string }).password);
-    expect(passwords.length).toBeGreaterThanOrEqual(2);
-    const history = JSON.stringify(runs.map((r) => [r.events, r.output, r.cause]));
-    const audit = JSON.stringify(sandbox.model<EventBridgeModel>('EventBridge').events);
-    for (const password of passwords) {
-      expect(history.includes(password)).toBe(false);
-      expect(audit.includes(password)).toBe(false);
-    }
+  it('never lets a password into the execution history or the audit events', () => {
+    expectNoPasswordLeak(sandbox, workflows.executions, 2);
   });
 });

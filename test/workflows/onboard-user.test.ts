@@ -1,8 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
 import {
-  DescribeUserGroupsCommand,
-  DescribeUsersCommand,
   ElastiCacheClient,
   InvalidUserGroupStateFault,
   ModifyUserGroupCommand,
@@ -12,7 +9,6 @@ import {
   GetSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { createAwsClient } from '../../functions/aws/clients.js';
 import { listUsers } from '../../functions/aws/elasticache.js';
 import { handler as createCacheUser } from '../../functions/create-cache-user/handler.js';
 import { handler as storeUserPassword } from '../../functions/store-user-password/handler.js';
@@ -21,45 +17,49 @@ import {
   type LambdaHandler,
   type LocalExecution,
 } from '../../local/runner/local-state-machine.js';
-import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
+import type { Sandbox } from '../../local/sandbox/index.js';
 import { LambdaCrashSignal } from '../../local/sandbox/faults.js';
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
-import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
 import { serviceFault } from '../../local/sandbox/service-error.js';
 import { RedisReplyError, startRedisServer, type RedisServer } from '../interop/redis-server.js';
 import { requireBinary } from '../interop/require-binary.js';
+import {
+  cacheUser,
+  causeOf,
+  createElastiCacheWorld,
+  elastiCacheAccount,
+  entered,
+  expectNoPasswordLeak,
+  ofType,
+  sampleInput,
+  userGroup,
+  type WorkflowRuns,
+} from './rbac-fixture.js';
 
-const sample = JSON.parse(
-  readFileSync(new URL('../../events/onboard-user.json', import.meta.url), 'utf8'),
-) as {
+const sample = sampleInput<{
   userId: string;
   userName: string;
   accessString: string;
   userGroupIds: string[];
   requestId: string;
-};
+}>('onboard-user');
 
 let sandbox: Sandbox;
 let model: ElastiCacheModel;
 let elastiCache: ElastiCacheClient;
 let secrets: SecretsManagerClient;
-const runs: LocalExecution[] = [];
+let workflows: WorkflowRuns;
 
 beforeAll(async () => {
-  sandbox = await createSandbox({ speed: 1000, dynamoDb: false });
-  model = sandbox.model<ElastiCacheModel>('ElastiCache');
-  elastiCache = createAwsClient(ElastiCacheClient, {});
-  secrets = createAwsClient(SecretsManagerClient, {});
+  ({ sandbox, model, elastiCache, secrets, workflows } = await createElastiCacheWorld());
   for (const id of ['orders-group', 'payments-group', 'busy-group'])
     model.seedUserGroup({ id, userIds: ['default'] });
 });
 afterAll(async () => sandbox.close());
 
-async function onboard(input: unknown, handlers?: Record<string, LambdaHandler>): Promise<LocalExecution> {
-  const run = await LocalStateMachine.load('onboard-user', { sandbox, handlers }).run(input);
-  runs.push(run);
-  return run;
+function onboard(input: unknown, handlers?: Record<string, LambdaHandler>): Promise<LocalExecution> {
+  return workflows.record(LocalStateMachine.load('onboard-user', { sandbox, handlers }).run(input));
 }
 
 let counter = 0;
@@ -70,44 +70,6 @@ function request(overrides: Record<string, unknown> = {}) {
     userId: `${sample.userId}-${counter}`,
     userName: `${sample.userName}-${counter}`,
     ...overrides,
-  };
-}
-
-const ofType = (run: LocalExecution, type: string) =>
-  run.events.filter((e) => (e as { type: string }).type === type) as {
-    state: { name: string };
-    Error?: string;
-  }[];
-const entered = (run: LocalExecution, name: string) =>
-  ofType(run, 'StateEntered').filter((e) => e.state.name === name).length;
-
-/** The failed step's error message (the Lambda error's `errorMessage` inside the cause). */
-function causeOf(run: LocalExecution): string {
-  try {
-    return (JSON.parse(run.cause ?? '') as { errorMessage: string }).errorMessage;
-  } catch {
-    return run.cause ?? '';
-  }
-}
-
-async function user(userId: string) {
-  const { Users } = await elastiCache.send(new DescribeUsersCommand({ UserId: userId }));
-  return Users?.[0];
-}
-
-async function group(userGroupId: string) {
-  const { UserGroups } = await elastiCache.send(new DescribeUserGroupsCommand({ UserGroupId: userGroupId }));
-  return UserGroups?.[0];
-}
-
-async function accountSnapshot() {
-  const users = await listUsers();
-  const { UserGroups } = await elastiCache.send(new DescribeUserGroupsCommand({}));
-  return {
-    users: users.map((u) => `${u.userId}:${u.status}`).sort(),
-    groups: UserGroups?.map((g) => `${g.UserGroupId}:${[...(g.UserIds ?? [])].sort().join(',')}`),
-    secrets: sandbox.model<SecretsManagerModel>('Secrets Manager').allSecretStrings().length,
-    mutations: ['CreateUser', 'ModifyUserGroup'].map((c) => sandbox.faults.calls('ElastiCache', c)),
   };
 }
 
@@ -136,14 +98,14 @@ describe('onboard-user workflow (real ASL on the local runner)', () => {
       userGroupIds: ['orders-group', 'payments-group'],
       status: 'active',
     });
-    expect(await user(input.userId)).toMatchObject({
+    expect(await cacheUser(elastiCache, input.userId)).toMatchObject({
       Status: 'active',
       UserName: input.userName,
       Authentication: { Type: 'password', PasswordCount: 1 },
       UserGroupIds: ['orders-group', 'payments-group'],
     });
     for (const id of ['orders-group', 'payments-group']) {
-      const g = await group(id);
+      const g = await userGroup(elastiCache, id);
       expect(g).toMatchObject({ Status: 'active' });
       expect(g?.UserIds).toContain(input.userId);
       expect(g?.PendingChanges).toBeUndefined();
@@ -200,7 +162,7 @@ describe('onboard-user workflow (real ASL on the local runner)', () => {
       // (hence simulated) time each step takes on a loaded machine, so no exact count.
       expect(entered(run, 'CheckUserActive')).toBeGreaterThanOrEqual(2);
       expect(entered(run, 'CheckGroupMembership')).toBeGreaterThanOrEqual(2);
-      expect((await group('orders-group'))?.UserIds).toContain(input.userId);
+      expect((await userGroup(elastiCache, 'orders-group'))?.UserIds).toContain(input.userId);
     } finally {
       Object.assign(model.delays, saved);
     }
@@ -226,7 +188,7 @@ describe('onboard-user workflow (real ASL on the local runner)', () => {
       const retried = ofType(run, 'StateRetried').map((e) => e.state.name);
       expect(retried).toContain('AddUserToGroup');
       expect(ofType(run, 'StateFailed').map((e) => e.Error)).toContain('InvalidUserGroupStateFault');
-      expect((await group('busy-group'))?.UserIds).toEqual(
+      expect((await userGroup(elastiCache, 'busy-group'))?.UserIds).toEqual(
         expect.arrayContaining(['default', 'busy-maker', input.userId]),
       );
     } finally {
@@ -272,7 +234,10 @@ describe('onboard-user workflow (real ASL on the local runner)', () => {
     const versions = await secrets.send(new DescribeSecretCommand({ SecretId: secretArn }));
     // One version: the retry generated a second password and threw it away.
     expect(Object.keys(versions.VersionIdsToStages ?? {})).toHaveLength(1);
-    expect((await user(input.userId))?.Authentication).toEqual({ Type: 'password', PasswordCount: 1 });
+    expect((await cacheUser(elastiCache, input.userId))?.Authentication).toEqual({
+      Type: 'password',
+      PasswordCount: 1,
+    });
   });
 
   describe('with a real redis-server mirroring the users (ACL SETUSER)', () => {
@@ -403,13 +368,13 @@ describe('onboard-user workflow (real ASL on the local runner)', () => {
 
     it.each(cases)('%s', async (_, input, cause) => {
       const resolved = await input();
-      const before = await accountSnapshot();
+      const before = await elastiCacheAccount(sandbox, elastiCache);
       const run = await onboard(resolved);
       expect(run.status).toBe('FAILED');
       expect(run.error).toBe('OnboardUser.InvalidInput');
       expect(causeOf(run)).toMatch(cause);
       expect(run.cause).not.toContain('secret-password');
-      expect(await accountSnapshot()).toEqual(before);
+      expect(await elastiCacheAccount(sandbox, elastiCache)).toEqual(before);
       expect(entered(run, 'StoreUserPassword')).toBe(0);
     });
 
@@ -417,27 +382,17 @@ describe('onboard-user workflow (real ASL on the local runner)', () => {
       const existing = (await listUsers()).length;
       for (let i = existing; i < 1000; i += 1)
         model.seedUser({ userId: `filler-${i}`, userName: `filler-${i}`, accessString: 'off' });
-      const before = await accountSnapshot();
+      const before = await elastiCacheAccount(sandbox, elastiCache);
       const run = await onboard(request());
       expect(run.status).toBe('FAILED');
       expect(causeOf(run)).toMatch(
         /userId: the account already has 1000 users, the ElastiCache quota is 1000/,
       );
-      expect(await accountSnapshot()).toEqual(before);
+      expect(await elastiCacheAccount(sandbox, elastiCache)).toEqual(before);
     });
   });
 
-  it('never lets a password into the execution history or the audit events', async () => {
-    const passwords = sandbox
-      .model<SecretsManagerModel>('Secrets Manager')
-      .allSecretStrings()
-      .map((s) => (JSON.parse(s) as { password: string }).password);
-    expect(passwords.length).toBeGreaterThanOrEqual(7);
-    const history = JSON.stringify(runs.map((r) => [r.events, r.output, r.cause]));
-    const audit = JSON.stringify(sandbox.model<EventBridgeModel>('EventBridge').events);
-    for (const password of passwords) {
-      expect(history.includes(password)).toBe(false);
-      expect(audit.includes(password)).toBe(false);
-    }
+  it('never lets a password into the execution history or the audit events', () => {
+    expectNoPasswordLeak(sandbox, workflows.executions, 7);
   });
 });

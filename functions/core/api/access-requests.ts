@@ -145,3 +145,13 @@ export function planRevocation(request: AccessRequestRecord, caller: string, rea
         : { ...base, commonName: kind.commonName },
   };
 }
+
+/**
+ * The end state of a revocation, from the status of its `revoke-<requestId>` execution:
+ * undefined while it runs (the request stays REVOKING).
+ */
+export function revocationOutcome(executionStatus: string): 'REVOKED' | 'REVOKE_FAILED' | undefined {
+  if (executionStatus === 'SUCCEEDED') return 'REVOKED';
+  if (['FAILED', 'TIMED_OUT', 'ABORTED'].includes(executionStatus)) return 'REVOKE_FAILED';
+  return undefined;
+}

@@ -22,8 +22,8 @@ export const clientVpnCrlSchema = z
         durationMinutes: z.number().int().min(1).max(10_080),
       })
       .optional(),
-    /** EventBridge Scheduler expression for refresh-crl. */
-    refreshSchedule: z.string().min(1).default('rate(1 day)'),
+    /** Moved: the refresh-crl schedule is `schedules.refreshCrl` (infra/config.ts). */
+    refreshSchedule: z.never({ error: 'moved to schedules.refreshCrl.expression' }).optional(),
     /** The DaysUntilCrlExpiry alarm fires below this. */
     alarmBelowDays: z.number().min(0).default(7),
   })

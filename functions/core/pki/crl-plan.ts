@@ -203,16 +203,8 @@ export function planCrlFromIndexText(input: IndexCrlPlanInput): EncodedCrlPlan {
   }
   const warnings = quotaWarnings(scan.revoked.count);
   if (previousList) {
-    const dropped: string[] = [];
-    let total = 0;
-    // One hex conversion of the whole list; each serial is then a slice of it.
-    const hex = previousList.toString('hex').toUpperCase();
-    walkRevokedList(previousList, 0, previousList.length, (start, end) => {
-      if (scan.accountsFor(hex.slice(start * 2, end * 2))) return;
-      total++;
-      if (dropped.length < 3) dropped.push(serialHexOf(previousList, start, end));
-    });
-    refuseDropped(dropped, total);
+    const dropped = scan.droppedFrom(previousList);
+    refuseDropped(dropped.examples, dropped.total);
   }
   return {
     revoked: scan.revoked,

@@ -22,6 +22,11 @@ export interface RevocationIndex {
   entries(): Promise<CertIndexEntry[]>;
   /** Takes the next CRL number from the atomic counter (never the same number twice). */
   takeCrlNumber(): Promise<bigint>;
+  /**
+   * Ends the hold a revoke puts on the CN while the revocation is distributed (sessions are
+   * terminated by CN, so a new certificate for it must wait). Indexes without a hold omit it.
+   */
+  endRevocationHold?(commonName: string, serial: string): Promise<void>;
 }
 
 export interface CertificateAuthority {

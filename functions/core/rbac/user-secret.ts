@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ValidationError } from '../errors.js';
 import type { CacheService } from './cache-service.js';
 
 /**
@@ -34,4 +35,21 @@ export function userSecretTags(userId: string): Record<string, string> {
 /** True when the tags say cachegate manages this secret for this user. */
 export function isManagedUserSecret(tags: Record<string, string>, userId: string): boolean {
   return tags[MANAGED_TAG] === 'true' && tags[USER_ID_TAG] === userId;
+}
+
+/**
+ * A new user's secret name must be free or already cachegate's secret for that user (a retry):
+ * any other secret by that name is refused, naming `field`, so it is never overwritten.
+ */
+export function rejectForeignUserSecret(
+  secret: { name: string; tags: Record<string, string> } | undefined,
+  userId: string,
+  field: string,
+): void {
+  if (secret && !isManagedUserSecret(secret.tags, userId)) {
+    throw new ValidationError(
+      `secret ${secret.name} exists and is not a cachegate secret for this user`,
+      field,
+    );
+  }
 }

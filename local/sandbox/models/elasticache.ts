@@ -24,6 +24,17 @@ import type { SandboxClock } from '../clock.js';
 import type { ServiceModel } from '../sandbox.js';
 import { serviceFault } from '../service-error.js';
 import {
+  applyDueChanges,
+  authenticationView,
+  checkQuota,
+  checkUserChangeable,
+  membersAfterChange,
+  oneOrAll,
+  reportUserChange,
+  type Pending,
+  type RbacFaults,
+} from './cache-rbac-model-helpers.js';
+import {
   checkEngine,
   checkIdentifier,
   checkUserName,
@@ -85,12 +96,11 @@ const DEFAULT_QUOTAS: ElastiCacheQuotas = {
 const BUILT_IN_DEFAULT_USER = 'default';
 const DEFAULT_USER_NAME = 'default';
 const MAX_RECORDS = 100;
-
-/** A change in flight: applied when the sandbox clock reaches `readyAt`. */
-interface Pending {
-  readyAt: number;
-  apply: () => void;
-}
+const FAULTS: RbacFaults = {
+  InvalidParameterValueException,
+  InvalidParameterCombinationException,
+  InvalidUserStateFault,
+};
 
 interface User {
   userId: string;
@@ -197,12 +207,7 @@ export class ElastiCacheModel implements ServiceModel {
         if (userName !== DEFAULT_USER_NAME && [...this.users.values()].some((u) => u.userName === userName)) {
           throw serviceFault(DuplicateUserNameFault, `A user with the user name ${userName} already exists.`);
         }
-        if (this.users.size >= this.quotas.usersPerAccount) {
-          throw serviceFault(
-            UserQuotaExceededFault,
-            `The quota of ${this.quotas.usersPerAccount} users per account is reached.`,
-          );
-        }
+        checkQuota(this.users.size, this.quotas.usersPerAccount, 'users per account', UserQuotaExceededFault);
         const user: User = { userId, userName, engine, accessString, authentication, status: 'creating' };
         this.users.set(userId, user);
         user.pending = {
@@ -246,12 +251,12 @@ export class ElastiCacheModel implements ServiceModel {
     ModifyUser: (input: UserInput) =>
       this.settled(() => {
         const user = this.findUser(input.UserId);
-        if (user.userId === BUILT_IN_DEFAULT_USER) {
-          throw serviceFault(InvalidParameterValueException, 'The built-in default user cannot be modified.');
-        }
-        if (user.status !== 'active') {
-          throw serviceFault(InvalidUserStateFault, `User ${user.userId} is ${user.status}, not active.`);
-        }
+        checkUserChangeable(
+          { id: user.userId, status: user.status },
+          BUILT_IN_DEFAULT_USER,
+          'modified',
+          FAULTS,
+        );
         if (input.AccessString !== undefined && input.AppendAccessString !== undefined) {
           throw serviceFault(
             InvalidParameterCombinationException,
@@ -299,12 +304,12 @@ export class ElastiCacheModel implements ServiceModel {
     DeleteUser: (input: { UserId?: string }) =>
       this.settled(() => {
         const user = this.findUser(input.UserId);
-        if (user.userId === BUILT_IN_DEFAULT_USER) {
-          throw serviceFault(InvalidParameterValueException, 'The built-in default user cannot be deleted.');
-        }
-        if (user.status !== 'active') {
-          throw serviceFault(InvalidUserStateFault, `User ${user.userId} is ${user.status}, not active.`);
-        }
+        checkUserChangeable(
+          { id: user.userId, status: user.status },
+          BUILT_IN_DEFAULT_USER,
+          'deleted',
+          FAULTS,
+        );
         if (user.userName === DEFAULT_USER_NAME && this.groupsOf(user.userId).length > 0) {
           throw serviceFault(
             DefaultUserAssociatedToUserGroupFault,
@@ -336,12 +341,12 @@ export class ElastiCacheModel implements ServiceModel {
         if (this.userGroups.has(userGroupId)) {
           throw serviceFault(UserGroupAlreadyExistsFault, `User group ${userGroupId} already exists.`);
         }
-        if (this.userGroups.size >= this.quotas.userGroupsPerAccount) {
-          throw serviceFault(
-            UserGroupQuotaExceededFault,
-            `The quota of ${this.quotas.userGroupsPerAccount} user groups per account is reached.`,
-          );
-        }
+        checkQuota(
+          this.userGroups.size,
+          this.quotas.userGroupsPerAccount,
+          'user groups per account',
+          UserGroupQuotaExceededFault,
+        );
         const userIds = [...new Set(input.UserIds ?? [])];
         this.checkMembers(userIds, userIds);
         const group: UserGroup = { userGroupId, engine, userIds: new Set(userIds), status: 'creating' };
@@ -357,10 +362,7 @@ export class ElastiCacheModel implements ServiceModel {
 
     DescribeUserGroups: (input: { UserGroupId?: string; MaxRecords?: number; Marker?: string }) =>
       this.settled(() => {
-        const groups =
-          input.UserGroupId !== undefined
-            ? [this.findUserGroup(input.UserGroupId)]
-            : [...this.userGroups.values()];
+        const groups = oneOrAll(input.UserGroupId, (id) => this.findUserGroup(id), this.userGroups);
         const { page, marker } = paginate(groups, input);
         return { UserGroups: page.map((g) => this.userGroupView(g)), Marker: marker };
       }),
@@ -372,39 +374,18 @@ export class ElastiCacheModel implements ServiceModel {
       Engine?: string;
     }) =>
       this.settled(() => {
-        const group = this.findUserGroup(input.UserGroupId);
-        if (group.status !== 'active') {
-          throw serviceFault(
-            InvalidUserGroupStateFault,
-            `User group ${group.userGroupId} is ${group.status}, not active.`,
-          );
-        }
+        const group = this.activeUserGroup(input.UserGroupId);
         const add = [...new Set(input.UserIdsToAdd ?? [])];
         const remove = [...new Set(input.UserIdsToRemove ?? [])];
         if (add.length === 0 && remove.length === 0) {
           throw serviceFault(InvalidParameterCombinationException, 'Give UserIdsToAdd or UserIdsToRemove.');
         }
-        const both = add.find((id) => remove.includes(id));
-        if (both)
-          throw serviceFault(InvalidParameterCombinationException, `User ${both} is both added and removed.`);
-        // One bad ID fails the whole call: nothing is added or removed.
-        for (const id of remove) {
-          if (!group.userIds.has(id)) {
-            throw serviceFault(
-              InvalidParameterValueException,
-              `User ${id} is not a member of user group ${group.userGroupId}.`,
-            );
-          }
-        }
-        for (const id of add) {
-          if (group.userIds.has(id)) {
-            throw serviceFault(
-              InvalidParameterValueException,
-              `User ${id} is already a member of user group ${group.userGroupId}.`,
-            );
-          }
-        }
-        const after = [...group.userIds].filter((id) => !remove.includes(id)).concat(add);
+        const after = membersAfterChange(
+          group.userIds,
+          { add, remove },
+          `user group ${group.userGroupId}`,
+          FAULTS,
+        );
         this.checkMembers(after, add);
         group.status = 'modifying';
         group.pendingChanges = { add, remove };
@@ -422,13 +403,7 @@ export class ElastiCacheModel implements ServiceModel {
 
     DeleteUserGroup: (input: { UserGroupId?: string }) =>
       this.settled(() => {
-        const group = this.findUserGroup(input.UserGroupId);
-        if (group.status !== 'active') {
-          throw serviceFault(
-            InvalidUserGroupStateFault,
-            `User group ${group.userGroupId} is ${group.status}, not active.`,
-          );
-        }
+        const group = this.activeUserGroup(input.UserGroupId);
         const attached = this.replicationGroupsOf(group.userGroupId);
         if (attached.length > 0) {
           throw serviceFault(
@@ -452,10 +427,11 @@ export class ElastiCacheModel implements ServiceModel {
       Marker?: string;
     }) =>
       this.settled(() => {
-        const groups =
-          input.ReplicationGroupId !== undefined
-            ? [this.findReplicationGroup(input.ReplicationGroupId)]
-            : [...this.replicationGroups.values()];
+        const groups = oneOrAll(
+          input.ReplicationGroupId,
+          (id) => this.findReplicationGroup(id),
+          this.replicationGroups,
+        );
         const { page, marker } = paginate(groups, input);
         return { ReplicationGroups: page.map((g) => this.replicationGroupView(g)), Marker: marker };
       }),
@@ -512,13 +488,7 @@ export class ElastiCacheModel implements ServiceModel {
           }
         }
         for (const id of add) {
-          const userGroup = this.findUserGroup(id);
-          if (userGroup.status !== 'active') {
-            throw serviceFault(
-              InvalidUserGroupStateFault,
-              `User group ${id} is ${userGroup.status}, not active.`,
-            );
-          }
+          const userGroup = this.activeUserGroup(id);
           if (userGroup.engine !== group.engine) {
             throw serviceFault(
               InvalidParameterCombinationException,
@@ -560,12 +530,7 @@ export class ElastiCacheModel implements ServiceModel {
     this.applyDueChanges();
     const userId = checkIdentifier('UserId', spec.userId);
     if (this.users.has(userId)) throw serviceFault(UserAlreadyExistsFault, `User ${userId} already exists.`);
-    if (this.users.size >= this.quotas.usersPerAccount) {
-      throw serviceFault(
-        UserQuotaExceededFault,
-        `The quota of ${this.quotas.usersPerAccount} users per account is reached.`,
-      );
-    }
+    checkQuota(this.users.size, this.quotas.usersPerAccount, 'users per account', UserQuotaExceededFault);
     const passwords = spec.passwords ?? [];
     const authentication =
       resolveAuthentication(
@@ -626,15 +591,10 @@ export class ElastiCacheModel implements ServiceModel {
   }
 
   private applyDueChanges(): void {
-    const now = this.clock.nowMs();
-    const due = [...this.users.values(), ...this.userGroups.values(), ...this.replicationGroups.values()]
-      .filter((resource) => resource.pending && resource.pending.readyAt <= now)
-      .sort((a, b) => (a.pending?.readyAt ?? 0) - (b.pending?.readyAt ?? 0));
-    for (const resource of due) {
-      const pending = resource.pending;
-      delete resource.pending;
-      pending?.apply();
-    }
+    applyDueChanges(
+      [...this.users.values(), ...this.userGroups.values(), ...this.replicationGroups.values()],
+      this.clock.nowMs(),
+    );
   }
 
   private async settled<T>(work: () => T): Promise<T> {
@@ -644,10 +604,9 @@ export class ElastiCacheModel implements ServiceModel {
 
   private notify(user: User, deleted?: 'deleted'): void {
     if (!this.onUserChanged) return;
-    const view = { ...this.userView(user), ...(deleted ? { Status: 'deleted' } : {}) };
-    const passwords =
-      !deleted && user.authentication.type === 'password' ? user.authentication.passwords : [];
-    this.notifications.push(Promise.resolve(this.onUserChanged(view, [...passwords])));
+    this.notifications.push(
+      reportUserChange(this.onUserChanged, this.userView(user), user.authentication, deleted),
+    );
   }
 
   private checkAccessString(field: string, accessString: unknown): string {
@@ -700,6 +659,18 @@ export class ElastiCacheModel implements ServiceModel {
     return group;
   }
 
+  /** Changing a user group, or attaching it, needs it `active` (else InvalidUserGroupStateFault). */
+  private activeUserGroup(userGroupId: string | undefined): UserGroup {
+    const group = this.findUserGroup(userGroupId);
+    if (group.status !== 'active') {
+      throw serviceFault(
+        InvalidUserGroupStateFault,
+        `User group ${group.userGroupId} is ${group.status}, not active.`,
+      );
+    }
+    return group;
+  }
+
   private findReplicationGroup(replicationGroupId: string | undefined): ReplicationGroup {
     const group =
       replicationGroupId === undefined ? undefined : this.replicationGroups.get(replicationGroupId);
@@ -726,7 +697,6 @@ export class ElastiCacheModel implements ServiceModel {
   }
 
   private userView(user: User): UserView {
-    const auth = user.authentication;
     return {
       UserId: user.userId,
       UserName: user.userName,
@@ -735,10 +705,7 @@ export class ElastiCacheModel implements ServiceModel {
       MinimumEngineVersion: user.engine === 'valkey' ? '7.2' : '6.0',
       AccessString: user.accessString,
       UserGroupIds: this.groupsOf(user.userId),
-      Authentication:
-        auth.type === 'password'
-          ? { Type: 'password', PasswordCount: auth.passwords.length }
-          : { Type: auth.type },
+      Authentication: authenticationView(user.authentication),
       ARN: this.arn('user', user.userId),
     };
   }

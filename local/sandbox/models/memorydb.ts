@@ -21,6 +21,17 @@ import { validatePassword } from '../../../functions/core/password-policy.js';
 import type { SandboxClock } from '../clock.js';
 import type { ServiceModel } from '../sandbox.js';
 import { serviceFault } from '../service-error.js';
+import {
+  applyDueChanges,
+  authenticationView,
+  checkQuota,
+  checkUserChangeable,
+  membersAfterChange,
+  oneOrAll,
+  reportUserChange,
+  type Pending,
+  type RbacFaults,
+} from './cache-rbac-model-helpers.js';
 
 /** Simulated durations of the asynchronous changes (milliseconds of sandbox time). */
 export interface MemoryDbDelays {
@@ -72,11 +83,11 @@ const MAX_NAME_LENGTH = 40;
 const MAX_PASSWORDS = 2;
 const MAX_RESULTS = 100;
 const ENGINE_VERSION = '6.2';
-
-interface Pending {
-  readyAt: number;
-  apply: () => void;
-}
+const FAULTS: RbacFaults = {
+  InvalidParameterValueException,
+  InvalidParameterCombinationException,
+  InvalidUserStateFault,
+};
 
 type Authentication = { type: 'password'; passwords: string[] } | { type: 'iam' } | { type: 'no-password' };
 
@@ -172,12 +183,7 @@ export class MemoryDbModel implements ServiceModel {
         }
         const authentication = resolveAuthentication(input.AuthenticationMode);
         if (this.users.has(name)) throw serviceFault(UserAlreadyExistsFault, `User ${name} already exists.`);
-        if (this.users.size >= this.quotas.usersPerAccount) {
-          throw serviceFault(
-            UserQuotaExceededFault,
-            `The quota of ${this.quotas.usersPerAccount} users per account is reached.`,
-          );
-        }
+        checkQuota(this.users.size, this.quotas.usersPerAccount, 'users per account', UserQuotaExceededFault);
         const user: User = { name, accessString, authentication, status: 'active' };
         this.users.set(name, user);
         this.notify(user);
@@ -197,8 +203,7 @@ export class MemoryDbModel implements ServiceModel {
             'sandbox: DescribeUsers Filters are not modelled.',
           );
         }
-        const users =
-          input.UserName !== undefined ? [this.findUser(input.UserName)] : [...this.users.values()];
+        const users = oneOrAll(input.UserName, (name) => this.findUser(name), this.users);
         const { page, nextToken } = paginate(users, input);
         return { Users: page.map((u) => this.userView(u)), NextToken: nextToken };
       }),
@@ -210,12 +215,12 @@ export class MemoryDbModel implements ServiceModel {
     }) =>
       this.settled(() => {
         const user = this.findUser(input.UserName);
-        if (user.name === MEMORYDB_DEFAULT_USER) {
-          throw serviceFault(InvalidParameterValueException, 'The built-in default user cannot be modified.');
-        }
-        if (user.status !== 'active') {
-          throw serviceFault(InvalidUserStateFault, `User ${user.name} is ${user.status}, not active.`);
-        }
+        checkUserChangeable(
+          { id: user.name, status: user.status },
+          MEMORYDB_DEFAULT_USER,
+          'modified',
+          FAULTS,
+        );
         const accessString =
           input.AccessString !== undefined ? checkAccessString(input.AccessString) : undefined;
         const authentication =
@@ -241,12 +246,7 @@ export class MemoryDbModel implements ServiceModel {
     DeleteUser: (input: { UserName?: string }) =>
       this.settled(() => {
         const user = this.findUser(input.UserName);
-        if (user.name === MEMORYDB_DEFAULT_USER) {
-          throw serviceFault(InvalidParameterValueException, 'The built-in default user cannot be deleted.');
-        }
-        if (user.status !== 'active') {
-          throw serviceFault(InvalidUserStateFault, `User ${user.name} is ${user.status}, not active.`);
-        }
+        checkUserChangeable({ id: user.name, status: user.status }, MEMORYDB_DEFAULT_USER, 'deleted', FAULTS);
         user.status = 'deleting';
         user.pending = {
           readyAt: this.clock.nowMs() + this.delays.userDelete,
@@ -264,12 +264,7 @@ export class MemoryDbModel implements ServiceModel {
       this.settled(() => {
         const name = checkName('ACLName', input.ACLName);
         if (this.acls.has(name)) throw serviceFault(ACLAlreadyExistsFault, `ACL ${name} already exists.`);
-        if (this.acls.size >= this.quotas.aclsPerAccount) {
-          throw serviceFault(
-            ACLQuotaExceededFault,
-            `The quota of ${this.quotas.aclsPerAccount} ACLs per account is reached.`,
-          );
-        }
+        checkQuota(this.acls.size, this.quotas.aclsPerAccount, 'ACLs per account', ACLQuotaExceededFault);
         const userNames = [...new Set((input.UserNames ?? []).map((n) => n.toLowerCase()))];
         this.checkMembers(userNames, userNames);
         const acl: Acl = { name, userNames: new Set(userNames), status: 'creating' };
@@ -285,7 +280,7 @@ export class MemoryDbModel implements ServiceModel {
 
     DescribeACLs: (input: { ACLName?: string; MaxResults?: number; NextToken?: string }) =>
       this.settled(() => {
-        const acls = input.ACLName !== undefined ? [this.findAcl(input.ACLName)] : [...this.acls.values()];
+        const acls = oneOrAll(input.ACLName, (name) => this.findAcl(name), this.acls);
         const { page, nextToken } = paginate(acls, input);
         return { ACLs: page.map((a) => this.aclView(a)), NextToken: nextToken };
       }),
@@ -307,28 +302,7 @@ export class MemoryDbModel implements ServiceModel {
             'Give UserNamesToAdd or UserNamesToRemove.',
           );
         }
-        const both = add.find((n) => remove.includes(n));
-        if (both) {
-          throw serviceFault(InvalidParameterCombinationException, `User ${both} is both added and removed.`);
-        }
-        // One bad name fails the whole call: nothing is added or removed.
-        for (const n of remove) {
-          if (!acl.userNames.has(n)) {
-            throw serviceFault(
-              InvalidParameterValueException,
-              `User ${n} is not a member of ACL ${acl.name}.`,
-            );
-          }
-        }
-        for (const n of add) {
-          if (acl.userNames.has(n)) {
-            throw serviceFault(
-              InvalidParameterValueException,
-              `User ${n} is already a member of ACL ${acl.name}.`,
-            );
-          }
-        }
-        const after = [...acl.userNames].filter((n) => !remove.includes(n)).concat(add);
+        const after = membersAfterChange(acl.userNames, { add, remove }, `ACL ${acl.name}`, FAULTS);
         this.checkMembers(after, add);
         acl.status = 'modifying';
         acl.pendingChanges = { add, remove };
@@ -377,10 +351,7 @@ export class MemoryDbModel implements ServiceModel {
       NextToken?: string;
     }) =>
       this.settled(() => {
-        const clusters =
-          input.ClusterName !== undefined
-            ? [this.findCluster(input.ClusterName)]
-            : [...this.clusters.values()];
+        const clusters = oneOrAll(input.ClusterName, (name) => this.findCluster(name), this.clusters);
         const { page, nextToken } = paginate(clusters, input);
         return { Clusters: page.map((c) => this.clusterView(c)), NextToken: nextToken };
       }),
@@ -438,12 +409,7 @@ export class MemoryDbModel implements ServiceModel {
     this.applyDueChanges();
     const name = checkName('UserName', spec.userName);
     if (this.users.has(name)) throw serviceFault(UserAlreadyExistsFault, `User ${name} already exists.`);
-    if (this.users.size >= this.quotas.usersPerAccount) {
-      throw serviceFault(
-        UserQuotaExceededFault,
-        `The quota of ${this.quotas.usersPerAccount} users per account is reached.`,
-      );
-    }
+    checkQuota(this.users.size, this.quotas.usersPerAccount, 'users per account', UserQuotaExceededFault);
     const passwords = spec.passwords ?? [];
     const user: User = {
       name,
@@ -500,15 +466,10 @@ export class MemoryDbModel implements ServiceModel {
   }
 
   private applyDueChanges(): void {
-    const now = this.clock.nowMs();
-    const due = [...this.users.values(), ...this.acls.values(), ...this.clusters.values()]
-      .filter((resource) => resource.pending && resource.pending.readyAt <= now)
-      .sort((a, b) => (a.pending?.readyAt ?? 0) - (b.pending?.readyAt ?? 0));
-    for (const resource of due) {
-      const pending = resource.pending;
-      delete resource.pending;
-      pending?.apply();
-    }
+    applyDueChanges(
+      [...this.users.values(), ...this.acls.values(), ...this.clusters.values()],
+      this.clock.nowMs(),
+    );
   }
 
   private async settled<T>(work: () => T): Promise<T> {
@@ -518,10 +479,9 @@ export class MemoryDbModel implements ServiceModel {
 
   private notify(user: User, deleted?: 'deleted'): void {
     if (!this.onUserChanged) return;
-    const view = { ...this.userView(user), ...(deleted ? { Status: 'deleted' } : {}) };
-    const passwords =
-      !deleted && user.authentication.type === 'password' ? user.authentication.passwords : [];
-    this.notifications.push(Promise.resolve(this.onUserChanged(view, [...passwords])));
+    this.notifications.push(
+      reportUserChange(this.onUserChanged, this.userView(user), user.authentication, deleted),
+    );
   }
 
   /** Members must exist and be active; the ACL stays within the per-ACL quota. */
@@ -577,17 +537,13 @@ export class MemoryDbModel implements ServiceModel {
   }
 
   private userView(user: User): UserView {
-    const auth = user.authentication;
     return {
       Name: user.name,
       Status: user.status,
       AccessString: user.accessString,
       ACLNames: this.aclsOf(user.name),
       MinimumEngineVersion: ENGINE_VERSION,
-      Authentication:
-        auth.type === 'password'
-          ? { Type: 'password', PasswordCount: auth.passwords.length }
-          : { Type: auth.type },
+      Authentication: authenticationView(user.authentication),
       ARN: this.arn('user', user.name),
     };
   }

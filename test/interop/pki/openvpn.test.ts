@@ -1,64 +1,18 @@
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { join } from 'node:path';
+import {
+  SERVER_BOUND,
+  startLoopbackServer,
+  startOpenVpn,
+  stopOpenVpnProcesses,
+  type OpenVpnProcess,
+} from '../openvpn-harness.js';
 import { requireBinary } from '../require-binary.js';
 import { cachegate, tempDir } from './tools.js';
 
 const describeIf = requireBinary('openssl') && requireBinary('openvpn') ? describe : describe.skip;
 
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
-
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  waitFor: (pattern: RegExp, timeoutMs: number) => Promise<boolean>;
-}
-
-const running: ChildProcess[] = [];
-
-function start(args: string[]): Running {
-  const child = spawn('openvpn', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  running.push(child);
-  let log = '';
-  const listeners = new Set<() => void>();
-  const onData = (chunk: Buffer): void => {
-    log += chunk.toString();
-    for (const l of listeners) l();
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
-  child.on('exit', () => listeners.forEach((l) => l()));
-  return {
-    child,
-    output: () => log,
-    waitFor: (pattern, timeoutMs) =>
-      new Promise((resolve) => {
-        const check = (): void => {
-          if (pattern.test(log)) finish(true);
-          else if (child.exitCode !== null) finish(false);
-        };
-        const timer = setTimeout(() => finish(false), timeoutMs);
-        function finish(value: boolean): void {
-          clearTimeout(timer);
-          listeners.delete(check);
-          resolve(value);
-        }
-        listeners.add(check);
-        check();
-      }),
-  };
-}
-
-afterEach(() => {
-  for (const child of running.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-});
+afterEach(stopOpenVpnProcesses);
 
 describeIf('OpenVPN --crl-verify with a cachegate CRL', () => {
   let dir: string;
@@ -80,9 +34,18 @@ describeIf('OpenVPN --crl-verify with a cachegate CRL', () => {
     }
   });
 
-  async function connect(certPath: string, keyPath: string): Promise<{ server: Running; client: Running }> {
-    const port = await freeUdpPort();
-    const common = [
+  async function connect(
+    certPath: string,
+    keyPath: string,
+  ): Promise<{ server: OpenVpnProcess; client: OpenVpnProcess }> {
+    const ca = join(store, 'ca.crt');
+    const { server, port } = await startLoopbackServer(
+      { ca, cert: join(store, 'issued', 'server.crt'), key: join(store, 'private', 'server.key') },
+      ['--crl-verify', join(dir, 'crl.pem')],
+    );
+    const ready = await server.waitFor(SERVER_BOUND, 10_000);
+    if (!ready) throw new Error(`openvpn server did not start:\n${server.output()}`);
+    const client = startOpenVpn([
       '--dev',
       'null',
       '--proto',
@@ -90,32 +53,9 @@ describeIf('OpenVPN --crl-verify with a cachegate CRL', () => {
       '--verb',
       '3',
       '--ca',
-      join(store, 'ca.crt'),
+      ca,
       '--data-ciphers',
       'AES-256-GCM',
-    ];
-    const server = start([
-      ...common,
-      '--mode',
-      'p2p',
-      '--tls-server',
-      '--dh',
-      'none',
-      '--local',
-      '127.0.0.1',
-      '--lport',
-      String(port),
-      '--cert',
-      join(store, 'issued', 'server.crt'),
-      '--key',
-      join(store, 'private', 'server.key'),
-      '--crl-verify',
-      join(dir, 'crl.pem'),
-    ]);
-    const ready = await server.waitFor(/UDPv4 link local \(bound\)/, 10_000);
-    if (!ready) throw new Error(`openvpn server did not start:\n${server.output()}`);
-    const client = start([
-      ...common,
       '--tls-client',
       '--remote',
       '127.0.0.1',

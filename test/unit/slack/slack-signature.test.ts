@@ -1,5 +1,4 @@
 import { describe, expect, it } from '@jest/globals';
-import { webApiSlackNotifier, type Fetch } from '../../../functions/aws/slack-notifier.js';
 import {
   APPROVE_ACTION,
   approvalRequestMessage,
@@ -131,35 +130,5 @@ describe('Slack interaction payloads', () => {
     });
     const buttons = JSON.stringify(message.blocks).match(/"value":"[^"]*"/g);
     expect(buttons).toEqual(['"value":"AP-ABCDEFGHJK"', '"value":"AP-ABCDEFGHJK"']);
-  });
-});
-
-describe('Slack Web API adapter (fetch)', () => {
-  const TOKEN = 'xoxb-123-secret-token';
-
-  it('calls chat.postMessage with the bot token as a bearer header', async () => {
-    const calls: { url: string; headers: Record<string, string>; body: string }[] = [];
-    const fetchImpl: Fetch = async (url, init) => {
-      calls.push({ url, headers: init.headers, body: init.body });
-      return { ok: true, status: 200, json: async () => ({ ok: true, channel: 'C1', ts: '9.9' }) };
-    };
-    const posted = await webApiSlackNotifier(TOKEN, fetchImpl).postMessage({ channel: 'C1', text: 'hi' });
-    expect(posted).toEqual({ channel: 'C1', ts: '9.9' });
-    expect(calls[0]?.url).toBe('https://slack.com/api/chat.postMessage');
-    expect(calls[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
-    expect(JSON.parse(calls[0]?.body ?? '')).toEqual({ channel: 'C1', text: 'hi' });
-  });
-
-  it('turns a Slack error into a typed error without the token', async () => {
-    const fetchImpl: Fetch = async () => ({
-      ok: true,
-      status: 200,
-      json: async () => ({ ok: false, error: 'invalid_auth' }),
-    });
-    const error = await webApiSlackNotifier(TOKEN, fetchImpl)
-      .updateMessage({ channel: 'C1', ts: '1.2', text: 'x' })
-      .catch((e: Error) => e);
-    expect(error).toMatchObject({ code: 'SLACK_API', message: 'Slack chat.update failed: invalid_auth' });
-    expect(String((error as Error).message)).not.toContain(TOKEN);
   });
 });

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { lambdaHandler } from '../commons/lambda-handler.js';
+import { logger } from '../commons/powertools.js';
+import { startScheduledWorkflow } from './start.js';
+
+const inputSchema = z.object({
+  workflow: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'must be a workflow name'),
+  scheduledTime: z.iso.datetime({ offset: true }),
+  periodMinutes: z.number().int().positive(),
+  input: z.record(z.string(), z.unknown()).default({}),
+});
+
+/**
+ * Invoked by EventBridge Scheduler (infra/constructs/schedules.ts): starts the workflow once for
+ * the scheduled period; a repeated delivery for the same period starts nothing.
+ */
+export const handler = lambdaHandler(inputSchema, async (event) => {
+  const result = await startScheduledWorkflow(
+    { ...event, scheduledTime: new Date(event.scheduledTime) },
+    process.env,
+  );
+  logger.info(
+    result.started ? 'scheduled workflow started' : 'scheduled workflow already started for this period',
+    {
+      workflow: result.workflow,
+      executionName: result.executionName,
+    },
+  );
+  return result;
+});

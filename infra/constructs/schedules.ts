@@ -1,0 +1,149 @@
+import { join } from 'node:path';
+import { type CfnElement, Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  ContextAttribute,
+  Schedule,
+  ScheduleExpression,
+  ScheduleTargetInput,
+} from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { stateMachineEnvVar } from '../../functions/core/api/workflow-arns.js';
+import {
+  schedulePeriodMinutes,
+  type WorkflowScheduleConfig,
+} from '../../functions/core/workflow-schedule.js';
+import { repoRoot } from '../../local/repo-root.js';
+
+export interface WorkflowSchedulesProps {
+  logRetention: RetentionDays;
+}
+
+export interface ScheduledWorkflow {
+  /** Convention name of the workflow (`rotate-all`): names the schedule and the ARN variable. */
+  workflow: string;
+  stateMachine: IStateMachine;
+  schedule: WorkflowScheduleConfig;
+  /** The workflow's input, the same for every period. */
+  input: Record<string, unknown>;
+  description: string;
+}
+
+const STARTER = 'start-scheduled-workflow';
+
+/**
+ * The one way cachegate starts workflows on a schedule: an EventBridge Scheduler schedule per
+ * workflow invokes `start-scheduled-workflow` with the scheduled time, and that Lambda starts
+ * the workflow under an execution name derived from the scheduled period, so a repeated
+ * delivery (Scheduler and Lambda both deliver at least once) starts no second run. The Lambda
+ * may start only the workflows added here.
+ */
+export class WorkflowSchedules extends Construct {
+  readonly starter: NodejsFunction;
+  /** The role Scheduler assumes: it may invoke the starter, nothing else. */
+  readonly schedulerRole: Role;
+  readonly schedules: Record<string, Schedule> = {};
+
+  constructor(scope: Construct, id: string, props: WorkflowSchedulesProps) {
+    super(scope, id);
+    this.starter = new NodejsFunction(this, STARTER, {
+      functionName: `cachegate-${STARTER}`,
+      entry: join(repoRoot(), 'functions', STARTER, 'handler.ts'),
+      handler: 'handler',
+      projectRoot: repoRoot(),
+      depsLockFilePath: join(repoRoot(), 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      tracing: Tracing.ACTIVE,
+      logGroup: new LogGroup(this, `${STARTER}-logs`, {
+        logGroupName: `/aws/lambda/cachegate-${STARTER}`,
+        retention: props.logRetention,
+        removalPolicy: RemovalPolicy.RETAIN,
+      }),
+      environment: {
+        POWERTOOLS_SERVICE_NAME: 'cachegate',
+        POWERTOOLS_METRICS_NAMESPACE: 'cachegate',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        mainFields: ['module', 'main'],
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+      },
+    });
+    Validations.of(this.starter).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: "AWSLambdaBasicExecutionRole only allows writing the function's own CloudWatch logs.",
+    });
+    Validations.of(this.starter).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray tracing (xray:PutTraceSegments/PutTelemetryRecords) only supports Resource "*".',
+    });
+    Validations.of(this.starter).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-L1',
+      reason: 'nodejs22.x is the runtime cachegate is built and tested for (design.md).',
+    });
+
+    const stack = Stack.of(this);
+    this.schedulerRole = new Role(this, 'SchedulerRole', {
+      description: 'cachegate schedules: invoke start-scheduled-workflow',
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: {
+          StringEquals: {
+            'aws:SourceAccount': stack.account,
+            'aws:SourceArn': stack.formatArn({
+              service: 'scheduler',
+              resource: 'schedule-group',
+              resourceName: 'default',
+            }),
+          },
+        },
+      }),
+    });
+    this.starter.grantInvoke(this.schedulerRole);
+    Validations.of(this.schedulerRole).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${stack.getLogicalId(this.starter.node.defaultChild as CfnElement)}.Arn>:*]`,
+      reason: 'CDK grants lambda:InvokeFunction on the starter and its versions (":*"), nothing else.',
+    });
+  }
+
+  /** Schedules `workflow` and lets the starter start exactly that state machine. */
+  add(scheduled: ScheduledWorkflow): Schedule {
+    if (this.schedules[scheduled.workflow]) throw new Error(`${scheduled.workflow} is scheduled twice`);
+    const { expression, timeZone } = scheduled.schedule;
+    this.starter.addEnvironment(
+      stateMachineEnvVar(scheduled.workflow),
+      scheduled.stateMachine.stateMachineArn,
+    );
+    scheduled.stateMachine.grantStartExecution(this.starter);
+    const schedule = new Schedule(this, scheduled.workflow, {
+      scheduleName: `cachegate-${scheduled.workflow}`,
+      description: scheduled.description,
+      schedule: ScheduleExpression.expression(expression, TimeZone.of(timeZone)),
+      target: new LambdaInvoke(this.starter, {
+        role: this.schedulerRole,
+        input: ScheduleTargetInput.fromObject({
+          workflow: scheduled.workflow,
+          scheduledTime: ContextAttribute.scheduledTime,
+          periodMinutes: schedulePeriodMinutes(expression),
+          input: scheduled.input,
+        }),
+        // Retries are safe (the execution name is per period); give up once the period is stale.
+        retryAttempts: 20,
+        maxEventAge: Duration.hours(6),
+      }),
+    });
+    this.schedules[scheduled.workflow] = schedule;
+    return schedule;
+  }
+}
