@@ -53,7 +53,7 @@ export interface RotationProbeProps {
 }
 
 /** The function that tries `AUTH` with the pending password: the only one placed in the cache's VPC. */
-export const PROBE_FUNCTION = 'verify-pending-password';
+const PROBE_FUNCTION = 'verify-pending-password';
 
 type Access = 'lock' | 'audit' | 'metrics' | 'listSecrets';
 interface Grant {
@@ -151,9 +151,14 @@ export class Rotation extends Construct {
       'rotate-secret': this.rotateSecretFunction,
     };
     for (const [name, fn] of Object.entries(functions)) this.grant(name, fn, props);
-    this.probeSecurityGroup = props.probe
-      ? this.placeProbeInCacheVpc(this.rotatePassword.functions[PROBE_FUNCTION]!, props.probe)
-      : undefined;
+    const probeFunction = this.rotatePassword.functions[PROBE_FUNCTION];
+    if (props.probe && !probeFunction) {
+      throw new Error(
+        `Rotation ${this.node.path}: rotate-password has no ${PROBE_FUNCTION} function to probe with`,
+      );
+    }
+    this.probeSecurityGroup =
+      props.probe && probeFunction ? this.placeProbeInCacheVpc(probeFunction, props.probe) : undefined;
 
     this.schedule = props.schedules.add({
       workflow: 'rotate-all',
