@@ -21,18 +21,22 @@ import {
 } from '../../functions/core/vpn/endpoint-plan.js';
 
 /**
- * ACM certificates of the endpoint. They are imported by the operator (`cachegate vpn bootstrap`
- * stages the files, `aws acm import-certificate` imports them) so the server key is never part of
- * a CloudFormation template, a CDK asset or a Lambda payload: see docs/vpn-access.md.
+ * ACM certificate of the endpoint. The operator imports it (`cachegate vpn bootstrap
+ * --ca-secret-arn ...` issues it from the stack's CA and stages the files, `aws acm
+ * import-certificate` imports them) so the server key is never part of a CloudFormation template,
+ * a CDK asset or a Lambda payload: see docs/vpn-access.md.
  */
 export interface CacheVpnCertificates {
-  readonly serverCertificateArn: string;
   /**
-   * ACM certificate whose chain holds the CA that issued the client certificates. Default: the
-   * server certificate, which AWS documents for the usual case of one CA issuing both (ACM cannot
-   * import a CA certificate on its own: an import needs the certificate's private key).
+   * The server certificate, issued by the stack's CA (CertificateAuthority) with that CA as its
+   * chain. It is the client root chain too, as AWS documents when one CA issues the server and the
+   * client certificates: the stack's CA issues the client certificates (issue-certificate) and
+   * signs the CRLs (revoke-certificate, refresh-crl). A separate client chain is not offered: it
+   * would have to be an ACM import of a certificate *and key* of that same CA (ACM cannot import a
+   * CA certificate whose key stays in KMS), and any other CA would refuse every workflow-issued
+   * certificate and make the stack's CRLs revoke nothing.
    */
-  readonly clientRootCertificateChainArn?: string;
+  readonly serverCertificateArn: string;
 }
 
 export interface CacheVpnAccessProps {
@@ -106,13 +110,13 @@ export class CacheVpnAccess extends Construct {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const { serverCertificateArn, clientRootCertificateChainArn } = props.certificates;
+    const { serverCertificateArn } = props.certificates;
     this.endpoint = new ClientVpnEndpoint(this, 'Endpoint', {
       vpc: props.vpc,
       description: 'cachegate: certificate access to the cache',
       cidr: this.clientCidr,
       serverCertificateArn,
-      clientCertificateArn: clientRootCertificateChainArn ?? serverCertificateArn,
+      clientCertificateArn: serverCertificateArn,
       vpcSubnets: { subnets: plan.associations.map((a) => subnetById.get(a.subnetId)!) },
       securityGroups: [this.securityGroup],
       authorizeAllUsersToVpcCidr: false,

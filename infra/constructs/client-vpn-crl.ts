@@ -163,6 +163,10 @@ export class ClientVpnCrl extends Construct {
       ca.table.grantReadWriteData(fns[name]!);
       fns[name]!.addEnvironment(CERTIFICATES_TABLE.envVar, ca.table.tableName);
     }
+    // Before a refresh import: which common names the new CRL newly lists (their sessions end after it).
+    const inspect = fns['inspect-endpoint-crl']!;
+    ca.table.grantReadData(inspect);
+    inspect.addEnvironment(CERTIFICATES_TABLE.envVar, ca.table.tableName);
     for (const name of [
       'publish-crl',
       'verify-endpoint-crl',

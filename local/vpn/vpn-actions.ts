@@ -6,7 +6,9 @@ import { buildOvpnProfile } from '../../functions/core/pki/ovpn-profile.js';
 import { EasyRsaStore, exists, writeFileAtomic } from '../pki/easyrsa-store.js';
 import { issueCert } from '../pki/pki-actions.js';
 import { CLIENT_VPN_ENDPOINT_ID, describeClientVpnEndpoint } from './client-vpn-endpoint.js';
-import { readVpnCertificate } from './store-certificate.js';
+import { parseClientSecretId, readSecretCertificate } from './secret-certificate.js';
+import { bootstrapFromStackCa, initStackCa, regionOfArn, type StackBootstrapResult } from './stack-ca.js';
+import { readVpnCertificate, type StoreCertificate } from './store-certificate.js';
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -104,8 +106,11 @@ export async function bootstrapVpn(
 }
 
 export interface ProfileOptions {
-  store: string;
-  cn: string;
+  /** Certificate source: an easy-rsa layout store (with `cn`), or the issue-certificate workflow's `secret`. */
+  store?: string;
+  cn?: string;
+  /** ARN (or name `cachegate/vpn-client/<cn>`) of the secret the issue-certificate workflow wrote. */
+  secret?: string;
   endpoint: string;
   out: string;
   dnsName?: string;
@@ -114,15 +119,43 @@ export interface ProfileOptions {
 
 export interface ProfileResult {
   path: string;
+  cn: string;
   remote: string;
   port: number;
   protocol: 'udp' | 'tcp';
   endpointStatus: string | undefined;
 }
 
+/** The client certificate, key and CA from the store or the workflow's secret, checked. */
+async function profileCertificate(
+  options: ProfileOptions,
+  region: string | undefined,
+): Promise<StoreCertificate> {
+  if (options.secret !== undefined) {
+    if (options.store !== undefined) {
+      throw new ValidationError('give either --store (with --cn) or --secret, not both', 'secret');
+    }
+    const { secretId } = parseClientSecretId(options.secret, 'secret');
+    return readSecretCertificate({
+      secretId,
+      ...(region === undefined ? {} : { region }),
+      ...(options.cn === undefined ? {} : { expectedCn: validateCommonName(options.cn, 'cn') }),
+      now: new Date(),
+      field: 'secret',
+    });
+  }
+  if (options.store === undefined) {
+    throw new ValidationError('give --store <dir> --cn <cn>, or --secret <arn>', 'store');
+  }
+  if (options.cn === undefined) throw new ValidationError('is required with --store', 'cn');
+  return readVpnCertificate(new EasyRsaStore(options.store), options.cn, 'client', 'cn', new Date());
+}
+
 /**
  * Writes the client's `.ovpn` (mode 0600): the endpoint's DNS name, protocol and port (from EC2,
- * or `dnsName` with the Client VPN defaults), the CA, and the client's certificate and key.
+ * or `dnsName` with the Client VPN defaults), the CA, and the client's certificate and key — from
+ * an easy-rsa store, or from the secret the issue-certificate workflow stored them in (its `<ca>`
+ * is then the stack's CA, which also issues the server certificate: docs/vpn-access.md).
  * Everything is checked before the file is written.
  */
 export async function writeVpnProfile(options: ProfileOptions): Promise<ProfileResult> {
@@ -135,11 +168,14 @@ export async function writeVpnProfile(options: ProfileOptions): Promise<ProfileR
       'dns-name',
     );
   }
-  const store = new EasyRsaStore(options.store);
-  const client = await readVpnCertificate(store, options.cn, 'client', 'cn', new Date());
+  // A secret ARN names the stack's region: the endpoint is looked up there unless --region says otherwise.
+  const region =
+    options.region ??
+    (options.secret === undefined ? undefined : parseClientSecretId(options.secret, 'secret').region);
+  const client = await profileCertificate(options, region);
   const endpoint =
     options.dnsName === undefined
-      ? await describeClientVpnEndpoint(options.endpoint, options.region)
+      ? await describeClientVpnEndpoint(options.endpoint, region)
       : {
           dnsName: options.dnsName,
           status: undefined,
@@ -179,6 +215,7 @@ export async function writeVpnProfile(options: ProfileOptions): Promise<ProfileR
   }
   return {
     path,
+    cn: client.cn,
     remote: endpoint.dnsName.replace(/^\*\./, ''),
     port: endpoint.vpnPort,
     protocol: endpoint.transportProtocol,
@@ -188,7 +225,7 @@ export async function writeVpnProfile(options: ProfileOptions): Promise<ProfileR
 
 export async function profileCommand(options: ProfileOptions): Promise<void> {
   const result = await writeVpnProfile(options);
-  out(`wrote ${result.path} (mode 0600) for CN=${options.cn}`);
+  out(`wrote ${result.path} (mode 0600) for CN=${result.cn}`);
   out(`  remote ${result.remote} ${result.port} (${result.protocol})`);
   if (result.endpointStatus !== undefined && result.endpointStatus !== 'available') {
     process.stderr.write(
@@ -196,4 +233,143 @@ export async function profileCommand(options: ProfileOptions): Promise<void> {
     );
   }
   out('  the file holds the private key: hand it over over a private channel and delete this copy');
+}
+
+const parseDays = (text: string | undefined, max: number): number | undefined => {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) {
+    throw new ValidationError(`must be a whole number of days between 1 and ${max}`, 'days');
+  }
+  return Number(text);
+};
+
+/** The stack's region: --region, else AWS_REGION, else the region the key ARN names. */
+function useStackRegion(region: string | undefined, kmsKeyArn: string): void {
+  const chosen = region ?? process.env.AWS_REGION ?? regionOfArn(kmsKeyArn);
+  if (chosen !== undefined) process.env.AWS_REGION = chosen;
+}
+
+export interface CaInitCommandOptions {
+  kmsKeyArn: string;
+  caSecretArn: string;
+  cn?: string;
+  days?: string;
+  region?: string;
+}
+
+/** `vpn ca-init`: the stack CA's certificate, signed by its KMS key, into its certificate secret. */
+export async function caInitCommand(
+  options: CaInitCommandOptions,
+  log: (line: string) => void = out,
+): Promise<void> {
+  useStackRegion(options.region, options.kmsKeyArn);
+  const days = parseDays(options.days, 7300);
+  const result = await initStackCa({
+    kmsKeyArn: options.kmsKeyArn,
+    caSecretArn: options.caSecretArn,
+    cn: options.cn ?? DEFAULT_STACK_CA_CN,
+    ...(days === undefined ? {} : { days }),
+    now: new Date(),
+  });
+  log(
+    result.created
+      ? `stored a new CA certificate (signed by ${options.kmsKeyArn}, valid until ${result.notAfter}) in ${options.caSecretArn}`
+      : `${options.caSecretArn} already holds the CA certificate over this key (valid until ${result.notAfter}): unchanged`,
+  );
+  log(
+    `next: cachegate vpn bootstrap --ca-secret-arn ${options.caSecretArn} --kms-key-arn ${options.kmsKeyArn} --table <CERTIFICATES_TABLE> --out ./acm`,
+  );
+}
+
+/** The CN of the stack CA's certificate when `vpn ca-init` is not given one. */
+export const DEFAULT_STACK_CA_CN = 'cachegate Client VPN CA';
+
+export interface StackBootstrapCommandOptions {
+  caSecretArn: string;
+  kmsKeyArn: string;
+  table: string;
+  out: string;
+  serverCn?: string;
+  days?: string;
+  region?: string;
+  json?: boolean;
+}
+
+/** `vpn bootstrap --ca-secret-arn ...`: the server certificate from the stack's CA, staged for ACM. */
+export async function stackBootstrapCommand(
+  options: StackBootstrapCommandOptions,
+  log: (line: string) => void = out,
+): Promise<StackBootstrapResult> {
+  useStackRegion(options.region, options.kmsKeyArn);
+  const days = parseDays(options.days, 3650);
+  const result = await bootstrapFromStackCa({
+    kmsKeyArn: options.kmsKeyArn,
+    caSecretArn: options.caSecretArn,
+    table: options.table,
+    out: options.out,
+    ...(options.serverCn === undefined ? {} : { serverCn: options.serverCn }),
+    ...(days === undefined ? {} : { days }),
+    now: new Date(),
+  });
+  if (options.json) {
+    log(JSON.stringify(result, null, 2));
+    return result;
+  }
+  log(
+    `issued the server certificate CN=${result.serverCn} (serial ${result.serial}) from the stack's CA (KMS signed it)`,
+  );
+  log(`staged for ACM in ${resolve(options.out)} (mode 0700):`);
+  log(`  server.crt     server certificate, recorded in ${options.table}`);
+  log(`  server.key     its private key (mode 0600), generated here`);
+  log(`  ca-chain.crt   the stack's CA certificate (the CA key stays in KMS)`);
+  log('import it (add --region; to renew later, add --certificate-arn <arn> to keep the same ARN):');
+  log(`  ${result.importCommand}`);
+  log('then set vpnAccess.serverCertificateArn in the deployment config to the CertificateArn it prints:');
+  log(
+    'the endpoint then trusts the stack CA for client certificates too (one CA for server, clients and CRLs),',
+  );
+  log(`and delete ${result.privateKey} once imported.`);
+  return result;
+}
+
+export type BootstrapCommandOptions = Partial<StackBootstrapCommandOptions> & Partial<BootstrapOptions>;
+
+/** `vpn bootstrap`: from the stack's CA (`--ca-secret-arn`, the deployed setup) or from a CA store. */
+export async function bootstrapCommand(options: BootstrapCommandOptions): Promise<void> {
+  const { store, caSecretArn, kmsKeyArn, table, out: outDir, region, ...common } = options;
+  if (caSecretArn === undefined) {
+    if (store === undefined) {
+      throw new ValidationError(
+        "give --ca-secret-arn, --kms-key-arn, --table and --out (the deployed stack's CA), or --store <dir>",
+        'store',
+      );
+    }
+    const stackOnly = { kmsKeyArn, table, out: outDir, region };
+    const given = Object.entries(stackOnly).find(([, v]) => v !== undefined)?.[0];
+    if (given !== undefined) {
+      throw new ValidationError(
+        'applies only with --ca-secret-arn',
+        given.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`),
+      );
+    }
+    await bootstrapVpn({ store, ...common });
+    return;
+  }
+  if (store !== undefined)
+    throw new ValidationError('give either --store or --ca-secret-arn, not both', 'store');
+  for (const [field, value] of [
+    ['kms-key-arn', kmsKeyArn],
+    ['table', table],
+    ['out', outDir],
+  ] as const) {
+    if (value === undefined) throw new ValidationError('is required with --ca-secret-arn', field);
+  }
+  await stackBootstrapCommand({
+    caSecretArn,
+    kmsKeyArn: kmsKeyArn as string,
+    table: table as string,
+    out: outDir as string,
+    ...(region === undefined ? {} : { region }),
+    ...common,
+  });
 }

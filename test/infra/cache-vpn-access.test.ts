@@ -3,7 +3,11 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { vpnAccessSchema } from '../../functions/core/vpn/access-config.js';
 import { buildApp } from '../../infra/app.js';
+import { repoRoot } from '../../local/repo-root.js';
 import {
   CacheVpnAccess,
   importCacheNetwork,
@@ -12,7 +16,6 @@ import {
 } from '../../infra/constructs/cache-vpn-access.js';
 
 const SERVER_CERT = 'arn:aws:acm:eu-west-1:111111111111:certificate/00000000-0000-4000-8000-000000000001';
-const CLIENT_CA = 'arn:aws:acm:eu-west-1:111111111111:certificate/00000000-0000-4000-8000-000000000002';
 const CACHE_SG = 'sg-0a1b2c3d4e5f60719';
 
 const network: CacheNetworkConfig = {
@@ -33,7 +36,7 @@ function synthesize(
   const stack = new Stack(app, 'VpnTest', { env: { account: '111111111111', region: 'eu-west-1' } });
   const access = new CacheVpnAccess(stack, 'VpnAccess', {
     ...importCacheNetwork(stack, net),
-    certificates: { serverCertificateArn: SERVER_CERT, clientRootCertificateChainArn: CLIENT_CA },
+    certificates: { serverCertificateArn: SERVER_CERT },
     logRetention: RetentionDays.ONE_YEAR,
     ...overrides,
   });
@@ -57,7 +60,7 @@ describe('CacheVpnAccess', () => {
       AuthenticationOptions: [
         {
           Type: 'certificate-authentication',
-          MutualAuthentication: { ClientRootCertificateChainArn: CLIENT_CA },
+          MutualAuthentication: { ClientRootCertificateChainArn: SERVER_CERT },
         },
       ],
       ServerCertificateArn: SERVER_CERT,
@@ -68,16 +71,30 @@ describe('CacheVpnAccess', () => {
     });
   });
 
-  it('uses the server certificate as the client CA chain when only one ARN is given (same CA)', () => {
-    const { template } = synthesize({ certificates: { serverCertificateArn: SERVER_CERT } });
-    template.hasResourceProperties('AWS::EC2::ClientVpnEndpoint', {
-      AuthenticationOptions: [
-        {
-          Type: 'certificate-authentication',
-          MutualAuthentication: { ClientRootCertificateChainArn: SERVER_CERT },
-        },
-      ],
+  it("authenticates clients with the server certificate's CA: the stack CA issues both", () => {
+    const [endpoint] = props(built.template, 'AWS::EC2::ClientVpnEndpoint');
+    const auth = endpoint!.AuthenticationOptions as { MutualAuthentication: unknown }[];
+    expect(auth.map((a) => a.MutualAuthentication)).toEqual([
+      { ClientRootCertificateChainArn: endpoint!.ServerCertificateArn },
+    ]);
+  });
+
+  it('rejects a separate client root chain in the config with a message that says why', () => {
+    const example = JSON.parse(readFileSync(join(repoRoot(), 'infra', 'config', 'example.json'), 'utf8')) as {
+      vpnAccess: Record<string, unknown>;
+    };
+    const result = vpnAccessSchema.safeParse({
+      ...example.vpnAccess,
+      clientRootCertificateChainArn: SERVER_CERT,
     });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]).toMatchObject({
+      path: ['clientRootCertificateChainArn'],
+      message: expect.stringMatching(
+        /is the serverCertificateArn: the stack's CA issues the server certificate, the client certificates and the CRLs/,
+      ),
+    });
+    expect(vpnAccessSchema.safeParse(example.vpnAccess).success).toBe(true);
   });
 
   it('logs every connection to its own log group, kept for the configured retention', () => {

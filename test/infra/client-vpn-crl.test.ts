@@ -130,8 +130,15 @@ describe('ClientVpnCrl', () => {
             .sort(),
         ]).filter(([, actions]) => actions.length > 0),
       );
-    const { 'end-revocation-hold': endHold, ...tableGrant } = touching(ids.table);
+    const {
+      'end-revocation-hold': endHold,
+      'inspect-endpoint-crl': inspect,
+      ...tableGrant
+    } = touching(ids.table);
     expect(endHold).toEqual(['dynamodb:DeleteItem']);
+    // Reads the index to name the sessions a refresh import ends; never writes it.
+    expect(inspect).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan']));
+    expect(inspect!.filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
     expect(Object.keys(tableGrant).sort()).toEqual(['publish-crl', 'revoke-certificate-in-index']);
     for (const actions of Object.values(tableGrant)) {
       expect(actions).toEqual(
@@ -179,7 +186,8 @@ describe('ClientVpnCrl', () => {
     });
     expect(caVariables('revoke-certificate-in-index')).toEqual(['CERTIFICATES_TABLE']);
     expect(caVariables('end-revocation-hold')).toEqual(['CERTIFICATES_TABLE']);
-    for (const fn of ['verify-endpoint-crl', 'inspect-endpoint-crl', 'publish-crl-expiry-metric']) {
+    expect(caVariables('inspect-endpoint-crl')).toEqual(['CERTIFICATES_TABLE', 'CA_CERT_SECRET_ARN']);
+    for (const fn of ['verify-endpoint-crl', 'publish-crl-expiry-metric']) {
       expect(caVariables(fn)).toEqual(['CA_CERT_SECRET_ARN']);
     }
     for (const fn of ['import-endpoint-crl', 'terminate-revoked-connections', 'summarize-crl-distribution']) {

@@ -10,6 +10,11 @@ const sample = JSON.parse(
 ) as {
   requestedBy: string;
 };
+const revokeSample = JSON.parse(
+  readFileSync(new URL('../../events/revoke-certificate.json', import.meta.url), 'utf8'),
+) as { commonName: string; requestedBy: string; requestId: string };
+// Poll interval of the refresh workflow's Wait state after an import (simulated seconds).
+const POLL_SECONDS = 30;
 
 interface RefreshOutput {
   crlNumber: string;
@@ -17,6 +22,7 @@ interface RefreshOutput {
   unchangedEndpoints: string[];
   deferredEndpoints: string[];
   behindEndpoints: { endpointId: string; error: string }[];
+  terminatedConnectionIds: string[];
 }
 
 let world: CrlWorkflowWorld;
@@ -43,16 +49,16 @@ function latestDays(): Record<string, number> {
 /** `HH:MM` UTC of `ms`. */
 const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
 
-beforeAll(async () => {
-  world = await createCrlWorld({ speed: 100, endpointCount: 2 });
-  [a, b] = world.endpoints as [string, string];
-  const now = world.sandbox.clock.now();
-  await world.authority.issue('alice', now);
-  await world.authority.index.revoke({ commonName: 'alice', now });
-}, 60_000);
-afterAll(async () => world.close());
-
 describe('refresh-crl', () => {
+  beforeAll(async () => {
+    world = await createCrlWorld({ speed: 100, endpointCount: 2 });
+    [a, b] = world.endpoints as [string, string];
+    const now = world.sandbox.clock.now();
+    await world.authority.issue('alice', now);
+    await world.authority.index.revoke({ commonName: 'alice', now });
+  }, 60_000);
+  afterAll(async () => world.close());
+
   it('builds the first CRL and imports it on endpoints that have none (revocations not enforced: urgent)', async () => {
     const out = await refresh();
     expect(out.crlNumber).toBe('1');
@@ -142,4 +148,119 @@ describe('refresh-crl', () => {
       expect(importCalls()).toBe(before + 2);
     }, 60_000);
   });
+});
+
+describe('refresh-crl repairing an endpoint left behind by a revocation', () => {
+  let alice: { pem: string; serial: string };
+  let run: Awaited<ReturnType<CrlWorkflowWorld['run']>>;
+  let aliceOnBehind: string[];
+  /** Live connections of an endpoint by common name, sorted. */
+  const live = (endpoint: string) =>
+    world.model
+      .connections(endpoint)
+      .filter((x) => x.endedAt === undefined)
+      .map((x) => x.commonName)
+      .sort();
+
+  beforeAll(async () => {
+    // 20 simulated seconds per real second: a 30 s poll is 1.5 real seconds, far above the real
+    // milliseconds a Lambda step takes even on a loaded machine.
+    world = await createCrlWorld({ speed: 20, endpointCount: 2 });
+    [a, b] = world.endpoints as [string, string];
+    const now = world.sandbox.clock.now();
+    alice = await world.authority.issue(revokeSample.commonName, now);
+    const bob = await world.authority.issue('bob', now);
+    for (const endpoint of [a, b]) {
+      expect(world.model.connectClient(endpoint, alice.pem, { reconnect: true }).connected).toBe(true);
+      expect(world.model.connectClient(endpoint, bob.pem, { reconnect: true }).connected).toBe(true);
+    }
+    world.model.failEndpoint(b, IMPORT, Infinity);
+    const revoked = await world.run('revoke-certificate', revokeSample);
+    expect(revoked.status).toBe('SUCCEEDED');
+    expect(revoked.output).toMatchObject({ behindEndpoints: [{ endpointId: b, error: 'InternalError' }] });
+    world.model.clearEndpointFaults();
+    // b still enforces nothing: alice is refused on a but gets in on b (a second device).
+    expect(world.model.connectClient(a, alice.pem).connected).toBe(false);
+    expect(world.model.connectClient(b, alice.pem, { reconnect: true }).connected).toBe(true);
+    aliceOnBehind = world.model
+      .connections(b)
+      .filter((x) => x.commonName === revokeSample.commonName && x.endedAt === undefined)
+      .map((x) => x.connectionId);
+    expect(aliceOnBehind).toHaveLength(2);
+    run = await world.run('refresh-crl', sample);
+  }, 120_000);
+  afterAll(async () => world.close());
+
+  it('imports on the endpoint that was behind only', () => {
+    expect(run.status).toBe('SUCCEEDED');
+    const out = run.output as RefreshOutput;
+    expect(out.updatedEndpoints).toEqual([b]);
+    expect(out.unchangedEndpoints).toEqual([a]);
+    expect(out.behindEndpoints).toEqual([]);
+    expect(world.model.crlImports.map((i) => i.endpointId).sort()).toEqual([a, b].sort());
+  });
+
+  it('cuts the revoked client off there once the import is active, while the other client stays', () => {
+    const out = run.output as RefreshOutput;
+    const terminated = world.model
+      .connections(b)
+      .filter((x) => out.terminatedConnectionIds.includes(x.connectionId));
+    // The import reset alice's two sessions; both clients reconnected while the new CRL was
+    // pending (the old one, listing nothing, still in force); the workflow ended those two.
+    expect(terminated).toHaveLength(2);
+    expect(terminated.every((x) => x.commonName === revokeSample.commonName)).toBe(true);
+    expect(out.terminatedConnectionIds.some((id) => aliceOnBehind.includes(id))).toBe(false);
+    expect(live(b)).toEqual(['bob']);
+    const imported = world.model.crlImports.filter((i) => i.endpointId === b).at(-1)!;
+    const refusedAfter = world.model.connectAttempts.filter(
+      (x) =>
+        x.endpointId === b &&
+        x.commonName === revokeSample.commonName &&
+        x.at >= imported.activeAt &&
+        !x.result.connected,
+    );
+    expect(refusedAfter.length).toBeGreaterThan(0);
+  });
+
+  it('ends the last revoked session within one poll interval of the import turning active', () => {
+    const imported = world.model.crlImports.filter((i) => i.endpointId === b).at(-1)!;
+    const lastEnded = Math.max(
+      ...world.model
+        .connections(b)
+        .filter((x) => x.commonName === revokeSample.commonName)
+        .map((x) => x.endedAt ?? Infinity),
+    );
+    expect(lastEnded).toBeGreaterThanOrEqual(imported.activeAt);
+    expect(lastEnded - imported.activeAt).toBeLessThanOrEqual(POLL_SECONDS * 1000);
+  });
+
+  it('leaves the endpoint that was current alone (no import, no termination)', () => {
+    expect(live(a)).toEqual(['bob']);
+    const revokeImport = world.model.crlImports.find((i) => i.endpointId === a)!;
+    const endedSince = world.model
+      .connections(a)
+      .filter((x) => x.endedAt !== undefined && x.endedAt > revokeImport.activeAt + POLL_SECONDS * 1000);
+    expect(endedSince).toEqual([]);
+  });
+
+  it('carries common names, never a certificate or key, in the payloads', () => {
+    const everything = JSON.stringify(run.events) + JSON.stringify(world.audit());
+    expect(everything).not.toContain('-----BEGIN');
+    expect(everything).not.toContain('PRIVATE KEY');
+    expect(everything).toContain('"commonNames":["alice"]');
+  });
+
+  it('ends no session on a routine re-import, even of a new certificate for the revoked name', async () => {
+    const reissued = await world.authority.issue(revokeSample.commonName, world.sandbox.clock.now());
+    for (const endpoint of [a, b]) {
+      expect(world.model.connectClient(endpoint, reissued.pem, { reconnect: true }).connected).toBe(true);
+    }
+    world.sandbox.clock.advance(daysMs(155)); // inside the 30-day refresh margin: rebuild, re-import
+    const out = await refresh();
+    expect(sorted(out.updatedEndpoints)).toEqual(sorted([a, b]));
+    expect(out.terminatedConnectionIds).toEqual([]);
+    // Every client reconnected after the imports' reset, and nobody was cut off afterwards.
+    expect(live(a)).toEqual(['alice', 'bob']);
+    expect(live(b)).toEqual(['alice', 'bob']);
+  }, 120_000);
 });

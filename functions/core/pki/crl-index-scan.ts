@@ -4,13 +4,13 @@ import { serialHexOf, walkRevokedList } from './crl-verify.js';
 import { TAG } from './der.js';
 
 /**
- * The CRL's hot path: one pass over index.txt that writes the revokedCertificates DER straight
- * into one preallocated Buffer, without a CertIndexEntry, a match array or a string per line.
+ * The CRL's hot path: from index.txt bytes straight to the revokedCertificates DER in one
+ * preallocated Buffer, without a CertIndexEntry, a match array or a long-lived string per line.
  * A sticky regular expression validates each line (`test`, no captures: native speed from the
- * first line); the fields are then read at byte offsets, serials are hex-decoded and times copied
- * into the output, and duplicate serials are caught with an open-addressing table of offsets.
- * Allocation, not computation, was the cost of the scan (half of it garbage collection of
- * per-line strings that all stayed alive), so nothing here allocates per line.
+ * first line); the fields are read at byte offsets into typed-array columns, duplicate serials are
+ * caught with an open-addressing table of offsets, and each entry's serial and time are written
+ * with one native call each. The old scan's cost was half garbage collection (per-line strings,
+ * a Map and concatenated entry strings that all stayed alive until the end).
  *
  * It accepts only lines that `parseIndex` accepts in their canonical form (uppercase serials, no
  * blank lines, no duplicate serials); for anything else it returns undefined and the caller takes
@@ -45,32 +45,58 @@ const LINE =
   /[VRE]\t(?:\d{12}|\d{14})Z\t(?:(?:\d{12}|\d{14})Z(?:,[A-Za-z]+)?)?\t[0-9A-F]+\t[^\t\n]*\t(?:(?!CN=)[^\t\n/]*\/)*CN=[^/\t\n][^\t\n]*(?:\n|$)/y;
 
 const TAB = 0x09;
-const COMMA = 0x2c;
 const ZERO = 0x30;
 const Z = 0x5a;
 const R = 0x52;
 
-/** Reason names in lowercase (index.txt reasons are matched case-insensitively) and their codes. */
-const REASON_NAMES = Object.keys(REVOCATION_REASONS).map((name) => Buffer.from(name.toLowerCase(), 'latin1'));
-const REASON_CODES: number[] = Object.values(REVOCATION_REASONS);
+/** Reason names as openssl writes them, by length, and their codes. */
+const REASONS_BY_LENGTH: [name: string, code: number][][] = [];
+for (const [name, code] of Object.entries(REVOCATION_REASONS))
+  (REASONS_BY_LENGTH[name.length] ??= []).push([name, code]);
 
-/** Code of the reason name at `b[start..end)` (ASCII letters), or -1. */
-function reasonCodeAt(b: Uint8Array, start: number, end: number): number {
-  for (let r = 0; r < REASON_NAMES.length; r++) {
-    const name = REASON_NAMES[r] as Buffer;
-    if (name.length !== end - start) continue;
-    let i = 0;
-    while (i < name.length && ((b[start + i] as number) | 0x20) === name[i]) i++;
-    if (i === name.length) return REASON_CODES[r] as number;
+/** Code of the reason name at `text[start..end)` (ASCII letters, any case), or -1. */
+function reasonCodeAt(text: string, start: number, end: number): number {
+  const candidates = REASONS_BY_LENGTH[end - start];
+  if (candidates === undefined) return -1;
+  for (let i = 0; i < candidates.length; i++) {
+    const [name, code] = candidates[i] as [string, number];
+    if (text.startsWith(name, start)) return code;
   }
+  const lower = text.slice(start, end).toLowerCase();
+  for (const [name, code] of candidates) if (name.toLowerCase() === lower) return code;
   return -1;
 }
 
-/** A 12- or 14-digit index time at `b[start..)` as the number YYYYMMDDHHMMSS (UTCTime 50-99 is 19xx). */
-function timeValue(b: Uint8Array, start: number, digits: number): number {
-  let v = digits === 12 ? ((b[start] as number) >= 0x35 ? 19 : 20) : 0;
-  for (let i = start; i < start + digits; i++) v = v * 10 + ((b[i] as number) - ZERO);
-  return v;
+/**
+ * Compares the index time at `b[at..)` (12 digits: UTCTime, years 50-99 are 19xx; or 14 digits)
+ * with `key` (14 digits YYYYMMDDHHMMSS): negative, zero or positive. Usually decided by the first
+ * digits.
+ */
+function compareTime(b: Uint8Array, at: number, digits: number, key: Uint8Array): number {
+  let k = 0;
+  if (digits === 12) {
+    const nineteen = (b[at] as number) >= 0x35;
+    const d = (nineteen ? 0x31 : 0x32) - (key[0] as number) || (nineteen ? 0x39 : 0x30) - (key[1] as number);
+    if (d !== 0) return d;
+    k = 2;
+  }
+  for (let j = at; k < 14; k++, j++) {
+    const d = (b[j] as number) - (key[k] as number);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** Writes the 14-digit key of the index time at `b[at..)` into `key`. */
+function setTimeKey(b: Uint8Array, at: number, digits: number, key: Uint8Array): void {
+  let k = 0;
+  if (digits === 12) {
+    const nineteen = (b[at] as number) >= 0x35;
+    key[0] = nineteen ? 0x31 : 0x32;
+    key[1] = nineteen ? 0x39 : 0x30;
+    k = 2;
+  }
+  for (let j = at; k < 14; k++, j++) key[k] = b[j] as number;
 }
 
 const hexValue = (c: number): number => (c < 0x40 ? c - ZERO : c - 0x37);
@@ -78,15 +104,14 @@ const hexValue = (c: number): number => (c < 0x40 ? c - ZERO : c - 0x37);
 /** Largest entry: SEQUENCE { INTEGER (21 octets), GeneralizedTime, reasonCode extension }. */
 const MAX_ENTRY_LENGTH = 2 + 2 + 21 + 2 + 15 + REASON_EXTENSION_PREFIX.length + 1;
 
-/** What a line contributes, in `LineFields.kind`. */
-const VALID = 0;
+/** What a line contributes, in `LineFields.kind` (0: a valid certificate, nothing). */
 const LISTED = 1;
 const EXPIRED = 2;
 
 /**
  * Per-line fields as offsets into the index (columns rather than an object per line). The scan
- * runs in separate small loops because the process is short: V8 compiles a small loop in a few
- * milliseconds, where one large loop body ran interpreted for most of the scan while it compiled
+ * runs in a few small loops: the process is short, and V8 compiles a small loop in a few
+ * milliseconds, where one large loop body ran unoptimised for most of the scan while it compiled
  * (and was deoptimised again by its first rare branch).
  */
 interface LineFields {
@@ -99,8 +124,8 @@ interface LineFields {
   readonly timeStart: Int32Array;
   readonly timeLength: Uint8Array;
   readonly reason: Uint8Array;
-  /** Offset of the notAfter of the listed entry that expires first, or -1. */
-  readonly listedMinAt: number;
+  /** Earliest notAfter among the listed lines (15-character time key), if any. */
+  readonly listedNotAfterMin: string | undefined;
 }
 
 /**
@@ -112,48 +137,36 @@ export function scanIndexForCrl(index: Uint8Array, nowKey: string): IndexCrlScan
   // latin1 maps each byte to one character: string offsets are byte offsets and nothing is
   // rejected for its encoding (a UTF-8 subject is only checked for its CN= marker).
   const text = b.toString('latin1');
-  const starts = lineStarts(text);
-  if (starts === undefined) return undefined;
-  const fields = readFields(b, text, starts, Number(nowKey.slice(0, 14)));
+  const fields = readLines(b, text, Buffer.from(nowKey.slice(0, 14), 'latin1'));
   if (fields === undefined || duplicateOrOversizedSerial(b, fields)) return undefined;
   const list = encodeListed(b, text, fields);
-  const { listedMinAt } = fields;
   return {
     revoked: list,
-    listedNotAfterMin:
-      listedMinAt < 0 ? undefined : timeKeyAt(text, listedMinAt, b[listedMinAt + 12] === Z ? 12 : 14),
+    listedNotAfterMin: fields.listedNotAfterMin,
     droppedFrom: (previousList) => droppedFrom(previousList, list.der, () => expiredSerials(b, fields)),
   };
 }
 
-/** Start offset of every line (and the end of the last), or undefined if a line is not canonical. */
-function lineStarts(text: string): Int32Array | undefined {
+/**
+ * Checks every line against LINE and records its fields (the expression has checked every
+ * character class, so offsets follow from a few probes); undefined if a line is not canonical.
+ */
+function readLines(b: Buffer, text: string, now: Uint8Array): LineFields | undefined {
   // The shortest canonical line has 24 characters and a newline (the last one may lack it).
-  const starts = new Int32Array(Math.floor(text.length / 25) + 2);
+  const capacity = Math.floor(text.length / 25) + 1;
+  const kind = new Uint8Array(capacity);
+  const digitStart = new Int32Array(capacity);
+  const serialEnd = new Int32Array(capacity);
+  const timeStart = new Int32Array(capacity);
+  const timeLength = new Uint8Array(capacity);
+  const reasons = new Uint8Array(capacity);
+  const listedMin = Buffer.alloc(14);
+  let listedMinText = '';
   const line = LINE;
   line.lastIndex = 0;
-  let n = 0;
-  while (line.lastIndex < text.length) {
-    starts[n++] = line.lastIndex;
+  let count = 0;
+  for (let p = 0; p < text.length; p = line.lastIndex, count++) {
     if (!line.test(text)) return undefined;
-  }
-  starts[n] = text.length;
-  return starts.subarray(0, n + 1);
-}
-
-/** Field offsets of each line (the expression has checked every character class), or undefined. */
-function readFields(b: Buffer, text: string, starts: Int32Array, now: number): LineFields | undefined {
-  const count = starts.length - 1;
-  const kind = new Uint8Array(count);
-  const digitStart = new Int32Array(count);
-  const serialEnd = new Int32Array(count);
-  const timeStart = new Int32Array(count);
-  const timeLength = new Uint8Array(count);
-  const reasons = new Uint8Array(count);
-  let listedMin = Number.POSITIVE_INFINITY;
-  let listedMinAt = -1;
-  for (let i = 0; i < count; i++) {
-    const p = starts[i] as number;
     const expiryDigits = b[p + 14] === Z ? 12 : 14;
     const revocation = p + expiryDigits + 4;
     const revoked = b[revocation] !== TAB;
@@ -162,35 +175,52 @@ function readFields(b: Buffer, text: string, starts: Int32Array, now: number): L
     const end = text.indexOf('\t', serial);
     let digits = serial;
     while (b[digits] === ZERO && digits < end - 1) digits++;
-    digitStart[i] = digits;
-    serialEnd[i] = end;
-    const notAfter = timeValue(b, p + 2, expiryDigits);
+    digitStart[count] = digits;
+    serialEnd[count] = end;
+    const expired = compareTime(b, p + 2, expiryDigits, now) <= 0;
     if (!revoked) {
-      if (notAfter <= now) kind[i] = EXPIRED;
+      if (expired) kind[count] = EXPIRED;
       continue;
     }
     const revocationDigits = b[revocation + 12] === Z ? 12 : 14;
     const reasonStart = revocation + revocationDigits + 2;
-    const reason = reasonStart < serial ? reasonCodeAt(b, reasonStart, serial - 1) : 0;
+    const reason = reasonStart < serial ? reasonCodeAt(text, reasonStart, serial - 1) : 0;
     if (reason < 0) return undefined;
-    if (notAfter <= now) {
-      kind[i] = EXPIRED;
+    if (expired) {
+      kind[count] = EXPIRED;
       continue;
     }
-    kind[i] = LISTED;
-    reasons[i] = reason;
-    if (notAfter < listedMin) {
-      listedMin = notAfter;
-      listedMinAt = p + 2;
+    kind[count] = LISTED;
+    reasons[count] = reason;
+    // Most certificates share few expiry dates: a native prefix check settles the common case.
+    if (!text.startsWith(listedMinText, p + 2) || listedMinText.length !== expiryDigits + 1) {
+      if (listedMinText === '' || compareTime(b, p + 2, expiryDigits, listedMin) < 0) {
+        setTimeKey(b, p + 2, expiryDigits, listedMin);
+        listedMinText = text.slice(p + 2, p + 3 + expiryDigits);
+      }
     }
     // RFC 5280: UTCTime through 2049, GeneralizedTime from 2050.
-    const year = revocationDigits === 14 ? timeValue(b, revocation, 4) : 0;
-    const utc = revocationDigits === 12 || (year >= 1950 && year < 2050);
-    timeStart[i] = utc ? revocation + revocationDigits - 12 : revocation;
-    timeLength[i] = utc ? 13 : 15;
+    const utc =
+      revocationDigits === 12 ||
+      (compareTime(b, revocation, 14, UTC_FROM) >= 0 && compareTime(b, revocation, 14, UTC_UNTIL) < 0);
+    timeStart[count] = utc ? revocation + revocationDigits - 12 : revocation;
+    timeLength[count] = utc ? 13 : 15;
   }
-  return { count, kind, digitStart, serialEnd, timeStart, timeLength, reason: reasons, listedMinAt };
+  return {
+    count,
+    kind,
+    digitStart,
+    serialEnd,
+    timeStart,
+    timeLength,
+    reason: reasons,
+    listedNotAfterMin: listedMinText === '' ? undefined : `${listedMin.toString('latin1')}Z`,
+  };
 }
+
+/** GeneralizedTime years that RFC 5280 wants as UTCTime: [1950, 2050). */
+const UTC_FROM = Buffer.from('19500101000000', 'latin1');
+const UTC_UNTIL = Buffer.from('20500101000000', 'latin1');
 
 /** True when two lines name one serial or a serial has over 20 octets (the general path reports either). */
 function duplicateOrOversizedSerial(b: Buffer, fields: LineFields): boolean {
@@ -219,7 +249,8 @@ function duplicateOrOversizedSerial(b: Buffer, fields: LineFields): boolean {
 /** FNV-1a over the last (up to) 8 digits: random and sequential serials both spread. */
 function serialHash(b: Uint8Array, start: number, end: number): number {
   let h = (end - start) ^ 0x811c9dc5;
-  for (let i = end - start > 8 ? end - 8 : start; i < end; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);
+  for (let i = end - start > 8 ? end - 8 : start; i < end; i++)
+    h = Math.imul(h ^ (b[i] as number), 0x01000193);
   return h ^ (h >>> 16);
 }
 
@@ -247,7 +278,7 @@ function encodeListed(b: Buffer, text: string, fields: LineFields): EncodedRevok
   for (let i = 0; i < count; i++) if (kind[i] === LISTED) listed++;
   // The index, then the entries: the times are copied across with copyWithin.
   const work = Buffer.allocUnsafe(b.length + listed * MAX_ENTRY_LENGTH);
-  b.copy(work);
+  work.set(b);
   const base = b.length;
   let o = base;
   for (let i = 0; i < count; i++) {
@@ -285,12 +316,6 @@ function encodeListed(b: Buffer, text: string, fields: LineFields): EncodedRevok
 const hexByte = (b: Uint8Array, at: number): number =>
   hexValue(b[at] as number) * 16 + hexValue(b[at + 1] as number);
 
-/** The 15-character time key of the index time at `text[start..)`. */
-function timeKeyAt(text: string, start: number, digits: number): string {
-  const key = text.slice(start, start + digits + 1);
-  return digits === 12 ? (key.charCodeAt(0) >= 0x35 ? '19' : '20') + key : key;
-}
-
 /** Uppercase hex of the DER INTEGER content of each serial whose certificate has expired. */
 function expiredSerials(b: Buffer, fields: LineFields): Set<string> {
   const set = new Set<string>();
@@ -305,32 +330,17 @@ function expiredSerials(b: Buffer, fields: LineFields): Set<string> {
 
 /**
  * Serials of `previous` missing from `list` whose certificates have not expired. Both lists
- * normally follow index order, so a single merge pass shows that every previous serial is still
- * listed; only when one is not does it build the sets of listed and expired serials.
+ * normally follow index order, and the new one differs from the previous by a few entries (a
+ * revoke adds one): `previousIsKept` shows that with a few native comparisons of whole runs of
+ * entries. Otherwise the sets of listed and expired serials are built and every serial checked.
  */
 function droppedFrom(previous: Uint8Array, list: Buffer, expired: () => Set<string>): DroppedSerials {
-  let at = 0;
-  let inOrder = true;
-  walkRevokedList(previous, 0, previous.length, (start, end) => {
-    if (!inOrder) return;
-    const length = end - start;
-    // `list` is this scan's own output: short-form lengths, minimal serials.
-    while (at < list.length) {
-      const entry = at;
-      at += 2 + (list[at + 1] as number);
-      if (list[entry + 3] !== length) continue;
-      let i = 0;
-      while (i < length && list[entry + 4 + i] === previous[start + i]) i++;
-      if (i === length) return;
-    }
-    inOrder = false;
-  });
-  if (inOrder) return { total: 0, examples: [] };
+  const previousBytes = Buffer.from(previous.buffer, previous.byteOffset, previous.length);
+  if (previousIsKept(previousBytes, list)) return { total: 0, examples: [] };
   const accounted = expired();
   walkRevokedList(list, 0, list.length, (start, end) =>
     accounted.add(list.toString('hex', start, end).toUpperCase()),
   );
-  const previousBytes = Buffer.from(previous.buffer, previous.byteOffset, previous.length);
   const examples: string[] = [];
   let total = 0;
   walkRevokedList(previous, 0, previous.length, (start, end) => {
@@ -339,4 +349,38 @@ function droppedFrom(previous: Uint8Array, list: Buffer, expired: () => Set<stri
     if (examples.length < 3) examples.push(serialHexOf(previous, start, end));
   });
   return { total, examples };
+}
+
+/** Entries the list may add to the previous one before `previousIsKept` gives up. */
+const MAX_ADDED_ENTRIES = 64;
+
+/**
+ * True when `previous` (a well-formed entry list) is `list` with some of its entries left out,
+ * byte for byte: then every previous entry, serial included, is still listed. Equal bytes from
+ * an entry boundary in both lists are the same whole entries (DER delimits itself), so the lists
+ * are compared in runs: the longest equal run is found by bisection, the list entry at the first
+ * difference is skipped as added, and the rest is compared again.
+ */
+function previousIsKept(previous: Buffer, list: Buffer): boolean {
+  let p = 0;
+  let l = 0;
+  for (let added = 0; added <= MAX_ADDED_ENTRIES; added++) {
+    const rest = previous.length - p;
+    if (rest <= list.length - l && previous.compare(list, l, l + rest, p) === 0) return true;
+    // Longest equal run: prefix `low` equal, prefix `high` not (or past the end of the list).
+    let low = 0;
+    let high = Math.min(rest, list.length - l) + 1;
+    while (high - low > 1) {
+      const middle = (low + high) >>> 1;
+      if (previous.compare(list, l, l + middle, p, p + middle) === 0) low = middle;
+      else high = middle;
+    }
+    if (l + low >= list.length) return false;
+    // The list entry holding the first difference (this scan's entries have short-form lengths).
+    let entry = l;
+    while (entry + 2 + (list[entry + 1] as number) <= l + low) entry += 2 + (list[entry + 1] as number);
+    p += entry - l;
+    l = entry + 2 + (list[entry + 1] as number);
+  }
+  return false;
 }

@@ -26,8 +26,19 @@ export const vpnAccessSchema = z.object({
   cacheSecurityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/),
   cachePort: z.number().int().min(1).max(65535).default(6379),
   clientCidr: ipv4Cidr.default(DEFAULT_CLIENT_CIDR),
+  /**
+   * The server certificate issued by the stack's CA (`cachegate vpn bootstrap --ca-secret-arn ...`),
+   * imported into ACM with that CA as its chain. It is also the endpoint's client root chain: the
+   * stack's CA issues the client certificates and signs the CRLs, so one CA covers all three.
+   */
   serverCertificateArn: acmCertificateArn,
-  clientRootCertificateChainArn: acmCertificateArn.optional(),
+  /** Not configurable: a second client CA would refuse the stack's client certificates and CRLs. */
+  clientRootCertificateChainArn: z
+    .never({
+      error:
+        "is the serverCertificateArn: the stack's CA issues the server certificate, the client certificates and the CRLs (cachegate vpn bootstrap --ca-secret-arn; docs/vpn-access.md); remove it",
+    })
+    .optional(),
 });
 
 export type VpnAccessConfig = z.infer<typeof vpnAccessSchema>;

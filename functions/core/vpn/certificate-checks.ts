@@ -12,8 +12,11 @@ export interface VpnCertificateInput {
   readonly certPem: string;
   /** Omitted when the key is not ours to check (never read when absent). */
   readonly keyPem?: string;
-  readonly index: readonly CertIndexEntry[];
+  /** The store's index; omitted where it is not at hand (revocation is then not checked here). */
+  readonly index?: readonly CertIndexEntry[];
   readonly now: Date;
+  /** How messages name the CA. Default: "this store's CA". */
+  readonly caLabel?: string;
 }
 
 /**
@@ -33,12 +36,14 @@ export function vpnCertificateProblems(input: VpnCertificateInput): string[] {
   }
   const problems: string[] = [];
   if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) {
-    problems.push("it was not issued by this store's CA");
+    problems.push(`it was not issued by ${input.caLabel ?? "this store's CA"}`);
   }
-  const serial = parseSerial(cert.serialNumber);
-  const entry = input.index.find((e) => e.serial === serial);
-  if (entry === undefined) problems.push(`serial ${serial} is not in the store's index.txt`);
-  else if (entry.status === 'R') problems.push(`serial ${serial} is revoked`);
+  if (input.index !== undefined) {
+    const serial = parseSerial(cert.serialNumber);
+    const entry = input.index.find((e) => e.serial === serial);
+    if (entry === undefined) problems.push(`serial ${serial} is not in the store's index.txt`);
+    else if (entry.status === 'R') problems.push(`serial ${serial} is revoked`);
+  }
   if (new Date(cert.validTo).getTime() <= input.now.getTime()) problems.push(`it expired on ${cert.validTo}`);
   if (new Date(cert.validFrom).getTime() > input.now.getTime())
     problems.push(`it is not valid before ${cert.validFrom}`);

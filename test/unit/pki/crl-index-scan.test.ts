@@ -94,6 +94,9 @@ describe('scanIndexForCrl', () => {
     ['R\t300101000000Z\t\t0A\tunknown\t/CN=x\n', /line 1: invalid revocation date/],
     ['V\t300101000000Z\t\t0A\tunknown\t/O=x\n', /line 1: subject has no CN/],
     ['V\t300101000000Z\t\t0A\tunknown\t/CN=a\nV\t300101000000Z\t\t0A\tunknown\t/CN=b\n', /line 2: duplicate/],
+    // The first CN is the one that counts, and a reason is checked even on an expired line.
+    ['V\t300101000000Z\t\t0A\tunknown\t/CN=/CN=x\n', /line 1: subject has no CN/],
+    ['R\t200101000000Z\t190101000000Z,bogus\t0A\tunknown\t/CN=a\n', /line 1: unknown revocation reason/],
   ])('reports a corrupt index as parseIndex does (%#)', (text, message) => {
     const plan = () => planCrlFromIndexText({ indexText: bytes(text), now, days: 7 });
     expect(plan).toThrow(MalformedInputError);
@@ -103,6 +106,83 @@ describe('scanIndexForCrl', () => {
   it('does not scan an index where two spellings name one serial', () => {
     const text = 'V\t300101000000Z\t\t0A\tunknown\t/CN=a\nV\t300101000000Z\t\t000A\tunknown\t/CN=b\n';
     expect(scanIndexForCrl(bytes(text), '20250601120000Z')).toBeUndefined();
+  });
+});
+
+describe('the never-drop check of the scan', () => {
+  const entry = fc.record({
+    serial: fc.integer({ min: 1, max: 60 }).map((n) => n.toString(16).toUpperCase().padStart(2, '0')),
+    status: fc.constantFrom('V', 'R', 'R', 'R', 'E'),
+    expires: fc.constantFrom('250101000000Z', '300101000000Z', '310101000000Z'),
+    reason: fc.constantFrom('', ',keyCompromise', ',superseded'),
+  });
+  const indexOf = (entries: { serial: string; status: string; expires: string; reason: string }[]) =>
+    entries
+      .map(
+        (e) =>
+          `${e.status}\t${e.expires}\t${e.status === 'R' ? `240101000000Z${e.reason}` : ''}\t${e.serial}\tunknown\t/CN=${e.serial}\n`,
+      )
+      .join('');
+  const uniqueBySerial = <T extends { serial: string }>(entries: T[]): T[] => [
+    ...new Map(entries.map((e) => [e.serial, e])).values(),
+  ];
+  /** Planning outcome: the entries, or the message of the refusal. */
+  function outcome(plan: () => { revoked: { der: Buffer } } | { entries: unknown[] }): string {
+    try {
+      const result = plan();
+      return 'revoked' in result ? `ok ${result.revoked.der.toString('hex')}` : 'ok';
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+
+  it('refuses exactly what planCrl refuses, whatever the previous list holds and in any order', () => {
+    fc.assert(
+      fc.property(
+        fc.array(entry, { maxLength: 30 }).map(uniqueBySerial),
+        fc.array(entry, { maxLength: 30 }).map(uniqueBySerial),
+        fc.boolean(),
+        (current, earlier, reverse) => {
+          const text = indexOf(current);
+          // The previous CRL: built from an earlier index (possibly sharing entries), in either order.
+          const previousEntries = planCrl({ index: parseIndex(indexOf(earlier)), now, days: 7 }).entries;
+          if (reverse) previousEntries.reverse();
+          const previousList = encodeRevokedEntries(previousEntries);
+          const previous = { crlNumber: 1n, revokedList: previousList.der, entryCount: previousList.count };
+          const scanned = outcome(() =>
+            planCrlFromIndexText({ indexText: bytes(text), now, days: 7, previous }),
+          );
+          const general = outcome(() =>
+            planCrl({
+              index: parseIndex(text),
+              now,
+              days: 7,
+              previous: { crlNumber: 1n, entries: previousEntries.map((e) => ({ serial: e.serial })) },
+            }),
+          );
+          expect(scanned.startsWith('ok')).toBe(general.startsWith('ok'));
+          if (!general.startsWith('ok')) expect(scanned).toBe(general);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('accepts a list that adds entries to the previous one, and names a serial it would drop', () => {
+    const lines = Array.from(
+      { length: 200 },
+      (_, i) =>
+        `R\t300101000000Z\t240101000000Z\t${(0x1000 + i).toString(16).toUpperCase()}\tunknown\t/CN=u${i}\n`,
+    );
+    const before = lines.filter((_, i) => i % 7 !== 3).join('');
+    const previousList = scanIndexForCrl(bytes(before), '20250601120000Z')!.revoked.der;
+    const scan = scanIndexForCrl(bytes(lines.join('')), '20250601120000Z')!;
+    expect(scan.droppedFrom(previousList)).toEqual({ total: 0, examples: [] });
+    const forgotten = lines.filter((_, i) => i !== 100).join('');
+    expect(scanIndexForCrl(bytes(forgotten), '20250601120000Z')!.droppedFrom(previousList)).toEqual({
+      total: 1,
+      examples: ['1064'],
+    });
   });
 });
 
