@@ -134,9 +134,17 @@ export async function initStackCa(options: CaInitOptions): Promise<CaInitResult>
     signer: kmsCaSigner(options.kmsKeyArn),
   });
   const certificatePem = toPem('CERTIFICATE', der);
-  await secretsManager().send(
-    new PutSecretValueCommand({ SecretId: options.caSecretArn, SecretString: certificatePem }),
-  );
+  try {
+    await secretsManager().send(
+      new PutSecretValueCommand({ SecretId: options.caSecretArn, SecretString: certificatePem }),
+    );
+  } catch (error) {
+    throw new CachegateError(
+      'SECRET_WRITE_FAILED',
+      `PutSecretValue for ${options.caSecretArn} failed (${(error as Error).name})`,
+      { cause: error },
+    );
+  }
   return { created: true, certificatePem, notAfter: parseCertificate(der).notAfter.toISOString() };
 }
 
@@ -219,7 +227,7 @@ export async function bootstrapFromStackCa(options: StackBootstrapOptions): Prom
   let reserved = false;
   try {
     await index.reserve(requestId, serverCn, serial, options.now).catch((error: unknown) => {
-      if (!(error instanceof ConflictError)) throw error;
+      if (!(error instanceof ConflictError) || !error.message.endsWith('; revoke it first')) throw error;
       throw new ConflictError(
         `${error.message.replace(/; revoke it first$/, '')}: to renew, revoke it ("cachegate revoke --cn ${serverCn} --reason superseded --state-machine-arn <cachegate-revoke-certificate ARN> --wait") and bootstrap again`,
       );

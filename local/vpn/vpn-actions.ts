@@ -115,6 +115,8 @@ export interface ProfileOptions {
   out: string;
   dnsName?: string;
   region?: string;
+  /** When the certificate must be valid. Default: now. */
+  now?: Date;
 }
 
 export interface ProfileResult {
@@ -140,7 +142,7 @@ async function profileCertificate(
       secretId,
       ...(region === undefined ? {} : { region }),
       ...(options.cn === undefined ? {} : { expectedCn: validateCommonName(options.cn, 'cn') }),
-      now: new Date(),
+      now: options.now ?? new Date(),
       field: 'secret',
     });
   }
@@ -148,7 +150,13 @@ async function profileCertificate(
     throw new ValidationError('give --store <dir> --cn <cn>, or --secret <arn>', 'store');
   }
   if (options.cn === undefined) throw new ValidationError('is required with --store', 'cn');
-  return readVpnCertificate(new EasyRsaStore(options.store), options.cn, 'client', 'cn', new Date());
+  return readVpnCertificate(
+    new EasyRsaStore(options.store),
+    options.cn,
+    'client',
+    'cn',
+    options.now ?? new Date(),
+  );
 }
 
 /**

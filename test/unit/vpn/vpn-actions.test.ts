@@ -158,6 +158,7 @@ describe('vpn profile', () => {
       const result = await writeVpnProfile({ store, cn: 'alice', endpoint: endpointId, out });
       expect(result).toEqual({
         path: out,
+        cn: 'alice',
         remote: `${endpointId}.prod.clientvpn.eu-west-1.amazonaws.com`,
         port: 443,
         protocol: 'udp',
