@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { functionNameOf, placeholdersOf } from '../../local/runner/placeholders.js';
 import { repoRoot } from '../../local/repo-root.js';
+import { cachegateFunction } from './cachegate-function.js';
 
 export interface AslWorkflowProps {
   /** `statemachines/<name>.asl.json` */
@@ -83,50 +83,10 @@ export class AslWorkflow extends Construct {
   }
 
   private lambda(name: string, props: AslWorkflowProps): NodejsFunction {
-    const logGroup = new LogGroup(this, `${name}-logs`, {
-      logGroupName: `/aws/lambda/cachegate-${name}`,
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
+    return cachegateFunction(this, name, {
+      logRetention: props.logRetention,
+      ...(props.environment ? { environment: props.environment } : {}),
+      ...(props.lambdaTimeout ? { timeout: props.lambdaTimeout } : {}),
     });
-    const fn = new NodejsFunction(this, name, {
-      functionName: `cachegate-${name}`,
-      entry: join(repoRoot(), 'functions', name, 'handler.ts'),
-      handler: 'handler',
-      projectRoot: repoRoot(),
-      depsLockFilePath: join(repoRoot(), 'package-lock.json'),
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      memorySize: 256,
-      timeout: props.lambdaTimeout ?? Duration.seconds(60),
-      tracing: Tracing.ACTIVE,
-      logGroup,
-      environment: {
-        POWERTOOLS_SERVICE_NAME: 'cachegate',
-        POWERTOOLS_METRICS_NAMESPACE: 'cachegate',
-        NODE_OPTIONS: '--enable-source-maps',
-        ...props.environment,
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-      },
-    });
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: "AWSLambdaBasicExecutionRole only allows writing the function's own CloudWatch logs.",
-    });
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray tracing (xray:PutTraceSegments/PutTelemetryRecords) only supports Resource "*".',
-    });
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-L1',
-      reason: 'nodejs22.x is the runtime cachegate is built and tested for (design.md).',
-    });
-    return fn;
   }
 }

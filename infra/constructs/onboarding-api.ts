@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
@@ -17,14 +16,13 @@ import { UserPool } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { cachegateFunction } from './cachegate-function.js';
 import { ACCESS_REQUESTS_TABLE } from '../../functions/aws/table-definitions.js';
 import { stateMachineEnvVar } from '../../functions/core/api/workflow-arns.js';
-import { repoRoot } from '../../local/repo-root.js';
 
 export type OnboardingApiAuth = { type: 'iam' } | { type: 'cognito'; userPoolArn: string };
 
@@ -292,50 +290,12 @@ export class OnboardingApi extends Construct {
     props: OnboardingApiProps,
     environment: Record<string, string>,
   ): NodejsFunction {
-    const logGroup = new LogGroup(this, `${name}-logs`, {
-      logGroupName: `/aws/lambda/cachegate-${name}`,
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    const fn = new NodejsFunction(this, name, {
-      functionName: `cachegate-${name}`,
-      entry: join(repoRoot(), 'functions', name, 'handler.ts'),
-      handler: 'handler',
-      projectRoot: repoRoot(),
-      depsLockFilePath: join(repoRoot(), 'package-lock.json'),
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
+    const fn = cachegateFunction(this, name, {
+      logRetention: props.logRetention,
+      environment,
       memorySize: 512,
       // Work takes well under a second (Slack wants an answer in 3 s); 10 s leaves room for a cold start.
       timeout: Duration.seconds(10),
-      tracing: Tracing.ACTIVE,
-      logGroup,
-      environment: {
-        POWERTOOLS_SERVICE_NAME: 'cachegate',
-        POWERTOOLS_METRICS_NAMESPACE: 'cachegate',
-        NODE_OPTIONS: '--enable-source-maps',
-        ...environment,
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-      },
-    });
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: "AWSLambdaBasicExecutionRole only allows writing the function's own CloudWatch logs.",
-    });
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray tracing (xray:PutTraceSegments/PutTelemetryRecords) only supports Resource "*".',
-    });
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-L1',
-      reason: 'nodejs22.x is the runtime cachegate is built and tested for (design.md).',
     });
     this.functions[name] = fn;
     return fn;

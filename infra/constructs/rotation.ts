@@ -1,23 +1,21 @@
-import { join } from 'node:path';
-import { Annotations, ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { type ISecurityGroup, type ISubnet, Peer, Port, SecurityGroup, Subnet } from 'aws-cdk-lib/aws-ec2';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { ManagedPolicy, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { ROTATION_LOCKS_TABLE } from '../../functions/aws/table-definitions.js';
 import { USER_SECRET_NAME_PREFIX } from '../../functions/core/rbac/user-secret.js';
 import type { WorkflowScheduleConfig } from '../../functions/core/workflow-schedule.js';
-import { repoRoot } from '../../local/repo-root.js';
 import type { CachegateConfig } from '../config.js';
 import { AslWorkflow } from './asl-workflow.js';
+import { cachegateFunction } from './cachegate-function.js';
 import { type CacheNetworkConfig, type CacheVpnAccessProps, importCacheNetwork } from './cache-vpn-access.js';
 import type { WorkflowSchedules } from './schedules.js';
-
 export interface RotationProps {
   auditBus: IEventBus;
   logRetention: RetentionDays;
@@ -173,53 +171,11 @@ export class Rotation extends Construct {
     logRetention: RetentionDays,
     environment: Record<string, string>,
   ): NodejsFunction {
-    const fn = new NodejsFunction(this, 'rotate-secret', {
-      functionName: 'cachegate-rotate-secret',
-      entry: join(repoRoot(), 'functions', 'rotate-secret', 'handler.ts'),
-      handler: 'handler',
-      projectRoot: repoRoot(),
-      depsLockFilePath: join(repoRoot(), 'package-lock.json'),
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.seconds(60),
-      tracing: Tracing.ACTIVE,
-      logGroup: new LogGroup(this, 'rotate-secret-logs', {
-        logGroupName: '/aws/lambda/cachegate-rotate-secret',
-        retention: logRetention,
-        removalPolicy: RemovalPolicy.RETAIN,
-      }),
-      environment: {
-        POWERTOOLS_SERVICE_NAME: 'cachegate',
-        POWERTOOLS_METRICS_NAMESPACE: 'cachegate',
-        NODE_OPTIONS: '--enable-source-maps',
-        ...environment,
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-      },
-    });
+    const fn = cachegateFunction(this, 'rotate-secret', { logRetention, environment });
     // Only Secrets Manager of this account may invoke it (as a rotation function).
     fn.addPermission('SecretsManagerInvoke', {
       principal: new ServicePrincipal('secretsmanager.amazonaws.com'),
       sourceAccount: Stack.of(this).account,
-    });
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: "AWSLambdaBasicExecutionRole only allows writing the function's own CloudWatch logs.",
-    });
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray tracing (xray:PutTraceSegments/PutTelemetryRecords) only supports Resource "*".',
-    });
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-L1',
-      reason: 'nodejs22.x is the runtime cachegate is built and tested for (design.md).',
     });
     return fn;
   }

@@ -1,9 +1,7 @@
-import { join } from 'node:path';
-import { type CfnElement, Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   ContextAttribute,
   Schedule,
@@ -13,12 +11,12 @@ import {
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { cachegateFunction } from './cachegate-function.js';
 import { stateMachineEnvVar } from '../../functions/core/api/workflow-arns.js';
 import {
   schedulePeriodMinutes,
   type WorkflowScheduleConfig,
 } from '../../functions/core/workflow-schedule.js';
-import { repoRoot } from '../../local/repo-root.js';
 
 export interface WorkflowSchedulesProps {
   logRetention: RetentionDays;
@@ -51,47 +49,9 @@ export class WorkflowSchedules extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkflowSchedulesProps) {
     super(scope, id);
-    this.starter = new NodejsFunction(this, STARTER, {
-      functionName: `cachegate-${STARTER}`,
-      entry: join(repoRoot(), 'functions', STARTER, 'handler.ts'),
-      handler: 'handler',
-      projectRoot: repoRoot(),
-      depsLockFilePath: join(repoRoot(), 'package-lock.json'),
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
-      memorySize: 256,
+    this.starter = cachegateFunction(this, STARTER, {
+      logRetention: props.logRetention,
       timeout: Duration.seconds(30),
-      tracing: Tracing.ACTIVE,
-      logGroup: new LogGroup(this, `${STARTER}-logs`, {
-        logGroupName: `/aws/lambda/cachegate-${STARTER}`,
-        retention: props.logRetention,
-        removalPolicy: RemovalPolicy.RETAIN,
-      }),
-      environment: {
-        POWERTOOLS_SERVICE_NAME: 'cachegate',
-        POWERTOOLS_METRICS_NAMESPACE: 'cachegate',
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        mainFields: ['module', 'main'],
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-      },
-    });
-    Validations.of(this.starter).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: "AWSLambdaBasicExecutionRole only allows writing the function's own CloudWatch logs.",
-    });
-    Validations.of(this.starter).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray tracing (xray:PutTraceSegments/PutTelemetryRecords) only supports Resource "*".',
-    });
-    Validations.of(this.starter).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-L1',
-      reason: 'nodejs22.x is the runtime cachegate is built and tested for (design.md).',
     });
 
     const stack = Stack.of(this);

@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { repoRoot } from '../../local/repo-root.js';
+
+export interface CachegateFunctionProps {
+  logRetention: RetentionDays;
+  environment?: Record<string, string>;
+  memorySize?: number;
+  timeout?: Duration;
+}
+
+/**
+ * The one way cachegate creates a Lambda: `functions/<name>/handler.ts` bundled as ESM for
+ * nodejs22.x on arm64, named `cachegate-<name>`, with X-Ray, its own retained log group and the
+ * Powertools settings. Construct IDs are `<name>` and `<name>-logs` in the given scope.
+ */
+export function cachegateFunction(
+  scope: Construct,
+  name: string,
+  props: CachegateFunctionProps,
+): NodejsFunction {
+  const root = repoRoot();
+  const logGroup = new LogGroup(scope, `${name}-logs`, {
+    logGroupName: `/aws/lambda/cachegate-${name}`,
+    retention: props.logRetention,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  const fn = new NodejsFunction(scope, name, {
+    functionName: `cachegate-${name}`,
+    entry: join(root, 'functions', name, 'handler.ts'),
+    handler: 'handler',
+    projectRoot: root,
+    depsLockFilePath: join(root, 'package-lock.json'),
+    runtime: Runtime.NODEJS_22_X,
+    architecture: Architecture.ARM_64,
+    memorySize: props.memorySize ?? 256,
+    timeout: props.timeout ?? Duration.seconds(60),
+    tracing: Tracing.ACTIVE,
+    logGroup,
+    environment: {
+      POWERTOOLS_SERVICE_NAME: 'cachegate',
+      POWERTOOLS_METRICS_NAMESPACE: 'cachegate',
+      NODE_OPTIONS: '--enable-source-maps',
+      ...props.environment,
+    },
+    bundling: {
+      format: OutputFormat.ESM,
+      target: 'node22',
+      minify: true,
+      sourceMap: true,
+      mainFields: ['module', 'main'],
+      banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+    },
+  });
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    reason: "AWSLambdaBasicExecutionRole only allows writing the function's own CloudWatch logs.",
+  });
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+    reason: 'X-Ray tracing (xray:PutTraceSegments/PutTelemetryRecords) only supports Resource "*".',
+  });
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions::AwsSolutions-L1',
+    reason: 'nodejs22.x is the runtime cachegate is built and tested for (design.md).',
+  });
+  return fn;
+}
