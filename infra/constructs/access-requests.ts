@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -28,6 +28,11 @@ export class AccessRequests extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // A fixed logical ID: operators read it after the first deploy (docs/vpn-access.md).
+    new CfnOutput(this, 'AccessRequestsTableName', {
+      value: this.table.tableName,
+      description: 'ACCESS_REQUESTS_TABLE: the access requests',
+    }).overrideLogicalId('AccessRequestsTableName');
     this.workflow = new AslWorkflow(this, 'Workflow', {
       name: 'access-request',
       logRetention: props.logRetention,

@@ -1,4 +1,4 @@
-import { ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -50,6 +50,21 @@ export class CertificateAuthority extends Construct {
     this.certificateSecret = new Secret(this, 'CaCertificate', {
       description: 'cachegate Client VPN CA certificate (PEM, public): issued over the SigningKey',
     });
+    // A fixed logical ID: operators read it after the first deploy (docs/vpn-access.md).
+    new CfnOutput(this, 'CaKmsKeyArn', {
+      value: this.signingKey.keyArn,
+      description: 'CA_KMS_KEY_ARN: vpn ca-init / vpn bootstrap --kms-key-arn',
+    }).overrideLogicalId('CaKmsKeyArn');
+    // A fixed logical ID: operators read it after the first deploy (docs/vpn-access.md).
+    new CfnOutput(this, 'CaCertificateSecretArn', {
+      value: this.certificateSecret.secretArn,
+      description: 'CA_CERT_SECRET_ARN: vpn ca-init / vpn bootstrap --ca-secret-arn',
+    }).overrideLogicalId('CaCertificateSecretArn');
+    // A fixed logical ID: operators read it after the first deploy (docs/vpn-access.md).
+    new CfnOutput(this, 'CertificatesTableName', {
+      value: this.table.tableName,
+      description: 'CERTIFICATES_TABLE: vpn bootstrap --table',
+    }).overrideLogicalId('CertificatesTableName');
     Validations.of(this.certificateSecret).acknowledge({
       id: 'AwsSolutions::AwsSolutions-SMG4',
       reason: 'Holds the public CA certificate, not a credential: it changes only when the CA is renewed.',

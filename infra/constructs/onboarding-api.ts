@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   AuthorizationType,
@@ -155,6 +155,11 @@ export class OnboardingApi extends Construct {
         tracingEnabled: true,
       },
     });
+    // A fixed logical ID: operators read it after the first deploy (docs/vpn-access.md).
+    new CfnOutput(this, 'OnboardingApiUrl', {
+      value: this.api.url,
+      description: 'the onboarding API (access requests, Slack approvals)',
+    }).overrideLogicalId('OnboardingApiUrl');
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
       reason: "API Gateway's account-level logging role: the AWS-managed policy is the documented one.",

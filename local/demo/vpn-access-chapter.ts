@@ -5,56 +5,62 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAwsClient } from '../../functions/aws/clients.js';
 import { DynamoDbCertIndex } from '../../functions/aws/dynamodb-cert-index.js';
+import { CERTIFICATES_TABLE, tableName } from '../../functions/aws/table-definitions.js';
 import { approvalIdFor } from '../../functions/core/access-request.js';
-import { buildOvpnProfile } from '../../functions/core/pki/ovpn-profile.js';
 import { decideApproval } from '../../functions/decide-approval/decide.js';
 import { cacheReachability } from '../../functions/core/vpn/reachability.js';
 import { vpnAccessSchema } from '../../functions/core/vpn/access-config.js';
-import { writeFileAtomic } from '../pki/easyrsa-store.js';
-import { initPki } from '../pki/pki-actions.js';
 import { repoRoot } from '../repo-root.js';
 import type { Ec2ClientVpnModel } from '../sandbox/models/ec2-client-vpn.js';
 import { provisionSandboxCa } from '../sandbox-ca.js';
-import { describeClientVpnEndpoint } from '../vpn/client-vpn-endpoint.js';
 import { provisionCacheVpnEndpoint } from '../vpn/provision-endpoint.js';
-import { bootstrapVpn } from '../vpn/vpn-actions.js';
+import { bootstrapFromStackCa } from '../vpn/stack-ca.js';
+import { writeVpnProfile } from '../vpn/vpn-actions.js';
 import type { DemoContext } from './demo-context.js';
 
 /** A cache node inside the first cache subnet of the example config (10.0.1.0/24). */
 const CACHE_NODE = '10.0.1.25';
 
 /**
- * Client VPN access end to end: the CA and server certificate (bootstrap), the endpoint the CDK
- * construct deploys (same plan, created through the EC2 API on the sandbox), a new user's access
- * request (kind vpn-certificate) approved and granted by the issue-certificate workflow on the
- * stack's client CA (KMS key), her `.ovpn`, a simulated connection, and what it can reach.
+ * Client VPN access end to end with one CA: the stack's CA (KMS key + certificate secret), the
+ * server certificate bootstrapped from it, the endpoint the CDK construct deploys (same plan,
+ * created through the EC2 API on the sandbox) trusting that CA for clients, a new user's access
+ * request (kind vpn-certificate) approved and granted by the issue-certificate workflow on the same
+ * CA, her `.ovpn` from the workflow's secret, a simulated connection, and what it can reach.
  */
 export async function vpnAccessChapter({ sandbox, narrator, run, approvals }: DemoContext): Promise<void> {
   narrator.heading('Client VPN access: from request to a working .ovpn');
   const stateDir = join(repoRoot(), '.cachegate');
-  const store = join(stateDir, 'vpn-pki');
   const ec2Model = sandbox.model<Ec2ClientVpnModel>('EC2');
   const example = JSON.parse(readFileSync(join(repoRoot(), 'infra', 'config', 'example.json'), 'utf8')) as {
     vpnAccess?: unknown;
   };
   const config = vpnAccessSchema.parse(example.vpnAccess);
 
-  narrator.step(`the CA and the server certificate: cachegate pki init + cachegate vpn bootstrap`);
-  await initPki({ store, cn: 'cachegate demo VPN CA' });
-  const staged = await bootstrapVpn({ store }, () => undefined);
-  narrator.detail(`staged for ACM in ${join(store, 'acm')}: server.crt, server.key (0600), ca-chain.crt`);
-  narrator.detail('the CA key stays in private/ca.key: not in a template, an asset or a payload');
-  // Stands in for `aws acm import-certificate`; the sandbox's ACM stand-in keys the client CA by
-  // its own certificate, where on AWS the server certificate's chain carries the same CA.
-  const serverCertificateArn = ec2Model.registerCertificate(readFileSync(staged.certificate, 'utf8'));
-  narrator.detail(`imported into ACM: ${serverCertificateArn}`);
-  narrator.step(
-    'the client CA the stack deploys (CertificateAuthority): signing key in KMS, certificate in Secrets Manager',
+  narrator.step('the stack CA (CertificateAuthority): signing key in KMS, certificate in Secrets Manager');
+  const ca = await provisionSandboxCa('cachegate demo VPN CA', sandbox.clock.now());
+  narrator.detail(`${ca.keyArn} (RSA_2048, SIGN_VERIFY): the CA key never leaves KMS`);
+  narrator.detail('one CA for the server certificate, client certificates and CRLs');
+
+  narrator.step('the server certificate from that CA: cachegate vpn bootstrap --ca-secret-arn --kms-key-arn');
+  const staged = await bootstrapFromStackCa({
+    kmsKeyArn: ca.keyArn,
+    caSecretArn: ca.certificateSecretArn,
+    table: tableName(CERTIFICATES_TABLE),
+    out: join(stateDir, 'vpn-acm'),
+    now: sandbox.clock.now(),
+  });
+  narrator.detail(
+    `KMS signed serial ${staged.serial} (CN ${staged.serverCn}); recorded in the certificate index`,
   );
-  const clientCa = await provisionSandboxCa('cachegate demo client CA', sandbox.clock.now());
-  narrator.detail(`${clientCa.keyArn} (RSA_2048, SIGN_VERIFY: the key never leaves KMS)`);
-  // The endpoint authenticates clients against this CA (its client root certificate chain).
-  const clientRootCertificateChainArn = ec2Model.registerCertificate(clientCa.certificatePem);
+  // Stands in for `aws acm import-certificate --certificate-chain ca-chain.crt`: the one ARN is
+  // both the server certificate and the client root chain (the stack CA).
+  const serverCertificateArn = ec2Model.registerCertificate(
+    readFileSync(staged.certificate, 'utf8'),
+    readFileSync(staged.certificateChain, 'utf8'),
+  );
+  const clientRootCertificateChainArn = serverCertificateArn;
+  narrator.detail(`imported into ACM with its chain: ${serverCertificateArn}`);
 
   narrator.step(
     'the endpoint CacheVpnAccess deploys, from the vpnAccess section of infra/config/example.json',
@@ -117,31 +123,25 @@ export async function vpnAccessChapter({ sandbox, narrator, run, approvals }: De
   );
 
   const profilePath = join(stateDir, 'dana.ovpn');
-  const secret = await createAwsClient(SecretsManagerClient, {}).send(
-    new GetSecretValueCommand({ SecretId: issuance.secretArn }),
-  );
-  const client = JSON.parse(secret.SecretString ?? '{}') as {
-    certificatePem: string;
-    privateKeyPem: string;
-  };
-  const endpoint = await describeClientVpnEndpoint(endpointId);
-  await writeFileAtomic(
-    profilePath,
-    buildOvpnProfile({
-      remote: endpoint.dnsName,
-      port: endpoint.vpnPort,
-      protocol: endpoint.transportProtocol,
-      caPem: readFileSync(staged.certificateChain, 'utf8'),
-      certPem: client.certificatePem,
-      keyPem: client.privateKeyPem,
-    }),
-    0o600,
-  );
-  narrator.step(`dana's profile from that secret → ${profilePath} (mode 0600)`);
+  const profile = await writeVpnProfile({
+    secret: issuance.secretArn,
+    cn: 'dana',
+    endpoint: endpointId,
+    out: profilePath,
+    now: sandbox.clock.now(),
+  });
+  narrator.step(`cachegate vpn profile --secret <dana's secret> → ${profile.path} (mode 0600)`);
   narrator.detail(
-    `remote ${endpoint.dnsName.replace(/^\*\./, '')} ${endpoint.vpnPort} (DescribeClientVpnEndpoints); <ca> verifies the server, <cert>/<key> are dana's`,
+    `remote ${profile.remote.replace(/^\*\./, '')} ${profile.port}/${profile.protocol}; <ca> is the stack CA, <cert>/<key> are dana's`,
   );
 
+  const client = JSON.parse(
+    (
+      await createAwsClient(SecretsManagerClient, {}).send(
+        new GetSecretValueCommand({ SecretId: issuance.secretArn }),
+      )
+    ).SecretString ?? '{}',
+  ) as { certificatePem: string };
   const certPem = client.certificatePem;
   const connection = ec2Model.connectClient(endpointId, certPem);
   if (!connection.connected) throw new Error(`dana's simulated client was refused: ${connection.reason}`);

@@ -117,3 +117,22 @@ describe('CertificateAuthority construct', () => {
     });
   });
 });
+
+describe('outputs operators read after the first deploy', () => {
+  it.each([
+    ['CaKmsKeyArn', 'AWS::KMS::Key', 'Fn::GetAtt'],
+    ['CaCertificateSecretArn', 'AWS::SecretsManager::Secret', 'Ref'],
+    ['CertificatesTableName', 'AWS::DynamoDB::Table', 'Ref'],
+    ['AccessRequestsTableName', 'AWS::DynamoDB::Table', 'Ref'],
+  ])('%s references a %s', (id, type, intrinsic) => {
+    const output = template.findOutputs(id)[id] as { Value: Record<string, unknown> } | undefined;
+    expect(output).toBeDefined();
+    const ref = output!.Value[intrinsic] as string | string[];
+    const logicalId = [ref].flat()[0]!;
+    expect(Object.keys(template.findResources(type))).toContain(logicalId);
+  });
+
+  it('names the onboarding API URL', () => {
+    expect(Object.keys(template.findOutputs('OnboardingApiUrl'))).toEqual(['OnboardingApiUrl']);
+  });
+});

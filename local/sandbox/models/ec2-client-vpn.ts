@@ -193,6 +193,7 @@ export class Ec2ClientVpnModel implements ServiceModel {
   private readonly accountId: string;
   private readonly endpoints = new Map<string, Endpoint>();
   private readonly certificates = new Map<string, string>();
+  private readonly certificateChains = new Map<string, string>();
   private readonly endpointFaults: { endpointId: string; command: string; left: number; code: string }[] = [];
 
   constructor(
@@ -204,11 +205,17 @@ export class Ec2ClientVpnModel implements ServiceModel {
     this.delays = { ...DEFAULT_DELAYS, ...options.delays };
   }
 
-  /** Stands in for ACM ImportCertificate: returns the ARN under which the PEM is known. */
-  registerCertificate(pem: string): string {
+  /**
+   * Stands in for ACM ImportCertificate: returns the ARN under which the PEM is known. With
+   * `chainPem` (ImportCertificate's --certificate-chain), the ARN used as a client root chain
+   * authenticates clients against that chain's CA, as on AWS.
+   */
+  registerCertificate(pem: string, chainPem?: string): string {
     parseCertificate(fromPem(pem, 'CERTIFICATE', 'certificate'));
+    if (chainPem !== undefined) parseCertificate(fromPem(chainPem, 'CERTIFICATE', 'certificate chain'));
     const arn = `arn:aws:acm:${this.region}:${this.accountId}:certificate/${randomUUID()}`;
     this.certificates.set(arn, pem);
+    if (chainPem !== undefined) this.certificateChains.set(arn, chainPem);
     return arn;
   }
 
@@ -346,7 +353,7 @@ export class Ec2ClientVpnModel implements ServiceModel {
       const rootArn = mutual.MutualAuthentication?.ClientRootCertificateChainArn;
       if (!rootArn)
         throw missingParameter('AuthenticationOptions.MutualAuthentication.ClientRootCertificateChainArn');
-      const rootPem = this.certificates.get(rootArn);
+      const rootPem = this.certificateChains.get(rootArn) ?? this.certificates.get(rootArn);
       if (rootPem === undefined) throw invalidParameter(`Certificate arn ${rootArn} does not exist`);
       const port = input.VpnPort ?? 443;
       if (port !== 443 && port !== 1194) throw invalidParameter('VpnPort must be 443 or 1194');

@@ -186,6 +186,36 @@ describe('endpoints, associations, authorization rules and routes', () => {
 });
 
 describe('simulated clients', () => {
+  it('authenticates clients against the chain imported with a server certificate used as the client root chain', async () => {
+    // One CA, as deployed: the server certificate (not a CA) imported with its CA chain, and
+    // that one ARN used as both server certificate and client root chain.
+    const server = await pki.issue('vpn-server', now());
+    const arn = model.registerCertificate(server.pem, pki.caPem);
+    const created = await ec2.send(
+      new CreateClientVpnEndpointCommand({
+        ClientCidrBlock: '10.210.0.0/22',
+        ServerCertificateArn: arn,
+        AuthenticationOptions: [
+          {
+            Type: 'certificate-authentication',
+            MutualAuthentication: { ClientRootCertificateChainArn: arn },
+          },
+        ],
+        ConnectionLogOptions: { Enabled: false },
+      }),
+    );
+    const id = created.ClientVpnEndpointId as string;
+    await ec2.send(
+      new AssociateClientVpnTargetNetworkCommand({ ClientVpnEndpointId: id, SubnetId: 'subnet-0chain' }),
+    );
+    sandbox.clock.advance(hours(1));
+    expect(model.connectClient(id, (await pki.issue('chain-client', now())).pem).connected).toBe(true);
+    expect(model.connectClient(id, (await otherPki.issue('chain-foreign', now())).pem)).toEqual({
+      connected: false,
+      reason: 'unknown-ca',
+    });
+  });
+
   it('admits only certificates of the endpoint CA that are within their validity', async () => {
     const id = model.seedEndpoint({ caCertPem: pki.caPem });
     const good = await pki.issue('valid-client', now());
