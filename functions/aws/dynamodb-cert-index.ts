@@ -265,18 +265,7 @@ export class DynamoDbCertIndex implements RevocationIndex {
       }
       revokedSerial = request.serial;
     }
-    try {
-      await db().send(
-        new DeleteCommand({
-          TableName: table(),
-          Key: cnKey(commonName),
-          ConditionExpression: 'requestId = :request',
-          ExpressionAttributeValues: { ':request': requestId },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    await deleteIfStill(cnKey(commonName), 'requestId = :request', { ':request': requestId });
     await db().send(
       new DeleteCommand({
         TableName: table(),
@@ -370,18 +359,9 @@ export class DynamoDbCertIndex implements RevocationIndex {
    * CN# item that names another certificate is left alone.
    */
   async endRevocationHold(commonName: string, serial: string): Promise<void> {
-    try {
-      await db().send(
-        new DeleteCommand({
-          TableName: table(),
-          Key: cnKey(commonName),
-          ConditionExpression: 'serial = :serial AND attribute_exists(heldUntil)',
-          ExpressionAttributeValues: { ':serial': serial },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    await deleteIfStill(cnKey(commonName), 'serial = :serial AND attribute_exists(heldUntil)', {
+      ':serial': serial,
+    });
   }
 
   private async latestRevokedSerial(commonName: string): Promise<string | undefined> {
@@ -420,5 +400,28 @@ export class DynamoDbCertIndex implements RevocationIndex {
       }),
     );
     return BigInt(Attributes?.value as number);
+  }
+}
+
+/**
+ * Deletes an item only while `condition` still holds; an item that has changed hands (or is
+ * already gone) is left alone, which is what makes these clean-up steps safe to retry.
+ */
+async function deleteIfStill(
+  key: Record<string, string>,
+  condition: string,
+  values: Record<string, unknown>,
+) {
+  try {
+    await db().send(
+      new DeleteCommand({
+        TableName: table(),
+        Key: key,
+        ConditionExpression: condition,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
   }
 }
