@@ -3,6 +3,7 @@
  * UDP port, clients started with any arguments, and their combined output to wait on. Each suite
  * calls `afterEach(stopOpenVpnProcesses)` so no process outlives its test.
  */
+import { expect } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 
@@ -98,4 +99,18 @@ export const SERVER_BOUND = /UDPv4 link local \(bound\)/;
 
 export function stopOpenVpnProcesses(): void {
   for (const child of running.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+/**
+ * A Client VPN `.ovpn` made usable on loopback: only `remote` (to 127.0.0.1:port),
+ * `remote-random-hostname` (dropped) and `dev tun` (to `dev null`, no root needed) change.
+ */
+export function forLoopback(profile: string, port: number): string {
+  const lines = profile.split('\n');
+  expect(lines.filter((l) => /^remote /.test(l))).toHaveLength(1);
+  expect(lines).toContain('dev tun');
+  return lines
+    .filter((l) => l !== 'remote-random-hostname')
+    .map((l) => (l.startsWith('remote ') ? `remote 127.0.0.1 ${port}` : l === 'dev tun' ? 'dev null' : l))
+    .join('\n');
 }

@@ -9,6 +9,7 @@ import { deployedCa, issueClientCertificate } from '../unit/vpn/stack-ca-fixture
 import {
   SERVER_BOUND,
   startLoopbackServer,
+  forLoopback,
   startOpenVpn,
   stopOpenVpnProcesses,
   type OpenVpnProcess,
@@ -29,15 +30,6 @@ const ENDPOINT = 'cvpn-endpoint-0123456789abcdef0';
 const DNS_NAME = `*.${ENDPOINT}.prod.clientvpn.eu-west-1.amazonaws.com`;
 
 afterEach(stopOpenVpnProcesses);
-
-/** As in vpn-profile.test.ts: only `remote`, `remote-random-hostname` and `dev tun` change for loopback. */
-function forLoopback(profile: string, port: number): string {
-  return profile
-    .split('\n')
-    .filter((l) => l !== 'remote-random-hostname')
-    .map((l) => (l.startsWith('remote ') ? `remote 127.0.0.1 ${port}` : l === 'dev tun' ? 'dev null' : l))
-    .join('\n');
-}
 
 describeIf(
   'a profile from the issue-certificate secret against a server certificate from the stack CA',

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   SERVER_BOUND,
   startLoopbackServer,
+  forLoopback,
   startOpenVpn,
   stopOpenVpnProcesses,
   type OpenVpnProcess,
@@ -35,16 +36,6 @@ function ok(args: string[]): string {
  * `dev tun` becomes `dev null` so no root and no network interface are needed. Everything else —
  * client mode, proto, remote-cert-tls, cipher, the inline <ca>, <cert> and <key> — is as written.
  */
-function forLoopback(profile: string, port: number): string {
-  const lines = profile.split('\n');
-  expect(lines.filter((l) => /^remote /.test(l))).toHaveLength(1);
-  expect(lines).toContain('dev tun');
-  return lines
-    .filter((l) => l !== 'remote-random-hostname')
-    .map((l) => (l.startsWith('remote ') ? `remote 127.0.0.1 ${port}` : l === 'dev tun' ? 'dev null' : l))
-    .join('\n');
-}
-
 /** Writes the `.ovpn` for `cn` with `cachegate vpn profile`, for the test endpoint. */
 function writeProfile(store: string, cn: string, out: string): void {
   ok([
