@@ -31,4 +31,30 @@ describe('cachegate CLI basics', () => {
     expect(unknownOption.status).toBe(2);
     expect(unknownOption.stderr).toMatch(/unknown option '--no-such-option'/);
   });
+
+  // bin/cachegate is also a /bin/sh script: run as a command, it drops NODE_EXTRA_CA_CERTS for
+  // `crl build` only (Node.js 20 parses that bundle at start-up; the build opens no TLS connection).
+  // A missing bundle makes Node.js warn at start-up, which shows whether the variable reached it.
+  describe('as a command (through /bin/sh)', () => {
+    const asCommand = (...args: string[]) =>
+      spawnSync('bin/cachegate', args, {
+        encoding: 'utf8',
+        env: { ...process.env, NODE_OPTIONS: '', NODE_EXTRA_CA_CERTS: '/nonexistent/extra-ca.pem' },
+      });
+    const extraCertsWarning = /Ignoring extra certs from `\/nonexistent\/extra-ca\.pem`/;
+
+    it('keeps NODE_EXTRA_CA_CERTS for every command but crl build', () => {
+      const result = asCommand('--version');
+      expect(result.status).toBe(0);
+      expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+      expect(result.stderr).toMatch(extraCertsWarning);
+    });
+
+    it('drops it for crl build and passes every argument through unchanged', () => {
+      const result = asCommand('crl', 'build', '--store', 'no such store', '--out', 'x.pem');
+      expect(result.status).toBe(2);
+      expect(result.stderr).toContain('no such store is not a CA store');
+      expect(result.stderr).not.toMatch(extraCertsWarning);
+    });
+  });
 });
