@@ -92,6 +92,7 @@ export class CachegateStack extends Stack {
       logRetention,
       schedules,
       schedule: config.schedules.rotateAll,
+      services: config.rbac.services,
       ...(config.rotation?.probe
         ? { probe: importRotationProbe(this, config.rotation.probe, config.vpnAccess) }
         : {}),

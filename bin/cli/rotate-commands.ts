@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { CachegateError, ValidationError } from '../../functions/core/errors.js';
+import type { CacheService } from '../../functions/core/rbac/cache-service.js';
 
 interface RotateOptions {
   user?: string;
   all?: boolean;
   selector?: string;
+  service?: string;
   stateMachineArn?: string;
   pollSeconds?: string;
   requestedBy?: string;
@@ -26,6 +28,7 @@ export function registerRotateCommands(program: Command): void {
       '--selector <selector>',
       'with --all: all (default), tag:<key>=<value> (secret tag), group:<user-group-id>',
     )
+    .option('--service <service>', 'elasticache (default) or memorydb (group: then names an ACL)')
     .option(
       '--state-machine-arn <arn>',
       'start the deployed cachegate-rotate-password / cachegate-rotate-all and poll it',
@@ -53,24 +56,27 @@ async function rotate(options: RotateOptions): Promise<void> {
     throw new ValidationError('must be a whole number of seconds, 1-3600', '--poll-seconds');
   }
   const requestedBy = options.requestedBy ?? 'cachegate-cli';
+  const { CACHE_SERVICES } = await import('../../functions/core/rbac/cache-service.js');
+  const service = CACHE_SERVICES.find((s) => s === (options.service ?? 'elasticache'));
+  if (service === undefined) throw new ValidationError('must be elasticache or memorydb', '--service');
   let input: Record<string, unknown>;
   if (options.user !== undefined) {
     if (!/^[A-Za-z][A-Za-z0-9-]{0,39}$/.test(options.user)) {
       throw new ValidationError('must be 1-40 letters, digits or hyphens, starting with a letter', '--user');
     }
-    input = { userId: options.user, requestedBy };
+    input = { userId: options.user, requestedBy, service };
   } else {
     const { parseSelectorText, rotationSelectorSchema } =
       await import('../../functions/core/rotation/selection.js');
     const selector = rotationSelectorSchema.safeParse(parseSelectorText(options.selector ?? 'all'));
     if (!selector.success)
       throw new ValidationError('use all, tag:<key>=<value> or group:<user-group-id>', '--selector');
-    input = { selector: selector.data, requestedBy };
+    input = { selector: selector.data, requestedBy, service };
   }
   const workflow = options.user !== undefined ? 'rotate-password' : 'rotate-all';
   const result = options.stateMachineArn
     ? await runDeployed(options.stateMachineArn, input, pollSeconds)
-    : await runLocal(workflow, input, options.user);
+    : await runLocal(workflow, input, service, options.user);
   if (result.status !== 'SUCCEEDED') {
     const { failureReason } = await import('../../functions/core/rotation/selection.js');
     throw new CachegateError(
@@ -133,6 +139,7 @@ const ROTATION_STEPS = [
 async function runLocal(
   workflow: string,
   input: Record<string, unknown>,
+  service: CacheService,
   userId?: string,
 ): Promise<WorkflowResult> {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
@@ -149,9 +156,9 @@ async function runLocal(
     await createTables();
     const users =
       userId !== undefined ? [userId] : Array.from({ length: 25 }, (_, i) => `sample-user-${i + 1}`);
-    for (const id of users) await seedUserWithSecret(sandbox, id);
+    for (const id of users) await seedUserWithSecret(sandbox, id, service);
     process.stderr.write(
-      `local sandbox (dry run, nothing is kept): ${workflow} with ${users.length} sample user(s)\n`,
+      `local sandbox (dry run, nothing is kept): ${workflow} with ${users.length} sample ${service} user(s)\n`,
     );
     const bar = new ProgressBar(workflow, userId !== undefined ? ROTATION_STEPS.length : users.length);
     let done = 0;

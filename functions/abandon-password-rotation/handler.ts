@@ -2,12 +2,21 @@ import { z } from 'zod';
 import { abandonRotation } from '../aws/rotation-steps.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
+import { cacheServiceSchema } from '../core/rbac/cache-service.js';
 
-const inputSchema = z.object({ userId: z.string().min(1), owner: z.string().min(1) });
+/**
+ * `request` is the rotation's state as the failure left it: the workflow input (`userId`, and
+ * `service` unless it was left to default) with whatever the failed run added. A failure in the
+ * first step leaves no result to read the service from, so it is read from the input here.
+ */
+const inputSchema = z.object({
+  request: z.object({ userId: z.string().min(1), service: cacheServiceSchema }),
+  owner: z.string().min(1),
+});
 
 /** On failure: releases this run's lock; AWSCURRENT stays valid and the next run reuses AWSPENDING. */
-export const handler = lambdaHandler(inputSchema, async ({ userId, owner }) => {
-  await abandonRotation({ userId, owner });
-  logger.warn('rotation abandoned', { userId });
+export const handler = lambdaHandler(inputSchema, async ({ request: { userId, service }, owner }) => {
+  await abandonRotation({ userId, owner, service });
+  logger.warn('rotation abandoned', { userId, service });
   return { userId };
 });

@@ -16,6 +16,8 @@ export interface CacheRbacPort {
   describeUser(userId: string): Promise<CacheUser | undefined>;
   listUsers(): Promise<CacheUser[]>;
   createUser(spec: NewCacheUser): Promise<{ user: CacheUser; created: boolean }>;
+  /** Replaces the user's password list (rotation); the user turns `modifying` until it applies. */
+  modifyUserPasswords(userId: string, passwords: string[]): Promise<CacheUser>;
   deleteUser(userId: string): Promise<boolean>;
   describeUserGroup(userGroupId: string): Promise<CacheUserGroup | undefined>;
   listUserGroups(): Promise<CacheUserGroup[]>;

@@ -6,6 +6,7 @@ import {
   DescribeUsersCommand,
   MemoryDBClient,
   UpdateACLCommand,
+  UpdateUserCommand,
   UserAlreadyExistsFault,
   UserNotFoundFault,
   paginateDescribeACLs,
@@ -86,6 +87,17 @@ export async function createUser(spec: NewCacheUser): Promise<{ user: CacheUser;
     }
     return { user: existing, created: false };
   }
+}
+
+/** Replaces the user's whole password list (1 or 2 passwords): `UpdateUser`, the user turns `modifying`. */
+export async function modifyUserPasswords(userId: string, passwords: string[]): Promise<CacheUser> {
+  const { User: user } = await memoryDb().send(
+    new UpdateUserCommand({
+      UserName: userId,
+      AuthenticationMode: { Type: 'password', Passwords: passwords },
+    }),
+  );
+  return toCacheUser(user ?? {});
 }
 
 /** Starts deleting the user (which removes it from every ACL); false when it is already gone. */

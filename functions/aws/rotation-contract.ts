@@ -5,7 +5,7 @@
  * token, so every step is idempotent; nothing here sleeps: a step that finds the cache not yet
  * ready throws RotationNotReadyError and the retry picks it up.
  */
-import { USER_ID_TAG, isManagedUserSecret } from '../core/rbac/user-secret.js';
+import { USER_ID_TAG, isManagedUserSecret, serviceOfUserSecretName } from '../core/rbac/user-secret.js';
 import { RotationNotReadyError, RotationRefusedError } from '../core/rotation/errors.js';
 import { checkRotationToken, type RotationStep } from '../core/rotation/secrets-manager-contract.js';
 import { stagesOf } from '../core/rotation/stages.js';
@@ -20,7 +20,7 @@ import {
 } from './rotation-steps.js';
 
 /**
- * Marks the version whose passwords were sent to ElastiCache: a retried setSecret must not issue
+ * Marks the version whose passwords were sent to the cache: a retried setSecret must not issue
  * ModifyUser again once the user is settled with them (each ModifyUser restarts `modifying`, and
  * testSecret would never see the user settle).
  */
@@ -30,7 +30,9 @@ export async function runRotationStep(step: RotationStep, secretId: string, toke
   const secret = await describeSecret(secretId);
   if (!secret) throw new RotationRefusedError(`secret ${secretId} does not exist`);
   const userId = secret.tags[USER_ID_TAG] ?? '';
-  if (!isManagedUserSecret(secret.tags, userId)) {
+  // The name's prefix says whose user it is (cachegate/elasticache/users/ or cachegate/memorydb/users/).
+  const service = serviceOfUserSecretName(secret.name);
+  if (!isManagedUserSecret(secret.tags, userId) || service === undefined) {
     throw new RotationRefusedError(`secret ${secret.arn} is not a cachegate user secret`);
   }
   const check = checkRotationToken(step, token, secret.versionStages);
@@ -55,6 +57,7 @@ export async function runRotationStep(step: RotationStep, secretId: string, toke
         secretArn: secret.arn,
         pendingVersionId: token,
         currentVersionId,
+        service,
       });
       const holder = Object.entries(secret.versionStages).find(([, s]) =>
         s.includes(PASSWORDS_SET_LABEL),
@@ -67,11 +70,15 @@ export async function runRotationStep(step: RotationStep, secretId: string, toke
       return `user ${userId} is being set to [pending, current]`;
     }
     case 'testSecret': {
-      const { convergence, status } = await checkRotationPasswords(userId);
+      const { convergence, status } = await checkRotationPasswords(userId, service);
       if (convergence !== 'settled') {
         throw new RotationNotReadyError(`user ${userId} is ${status}, not yet active with two passwords`);
       }
-      const { result } = await verifyPendingPassword({ secretArn: secret.arn, pendingVersionId: token });
+      const { result } = await verifyPendingPassword({
+        secretArn: secret.arn,
+        pendingVersionId: token,
+        service,
+      });
       return `pending password ${result}`;
     }
     case 'finishSecret': {

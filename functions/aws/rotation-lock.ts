@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { CacheService } from '../core/rbac/cache-service.js';
 import { rotationLock, type RotationLock } from '../core/rotation/lock.js';
 import { createAwsClient } from './clients.js';
 import { ROTATION_LOCKS_TABLE, tableName } from './table-definitions.js';
@@ -10,16 +11,31 @@ const dynamo = () => (documentClient ??= DynamoDBDocumentClient.from(createAwsCl
 export type LockOutcome = { acquired: true } | { acquired: false; holder: string };
 
 /**
+ * The lock item's key: the user ID for ElastiCache (as before MemoryDB), `memorydb:<name>` for a
+ * MemoryDB user. A MemoryDB user and an ElastiCache user may share a name; their rotations are
+ * independent. User IDs cannot contain `:`, so the two never collide.
+ */
+export function rotationLockKey(userId: string, service: CacheService = 'elasticache'): string {
+  return service === 'memorydb' ? `memorydb:${userId}` : userId;
+}
+
+/**
  * Takes the user's rotation lock for `owner` with one conditional write: granted when nobody
  * holds it, `owner` holds it already (a retried step), or the holder's lock expired.
  */
-export async function acquireRotationLock(userId: string, owner: string, now: Date): Promise<LockOutcome> {
+export async function acquireRotationLock(
+  userId: string,
+  owner: string,
+  now: Date,
+  service: CacheService = 'elasticache',
+): Promise<LockOutcome> {
   const lock = rotationLock(userId, owner, now);
+  const key = rotationLockKey(userId, service);
   try {
     await dynamo().send(
       new PutCommand({
         TableName: tableName(ROTATION_LOCKS_TABLE),
-        Item: { [ROTATION_LOCKS_TABLE.partitionKey]: userId, owner, expiresAt: lock.expiresAt },
+        Item: { [ROTATION_LOCKS_TABLE.partitionKey]: key, owner, expiresAt: lock.expiresAt },
         ConditionExpression: 'attribute_not_exists(#pk) OR #owner = :owner OR #expiresAt <= :now',
         ExpressionAttributeNames: {
           '#pk': ROTATION_LOCKS_TABLE.partitionKey,
@@ -32,18 +48,22 @@ export async function acquireRotationLock(userId: string, owner: string, now: Da
     return { acquired: true };
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const holder = await currentRotationLock(userId);
+    const holder = await currentRotationLock(userId, service);
     return { acquired: false, holder: holder?.owner ?? 'unknown' };
   }
 }
 
 /** Releases the lock if `owner` holds it; a no-op otherwise (another rotation's lock is never touched). */
-export async function releaseRotationLock(userId: string, owner: string): Promise<void> {
+export async function releaseRotationLock(
+  userId: string,
+  owner: string,
+  service: CacheService = 'elasticache',
+): Promise<void> {
   try {
     await dynamo().send(
       new DeleteCommand({
         TableName: tableName(ROTATION_LOCKS_TABLE),
-        Key: { [ROTATION_LOCKS_TABLE.partitionKey]: userId },
+        Key: { [ROTATION_LOCKS_TABLE.partitionKey]: rotationLockKey(userId, service) },
         ConditionExpression: '#owner = :owner',
         ExpressionAttributeNames: { '#owner': 'owner' },
         ExpressionAttributeValues: { ':owner': owner },
@@ -54,11 +74,14 @@ export async function releaseRotationLock(userId: string, owner: string): Promis
   }
 }
 
-export async function currentRotationLock(userId: string): Promise<RotationLock | undefined> {
+export async function currentRotationLock(
+  userId: string,
+  service: CacheService = 'elasticache',
+): Promise<RotationLock | undefined> {
   const { Item } = await dynamo().send(
     new GetCommand({
       TableName: tableName(ROTATION_LOCKS_TABLE),
-      Key: { [ROTATION_LOCKS_TABLE.partitionKey]: userId },
+      Key: { [ROTATION_LOCKS_TABLE.partitionKey]: rotationLockKey(userId, service) },
       ConsistentRead: true,
     }),
   );

@@ -3,11 +3,14 @@
  * of its own that is closed right after. In AWS the function runs in the cache's VPC and talks
  * TLS to the primary endpoint (ElastiCache RBAC requires in-transit encryption); in the sandbox
  * it talks plain TCP to the redis-server that mirrors the ElastiCache model's users.
- * Configured by `ROTATION_PROBE_ENDPOINT` (`host:port`) and `ROTATION_PROBE_TLS` (default true);
- * without an endpoint there is no probe and verification is skipped.
+ * Configured by `ROTATION_PROBE_ENDPOINT` (`host:port`) and `ROTATION_PROBE_TLS` (default true)
+ * for ElastiCache, `MEMORYDB_ROTATION_PROBE_ENDPOINT` and `MEMORYDB_ROTATION_PROBE_TLS` for
+ * MemoryDB (a separate cluster endpoint); without an endpoint there is no probe and verification
+ * is skipped.
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import type { CacheService } from '../core/rbac/cache-service.js';
 
 export interface ProbeEndpoint {
   host: string;
@@ -25,12 +28,20 @@ export class ProbeUnavailableError extends Error {
   }
 }
 
-export function probeEndpointFromEnv(env: NodeJS.ProcessEnv = process.env): ProbeEndpoint | undefined {
-  const endpoint = env.ROTATION_PROBE_ENDPOINT;
+export function probeEndpointFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  service: CacheService = 'elasticache',
+): ProbeEndpoint | undefined {
+  const prefix = service === 'memorydb' ? 'MEMORYDB_' : '';
+  const endpoint = env[`${prefix}ROTATION_PROBE_ENDPOINT`];
   if (!endpoint) return undefined;
   const match = /^(.+):(\d{1,5})$/.exec(endpoint);
-  if (!match) throw new ProbeUnavailableError('ROTATION_PROBE_ENDPOINT must be host:port');
-  return { host: match[1] as string, port: Number(match[2]), tls: env.ROTATION_PROBE_TLS !== 'false' };
+  if (!match) throw new ProbeUnavailableError(`${prefix}ROTATION_PROBE_ENDPOINT must be host:port`);
+  return {
+    host: match[1] as string,
+    port: Number(match[2]),
+    tls: env[`${prefix}ROTATION_PROBE_TLS`] !== 'false',
+  };
 }
 
 /** One `AUTH` on a fresh connection. The reply is read, never the password echoed. */

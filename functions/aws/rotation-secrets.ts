@@ -5,7 +5,13 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { USER_ID_TAG, userSecretSchema, type UserSecret } from '../core/rbac/user-secret.js';
+import type { CacheService } from '../core/rbac/cache-service.js';
+import {
+  USER_ID_TAG,
+  userSecretNamePrefix,
+  userSecretSchema,
+  type UserSecret,
+} from '../core/rbac/user-secret.js';
 import type { StageMove } from '../core/rotation/plan.js';
 import { stagesOf, type SecretStages } from '../core/rotation/stages.js';
 import { createAwsClient } from './clients.js';
@@ -73,10 +79,14 @@ export async function moveVersionStage(secretArn: string, move: StageMove): Prom
   );
 }
 
-/** Every secret tagged with a cachegate user ID, with its tags (rotate-all's tag selector reads them). */
-export async function listUserSecrets(): Promise<
-  { userId: string; arn: string; tags: Record<string, string> }[]
-> {
+/**
+ * Every secret tagged with a cachegate user ID of `service` (its name under the service's prefix:
+ * an ElastiCache and a MemoryDB user may share an ID), with its tags (rotate-all's tag selector
+ * reads them).
+ */
+export async function listUserSecrets(
+  service: CacheService = 'elasticache',
+): Promise<{ userId: string; arn: string; tags: Record<string, string> }[]> {
   const found: { userId: string; arn: string; tags: Record<string, string> }[] = [];
   let nextToken: string | undefined;
   do {
@@ -86,7 +96,8 @@ export async function listUserSecrets(): Promise<
     for (const secret of page.SecretList ?? []) {
       const tags = Object.fromEntries((secret.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
       const userId = tags[USER_ID_TAG];
-      if (userId) found.push({ userId, arn: secret.ARN ?? '', tags });
+      if (userId && (secret.Name ?? '').startsWith(userSecretNamePrefix(service)))
+        found.push({ userId, arn: secret.ARN ?? '', tags });
     }
     nextToken = page.NextToken;
   } while (nextToken);

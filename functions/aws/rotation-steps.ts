@@ -3,6 +3,8 @@
  * core and the adapters, shared by the rotate-password / rotate-all workflows' functions and
  * the Secrets Manager rotation function. Every step is idempotent: re-running it after a crash
  * at any point reaches the same end state. Only ARNs, version IDs and user IDs leave a step.
+ * `service` picks the cache (ElastiCache by default, or MemoryDB: same two-password rule,
+ * `UpdateUser` instead of `ModifyUser`, secrets under their own prefix, a lock of their own).
  */
 import { auditEvent } from '../core/audit-event.js';
 import { generatePassword } from '../core/password-policy.js';
@@ -22,7 +24,8 @@ import {
 } from '../core/rotation/plan.js';
 import { AWSPENDING } from '../core/rotation/stages.js';
 import { publishAuditEvent } from './audit-events.js';
-import { describeUser, modifyUserPasswords } from './elasticache.js';
+import type { CacheService } from '../core/rbac/cache-service.js';
+import { cacheRbac } from './cache-rbac-port.js';
 import { acquireRotationLock, releaseRotationLock } from './rotation-lock.js';
 import { probeEndpointFromEnv, tryAuth } from './rotation-probe.js';
 import {
@@ -49,9 +52,10 @@ export async function beginRotation(request: {
   owner: string;
   checks: number;
   now: Date;
+  service?: CacheService;
 }): Promise<BeginOutcome> {
-  const { userId, owner } = request;
-  const lock = await acquireRotationLock(userId, owner, request.now);
+  const { userId, owner, service = 'elasticache' } = request;
+  const lock = await acquireRotationLock(userId, owner, request.now, service);
   if (!lock.acquired) {
     return {
       status: 'busy',
@@ -60,9 +64,10 @@ export async function beginRotation(request: {
       reason: `another rotation of user ${userId} is in progress (${lock.holder})`,
     };
   }
+  const secretName = userSecretName(userId, service);
   const [user, secret] = await Promise.all([
-    describeUser(userId),
-    describeRotatingSecret(userSecretName(userId)),
+    cacheRbac(service).describeUser(userId),
+    describeRotatingSecret(secretName),
   ]);
   const current =
     secret?.stages.currentVersionId !== undefined
@@ -79,9 +84,10 @@ export async function beginRotation(request: {
       ...(current ? { currentUserName: current.username } : {}),
     },
     { checks: request.checks, maxChecks: MAX_USER_CHECKS },
+    secretName,
   );
   if (readiness.kind === 'refuse') {
-    await releaseRotationLock(userId, owner);
+    await releaseRotationLock(userId, owner, service);
     throw new RotationRefusedError(readiness.reason);
   }
   if (readiness.kind === 'wait')
@@ -135,14 +141,16 @@ export async function setRotationPasswords(request: {
   secretArn: string;
   pendingVersionId: string;
   currentVersionId: string;
+  service?: CacheService;
 }): Promise<{ status: string }> {
-  const user = await describeUser(request.userId);
+  const cache = cacheRbac(request.service);
+  const user = await cache.describeUser(request.userId);
   if (!user) throw new RotationRefusedError(`user ${request.userId} does not exist`);
   const [pending, current] = await Promise.all([
     requireUserSecret(request.secretArn, request.pendingVersionId, 'AWSPENDING'),
     requireUserSecret(request.secretArn, request.currentVersionId, 'AWSCURRENT'),
   ]);
-  const modified = await modifyUserPasswords(
+  const modified = await cache.modifyUserPasswords(
     request.userId,
     rotationPasswordList(user.userName, pending, current),
   );
@@ -152,8 +160,9 @@ export async function setRotationPasswords(request: {
 /** Polled between Wait states: is the user `active` with exactly two passwords? */
 export async function checkRotationPasswords(
   userId: string,
+  service: CacheService = 'elasticache',
 ): Promise<{ status: string; convergence: Convergence }> {
-  const user = await describeUser(userId);
+  const user = await cacheRbac(service).describeUser(userId);
   return {
     status: user?.status ?? 'absent',
     convergence: userConvergence(user, { present: true, passwordCount: 2 }),
@@ -167,8 +176,9 @@ export async function checkRotationPasswords(
 export async function verifyPendingPassword(request: {
   secretArn: string;
   pendingVersionId: string;
+  service?: CacheService;
 }): Promise<{ result: 'verified' | 'skipped' }> {
-  const endpoint = probeEndpointFromEnv();
+  const endpoint = probeEndpointFromEnv(process.env, request.service);
   if (!endpoint) return { result: 'skipped' };
   const pending = await requireUserSecret(request.secretArn, request.pendingVersionId, 'AWSPENDING');
   const outcome = await tryAuth(endpoint, pending.username, pending.password);
@@ -208,7 +218,9 @@ export async function finishRotation(request: {
   previousVersionId: string;
   verification: string;
   now: Date;
+  service?: CacheService;
 }): Promise<void> {
+  const service = request.service ?? 'elasticache';
   await publishAuditEvent(
     auditEvent(
       'PasswordRotated',
@@ -216,6 +228,7 @@ export async function finishRotation(request: {
       request.now,
       {
         userId: request.userId,
+        service,
         secretArn: request.secretArn,
         versionId: request.currentVersionId,
         previousVersionId: request.previousVersionId,
@@ -224,15 +237,19 @@ export async function finishRotation(request: {
       request.requestId,
     ),
   );
-  await releaseRotationLock(request.userId, request.owner);
+  await releaseRotationLock(request.userId, request.owner, service);
 }
 
 /**
  * A failed rotation releases its lock and leaves everything else: clients keep using AWSCURRENT
  * (still one of the user's passwords), and the next rotation reuses the AWSPENDING version.
  */
-export async function abandonRotation(request: { userId: string; owner: string }): Promise<void> {
-  await releaseRotationLock(request.userId, request.owner);
+export async function abandonRotation(request: {
+  userId: string;
+  owner: string;
+  service?: CacheService;
+}): Promise<void> {
+  await releaseRotationLock(request.userId, request.owner, request.service);
 }
 
 async function requireSecret(secretId: string, userId: string): Promise<RotatingSecret> {

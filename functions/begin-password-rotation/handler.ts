@@ -3,6 +3,7 @@ import { beginRotation } from '../aws/rotation-steps.js';
 import { serviceNow } from '../aws/service-clock.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
+import { cacheServiceSchema } from '../core/rbac/cache-service.js';
 
 const inputSchema = z.object({
   request: z.object({
@@ -10,6 +11,8 @@ const inputSchema = z.object({
     requestedBy: z.string().min(1).max(128).default('cachegate'),
     requestId: z.string().max(128).optional(),
     rotation: z.object({ checks: z.number().int().min(0) }).optional(),
+    /** ElastiCache unless `memorydb`; every later step gets it from this step's result. */
+    service: cacheServiceSchema,
   }),
   owner: z.string().min(1),
 });
@@ -21,11 +24,13 @@ const inputSchema = z.object({
  */
 export const handler = lambdaHandler(inputSchema, async ({ request, owner }) => {
   const checks = request.rotation?.checks ?? 0;
-  const outcome = await beginRotation({ userId: request.userId, owner, checks, now: serviceNow() });
-  logger.info('rotation begun', { userId: request.userId, status: outcome.status, checks });
+  const { userId, service } = request;
+  const outcome = await beginRotation({ userId, owner, checks, now: serviceNow(), service });
+  logger.info('rotation begun', { userId, service, status: outcome.status, checks });
   return {
     ...outcome,
-    userId: request.userId,
+    userId,
+    service,
     actor: request.requestedBy,
     requestId: request.requestId ?? '',
     checks: checks + 1,

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { checkRotationPasswords } from '../aws/rotation-steps.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
+import { cacheServiceSchema } from '../core/rbac/cache-service.js';
 
-const inputSchema = z.object({ userId: z.string().min(1) });
+const inputSchema = z.object({ userId: z.string().min(1), service: cacheServiceSchema });
 
 /** Polled between Wait states: `settled` once the user is active with exactly two passwords. */
-export const handler = lambdaHandler(inputSchema, async ({ userId }) => checkRotationPasswords(userId));
+export const handler = lambdaHandler(inputSchema, async ({ userId, service }) =>
+  checkRotationPasswords(userId, service),
+);

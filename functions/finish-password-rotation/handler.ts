@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { finishRotation } from '../aws/rotation-steps.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
+import { cacheServiceSchema } from '../core/rbac/cache-service.js';
 
 const inputSchema = z.object({
   userId: z.string().min(1),
@@ -11,6 +12,7 @@ const inputSchema = z.object({
   currentVersionId: z.string().min(1),
   previousVersionId: z.string(),
   verification: z.string().min(1),
+  service: cacheServiceSchema,
 });
 
 /** Publishes the PasswordRotated audit event (identifiers only) and releases the rotation lock. */

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { describeUserGroup, listUsers } from '../aws/elasticache.js';
+import { cacheRbac } from '../aws/cache-rbac-port.js';
 import { listUserSecrets } from '../aws/rotation-secrets.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 import { ValidationError } from '../core/errors.js';
+import { CACHE_SERVICE_NAMES, cacheServiceSchema } from '../core/rbac/cache-service.js';
 import { rotationSelectorSchema, selectRotationUsers } from '../core/rotation/selection.js';
 
 const inputSchema = z.object({
@@ -11,6 +12,8 @@ const inputSchema = z.object({
     selector: rotationSelectorSchema,
     requestedBy: z.string().min(1).max(128).default('cachegate'),
     requestId: z.string().max(128).optional(),
+    /** ElastiCache unless `memorydb`; with MemoryDB, `group:<id>` names an ACL. */
+    service: cacheServiceSchema,
   }),
 });
 
@@ -19,13 +22,19 @@ const inputSchema = z.object({
  * skipped with a reason (no user is dropped silently). User IDs only.
  */
 export const handler = lambdaHandler(inputSchema, async ({ request }) => {
-  const { selector } = request;
-  const [users, secrets] = await Promise.all([listUsers(), listUserSecrets()]);
+  const { selector, service } = request;
+  const cache = cacheRbac(service);
+  const [users, secrets] = await Promise.all([cache.listUsers(), listUserSecrets(service)]);
   let groupUserIds: string[] | undefined;
   if ('userGroupId' in selector) {
-    const group = await describeUserGroup(selector.userGroupId);
-    if (!group)
-      throw new ValidationError(`user group ${selector.userGroupId} does not exist`, 'selector.userGroupId');
+    const group = await cache.describeUserGroup(selector.userGroupId);
+    if (!group) {
+      const kind = service === 'memorydb' ? 'ACL' : 'user group';
+      throw new ValidationError(
+        `${CACHE_SERVICE_NAMES[service]} ${kind} ${selector.userGroupId} does not exist`,
+        'selector.userGroupId',
+      );
+    }
     groupUserIds = [...group.userIds, ...group.pendingUserIdsToAdd];
   }
   const { rotate, skipped } = selectRotationUsers(selector, {
@@ -33,6 +42,12 @@ export const handler = lambdaHandler(inputSchema, async ({ request }) => {
     secrets,
     ...(groupUserIds ? { groupUserIds } : {}),
   });
-  logger.info('rotation users selected', { rotate: rotate.length, skipped: skipped.length });
-  return { userIds: rotate, skipped, actor: request.requestedBy, requestId: request.requestId ?? '' };
+  logger.info('rotation users selected', { service, rotate: rotate.length, skipped: skipped.length });
+  return {
+    userIds: rotate,
+    skipped,
+    actor: request.requestedBy,
+    requestId: request.requestId ?? '',
+    service,
+  };
 });

@@ -3,6 +3,7 @@ import { publishAuditEvent } from '../aws/audit-events.js';
 import { publishRotationMetrics } from '../aws/rotation-metrics.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { auditEvent } from '../core/audit-event.js';
+import { cacheServiceSchema } from '../core/rbac/cache-service.js';
 import { failureReason, summariseRotation } from '../core/rotation/selection.js';
 
 const resultSchema = z.object({
@@ -18,10 +19,11 @@ const inputSchema = z.object({
   skipped: z.array(resultSchema),
   actor: z.string().min(1),
   requestId: z.string(),
+  service: cacheServiceSchema,
 });
 
 /** Last step of rotate-all: the per-user report, the summary audit event and the CloudWatch metrics. */
-export const handler = lambdaHandler(inputSchema, async ({ results, skipped, actor, requestId }) => {
+export const handler = lambdaHandler(inputSchema, async ({ results, skipped, actor, requestId, service }) => {
   const summary = summariseRotation(
     [...results, ...skipped].map(({ userId, status, reason, error, cause }) => {
       const why =
@@ -36,7 +38,7 @@ export const handler = lambdaHandler(inputSchema, async ({ results, skipped, act
       'PasswordRotationCompleted',
       actor,
       new Date(),
-      { total, rotated, failed, skipped: summary.skipped },
+      { service, total, rotated, failed, skipped: summary.skipped },
       requestId || undefined,
     ),
   );

@@ -9,7 +9,11 @@ import { type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { ROTATION_LOCKS_TABLE } from '../../functions/aws/table-definitions.js';
-import { USER_SECRET_NAME_PREFIX } from '../../functions/core/rbac/user-secret.js';
+import type { CacheService } from '../../functions/core/rbac/cache-service.js';
+import {
+  MEMORYDB_USER_SECRET_NAME_PREFIX,
+  USER_SECRET_NAME_PREFIX,
+} from '../../functions/core/rbac/user-secret.js';
 import type { WorkflowScheduleConfig } from '../../functions/core/workflow-schedule.js';
 import type { CachegateConfig } from '../config.js';
 import { AslWorkflow } from './asl-workflow.js';
@@ -22,6 +26,11 @@ export interface RotationProps {
   /** The stack's scheduler (infra/constructs/schedules.ts) and when rotate-all runs for every user. */
   schedules: WorkflowSchedules;
   schedule: WorkflowScheduleConfig;
+  /**
+   * The services whose users rotate (config `rbac.services`). With `memorydb`, the rotation
+   * functions also get the MemoryDB grants below and the MemoryDB user secrets.
+   */
+  services?: readonly CacheService[];
   /**
    * The AUTH probe of VerifyPendingPassword. Without it the verification step reports `skipped`
    * and no rotation function is placed in a VPC.
@@ -102,6 +111,22 @@ const GRANTS: Record<string, Grant> = {
       'secretsmanager:UpdateSecretVersionStage',
     ],
   },
+};
+
+const describeMemoryDbUsers = { actions: ['memorydb:DescribeUsers'], resource: 'user' } as const;
+const updateMemoryDbUser = { actions: ['memorydb:UpdateUser'], resource: 'user' } as const;
+
+/**
+ * The MemoryDB side (`service: memorydb`), granted only when the config lists `memorydb`:
+ * `UpdateUser` instead of `ModifyUser`, ACLs instead of user groups. Every function with secret
+ * actions above also gets them on the MemoryDB user-secret prefix.
+ */
+const MEMORYDB_GRANTS: Record<string, { actions: readonly string[]; resource: 'user' | 'acl' }[]> = {
+  'begin-password-rotation': [describeMemoryDbUsers],
+  'set-rotation-passwords': [describeMemoryDbUsers, updateMemoryDbUser],
+  'check-rotation-passwords': [describeMemoryDbUsers],
+  'select-rotation-users': [describeMemoryDbUsers, { actions: ['memorydb:DescribeAcls'], resource: 'acl' }],
+  'rotate-secret': [describeMemoryDbUsers, updateMemoryDbUser],
 };
 
 /**
@@ -230,6 +255,7 @@ export class Rotation extends Construct {
   private grant(name: string, fn: NodejsFunction, props: RotationProps): void {
     const grant = GRANTS[name];
     if (!grant) throw new Error(`infra/constructs/rotation.ts: no grant reviewed for function ${name}`);
+    const memoryDb = props.services?.includes('memorydb') ?? false;
     const stack = Stack.of(this);
     const acknowledge = (resource: string, reason: string) =>
       Validations.of(fn).acknowledge({
@@ -255,24 +281,46 @@ export class Rotation extends Construct {
         `ElastiCache ${resource} IDs are chosen at run time; the narrowest ARN the ElastiCache IAM reference allows.`,
       );
     }
-    if (grant.secrets) {
+    for (const { actions, resource } of memoryDb ? (MEMORYDB_GRANTS[name] ?? []) : []) {
       fn.addToRolePolicy(
         new PolicyStatement({
-          actions: grant.secrets,
+          actions: [...actions],
           resources: [
             stack.formatArn({
-              service: 'secretsmanager',
-              resource: 'secret',
-              resourceName: `${USER_SECRET_NAME_PREFIX}*`,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              service: 'memorydb',
+              resource,
+              resourceName: '*',
+              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
             }),
           ],
         }),
       );
       acknowledge(
-        `arn:<AWS::Partition>:secretsmanager:${stack.region}:${stack.account}:secret:${USER_SECRET_NAME_PREFIX}*`,
-        'One secret per cache user, named at run time under cachegate’s user-secret prefix (the ARN ends in a random suffix).',
+        `arn:<AWS::Partition>:memorydb:${stack.region}:${stack.account}:${resource}/*`,
+        `MemoryDB ${resource} names are chosen at run time; the narrowest ARN the MemoryDB IAM reference allows.`,
       );
+    }
+    if (grant.secrets) {
+      const prefixes = [USER_SECRET_NAME_PREFIX, ...(memoryDb ? [MEMORYDB_USER_SECRET_NAME_PREFIX] : [])];
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: grant.secrets,
+          resources: prefixes.map((prefix) =>
+            stack.formatArn({
+              service: 'secretsmanager',
+              resource: 'secret',
+              resourceName: `${prefix}*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ),
+        }),
+      );
+      for (const prefix of prefixes) {
+        acknowledge(
+          `arn:<AWS::Partition>:secretsmanager:${stack.region}:${stack.account}:secret:${prefix}*`,
+          'One secret per cache user, named at run time under cachegate’s user-secret prefix (the ARN ends in a random suffix).',
+        );
+      }
     }
     for (const access of grant.other ?? []) {
       if (access === 'lock') {

@@ -5,23 +5,36 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { createAwsClient } from '../../functions/aws/clients.js';
 import { generatePassword } from '../../functions/core/password-policy.js';
+import type { CacheService } from '../../functions/core/rbac/cache-service.js';
 import { userSecretName, userSecretTags } from '../../functions/core/rbac/user-secret.js';
 import type { ElastiCacheModel } from '../sandbox/models/elasticache.js';
+import type { MemoryDbModel } from '../sandbox/models/memorydb.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { DemoContext } from './demo-context.js';
 
-/** A ready user with one password and its cachegate secret (AWSCURRENT), as onboard-user leaves it. */
-export async function seedUserWithSecret(sandbox: Sandbox, userId: string): Promise<string> {
+/**
+ * A ready ElastiCache (or MemoryDB) user with one password and its cachegate secret (AWSCURRENT),
+ * as onboard-user leaves it.
+ */
+export async function seedUserWithSecret(
+  sandbox: Sandbox,
+  userId: string,
+  service: CacheService = 'elasticache',
+): Promise<string> {
   const password = generatePassword();
-  sandbox.model<ElastiCacheModel>('ElastiCache').seedUser({
-    userId,
-    userName: userId,
-    accessString: 'on ~reports:* +@read',
-    passwords: [password],
-  });
+  const accessString = 'on ~reports:* +@read';
+  if (service === 'memorydb') {
+    sandbox
+      .model<MemoryDbModel>('MemoryDB')
+      .seedUser({ userName: userId, accessString, passwords: [password] });
+  } else {
+    sandbox
+      .model<ElastiCacheModel>('ElastiCache')
+      .seedUser({ userId, userName: userId, accessString, passwords: [password] });
+  }
   const { ARN } = await createAwsClient(SecretsManagerClient, {}).send(
     new CreateSecretCommand({
-      Name: userSecretName(userId),
+      Name: userSecretName(userId, service),
       SecretString: JSON.stringify({ username: userId, password }),
       Tags: Object.entries(userSecretTags(userId)).map(([Key, Value]) => ({ Key, Value })),
     }),

@@ -52,6 +52,7 @@ const actionsOf = (name: string) =>
     .sort();
 
 const USER_SECRETS = 'secretsmanager:eu-west-1:111111111111:secret:cachegate/elasticache/users/*';
+const MEMORYDB_USER_SECRETS = 'secretsmanager:eu-west-1:111111111111:secret:cachegate/memorydb/users/*';
 
 describe('Rotation construct', () => {
   it('deploys rotate-password and rotate-all sharing one Lambda per function', () => {
@@ -97,21 +98,35 @@ describe('Rotation construct', () => {
     });
   });
 
+  // The example config lists memorydb in rbac.services: the MemoryDB grants are there too.
   it('grants each function exactly what it calls', () => {
     expect(actionsOf('begin-password-rotation')).toEqual([
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'elasticache:DescribeUsers',
+      'memorydb:DescribeUsers',
       'secretsmanager:DescribeSecret',
       'secretsmanager:GetSecretValue',
     ]);
     expect(actionsOf('set-rotation-passwords')).toEqual([
       'elasticache:DescribeUsers',
       'elasticache:ModifyUser',
+      'memorydb:DescribeUsers',
+      'memorydb:UpdateUser',
       'secretsmanager:GetSecretValue',
     ]);
-    expect(actionsOf('check-rotation-passwords')).toEqual(['elasticache:DescribeUsers']);
+    expect(actionsOf('check-rotation-passwords')).toEqual([
+      'elasticache:DescribeUsers',
+      'memorydb:DescribeUsers',
+    ]);
+    expect(actionsOf('select-rotation-users')).toEqual([
+      'elasticache:DescribeUserGroups',
+      'elasticache:DescribeUsers',
+      'memorydb:DescribeAcls',
+      'memorydb:DescribeUsers',
+      'secretsmanager:ListSecrets',
+    ]);
     expect(actionsOf('promote-pending-password')).toEqual([
       'secretsmanager:DescribeSecret',
       'secretsmanager:UpdateSecretVersionStage',
@@ -124,9 +139,7 @@ describe('Rotation construct', () => {
     expect(actionsOf('summarise-rotation')).toEqual(['cloudwatch:PutMetricData', 'events:PutEvents']);
     // No rotation function may delete secrets or users, or touch another service's resources.
     for (const name of ['store-pending-password', 'verify-pending-password', 'rotate-secret']) {
-      expect(
-        actionsOf(name).every((a) => a.startsWith('secretsmanager:') || a.startsWith('elasticache:')),
-      ).toBe(true);
+      expect(actionsOf(name).every((a) => /^(secretsmanager|elasticache|memorydb):/.test(a))).toBe(true);
       expect(actionsOf(name)).not.toEqual(expect.arrayContaining(['secretsmanager:DeleteSecret']));
     }
   });
@@ -136,6 +149,7 @@ describe('Rotation construct', () => {
       [s.Action].flat().some((a) => a.startsWith('secretsmanager:')),
     );
     expect(JSON.stringify(secretStatements.map((s) => s.Resource))).toContain(USER_SECRETS);
+    expect(JSON.stringify(secretStatements.map((s) => s.Resource))).toContain(MEMORYDB_USER_SECRETS);
     const metrics = statementsOfFunction('summarise-rotation').find((s) =>
       [s.Action].flat().includes('cloudwatch:PutMetricData'),
     );
@@ -302,6 +316,13 @@ describe('Rotation probe in the cache VPC', () => {
     });
     built.template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 1);
     expect(() => built.app.synth()).not.toThrow();
+  });
+
+  it('without memorydb in the services: no MemoryDB action and no MemoryDB user secret', () => {
+    const { template: t } = rotationOnly();
+    const policies = JSON.stringify(t.findResources('AWS::IAM::Policy'));
+    expect(policies).not.toContain('memorydb');
+    expect(policies).toContain('cachegate/elasticache/users/*');
   });
 
   it('without a probe: no security group, no rule, no function in a VPC, no probe endpoint', () => {

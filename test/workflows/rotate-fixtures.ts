@@ -1,7 +1,7 @@
 /**
  * Shared set-up of the rotation workflow tests and the benchmark: users with a cachegate secret,
- * a mirror of the ElastiCache model's password lists (and, when present, a real redis-server),
- * and a simulated client that keeps authenticating with the secret's AWSCURRENT.
+ * a mirror of the ElastiCache (or MemoryDB) model's password lists (and, when present, a real
+ * redis-server), and a simulated client that keeps authenticating with the secret's AWSCURRENT.
  */
 import {
   CreateSecretCommand,
@@ -13,9 +13,14 @@ import {
 import { createAwsClient } from '../../functions/aws/clients.js';
 import { tryAuth } from '../../functions/aws/rotation-probe.js';
 import { generatePassword } from '../../functions/core/password-policy.js';
+import type { CacheService } from '../../functions/core/rbac/cache-service.js';
 import { userSecretName, userSecretTags } from '../../functions/core/rbac/user-secret.js';
 import type { Sandbox } from '../../local/sandbox/sandbox.js';
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
+import type { MemoryDbModel } from '../../local/sandbox/models/memorydb.js';
+
+/** Either cache model: both settle changes on the clock and report settled users to a hook. */
+export type RbacModel = ElastiCacheModel | MemoryDbModel;
 import type { RedisServer } from '../interop/redis-server.js';
 
 export function secretsClient(): SecretsManagerClient {
@@ -27,17 +32,22 @@ export async function seedRotatableUser(
   sandbox: Sandbox,
   userId: string,
   extraTags: Record<string, string> = {},
+  service: CacheService = 'elasticache',
 ): Promise<{ secretArn: string; password: string }> {
   const password = generatePassword();
-  sandbox.model<ElastiCacheModel>('ElastiCache').seedUser({
-    userId,
-    userName: userId,
-    accessString: 'on ~app:* +@read',
-    passwords: [password],
-  });
+  const accessString = 'on ~app:* +@read';
+  if (service === 'memorydb') {
+    sandbox
+      .model<MemoryDbModel>('MemoryDB')
+      .seedUser({ userName: userId, accessString, passwords: [password] });
+  } else {
+    sandbox
+      .model<ElastiCacheModel>('ElastiCache')
+      .seedUser({ userId, userName: userId, accessString, passwords: [password] });
+  }
   const { ARN } = await secretsClient().send(
     new CreateSecretCommand({
-      Name: userSecretName(userId),
+      Name: userSecretName(userId, service),
       SecretString: JSON.stringify({ username: userId, password }),
       Tags: Object.entries({ ...userSecretTags(userId), ...extraTags }).map(([Key, Value]) => ({
         Key,
@@ -49,8 +59,8 @@ export async function seedRotatableUser(
 }
 
 /**
- * What each user's passwords are right now, as the ElastiCache model settles changes (its
- * `onUserChanged` hook), mirrored into a real redis-server when one is given. Records the
+ * What each user's passwords are right now, as the ElastiCache or MemoryDB model settles changes
+ * (its `onUserChanged` hook), mirrored into a real redis-server when one is given. Records the
  * largest password list it ever saw.
  */
 export class PasswordMirror {
@@ -58,13 +68,17 @@ export class PasswordMirror {
   maxPasswordCount = 0;
 
   constructor(
-    private readonly model: ElastiCacheModel,
+    private readonly model: RbacModel,
     readonly redis?: RedisServer,
   ) {}
 
   install(): this {
-    this.model.onUserChanged = async (user, passwords) => {
-      const name = user.UserName ?? '';
+    this.model.onUserChanged = async (
+      user: { UserName?: string; Name?: string; Status?: string; AccessString?: string },
+      passwords: readonly string[],
+    ) => {
+      // ElastiCache users have a UserName; MemoryDB users only a Name.
+      const name = user.UserName ?? user.Name ?? '';
       if (name === 'default') return;
       this.maxPasswordCount = Math.max(this.maxPasswordCount, passwords.length);
       if (user.Status === 'deleted') this.passwords.delete(name);
@@ -104,7 +118,7 @@ export class SimulatedClient {
   private loop: Promise<void> | undefined;
 
   constructor(
-    private readonly model: ElastiCacheModel,
+    private readonly model: RbacModel,
     private readonly mirror: PasswordMirror,
     private readonly users: { userId: string; secretArn: string }[],
   ) {}

@@ -28,6 +28,13 @@ export function userSecretName(userId: string, service: CacheService = 'elastica
   return `${userSecretNamePrefix(service)}${userId}`;
 }
 
+/** The service whose user a secret name belongs to, from its prefix; undefined for any other name. */
+export function serviceOfUserSecretName(name: string): CacheService | undefined {
+  if (name.startsWith(MEMORYDB_USER_SECRET_NAME_PREFIX)) return 'memorydb';
+  if (name.startsWith(USER_SECRET_NAME_PREFIX)) return 'elasticache';
+  return undefined;
+}
+
 export function userSecretTags(userId: string): Record<string, string> {
   return { [USER_ID_TAG]: userId, [MANAGED_TAG]: 'true' };
 }

@@ -31,6 +31,8 @@ export function assessRotation(
   user: UserSnapshot | undefined,
   secret: RotationSecretView | undefined,
   attempt: { checks: number; maxChecks: number },
+  /** The secret name looked up, for the refusal when there is none. */
+  secretName?: string,
 ): RotationReadiness {
   if (!user) return refuse(`user ${userId} does not exist`);
   if (user.status === 'deleting') return refuse(`user ${userId} is being deleted`);
@@ -39,7 +41,7 @@ export function assessRotation(
       `user ${userId} does not authenticate with passwords (${user.authenticationType}): there is nothing to rotate`,
     );
   }
-  if (!secret) return refuse(`user ${userId} has no cachegate secret`);
+  if (!secret) return refuse(`user ${userId} has no cachegate secret${secretName ? ` (${secretName})` : ''}`);
   if (!secret.managed) return refuse(`secret ${secret.arn} is not tagged as cachegate's secret of ${userId}`);
   if (secret.scheduledForDeletion) return refuse(`secret ${secret.arn} is scheduled for deletion`);
   const current = secret.stages.currentVersionId;
