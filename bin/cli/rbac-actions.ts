@@ -22,6 +22,7 @@ const FLAGS: Record<string, string> = {
   userGroupId: '--user-group',
   defaultUserId: '--default-user-id',
   userIds: '--user',
+  service: '--service',
 };
 
 /** A ValidationError whose message starts with a request field, retold with the CLI flag. */
@@ -53,7 +54,11 @@ async function run(workflow: string, request: unknown, target: WorkflowTarget): 
 
 interface Common extends WorkflowTarget {
   requestedBy?: string;
+  /** `elasticache` (default) or `memorydb`; the workflow's schema checks it. */
+  service?: string;
 }
+
+const serviceField = (service: string | undefined) => (service === undefined ? {} : { service });
 
 /** `access-string check`: the normalized form, or the error with a caret under the token. */
 export function checkAccessString(accessString: string): void {
@@ -88,6 +93,7 @@ export async function createUser(
     accessString: options.accessString,
     userGroupIds: options.group,
     ...(options.engine ? { engine: options.engine } : {}),
+    ...serviceField(options.service),
     requestedBy: options.requestedBy ?? 'cachegate-cli',
   });
   const output = (await run('onboard-user', request, options)) as {
@@ -102,6 +108,7 @@ export async function createUser(
 export async function deleteUser(options: Common & { userId: string }): Promise<void> {
   const request = parseRequest<object>(offboardUserRequestSchema, {
     userId: options.userId,
+    ...serviceField(options.service),
     requestedBy: options.requestedBy ?? 'cachegate-cli',
   });
   const output = (await run('offboard-user', request, options)) as { userId: string };
@@ -135,11 +142,14 @@ export async function migrateToRbac(
 }
 
 /** `user list`: the local sandbox's users, or with `aws` the account's (DescribeUsers). */
-export async function listUsers(options: { json?: boolean; aws?: boolean }): Promise<void> {
+export async function listUsers(options: { json?: boolean; aws?: boolean; service?: string }): Promise<void> {
+  const { CACHE_SERVICES } = await import('../../functions/core/rbac/cache-service.js');
+  const service = CACHE_SERVICES.find((s) => s === (options.service ?? 'elasticache'));
+  if (service === undefined) throw new ValidationError('must be elasticache or memorydb', '--service');
   const sandbox = options.aws ? undefined : await openLocalSandbox();
   try {
-    const { listUsers: describeAll } = await import('../../functions/aws/elasticache.js');
-    const users = await describeAll();
+    const { cacheRbac } = await import('../../functions/aws/cache-rbac-port.js');
+    const users = await cacheRbac(service).listUsers();
     if (options.json) {
       out(JSON.stringify(users, null, 2));
       return;

@@ -30,14 +30,17 @@ function seconds(value: string): number {
   return n;
 }
 
+const SERVICE_HELP = 'elasticache (default) or memorydb (--group then names ACLs)';
+
 /**
- * `user create|delete|list`, `access-string check` and `migrate-to-rbac`: ElastiCache RBAC through
- * the onboard-user, offboard-user and migrate-to-rbac workflows. Actions import lazily.
+ * `user create|delete|list`, `access-string check` and `migrate-to-rbac`: ElastiCache (and, for
+ * users, MemoryDB) RBAC through the onboard-user, offboard-user and migrate-to-rbac workflows.
+ * Actions import lazily.
  */
 export function registerRbacCommands(program: Command): void {
   const user = program
     .command('user')
-    .description('ElastiCache RBAC users (onboard-user / offboard-user workflows)');
+    .description('ElastiCache or MemoryDB RBAC users (onboard-user / offboard-user workflows)');
   workflowOptions(
     user
       .command('create')
@@ -51,7 +54,8 @@ export function registerRbacCommands(program: Command): void {
         'ElastiCache access string, e.g. "on ~orders:* -@all +@read"',
       )
       .requiredOption('--group <id...>', 'user group(s) to add the user to')
-      .option('--engine <engine>', 'redis or valkey (default redis)'),
+      .option('--engine <engine>', 'redis or valkey (default redis; ignored by MemoryDB)')
+      .option('--service <service>', SERVICE_HELP),
     'onboard-user',
   ).action(async (options: Parameters<typeof createUser>[0]) => {
     const actions = await import('./rbac-actions.js');
@@ -61,7 +65,8 @@ export function registerRbacCommands(program: Command): void {
     user
       .command('delete')
       .description('remove a user from every user group, delete it and schedule its secret for deletion')
-      .requiredOption('--user-id <id>', 'user ID'),
+      .requiredOption('--user-id <id>', 'user ID')
+      .option('--service <service>', SERVICE_HELP),
     'offboard-user',
   ).action(async (options: Parameters<typeof deleteUser>[0]) => {
     const actions = await import('./rbac-actions.js');
@@ -69,10 +74,11 @@ export function registerRbacCommands(program: Command): void {
   });
   user
     .command('list')
-    .description('list users: the local demo sandbox, or with --aws the ElastiCache account')
+    .description('list users: the local demo sandbox, or with --aws the ElastiCache (or MemoryDB) account')
     .option('--json', 'JSON output')
-    .option('--aws', 'call ElastiCache DescribeUsers with the AWS credentials from the environment')
-    .action(async (options: { json?: boolean; aws?: boolean }) => {
+    .option('--aws', 'call DescribeUsers with the AWS credentials from the environment')
+    .option('--service <service>', 'elasticache (default) or memorydb')
+    .action(async (options: { json?: boolean; aws?: boolean; service?: string }) => {
       const { listUsers } = await import('./rbac-actions.js');
       await listUsers(options);
     });

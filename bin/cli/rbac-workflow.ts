@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describeExecution, startExecution } from '../../functions/aws/step-functions.js';
 import { CachegateError, ValidationError } from '../../functions/core/errors.js';
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
+import type { MemoryDbModel } from '../../local/sandbox/models/memorydb.js';
 
 /** Where a CLI command runs its workflow: a fresh local sandbox, or a deployed state machine. */
 export interface WorkflowTarget {
@@ -66,13 +67,15 @@ async function runLocal(workflow: string, input: unknown): Promise<WorkflowResul
 export async function openLocalSandbox() {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-  const [{ createSandbox }, { seedRbacDemo }] = await Promise.all([
+  const [{ createSandbox }, { seedRbacDemo }, { seedMemoryDbDemo }] = await Promise.all([
     import('../../local/sandbox/index.js'),
     import('../../local/sandbox/models/elasticache-seed.js'),
+    import('../../local/sandbox/models/memorydb-seed.js'),
   ]);
   // Fast simulated time: a 15 s Wait state takes a few real milliseconds.
   const sandbox = await createSandbox({ speed: 5000, dynamoDb: false });
   seedRbacDemo(sandbox.model<ElastiCacheModel>('ElastiCache'));
+  seedMemoryDbDemo(sandbox.model<MemoryDbModel>('MemoryDB'));
   return sandbox;
 }
 

@@ -93,6 +93,64 @@ describe('cachegate user / migrate-to-rbac on the local sandbox', () => {
     expect(JSON.stringify(users)).not.toMatch(/"passwords?":/);
   });
 
+  describe('--service memorydb (the demo account has the same names as ACL, users and cluster)', () => {
+    it('user create makes a MemoryDB user in the ACL, its secret under the MemoryDB prefix', async () => {
+      const result = await cachegate(
+        'user',
+        'create',
+        '--service',
+        'memorydb',
+        '--user-id',
+        'carol',
+        '--access-string',
+        'on ~orders:* -@all +@read',
+        '--group',
+        RBAC_DEMO.userGroup,
+      );
+      expect(result.status).toBe(0);
+      expect(result.stdout).toMatch(/^user carol is active in orders-users\n/);
+      expect(result.stdout).toMatch(
+        /password stored in arn:aws:secretsmanager:.*:secret:cachegate\/memorydb\/users\/carol-/,
+      );
+    });
+
+    it('user create refuses a user name that differs from the ID (MemoryDB has only names)', async () => {
+      const result = await cachegate(
+        'user',
+        'create',
+        '--service',
+        'memorydb',
+        '--user-id',
+        'carol',
+        '--user-name',
+        'carl',
+        '--access-string',
+        'on ~orders:* -@all +@read',
+        '--group',
+        RBAC_DEMO.userGroup,
+      );
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(/^cachegate: --user-name: MemoryDB users have no separate ID/m);
+    });
+
+    it('user delete and user list work on the MemoryDB side', async () => {
+      const deleted = await cachegate('user', 'delete', '--service', 'memorydb', '--user-id', RBAC_DEMO.user);
+      expect(deleted.status).toBe(0);
+      expect(deleted.stdout).toContain(`user ${RBAC_DEMO.user} is deleted`);
+      const listed = await cachegate('user', 'list', '--service', 'memorydb', '--json');
+      expect(listed.status).toBe(0);
+      const users = JSON.parse(listed.stdout) as { userId: string; userGroupIds: string[] }[];
+      expect(users.find((u) => u.userId === RBAC_DEMO.user)?.userGroupIds).toEqual([RBAC_DEMO.userGroup]);
+    });
+
+    it('an unknown service exits 2 naming --service, and nothing runs', async () => {
+      const result = await cachegate('user', 'list', '--service', 'redis');
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(/^cachegate: --service: must be elasticache or memorydb/m);
+      expect(result.stderr).not.toContain('dry run');
+    });
+  });
+
   it('migrate-to-rbac attaches a new user group to an AUTH replication group', async () => {
     const result = await cachegate(
       'migrate-to-rbac',
