@@ -25,30 +25,42 @@ const FLAGS: Record<string, string> = {
   service: '--service',
 };
 
-/** A ValidationError whose message starts with a request field, retold with the CLI flag. */
-function withFlag(error: unknown): unknown {
+/**
+ * A ValidationError whose message starts with a request field, retold with the CLI flag
+ * (`overrides` for commands whose flags differ by service).
+ */
+function withFlag(error: unknown, overrides: Record<string, string> = {}): unknown {
   if (!(error instanceof ValidationError)) return error;
   const match = /^([A-Za-z]+)((?:\.\d+)*): (.*)$/s.exec(error.message);
-  const flag = FLAGS[match?.[1] ?? ''];
+  const flag = overrides[match?.[1] ?? ''] ?? FLAGS[match?.[1] ?? ''];
   if (!match || !flag) return error;
   return new ValidationError(match[3] ?? '', `${flag}${match[2] ?? ''}`);
 }
 
 /** Parses the request as its workflow would, before anything starts; errors name the flag. */
-function parseRequest<T>(schema: { safeParse(input: unknown): unknown }, input: unknown): T {
+function parseRequest<T>(
+  schema: { safeParse(input: unknown): unknown },
+  input: unknown,
+  flags?: Record<string, string>,
+): T {
   try {
     return parseInput(schema as never, input) as T;
   } catch (error) {
-    throw withFlag(error);
+    throw withFlag(error, flags);
   }
 }
 
 /** Runs the workflow; a refusal by its validation step names the flag too. */
-async function run(workflow: string, request: unknown, target: WorkflowTarget): Promise<unknown> {
+async function run(
+  workflow: string,
+  request: unknown,
+  target: WorkflowTarget,
+  flags?: Record<string, string>,
+): Promise<unknown> {
   try {
     return await runWorkflow(workflow, request, target);
   } catch (error) {
-    throw withFlag(error);
+    throw withFlag(error, flags);
   }
 }
 
@@ -117,28 +129,78 @@ export async function deleteUser(options: Common & { userId: string }): Promise<
 
 export async function migrateToRbac(
   options: Common & {
-    replicationGroup: string;
+    replicationGroup?: string;
     user?: string[];
     userGroup?: string;
     defaultUserId?: string;
+    cluster?: string;
+    acl?: string;
   },
 ): Promise<void> {
-  const request = parseRequest<object>(migrateToRbacRequestSchema, {
-    replicationGroupId: options.replicationGroup,
-    userIds: options.user ?? [],
-    ...(options.userGroup ? { userGroupId: options.userGroup } : {}),
-    ...(options.defaultUserId ? { defaultUserId: options.defaultUserId } : {}),
-    requestedBy: options.requestedBy ?? 'cachegate-cli',
-  });
-  const output = (await run('migrate-to-rbac', request, options)) as {
-    replicationGroupId: string;
-    userGroupId: string;
-    defaultUserId: string;
+  const memoryDb = (options.service ?? (options.cluster ? 'memorydb' : 'elasticache')) === 'memorydb';
+  const target = memoryDb ? checkMemoryDbFlags(options) : checkElastiCacheFlags(options);
+  const flags: Record<string, string> = memoryDb
+    ? { replicationGroupId: '--cluster', userGroupId: '--acl' }
+    : {};
+  const request = parseRequest<object>(
+    migrateToRbacRequestSchema,
+    {
+      ...serviceField(options.service ?? (memoryDb ? 'memorydb' : undefined)),
+      replicationGroupId: target.id,
+      userIds: options.user ?? [],
+      ...(target.group ? { userGroupId: target.group } : {}),
+      ...(options.defaultUserId ? { defaultUserId: options.defaultUserId } : {}),
+      requestedBy: options.requestedBy ?? 'cachegate-cli',
+    },
+    flags,
+  );
+  const output = (await run('migrate-to-rbac', request, options, flags)) as {
+    replicationGroupId?: string;
+    userGroupId?: string;
+    defaultUserId?: string;
+    clusterName?: string;
+    aclName?: string;
     memberIds: string[];
   };
   out(
-    `replication group ${output.replicationGroupId} is available with user group ${output.userGroupId} (${output.memberIds.join(', ')}; locked default user ${output.defaultUserId})`,
+    memoryDb
+      ? `MemoryDB cluster ${output.clusterName} is available with ACL ${output.aclName} (${output.memberIds.join(', ')})`
+      : `replication group ${output.replicationGroupId} is available with user group ${output.userGroupId} (${output.memberIds.join(', ')}; locked default user ${output.defaultUserId})`,
   );
+}
+
+/** MemoryDB speaks of clusters and ACLs: the ElastiCache flags are refused rather than reinterpreted. */
+function checkMemoryDbFlags(options: {
+  replicationGroup?: string;
+  userGroup?: string;
+  cluster?: string;
+  acl?: string;
+}) {
+  if (options.replicationGroup !== undefined)
+    throw new ValidationError(
+      "is ElastiCache's; name a MemoryDB cluster with --cluster",
+      '--replication-group',
+    );
+  if (options.userGroup !== undefined)
+    throw new ValidationError("is ElastiCache's; name the MemoryDB ACL with --acl", '--user-group');
+  if (options.cluster === undefined)
+    throw new ValidationError('is required with --service memorydb', '--cluster');
+  return { id: options.cluster, group: options.acl };
+}
+
+function checkElastiCacheFlags(options: {
+  replicationGroup?: string;
+  userGroup?: string;
+  cluster?: string;
+  acl?: string;
+}) {
+  if (options.cluster !== undefined || options.acl !== undefined)
+    throw new ValidationError(
+      "--cluster and --acl are MemoryDB's; use --service memorydb",
+      options.cluster !== undefined ? '--cluster' : '--acl',
+    );
+  if (options.replicationGroup === undefined) throw new ValidationError('is required', '--replication-group');
+  return { id: options.replicationGroup, group: options.userGroup };
 }
 
 /** `user list`: the local sandbox's users, or with `aws` the account's (DescribeUsers). */

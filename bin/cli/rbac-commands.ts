@@ -100,10 +100,16 @@ export function registerRbacCommands(program: Command): void {
       .description(
         'move a replication group from AUTH to RBAC: a user group with a locked default user and the given users, attached and waited for (TLS required)',
       )
-      .requiredOption('--replication-group <id>', 'replication group ID')
-      .option('--user <id...>', 'existing user(s) to put in the new user group')
+      .option('--replication-group <id>', 'ElastiCache replication group ID')
+      .option('--user <id...>', 'existing user(s) to put in the new user group (MemoryDB: ACL)')
       .option('--user-group <id>', 'ID of the user group to create (default <replication-group>-users)')
-      .option('--default-user-id <id>', 'ID of its locked default user (default <user-group>-default)'),
+      .option('--default-user-id <id>', 'ID of its locked default user (default <user-group>-default)')
+      .option('--service <service>', 'elasticache (default) or memorydb')
+      .option(
+        '--cluster <name>',
+        'MemoryDB: the cluster to move off the open-access ACL (implies --service memorydb)',
+      )
+      .option('--acl <name>', 'MemoryDB: name of the ACL to create (default <cluster>-acl)'),
     'migrate-to-rbac',
   ).action(async (options: Parameters<typeof migrateToRbac>[0]) => {
     const actions = await import('./rbac-actions.js');

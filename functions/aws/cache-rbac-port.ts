@@ -1,9 +1,10 @@
 import type { CacheService } from '../core/rbac/cache-service.js';
 import * as elastiCache from './elasticache.js';
-import type { CacheUser, CacheUserGroup, NewCacheUser } from './elasticache.js';
+import type { CacheReplicationGroup, CacheUser, CacheUserGroup, NewCacheUser } from './elasticache.js';
 import * as memoryDb from './memorydb.js';
 
-export type { CacheUser, CacheUserGroup, NewCacheUser } from './elasticache.js';
+export type { CacheReplicationGroup, CacheUser, CacheUserGroup, NewCacheUser } from './elasticache.js';
+import type { CacheEngine } from './elasticache.js';
 export type { CacheService } from '../core/rbac/cache-service.js';
 
 /**
@@ -25,6 +26,12 @@ export interface CacheRbacPort {
     userGroupId: string,
     change: { add?: string[]; remove?: string[] },
   ): Promise<CacheUserGroup>;
+  /** migrate-to-rbac: a new group with exactly these members (a retry finding it counts as created). */
+  createUserGroup(userGroupId: string, engine: CacheEngine, userIds: string[]): Promise<CacheUserGroup>;
+  /** A replication group (MemoryDB: a cluster, `open-access` standing for no user group). */
+  describeReplicationGroup(replicationGroupId: string): Promise<CacheReplicationGroup | undefined>;
+  /** migrate-to-rbac: attach the group (MemoryDB: UpdateCluster ACLName), applied immediately. */
+  attachUserGroup(replicationGroupId: string, userGroupId: string): Promise<CacheReplicationGroup>;
 }
 
 const ADAPTERS: Record<CacheService, CacheRbacPort> = {

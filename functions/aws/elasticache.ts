@@ -247,6 +247,14 @@ export async function modifyReplicationGroupUserGroups(
   return toCacheReplicationGroup(group ?? {});
 }
 
+/** Attaches a user group (migrate-to-rbac), applied immediately: the port's name for it. */
+export async function attachUserGroup(
+  replicationGroupId: string,
+  userGroupId: string,
+): Promise<CacheReplicationGroup> {
+  return modifyReplicationGroupUserGroups(replicationGroupId, { add: [userGroupId] });
+}
+
 function toCacheUser(user: User): CacheUser {
   return {
     userId: user.UserId ?? '',

@@ -1,22 +1,29 @@
 import {
+  ACLAlreadyExistsFault,
   ACLNotFoundFault,
+  ClusterNotFoundFault,
+  CreateACLCommand,
   CreateUserCommand,
   DeleteUserCommand,
   DescribeACLsCommand,
+  DescribeClustersCommand,
   DescribeUsersCommand,
   MemoryDBClient,
   UpdateACLCommand,
+  UpdateClusterCommand,
   UpdateUserCommand,
   UserAlreadyExistsFault,
   UserNotFoundFault,
   paginateDescribeACLs,
   paginateDescribeUsers,
   type ACL,
+  type Cluster,
   type User,
 } from '@aws-sdk/client-memorydb';
 import { accessStringsEquivalent } from '../core/access-string/index.js';
 import { ConflictError, ValidationError } from '../core/errors.js';
-import type { CacheUser, CacheUserGroup, NewCacheUser } from './elasticache.js';
+import { MEMORYDB_OPEN_ACCESS_ACL } from '../core/rbac/cache-service.js';
+import type { CacheReplicationGroup, CacheUser, CacheUserGroup, NewCacheUser } from './elasticache.js';
 import { createAwsClient } from './clients.js';
 
 let client: MemoryDBClient | undefined;
@@ -29,6 +36,9 @@ const memoryDb = () => (client ??= createAwsClient(MemoryDBClient, {}));
  * - an ACL plays the part of a user group: `userGroupId` is the ACL name, the members are user
  *   names, `PendingChanges.UserNamesToAdd/Remove` are the pending additions/removals, and the
  *   clusters using the ACL stand where the replication groups are;
+ * - a cluster plays the part of a replication group: its ACL is its one user group, except the
+ *   built-in `open-access` ACL, which stands for "no user group" (anyone connects, as on AUTH);
+ *   an ACL change under way is a pending add (the new ACL) and remove (the old one);
  * - MemoryDB users and ACLs have no engine (reported as ''), and a user needs a password (or
  *   IAM): there is no `no-password-required` user to create.
  */
@@ -143,6 +153,73 @@ export async function modifyUserGroup(
     }),
   );
   return toCacheUserGroup(acl ?? {});
+}
+
+/**
+ * Creates an ACL with these users (migrate-to-rbac). A retry that finds the ACL with exactly
+ * these members counts as created; other members are a ConflictError. `engine` is ElastiCache's:
+ * MemoryDB ACLs have none.
+ */
+export async function createUserGroup(
+  userGroupId: string,
+  _engine: string,
+  userIds: string[],
+): Promise<CacheUserGroup> {
+  try {
+    const { ACL: acl } = await memoryDb().send(
+      new CreateACLCommand({ ACLName: userGroupId, UserNames: userIds }),
+    );
+    return toCacheUserGroup(acl ?? {});
+  } catch (error) {
+    if (!(error instanceof ACLAlreadyExistsFault)) throw error;
+    const existing = await describeUserGroup(userGroupId);
+    const members = new Set([...(existing?.userIds ?? []), ...(existing?.pendingUserIdsToAdd ?? [])]);
+    if (!existing || members.size !== userIds.length || userIds.some((id) => !members.has(id))) {
+      throw new ConflictError(`ACL ${userGroupId} already exists with other members`);
+    }
+    return existing;
+  }
+}
+
+/** The cluster named `replicationGroupId`, as a replication group (see the mapping above). */
+export async function describeReplicationGroup(
+  replicationGroupId: string,
+): Promise<CacheReplicationGroup | undefined> {
+  try {
+    const { Clusters } = await memoryDb().send(
+      new DescribeClustersCommand({ ClusterName: replicationGroupId }),
+    );
+    return Clusters?.[0] ? toCacheReplicationGroup(Clusters[0]) : undefined;
+  } catch (error) {
+    if (error instanceof ClusterNotFoundFault) return undefined;
+    throw error;
+  }
+}
+
+/** `UpdateCluster` with the ACL; a busy cluster or ACL fails with its state fault (retried). */
+export async function attachUserGroup(
+  replicationGroupId: string,
+  userGroupId: string,
+): Promise<CacheReplicationGroup> {
+  const { Cluster: cluster } = await memoryDb().send(
+    new UpdateClusterCommand({ ClusterName: replicationGroupId, ACLName: userGroupId }),
+  );
+  return toCacheReplicationGroup(cluster ?? {});
+}
+
+function toCacheReplicationGroup(cluster: Cluster): CacheReplicationGroup {
+  const current = cluster.ACLName ?? MEMORYDB_OPEN_ACCESS_ACL;
+  const next = cluster.PendingUpdates?.ACLs?.ACLToApply;
+  const asGroups = (acl: string) => (acl === MEMORYDB_OPEN_ACCESS_ACL ? [] : [acl]);
+  return {
+    replicationGroupId: cluster.Name ?? '',
+    status: cluster.Status ?? 'unknown',
+    engine: cluster.Engine ?? 'redis',
+    transitEncryptionEnabled: cluster.TLSEnabled ?? false,
+    userGroupIds: asGroups(current),
+    pendingUserGroupIdsToAdd: next ? asGroups(next) : [],
+    pendingUserGroupIdsToRemove: next ? asGroups(current) : [],
+  };
 }
 
 function toCacheUser(user: User): CacheUser {

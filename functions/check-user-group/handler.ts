@@ -1,13 +1,18 @@
 import { z } from 'zod';
-import { describeUserGroup } from '../aws/elasticache.js';
+import { cacheRbac } from '../aws/cache-rbac-port.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
+import { cacheServiceSchema } from '../core/rbac/cache-service.js';
 import { userGroupConvergence } from '../core/rbac/convergence.js';
 
-const inputSchema = z.object({ userGroupId: z.string().min(1), userIds: z.array(z.string().min(1)) });
+const inputSchema = z.object({
+  userGroupId: z.string().min(1),
+  userIds: z.array(z.string().min(1)),
+  service: cacheServiceSchema,
+});
 
-/** Polled between Wait states: settled when the group is active with exactly these members. */
-export const handler = lambdaHandler(inputSchema, async ({ userGroupId, userIds }) => {
-  const group = await describeUserGroup(userGroupId);
+/** Polled between Wait states: settled when the group (MemoryDB: ACL) is active with exactly these members. */
+export const handler = lambdaHandler(inputSchema, async ({ userGroupId, userIds, service }) => {
+  const group = await cacheRbac(service).describeUserGroup(userGroupId);
   return {
     userGroupId,
     status: group?.status ?? 'absent',

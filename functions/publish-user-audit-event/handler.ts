@@ -7,7 +7,8 @@ const inputSchema = z.object({
   action: z.enum(['UserCreated', 'UserDeleted', 'DefaultUserHardened', 'MigratedToRbac']),
   plan: z.object({
     service: z.string().min(1).optional(),
-    userId: z.string().min(1),
+    /** Absent only for a MemoryDB migrate-to-rbac (no default user to name). */
+    userId: z.string().min(1).optional(),
     requestedBy: z.string().min(1),
     userGroupIds: z.array(z.string()),
     requestId: z.string().min(1).optional(),
@@ -19,12 +20,12 @@ const inputSchema = z.object({
 /** Last step of the RBAC workflows: the audit event, with identifiers only. */
 export const handler = lambdaHandler(inputSchema, async ({ action, plan }) => {
   const subject = {
-    userId: plan.userId,
+    ...(plan.userId ? { userId: plan.userId } : {}),
     userGroupIds: plan.userGroupIds.join(','),
     ...(plan.service ? { service: plan.service } : {}),
     ...(plan.replicationGroupId ? { replicationGroupId: plan.replicationGroupId } : {}),
     ...(plan.replacedUserIds ? { replacedUserIds: plan.replacedUserIds.join(',') } : {}),
   };
   await publishAuditEvent(auditEvent(action, plan.requestedBy, new Date(), subject, plan.requestId));
-  return { action, userId: plan.userId };
+  return { action, ...(plan.userId ? { userId: plan.userId } : {}) };
 });

@@ -116,7 +116,7 @@ const GRANTS: Record<string, Grant> = {
   'check-replication-group': { elastiCache: [describeReplicationGroups] },
 };
 
-type MemoryDbResource = 'user' | 'acl';
+type MemoryDbResource = 'user' | 'acl' | 'cluster';
 
 /** What one Lambda may do on MemoryDB, and whether it touches MemoryDB user secrets. */
 interface MemoryDbGrant {
@@ -128,13 +128,14 @@ const describeMemoryDbUsers = { actions: ['memorydb:DescribeUsers'], resources: 
 const describeAcls = { actions: ['memorydb:DescribeAcls'], resources: ['acl'] } as const;
 /** UpdateACL authorizes on the ACL and on each user added or removed. */
 const updateAcl = { actions: ['memorydb:UpdateAcl'], resources: ['acl', 'user'] } as const;
+const describeClusters = { actions: ['memorydb:DescribeClusters'], resources: ['cluster'] } as const;
 
 /**
- * The MemoryDB side of onboard-user and offboard-user (`service: memorydb`), granted only when
- * the config lists `memorydb`. Users and ACLs are named at run time: grants stop at
- * `user/*` and `acl/*` of this account and region. Secret actions are the ElastiCache ones above,
- * extended to the MemoryDB user-secret prefix. harden-default-user and migrate-to-rbac refuse
- * MemoryDB, so their Lambdas get nothing here.
+ * The MemoryDB side of onboard-user, offboard-user and migrate-to-rbac (`service: memorydb`),
+ * granted only when the config lists `memorydb`. Users, ACLs and clusters are named at run time:
+ * grants stop at `user/*`, `acl/*` and `cluster/*` of this account and region. Secret actions are
+ * the ElastiCache ones above, extended to the MemoryDB user-secret prefix. harden-default-user
+ * refuses MemoryDB, so its Lambdas get nothing here.
  */
 const MEMORYDB_GRANTS: Record<string, MemoryDbGrant> = {
   'validate-onboard-user': { memoryDb: [describeMemoryDbUsers, describeAcls], userSecrets: true },
@@ -150,6 +151,15 @@ const MEMORYDB_GRANTS: Record<string, MemoryDbGrant> = {
   'validate-offboard-user': { memoryDb: [describeMemoryDbUsers, describeAcls], userSecrets: true },
   'delete-cache-user': { memoryDb: [{ actions: ['memorydb:DeleteUser'], resources: ['user'] }] },
   'schedule-user-secret-deletion': { userSecrets: true },
+  // migrate-to-rbac: a cluster on open-access moves to a new ACL (CreateACL and UpdateCluster
+  // authorize on the ACL, its users and the cluster).
+  'validate-migrate-to-rbac': { memoryDb: [describeMemoryDbUsers, describeAcls, describeClusters] },
+  'create-user-group': { memoryDb: [{ actions: ['memorydb:CreateAcl'], resources: ['acl', 'user'] }] },
+  'check-user-group': { memoryDb: [describeAcls] },
+  'attach-user-group': {
+    memoryDb: [describeClusters, { actions: ['memorydb:UpdateCluster'], resources: ['cluster', 'acl'] }],
+  },
+  'check-replication-group': { memoryDb: [describeClusters] },
 };
 
 /**

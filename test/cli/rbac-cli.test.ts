@@ -143,6 +143,42 @@ describe('cachegate user / migrate-to-rbac on the local sandbox', () => {
       expect(users.find((u) => u.userId === RBAC_DEMO.user)?.userGroupIds).toEqual([RBAC_DEMO.userGroup]);
     });
 
+    it('migrate-to-rbac --cluster moves a MemoryDB cluster off open-access onto a new ACL', async () => {
+      const result = await cachegate(
+        'migrate-to-rbac',
+        '--cluster',
+        RBAC_DEMO.authReplicationGroup,
+        '--user',
+        RBAC_DEMO.unassignedUser,
+      );
+      expect(result.status).toBe(0);
+      expect(result.stdout).toBe(
+        `MemoryDB cluster ${RBAC_DEMO.authReplicationGroup} is available with ACL ${RBAC_DEMO.authReplicationGroup}-acl (${RBAC_DEMO.unassignedUser})\n`,
+      );
+      expect(result.stderr).toContain('migrate-to-rbac › AttachUserGroup');
+      expect(result.stderr).not.toContain('CreateDefaultUser');
+    });
+
+    it('migrate-to-rbac names MemoryDB flags in its errors and refuses the ElastiCache ones', async () => {
+      const plaintext = await cachegate(
+        'migrate-to-rbac',
+        '--cluster',
+        RBAC_DEMO.plaintextReplicationGroup,
+        '--user',
+        RBAC_DEMO.unassignedUser,
+      );
+      expect(plaintext.status).toBe(2);
+      expect(plaintext.stderr).toMatch(
+        /^cachegate: --cluster: MemoryDB cluster plaintext-cache has in-transit/m,
+      );
+      const noUser = await cachegate('migrate-to-rbac', '--cluster', RBAC_DEMO.authReplicationGroup);
+      expect(noUser.status).toBe(2);
+      expect(noUser.stderr).toMatch(/^cachegate: --user: give at least one user/m);
+      const mixed = await cachegate('migrate-to-rbac', '--service', 'memorydb', '--replication-group', 'x');
+      expect(mixed.status).toBe(2);
+      expect(mixed.stderr).toMatch(/^cachegate: --replication-group: is ElastiCache's/m);
+    });
+
     it('an unknown service exits 2 naming --service, and nothing runs', async () => {
       const result = await cachegate('user', 'list', '--service', 'redis');
       expect(result.status).toBe(2);

@@ -181,7 +181,7 @@ describe('Rbac construct', () => {
       }
     });
 
-    it('only the delete step may delete MemoryDB users; MemoryDB grants stop at user/* and acl/*', () => {
+    it('only the delete step may delete MemoryDB users; MemoryDB grants stop at user/*, acl/* and cluster/*', () => {
       const withAction = (action: string) =>
         rbacFunctions.filter((name) => actionsOf(statementsOfFunction(name)).includes(action));
       expect(withAction('memorydb:DeleteUser')).toEqual(['delete-cache-user']);
@@ -190,19 +190,39 @@ describe('Rbac construct', () => {
         for (const statement of statementsOfFunction(name)) {
           if (!actionsOf([statement]).some((a) => a.startsWith('memorydb:'))) continue;
           for (const resource of [statement.Resource].flat()) {
-            expect(JSON.stringify(resource)).toMatch(/:memorydb:eu-west-1:111111111111:(user|acl)\/\*/);
+            expect(JSON.stringify(resource)).toMatch(
+              /:memorydb:eu-west-1:111111111111:(user|acl|cluster)\/\*/,
+            );
           }
         }
       }
     });
 
-    it('harden-default-user and migrate-to-rbac steps get no MemoryDB grant', () => {
+    it('harden-default-user steps get no MemoryDB grant', () => {
       for (const name of ['swap-default-user', 'check-default-user-swap', 'validate-harden-default-user']) {
         expect(actionsOf(statementsOfFunction(name)).filter((a) => a.startsWith('memorydb:'))).toEqual([]);
       }
-      for (const name of ['create-user-group', 'attach-user-group', 'validate-migrate-to-rbac']) {
-        expect(actionsOf(statementsOfFunction(name)).filter((a) => a.startsWith('memorydb:'))).toEqual([]);
-      }
+    });
+
+    it('migrate-to-rbac steps get exactly the MemoryDB calls they make; only attach may update a cluster', () => {
+      const memoryDbActions = (name: string) =>
+        actionsOf(statementsOfFunction(name)).filter((a) => a.startsWith('memorydb:'));
+      expect(memoryDbActions('validate-migrate-to-rbac')).toEqual([
+        'memorydb:DescribeAcls',
+        'memorydb:DescribeClusters',
+        'memorydb:DescribeUsers',
+      ]);
+      expect(memoryDbActions('create-user-group')).toEqual(['memorydb:CreateAcl']);
+      expect(memoryDbActions('check-user-group')).toEqual(['memorydb:DescribeAcls']);
+      expect(memoryDbActions('attach-user-group')).toEqual([
+        'memorydb:DescribeClusters',
+        'memorydb:UpdateCluster',
+      ]);
+      expect(memoryDbActions('check-replication-group')).toEqual(['memorydb:DescribeClusters']);
+      const withUpdateCluster = rbacFunctions.filter((name) =>
+        actionsOf(statementsOfFunction(name)).includes('memorydb:UpdateCluster'),
+      );
+      expect(withUpdateCluster).toEqual(['attach-user-group']);
     });
 
     it('without memorydb in the config no MemoryDB action or secret prefix is granted', () => {

@@ -239,25 +239,15 @@ describe('onboard-user with service memorydb (real ASL on the local runner)', ()
     });
   });
 
-  it('harden-default-user and migrate-to-rbac refuse service memorydb instead of running on ElastiCache', async () => {
-    const cases: [string, Record<string, unknown>, string][] = [
-      [
-        'harden-default-user',
-        { service: 'memorydb', userGroupId: 'orders-acl' },
-        'HardenDefaultUser.InvalidInput',
-      ],
-      [
-        'migrate-to-rbac',
-        { service: 'memorydb', replicationGroupId: 'orders-cluster' },
-        'MigrateToRbac.InvalidInput',
-      ],
-    ];
-    for (const [name, input, error] of cases) {
-      const run = await workflows.run(name, input);
-      expect(run.status).toBe('FAILED');
-      expect(run.error).toBe(error);
-      expect(causeOf(run)).toMatch(/^service: only elasticache/);
-    }
+  // migrate-to-rbac runs on MemoryDB (test/workflows/memorydb-migrate-to-rbac.test.ts); harden does not.
+  it('harden-default-user refuses service memorydb instead of running on ElastiCache', async () => {
+    const run = await workflows.run('harden-default-user', {
+      service: 'memorydb',
+      userGroupId: 'orders-acl',
+    });
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('HardenDefaultUser.InvalidInput');
+    expect(causeOf(run)).toMatch(/^service: only elasticache: MemoryDB ACLs need no default user/);
   });
 
   it('never lets a password into the execution history or the audit events', () => {

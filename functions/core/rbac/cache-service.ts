@@ -20,12 +20,12 @@ export const CACHE_SERVICE_NAMES: Record<CacheService, string> = {
 export const MEMORYDB_OPEN_ACCESS_ACL = 'open-access';
 
 /**
- * `service` in the inputs of harden-default-user and migrate-to-rbac, which exist for
- * ElastiCache only: a MemoryDB request is refused rather than run against ElastiCache.
+ * `service` in the input of harden-default-user, which exists for ElastiCache only: a MemoryDB
+ * request is refused rather than run against ElastiCache.
  */
 export const elastiCacheOnlyServiceSchema = z
   .literal('elasticache', {
     error:
-      'only elasticache: MemoryDB ACLs need no default user and MemoryDB has no AUTH token to migrate from',
+      'only elasticache: MemoryDB ACLs need no default user (to move a cluster off open-access, run migrate-to-rbac with service memorydb)',
   })
   .default('elasticache');

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
-import { elastiCacheOnlyServiceSchema } from './cache-service.js';
+import { cacheServiceSchema, type CacheService } from './cache-service.js';
 import {
   derivedId,
   engineOf,
@@ -16,8 +16,13 @@ import {
   type UserGroupSnapshot,
 } from './snapshots.js';
 
+/**
+ * `service: memorydb` moves a MemoryDB cluster off the built-in `open-access` ACL: the port's
+ * mapping applies (`replicationGroupId` is the cluster name, `userGroupId` the new ACL's name,
+ * `userIds` user names), and there is no default user to create (`defaultUserId` is refused).
+ */
 export const migrateToRbacRequestSchema = z.object({
-  service: elastiCacheOnlyServiceSchema,
+  service: cacheServiceSchema,
   replicationGroupId: z
     .string()
     .regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/, 'must be 1-40 letters, digits or hyphens, starting with a letter'),
@@ -38,14 +43,16 @@ export const migrateToRbacRequestSchema = z.object({
 export type MigrateToRbacRequest = z.infer<typeof migrateToRbacRequestSchema>;
 
 export interface MigrationPlan {
+  service: CacheService;
   replicationGroupId: string;
   userGroupId: string;
   /** For the audit event. */
   userGroupIds: string[];
-  userId: string;
+  /** The locked default user (ElastiCache); MemoryDB ACLs have none. */
+  userId?: string;
   engine: 'redis' | 'valkey';
-  defaultUser: DefaultUserPlan;
-  /** Every member of the new group: the locked default user first, then the given users. */
+  defaultUser?: DefaultUserPlan;
+  /** Every member of the new group: the locked default user first (ElastiCache), then the given users. */
   memberIds: string[];
   /** False when the group exists already with exactly these members (an earlier run made it). */
   createUserGroup: boolean;
@@ -69,23 +76,34 @@ export interface MigrationState {
  */
 export function planMigration(request: MigrateToRbacRequest, state: MigrationState): MigrationPlan {
   const quotas = { ...ELASTICACHE_QUOTAS, ...state.quotas };
+  const memoryDb = request.service === 'memorydb';
+  const words = memoryDb ? MEMORYDB_WORDS : ELASTICACHE_WORDS;
   const rg = state.replicationGroup;
   const rgId = request.replicationGroupId;
-  if (!rg) throw new ValidationError(`replication group ${rgId} does not exist`, 'replicationGroupId');
+  if (!rg) throw new ValidationError(`${words.target} ${rgId} does not exist`, 'replicationGroupId');
   if (!rg.transitEncryptionEnabled) {
     throw new ValidationError(
-      `replication group ${rgId} has in-transit encryption (TLS) off; ElastiCache RBAC requires TLS: enable it first`,
+      `${words.target} ${rgId} has in-transit encryption (TLS) off; ${words.tls}`,
       'replicationGroupId',
     );
   }
-  const userGroupId = request.userGroupId ?? derivedId(rgId, 'users', 'userGroupId');
+  if (memoryDb && request.defaultUserId !== undefined) {
+    throw new ValidationError('MemoryDB ACLs have no default user: leave defaultUserId out', 'defaultUserId');
+  }
+  if (memoryDb && request.userIds.length === 0) {
+    throw new ValidationError(
+      `give at least one user: an ACL without users would lock every client out of ${words.target} ${rgId}`,
+      'userIds',
+    );
+  }
+  const userGroupId = request.userGroupId ?? derivedId(rgId, memoryDb ? 'acl' : 'users', 'userGroupId');
   const attached = [...rg.userGroupIds, ...rg.pendingUserGroupIdsToAdd].filter(
     (id) => !rg.pendingUserGroupIdsToRemove.includes(id),
   );
   const other = attached.find((id) => id !== userGroupId);
   if (other) {
     throw new ValidationError(
-      `replication group ${rgId} already uses user group ${other} (one user group per replication group)`,
+      `${words.target} ${rgId} already uses ${words.group} ${other} (${words.onePer})`,
       'replicationGroupId',
     );
   }
@@ -98,7 +116,9 @@ export function planMigration(request: MigrateToRbacRequest, state: MigrationSta
     if (user.status === 'deleting') throw new ValidationError(`user ${id} is being deleted`, field);
     if (user.userName === DEFAULT_USER_NAME) {
       throw new ValidationError(
-        `user ${id} is named "default"; the group gets its own locked default user`,
+        memoryDb
+          ? `user ${id} is MemoryDB's open-access user; name the users the ACL should admit`
+          : `user ${id} is named "default"; the group gets its own locked default user`,
         field,
       );
     }
@@ -111,6 +131,69 @@ export function planMigration(request: MigrateToRbacRequest, state: MigrationSta
       `userIds.${duplicate}`,
     );
   }
+  const defaultUser = memoryDb
+    ? undefined
+    : planLockedDefaultUser(request, userGroupId, engine, state, quotas);
+  const memberIds = defaultUser ? [defaultUser.userId, ...request.userIds] : [...request.userIds];
+  const group = state.userGroup;
+  if (group) {
+    const members = new Set([...group.userIds, ...group.pendingUserIdsToAdd]);
+    for (const id of group.pendingUserIdsToRemove) members.delete(id);
+    const same =
+      group.status !== 'deleting' &&
+      engineOf(group.engine) === engine &&
+      members.size === memberIds.length &&
+      memberIds.every((id) => members.has(id));
+    if (!same) {
+      throw new ValidationError(
+        `${words.group} ${userGroupId} already exists with other members; choose another userGroupId`,
+        'userGroupId',
+      );
+    }
+  } else if (state.userGroupCount >= quotas.userGroupsPerAccount) {
+    throw new ValidationError(
+      `the account already has ${state.userGroupCount} ${words.group}s, the ${words.service} quota is ${quotas.userGroupsPerAccount}`,
+      'userGroupId',
+    );
+  }
+  return {
+    service: request.service,
+    replicationGroupId: rgId,
+    userGroupId,
+    userGroupIds: [userGroupId],
+    ...(defaultUser ? { userId: defaultUser.userId, defaultUser } : {}),
+    engine,
+    memberIds,
+    createUserGroup: !group,
+    requestedBy: request.requestedBy,
+    ...(request.requestId ? { requestId: request.requestId } : {}),
+  };
+}
+
+/** How messages name things on each service (ElastiCache wording unchanged from before MemoryDB). */
+const ELASTICACHE_WORDS = {
+  service: 'ElastiCache',
+  target: 'replication group',
+  group: 'user group',
+  onePer: 'one user group per replication group',
+  tls: 'ElastiCache RBAC requires TLS: enable it first',
+};
+const MEMORYDB_WORDS = {
+  service: 'MemoryDB',
+  target: 'MemoryDB cluster',
+  group: 'ACL',
+  onePer: 'one ACL per cluster; add users to it with onboard-user',
+  tls: 'only the open-access ACL works without TLS',
+};
+
+/** ElastiCache: the new group's locked default user, created or reused, within the user quota. */
+function planLockedDefaultUser(
+  request: MigrateToRbacRequest,
+  userGroupId: string,
+  engine: 'redis' | 'valkey',
+  state: MigrationState,
+  quotas: { usersPerAccount: number },
+): DefaultUserPlan {
   const defaultUserId = request.defaultUserId ?? derivedId(userGroupId, 'default', 'defaultUserId');
   const defaultUser = planDefaultUser(defaultUserId, 'defaultUserId', engine, state.users);
   if (request.userIds.includes(defaultUserId))
@@ -124,38 +207,5 @@ export function planMigration(request: MigrateToRbacRequest, state: MigrationSta
       'defaultUserId',
     );
   }
-  const memberIds = [defaultUserId, ...request.userIds];
-  const group = state.userGroup;
-  if (group) {
-    const members = new Set([...group.userIds, ...group.pendingUserIdsToAdd]);
-    for (const id of group.pendingUserIdsToRemove) members.delete(id);
-    const same =
-      group.status !== 'deleting' &&
-      engineOf(group.engine) === engine &&
-      members.size === memberIds.length &&
-      memberIds.every((id) => members.has(id));
-    if (!same) {
-      throw new ValidationError(
-        `user group ${userGroupId} already exists with other members; choose another userGroupId`,
-        'userGroupId',
-      );
-    }
-  } else if (state.userGroupCount >= quotas.userGroupsPerAccount) {
-    throw new ValidationError(
-      `the account already has ${state.userGroupCount} user groups, the ElastiCache quota is ${quotas.userGroupsPerAccount}`,
-      'userGroupId',
-    );
-  }
-  return {
-    replicationGroupId: rgId,
-    userGroupId,
-    userGroupIds: [userGroupId],
-    userId: defaultUserId,
-    engine,
-    defaultUser,
-    memberIds,
-    createUserGroup: !group,
-    requestedBy: request.requestedBy,
-    ...(request.requestId ? { requestId: request.requestId } : {}),
-  };
+  return defaultUser;
 }

@@ -5,7 +5,9 @@ import type { MemoryDbModel } from './memorydb.js';
 /**
  * The MemoryDB side of the CLI's local demo account, with the same names as the ElastiCache side
  * so the same commands work with `--service memorydb`: ACL `orders-users` (the user group's
- * counterpart) with `orders-reader`, used by cluster `orders-cache`; `legacy-app` in no ACL.
+ * counterpart) with `orders-reader`, used by cluster `orders-cache`; `legacy-app` in no ACL;
+ * cluster `legacy-cache` still on `open-access` (the migrate-to-rbac candidate) and
+ * `plaintext-cache` without TLS (refused).
  * Passwords are generated and thrown away.
  */
 export function seedMemoryDbDemo(model: MemoryDbModel): void {
@@ -21,4 +23,6 @@ export function seedMemoryDbDemo(model: MemoryDbModel): void {
   });
   model.seedAcl({ name: RBAC_DEMO.userGroup, userNames: [RBAC_DEMO.user] });
   model.seedCluster({ name: RBAC_DEMO.rbacReplicationGroup, aclName: RBAC_DEMO.userGroup });
+  model.seedCluster({ name: RBAC_DEMO.authReplicationGroup });
+  model.seedCluster({ name: RBAC_DEMO.plaintextReplicationGroup, tlsEnabled: false });
 }
