@@ -22,29 +22,16 @@ await build();
 const { createSandbox } = await import('../dist/local/sandbox/index.js');
 const { createTables } = await import('../dist/local/sandbox/tables.js');
 const { LocalStateMachine } = await import('../dist/local/runner/local-state-machine.js');
-const { createAwsClient } = await import('../dist/functions/aws/clients.js');
-const { generatePassword } = await import('../dist/functions/core/password-policy.js');
-const { userSecretName, userSecretTags } = await import('../dist/functions/core/rbac/user-secret.js');
-const { SecretsManagerClient, CreateSecretCommand } = await import('@aws-sdk/client-secrets-manager');
+const { seedUserWithSecret } = await import('../dist/local/demo/rotation-chapter.js');
 
 const sandbox = await createSandbox({ speed });
 await createTables();
-const model = sandbox.model('ElastiCache');
-model.quotas.usersPerAccount = users + 2;
-const secrets = createAwsClient(SecretsManagerClient, {});
+sandbox.model('ElastiCache').quotas.usersPerAccount = users + 2;
 for (let i = 0; i <= users; i += 1) {
-  const userId = `bench-${i}`;
-  const password = generatePassword();
-  model.seedUser({ userId, userName: userId, accessString: 'on ~app:* +@read', passwords: [password] });
-  await secrets.send(
-    new CreateSecretCommand({
-      Name: userSecretName(userId),
-      SecretString: JSON.stringify({ username: userId, password }),
-      Tags: Object.entries({ ...userSecretTags(userId), bench: i === users ? 'single' : 'all' }).map(
-        ([Key, Value]) => ({ Key, Value }),
-      ),
-    }),
-  );
+  await seedUserWithSecret(sandbox, `bench-${i}`, {
+    accessString: 'on ~app:* +@read',
+    extraTags: { bench: i === users ? 'single' : 'all' },
+  });
 }
 
 const transitions = (run) => run.events.filter((e) => e.type === 'StateEntered').length;

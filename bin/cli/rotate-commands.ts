@@ -156,7 +156,7 @@ async function runLocal(
     await createTables();
     const users =
       userId !== undefined ? [userId] : Array.from({ length: 25 }, (_, i) => `sample-user-${i + 1}`);
-    for (const id of users) await seedUserWithSecret(sandbox, id, service);
+    for (const id of users) await seedUserWithSecret(sandbox, id, { service });
     process.stderr.write(
       `local sandbox (dry run, nothing is kept): ${workflow} with ${users.length} sample ${service} user(s)\n`,
     );

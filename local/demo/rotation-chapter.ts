@@ -14,15 +14,15 @@ import type { DemoContext } from './demo-context.js';
 
 /**
  * A ready ElastiCache (or MemoryDB) user with one password and its cachegate secret (AWSCURRENT),
- * as onboard-user leaves it.
+ * as onboard-user leaves it (the rotation tests and benchmark seed their users with it too).
  */
 export async function seedUserWithSecret(
   sandbox: Sandbox,
   userId: string,
-  service: CacheService = 'elasticache',
-): Promise<string> {
+  options: { service?: CacheService; accessString?: string; extraTags?: Record<string, string> } = {},
+): Promise<{ secretArn: string; password: string }> {
+  const { service = 'elasticache', accessString = 'on ~reports:* +@read', extraTags = {} } = options;
   const password = generatePassword();
-  const accessString = 'on ~reports:* +@read';
   if (service === 'memorydb') {
     sandbox
       .model<MemoryDbModel>('MemoryDB')
@@ -36,10 +36,13 @@ export async function seedUserWithSecret(
     new CreateSecretCommand({
       Name: userSecretName(userId, service),
       SecretString: JSON.stringify({ username: userId, password }),
-      Tags: Object.entries(userSecretTags(userId)).map(([Key, Value]) => ({ Key, Value })),
+      Tags: Object.entries({ ...userSecretTags(userId), ...extraTags }).map(([Key, Value]) => ({
+        Key,
+        Value,
+      })),
     }),
   );
-  return ARN ?? '';
+  return { secretArn: ARN ?? '', password };
 }
 
 /**
@@ -59,7 +62,7 @@ export async function rotationChapter({ sandbox, narrator, run }: DemoContext): 
     await previousHook?.(user, passwords);
   };
   const userId = 'reports-app';
-  const secretArn = await seedUserWithSecret(sandbox, userId);
+  const { secretArn } = await seedUserWithSecret(sandbox, userId);
   narrator.step(`user ${userId} is active with one password; its secret holds it as AWSCURRENT`);
   const secrets = createAwsClient(SecretsManagerClient, {});
   let attempts = 0;

@@ -21,6 +21,7 @@ import { createTables } from '../../local/sandbox/tables.js';
 import { startRedisServer, type RedisServer } from '../interop/redis-server.js';
 import { requireBinary } from '../interop/require-binary.js';
 import {
+  lambdaContext,
   PasswordMirror,
   SimulatedClient,
   secretVersions,
@@ -291,17 +292,7 @@ describe('rotate-all with service memorydb', () => {
 });
 
 describe('rotate-secret (Secrets Manager native rotation) for a MemoryDB user secret', () => {
-  const context = {
-    functionName: 'cachegate-rotate-secret',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:cachegate-rotate-secret',
-    memoryLimitInMB: '256',
-    awsRequestId: 'req',
-    logGroupName: '/aws/lambda/cachegate-rotate-secret',
-    logStreamName: 'local',
-    callbackWaitsForEmptyEventLoop: false,
-    getRemainingTimeInMillis: () => 60_000,
-  };
+  const context = lambdaContext('cachegate-rotate-secret');
   const step = (Step: string, SecretId: string, ClientRequestToken: string) =>
     (rotateSecretHandler as unknown as (e: unknown, c: unknown) => Promise<{ outcome: string }>)(
       { Step, SecretId, ClientRequestToken },

@@ -4,7 +4,6 @@
  * redis-server), and a simulated client that keeps authenticating with the secret's AWSCURRENT.
  */
 import {
-  CreateSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
   ListSecretVersionIdsCommand,
@@ -12,50 +11,43 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { createAwsClient } from '../../functions/aws/clients.js';
 import { tryAuth } from '../../functions/aws/rotation-probe.js';
-import { generatePassword } from '../../functions/core/password-policy.js';
 import type { CacheService } from '../../functions/core/rbac/cache-service.js';
-import { userSecretName, userSecretTags } from '../../functions/core/rbac/user-secret.js';
+import { seedUserWithSecret } from '../../local/demo/rotation-chapter.js';
 import type { Sandbox } from '../../local/sandbox/sandbox.js';
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
 import type { MemoryDbModel } from '../../local/sandbox/models/memorydb.js';
+import type { RedisServer } from '../interop/redis-server.js';
 
 /** Either cache model: both settle changes on the clock and report settled users to a hook. */
 export type RbacModel = ElastiCacheModel | MemoryDbModel;
-import type { RedisServer } from '../interop/redis-server.js';
 
 export function secretsClient(): SecretsManagerClient {
   return createAwsClient(SecretsManagerClient, {});
 }
 
 /** An active user with one password, and its secret holding that password as AWSCURRENT. */
-export async function seedRotatableUser(
+export function seedRotatableUser(
   sandbox: Sandbox,
   userId: string,
   extraTags: Record<string, string> = {},
   service: CacheService = 'elasticache',
 ): Promise<{ secretArn: string; password: string }> {
-  const password = generatePassword();
-  const accessString = 'on ~app:* +@read';
-  if (service === 'memorydb') {
-    sandbox
-      .model<MemoryDbModel>('MemoryDB')
-      .seedUser({ userName: userId, accessString, passwords: [password] });
-  } else {
-    sandbox
-      .model<ElastiCacheModel>('ElastiCache')
-      .seedUser({ userId, userName: userId, accessString, passwords: [password] });
-  }
-  const { ARN } = await secretsClient().send(
-    new CreateSecretCommand({
-      Name: userSecretName(userId, service),
-      SecretString: JSON.stringify({ username: userId, password }),
-      Tags: Object.entries({ ...userSecretTags(userId), ...extraTags }).map(([Key, Value]) => ({
-        Key,
-        Value,
-      })),
-    }),
-  );
-  return { secretArn: ARN ?? '', password };
+  return seedUserWithSecret(sandbox, userId, { service, extraTags, accessString: 'on ~app:* +@read' });
+}
+
+/** The Lambda context a handler called directly (not through the runner) gets. */
+export function lambdaContext(functionName: string) {
+  return {
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: 'req',
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    callbackWaitsForEmptyEventLoop: false,
+    getRemainingTimeInMillis: () => 60_000,
+  };
 }
 
 /**

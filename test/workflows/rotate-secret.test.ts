@@ -8,6 +8,7 @@ import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
 import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
 import {
+  lambdaContext,
   PasswordMirror,
   SimulatedClient,
   secretStages,
@@ -31,17 +32,7 @@ afterAll(async () => {
   await sandbox.close();
 });
 
-const context = {
-  functionName: 'cachegate-rotate-secret',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:cachegate-rotate-secret',
-  memoryLimitInMB: '256',
-  awsRequestId: 'req',
-  logGroupName: '/aws/lambda/cachegate-rotate-secret',
-  logStreamName: 'local',
-  callbackWaitsForEmptyEventLoop: false,
-  getRemainingTimeInMillis: () => 60_000,
-};
+const context = lambdaContext('cachegate-rotate-secret');
 
 async function step(Step: string, SecretId: string, ClientRequestToken: string) {
   try {
