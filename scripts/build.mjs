@@ -31,9 +31,10 @@ export async function build() {
   // `cachegate crl build` loads one bundled module (~10 ms faster than ~15 transpiled ones); it is
   // benchmarked against openssl as a whole process (bin/cli/pki-crl-build.ts, bench/crl-bench.mjs).
   await esbuild.build({
-    entryPoints: [join(root, 'bin/cli/pki-crl-build.ts')],
-    outfile: join(root, 'dist', 'crl-build.js'),
-    format: 'esm',
+    entryPoints: [join(root, 'bin/cli/crl-build-main.ts')],
+    outfile: join(root, 'dist', 'crl-build.cjs'),
+    // CommonJS: bin/cachegate's shell part runs it directly, without the ES module loader.
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
     bundle: true,

@@ -1,6 +1,6 @@
-import { writeSync } from 'node:fs';
+import { statSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { buildCrl } from '../../functions/core/pki/crl-encode.js';
 import {
   DEFAULT_CRL_DAYS,
@@ -79,8 +79,19 @@ export function parseDays(text: string | undefined, fallback: number, field = 'd
   return Number(text);
 }
 
+/** `--out` must name a file in an existing directory: checked before anything is signed or written. */
+function checkOutputPath(out: string): void {
+  const target = statSync(out, { throwIfNoEntry: false });
+  if (target?.isDirectory()) throw new ValidationError(`${out} is a directory; name the CRL file`, '--out');
+  const directory = dirname(resolve(out));
+  if (!statSync(directory, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new ValidationError(`directory ${directory} does not exist`, '--out');
+  }
+}
+
 export async function buildCrlCommand(options: { store: string; out: string; days?: string }): Promise<void> {
   const days = parseDays(options.days, DEFAULT_CRL_DAYS);
+  checkOutputPath(options.out);
   const store = new EasyRsaStore(options.store);
   const now = new Date();
   const { cert: ca } = await store.readCa();

@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 const cli = (...args: string[]) =>
   spawnSync(process.execPath, ['bin/cachegate', ...args], {
@@ -55,6 +57,29 @@ describe('cachegate CLI basics', () => {
       expect(result.status).toBe(2);
       expect(result.stderr).toContain('no such store is not a CA store');
       expect(result.stderr).not.toMatch(extraCertsWarning);
+    });
+
+    it('runs crl build from the CommonJS bundle as the main module, also through an npm-style symlink', () => {
+      const links = mkdtempSync(join(tmpdir(), 'cachegate-bin-'));
+      const link = join(links, 'cachegate');
+      symlinkSync(resolve('bin/cachegate'), link);
+      try {
+        for (const command of ['bin/cachegate', link]) {
+          const result = spawnSync(command, ['crl', 'build', '--store', 'no such store', '--out', 'x.pem'], {
+            encoding: 'utf8',
+            env: { ...process.env, NODE_OPTIONS: '', NODE_DEBUG: 'module' },
+          });
+          expect(result.status).toBe(2);
+          expect(result.stderr).toContain('no such store is not a CA store');
+          expect(result.stderr).toContain(`load "${resolve('dist/crl-build.cjs')}" for module "."`);
+        }
+        // What the bundle does not take as-is goes on to the full CLI (an ES module): commander's help.
+        const help = spawnSync(link, ['crl', 'build', '--help'], { encoding: 'utf8' });
+        expect(help.status).toBe(0);
+        expect(help.stdout).toMatch(/^Usage: cachegate crl build \[options\]/);
+      } finally {
+        rmSync(links, { recursive: true, force: true });
+      }
     });
   });
 });

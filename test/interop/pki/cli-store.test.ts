@@ -72,6 +72,11 @@ describe('pki/cert/crl CLI on a store', () => {
       ['crl', 'build', '--out', '/tmp/x.pem', '--days', '0'],
       /days: must be a whole number of days between 1 and 3650/,
     ],
+    [
+      ['crl', 'build', '--out', '/nonexistent-dir/crl.pem'],
+      /--out: directory \/nonexistent-dir does not exist/,
+    ],
+    [['crl', 'build', '--out', '/tmp'], /--out: \/tmp is a directory; name the CRL file/],
   ])('rejects bad input %p with exit 2 and leaves the store unchanged', (args, message) => {
     const before = snapshot(store);
     const r = cachegate([...args.slice(0, 2), '--store', store, ...args.slice(2)]);
