@@ -1,9 +1,10 @@
 // Transpiles (does not bundle) the TypeScript sources into dist/ so the CLI starts as plain
 // Node.js: no TypeScript compilation at run time, and each command imports only what it uses.
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import initWabt from 'wabt';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const sourceDirs = ['functions', 'local', 'bin/cli'];
@@ -15,7 +16,26 @@ async function listTs(dir) {
     .map((e) => join(e.parentPath ?? e.path, e.name));
 }
 
+/**
+ * functions/core/pki/crl-index-scan.wat → dist/crl-index-scan.wasm (wabt's wat2wasm): the CLI's
+ * `crl build` scans index.txt with it (bin/cli/crl-build-main.ts), and the tests check it
+ * against the JavaScript scanner. The reviewed source is the .wat; the binary is never committed.
+ */
+async function compileWasm() {
+  const source = join(root, 'functions/core/pki/crl-index-scan.wat');
+  const wabt = await initWabt();
+  const module = wabt.parseWat(source, await readFile(source, 'utf8'));
+  try {
+    module.validate();
+    await mkdir(join(root, 'dist'), { recursive: true });
+    await writeFile(join(root, 'dist', 'crl-index-scan.wasm'), module.toBinary({}).buffer);
+  } finally {
+    module.destroy();
+  }
+}
+
 export async function build() {
+  await compileWasm();
   const entryPoints = (await Promise.all(sourceDirs.map(listTs))).flat();
   await esbuild.build({
     entryPoints,

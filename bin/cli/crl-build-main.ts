@@ -12,7 +12,8 @@ export { runCrlBuild };
  */
 export async function main(argv: string[] = process.argv): Promise<void> {
   const [command, subcommand, ...options] = argv.slice(2);
-  if (command === 'crl' && subcommand === 'build' && (await runCrlBuild(options))) return;
+  const scannerWasm = join(__dirname, 'crl-index-scan.wasm');
+  if (command === 'crl' && subcommand === 'build' && (await runCrlBuild(options, scannerWasm))) return;
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // The bundle sits in dist/, next to the transpiled CLI.
   const fullCli = pathToFileURL(join(__dirname, 'bin', 'cli', 'main.js')).href;

@@ -9,7 +9,11 @@ import { buildCrlCommand } from '../../local/pki/crl-actions.js';
  * as-is (--help, an unknown or missing option) it returns false and the full CLI handles the
  * arguments, with commander's messages. Same options, messages and exit codes as the full CLI.
  */
-export async function runCrlBuild(args: string[]): Promise<boolean> {
+export async function runCrlBuild(
+  args: string[],
+  /** dist/crl-index-scan.wasm (the caller knows where dist/ is); without it the scan runs in JavaScript. */
+  scannerWasm?: string,
+): Promise<boolean> {
   let values: { store?: string; out?: string; days?: string; debug?: boolean };
   try {
     ({ values } = parseArgs({
@@ -32,6 +36,7 @@ export async function runCrlBuild(args: string[]): Promise<boolean> {
       store: values.store,
       out: values.out,
       ...(values.days === undefined ? {} : { days: values.days }),
+      ...(scannerWasm === undefined ? {} : { scannerWasm }),
     });
   } catch (error) {
     process.exitCode = reportError(error, values.debug === true);

@@ -131,13 +131,32 @@ interface LineFields {
 /**
  * @param index index.txt bytes
  * @param nowKey `timeKey(now)`: 15 characters YYYYMMDDHHMMSSZ
+ * @param scanner the WebAssembly scanner, when the caller has it: same result, compiled from the
+ *   first line (the CLI's `crl build`); without it the scan runs in JavaScript
  */
-export function scanIndexForCrl(index: Uint8Array, nowKey: string): IndexCrlScan | undefined {
+export function scanIndexForCrl(
+  index: Uint8Array,
+  nowKey: string,
+  scanner?: WasmIndexScanner,
+): IndexCrlScan | undefined {
   const b = Buffer.from(index.buffer, index.byteOffset, index.length);
   // latin1 maps each byte to one character: string offsets are byte offsets and nothing is
   // rejected for its encoding (a UTF-8 subject is only checked for its CN= marker).
   const text = b.toString('latin1');
-  const fields = readLines(b, text, Buffer.from(nowKey.slice(0, 14), 'latin1'));
+  const now = Buffer.from(nowKey.slice(0, 14), 'latin1');
+  if (scanner) {
+    const scanned = scanner.scan(b, text, now);
+    if (scanned === undefined) return undefined;
+    const { revoked, listedNotAfterMin } = scanned;
+    // Only the never-drop check's slow path needs the expired serials: the JavaScript columns.
+    const expired = () => expiredSerials(b, readLines(b, text, now) as LineFields);
+    return {
+      revoked,
+      listedNotAfterMin,
+      droppedFrom: (previous) => droppedFrom(previous, revoked.der, expired),
+    };
+  }
+  const fields = readLines(b, text, now);
   if (fields === undefined || duplicateOrOversizedSerial(b, fields)) return undefined;
   const list = encodeListed(b, text, fields);
   return {
@@ -145,6 +164,83 @@ export function scanIndexForCrl(index: Uint8Array, nowKey: string): IndexCrlScan
     listedNotAfterMin: fields.listedNotAfterMin,
     droppedFrom: (previousList) => droppedFrom(previousList, list.der, () => expiredSerials(b, fields)),
   };
+}
+
+/** Every line of an index against LINE, in one native call: true when all are canonical. */
+const LINES = new RegExp(LINE.source, 'gy');
+
+/**
+ * The scan of crl-index-scan.wat (compiled by scripts/build.mjs to dist/crl-index-scan.wasm):
+ * the lines are checked against LINE here, in one native call, then one WebAssembly call reads
+ * the fields, checks statuses, reasons and duplicate serials, and writes the entries. Byte for
+ * byte what the JavaScript scan produces (test/unit/pki/crl-index-scan.test.ts).
+ */
+export class WasmIndexScanner {
+  private readonly memory: WasmMemory;
+  private readonly scanExport: (n: number, c: number, out: number, slots: number, mask: number) => number;
+  /** The reason names as the module reads them: (length, code, lowercase name)..., 0. */
+  private readonly reasonTable: Buffer;
+
+  constructor(wasm: Uint8Array) {
+    const { Instance, Module } = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+    const { exports } = new Instance(new Module(wasm));
+    this.memory = exports.memory as WasmMemory;
+    this.scanExport = exports.scan as WasmIndexScanner['scanExport'];
+    this.reasonTable = Buffer.concat([
+      ...Object.entries(REVOCATION_REASONS).map(([name, code]) =>
+        Buffer.concat([Buffer.of(name.length, code), Buffer.from(name.toLowerCase(), 'latin1')]),
+      ),
+      Buffer.of(0),
+    ]);
+  }
+
+  scan(
+    index: Buffer,
+    text: string,
+    now: Uint8Array,
+  ): { revoked: EncodedRevokedList; listedNotAfterMin: string | undefined } | undefined {
+    LINES.lastIndex = 0;
+    if (text.replace(LINES, '') !== '') return undefined;
+    // Layout (see the .wat): index and a newline sentinel, constants and results, entries, slots.
+    const n = index.length;
+    const lines = Math.floor(n / 25) + 1;
+    const c = align(n + 1, 8);
+    const out = align(c + 80 + this.reasonTable.length, 8);
+    const slots = align(out + lines * MAX_ENTRY_LENGTH, 8);
+    let slotCount = 1024;
+    while (slotCount < lines * 2) slotCount *= 2;
+    const end = slots + slotCount * 4;
+    const pages = Math.ceil(end / 65536) - this.memory.buffer.byteLength / 65536;
+    if (pages > 0) this.memory.grow(pages);
+    const m = new Uint8Array(this.memory.buffer);
+    m.set(index, 0);
+    m[n] = 0x0a;
+    m.set(now, c);
+    m.set(UTC_FROM, c + 14);
+    m.set(UTC_UNTIL, c + 28);
+    m.set(REASON_EXTENSION_PREFIX, c + 42);
+    m.set(this.reasonTable, c + 80);
+    m.fill(0, slots, end);
+    const count = this.scanExport(n, c, out, slots, slotCount - 1);
+    if (count < 0) return undefined;
+    const length = new DataView(this.memory.buffer).getInt32(c + 72, true);
+    const der = Buffer.from(m.subarray(out, out + length));
+    const listedNotAfterMin =
+      m[c + 70] === 1 ? `${Buffer.from(m.subarray(c + 56, c + 70)).toString('latin1')}Z` : undefined;
+    return { revoked: { der, count }, listedNotAfterMin };
+  }
+}
+
+const align = (offset: number, to: number): number => Math.ceil(offset / to) * to;
+
+/** The part of the WebAssembly JavaScript API used here (this project's TypeScript libs lack it). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: Record<string, unknown> };
+}
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
 }
 
 /**

@@ -3,7 +3,7 @@ import { timeKey } from './asn1-time.js';
 import { isExpired, parseIndex, type CertIndexEntry } from './cert-index.js';
 import { addDays } from './certificate-builder.js';
 import { encodeRevokedEntries, type CrlEntryInput, type EncodedRevokedList } from './crl-encode.js';
-import { scanIndexForCrl } from './crl-index-scan.js';
+import { scanIndexForCrl, type WasmIndexScanner } from './crl-index-scan.js';
 import {
   CLIENT_VPN_MAX_CRL_ENTRIES,
   CRL_ENTRY_WARNING_THRESHOLD,
@@ -135,6 +135,8 @@ export interface IndexCrlPlanInput {
   readonly previous?: Pick<ParsedCrl, 'crlNumber' | 'revokedList' | 'entryCount'>;
   /** The record of the build that produced `previous`, if any. */
   readonly record?: CrlBuildRecord;
+  /** The WebAssembly scanner, when the caller has it (same result as the JavaScript scan). */
+  readonly scanner?: WasmIndexScanner;
 }
 
 export interface EncodedCrlPlan extends Omit<CrlPlan, 'entries'> {
@@ -180,7 +182,7 @@ export function planCrlFromIndexText(input: IndexCrlPlanInput): EncodedCrlPlan {
     return { revoked, crlNumber, ...dates, warnings, record: recordOf(input.record.listedNotAfterMin) };
   }
 
-  const scan = scanIndexForCrl(input.indexText, nowKey);
+  const scan = scanIndexForCrl(input.indexText, nowKey, input.scanner);
   const previousList = input.previous?.revokedList;
   if (scan === undefined) {
     const index = parseIndex(Buffer.from(input.indexText).toString('utf8'));

@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { parseIndex } from '../../../functions/core/pki/cert-index.js';
 import { buildCrl, encodeRevokedEntries } from '../../../functions/core/pki/crl-encode.js';
-import { scanIndexForCrl } from '../../../functions/core/pki/crl-index-scan.js';
+import { readFileSync } from 'node:fs';
+import { scanIndexForCrl, WasmIndexScanner } from '../../../functions/core/pki/crl-index-scan.js';
 import { planCrl, planCrlFromIndexText, type CrlBuildRecord } from '../../../functions/core/pki/crl-plan.js';
 import { parseCrl } from '../../../functions/core/pki/crl-verify.js';
 import { CrlInvalidError, MalformedInputError } from '../../../functions/core/pki/errors.js';
@@ -10,6 +11,18 @@ import { caKeyId } from '../../../functions/core/pki/x509.js';
 import { createTestCa, type TestCa } from './ca-fixture.js';
 
 const now = new Date('2025-06-01T12:00:00Z');
+
+/**
+ * Both scanners: JavaScript, and crl-index-scan.wat as scripts/build.mjs compiled it (Jest's
+ * global setup builds dist/). Every scan test runs with each.
+ */
+const wasmScanner = new WasmIndexScanner(
+  readFileSync(new URL('../../../dist/crl-index-scan.wasm', import.meta.url)),
+);
+const SCANNERS: [string, WasmIndexScanner | undefined][] = [
+  ['JavaScript', undefined],
+  ['WebAssembly', wasmScanner],
+];
 const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
 
 /** The general path the scanner must match byte for byte. */
@@ -59,7 +72,7 @@ const uniqueSerials = (lines: string[]): string[] => {
   });
 };
 
-describe('scanIndexForCrl', () => {
+describe.each(SCANNERS)('scanIndexForCrl (%s)', (_, scanner) => {
   it('encodes exactly what parseIndex + planCrl + encodeRevokedEntries encode', () => {
     fc.assert(
       fc.property(
@@ -67,14 +80,52 @@ describe('scanIndexForCrl', () => {
         fc.boolean(),
         (lines, lastNewline) => {
           const text = lines.join('\n') + (lastNewline && lines.length > 0 ? '\n' : '');
-          const scan = scanIndexForCrl(bytes(text), '20250601120000Z');
+          const scan = scanIndexForCrl(bytes(text), '20250601120000Z', scanner);
           const expected = generalEntries(text);
           expect(scan).toBeDefined();
           expect(scan!.revoked.count).toBe(expected.count);
           expect(scan!.revoked.der.equals(expected.der)).toBe(true);
+          // The earliest listed notAfter, as the JavaScript scan records it.
+          expect(scan!.listedNotAfterMin).toBe(
+            scanIndexForCrl(bytes(text), '20250601120000Z')!.listedNotAfterMin,
+          );
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('scans or refuses a damaged index exactly as the JavaScript scan does', () => {
+    // Canonical lines with one byte replaced, a field dropped or doubled, or a serial repeated.
+    const damaged = fc
+      .tuple(
+        fc.array(line, { minLength: 1, maxLength: 12 }).map(uniqueSerials),
+        fc.nat(),
+        fc.nat(),
+        fc.constantFrom('\t', '\n', 'Z', 'R', 'V', '0', 'a', '/', ',', 'x', 'CN='),
+        fc.constantFrom('replace', 'insert', 'delete', 'repeat-line', 'swap-status'),
+      )
+      .map(([lines, at, which, byte, how]) => {
+        const text = lines.join('\n');
+        const i = at % text.length;
+        if (how === 'replace') return text.slice(0, i) + byte + text.slice(i + 1);
+        if (how === 'insert') return text.slice(0, i) + byte + text.slice(i);
+        if (how === 'delete') return text.slice(0, i) + text.slice(i + 1);
+        const picked = lines[which % lines.length] as string;
+        if (how === 'repeat-line') return `${text}\n${picked.replace(/CN=/, 'CN=again-')}`;
+        return text.replace(picked, (picked.startsWith('R') ? 'V' : 'R') + picked.slice(1));
+      });
+    fc.assert(
+      fc.property(damaged, (text) => {
+        const reference = scanIndexForCrl(bytes(text), '20250601120000Z');
+        const scan = scanIndexForCrl(bytes(text), '20250601120000Z', scanner);
+        expect(scan === undefined).toBe(reference === undefined);
+        if (scan && reference) {
+          expect(scan.revoked.der.equals(reference.revoked.der)).toBe(true);
+          expect(scan.listedNotAfterMin).toBe(reference.listedNotAfterMin);
+        }
+      }),
+      { numRuns: 1000 },
     );
   });
 
@@ -82,8 +133,13 @@ describe('scanIndexForCrl', () => {
     const lower = 'R\t300101000000Z\t250101000000Z\t0abc\tunknown\t/CN=a\n';
     const blank = 'R\t300101000000Z\t250101000000Z\t0ABC\tunknown\t/CN=a\n\n';
     for (const text of [lower, blank]) {
-      expect(scanIndexForCrl(bytes(text), '20250601120000Z')).toBeUndefined();
-      const plan = planCrlFromIndexText({ indexText: bytes(text), now, days: 7 });
+      expect(scanIndexForCrl(bytes(text), '20250601120000Z', scanner)).toBeUndefined();
+      const plan = planCrlFromIndexText({
+        indexText: bytes(text),
+        now,
+        days: 7,
+        ...(scanner ? { scanner } : {}),
+      });
       expect(plan.revoked.der.equals(generalEntries(text).der)).toBe(true);
       expect(plan.record).toBeUndefined();
     }
@@ -98,18 +154,19 @@ describe('scanIndexForCrl', () => {
     ['V\t300101000000Z\t\t0A\tunknown\t/CN=/CN=x\n', /line 1: subject has no CN/],
     ['R\t200101000000Z\t190101000000Z,bogus\t0A\tunknown\t/CN=a\n', /line 1: unknown revocation reason/],
   ])('reports a corrupt index as parseIndex does (%#)', (text, message) => {
-    const plan = () => planCrlFromIndexText({ indexText: bytes(text), now, days: 7 });
+    const plan = () =>
+      planCrlFromIndexText({ indexText: bytes(text), now, days: 7, ...(scanner ? { scanner } : {}) });
     expect(plan).toThrow(MalformedInputError);
     expect(plan).toThrow(message);
   });
 
   it('does not scan an index where two spellings name one serial', () => {
     const text = 'V\t300101000000Z\t\t0A\tunknown\t/CN=a\nV\t300101000000Z\t\t000A\tunknown\t/CN=b\n';
-    expect(scanIndexForCrl(bytes(text), '20250601120000Z')).toBeUndefined();
+    expect(scanIndexForCrl(bytes(text), '20250601120000Z', scanner)).toBeUndefined();
   });
 });
 
-describe('the never-drop check of the scan', () => {
+describe.each(SCANNERS)('the never-drop check of the scan (%s)', (_, scanner) => {
   const entry = fc.record({
     serial: fc.integer({ min: 1, max: 60 }).map((n) => n.toString(16).toUpperCase().padStart(2, '0')),
     status: fc.constantFrom('V', 'R', 'R', 'R', 'E'),
@@ -150,7 +207,13 @@ describe('the never-drop check of the scan', () => {
           const previousList = encodeRevokedEntries(previousEntries);
           const previous = { crlNumber: 1n, revokedList: previousList.der, entryCount: previousList.count };
           const scanned = outcome(() =>
-            planCrlFromIndexText({ indexText: bytes(text), now, days: 7, previous }),
+            planCrlFromIndexText({
+              indexText: bytes(text),
+              now,
+              days: 7,
+              previous,
+              ...(scanner ? { scanner } : {}),
+            }),
           );
           const general = outcome(() =>
             planCrl({
@@ -175,11 +238,11 @@ describe('the never-drop check of the scan', () => {
         `R\t300101000000Z\t240101000000Z\t${(0x1000 + i).toString(16).toUpperCase()}\tunknown\t/CN=u${i}\n`,
     );
     const before = lines.filter((_, i) => i % 7 !== 3).join('');
-    const previousList = scanIndexForCrl(bytes(before), '20250601120000Z')!.revoked.der;
-    const scan = scanIndexForCrl(bytes(lines.join('')), '20250601120000Z')!;
+    const previousList = scanIndexForCrl(bytes(before), '20250601120000Z', scanner)!.revoked.der;
+    const scan = scanIndexForCrl(bytes(lines.join('')), '20250601120000Z', scanner)!;
     expect(scan.droppedFrom(previousList)).toEqual({ total: 0, examples: [] });
     const forgotten = lines.filter((_, i) => i !== 100).join('');
-    expect(scanIndexForCrl(bytes(forgotten), '20250601120000Z')!.droppedFrom(previousList)).toEqual({
+    expect(scanIndexForCrl(bytes(forgotten), '20250601120000Z', scanner)!.droppedFrom(previousList)).toEqual({
       total: 1,
       examples: ['1064'],
     });
