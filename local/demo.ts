@@ -4,10 +4,11 @@ import { accessRequestChapter } from './demo/access-request-chapter.js';
 import { clientVpnChapter } from './demo/client-vpn-chapter.js';
 import type { DemoContext } from './demo/demo-context.js';
 import { Narrator } from './demo/narrator.js';
+import { memoryDbChapter } from './demo/memorydb-chapter.js';
 import { pkiChapter } from './demo/pki-chapter.js';
 import { rbacChapter } from './demo/rbac-chapter.js';
 import { rotationChapter } from './demo/rotation-chapter.js';
-import { repoRoot } from './repo-root.js';
+import { localStateDir } from './repo-root.js';
 import { createSandbox } from './sandbox/index.js';
 import { createTables } from './sandbox/tables.js';
 import { vpnAccessChapter } from './demo/vpn-access-chapter.js';
@@ -24,7 +25,7 @@ export interface DemoOptions {
  */
 export async function runDemo(options: DemoOptions): Promise<void> {
   const narrator = new Narrator();
-  const stateDir = join(repoRoot(), '.cachegate');
+  const stateDir = localStateDir();
   rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
   const auditFile = join(stateDir, 'audit.jsonl');
@@ -62,6 +63,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     await accessRequestChapter(context);
     await vpnAccessChapter(context);
     await rotationChapter(context);
+    await memoryDbChapter(context);
 
     await clientVpnChapter(context);
 

@@ -119,14 +119,14 @@ export async function rbacChapter({ sandbox, narrator, run }: DemoContext): Prom
   }
 }
 
-async function expectSuccess(execution: LocalExecution): Promise<unknown> {
+export async function expectSuccess(execution: LocalExecution): Promise<unknown> {
   if (execution.status !== 'SUCCEEDED') {
     throw new Error(`${execution.executionArn.split(':').at(-2)} ${execution.status}: ${causeOf(execution)}`);
   }
   return execution.output;
 }
 
-function causeOf(execution: LocalExecution): string {
+export function causeOf(execution: LocalExecution): string {
   try {
     return (
       (JSON.parse(execution.cause ?? '') as { errorMessage?: string }).errorMessage ?? String(execution.cause)

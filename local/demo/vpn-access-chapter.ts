@@ -10,7 +10,7 @@ import { approvalIdFor } from '../../functions/core/access-request.js';
 import { decideApproval } from '../../functions/decide-approval/decide.js';
 import { cacheReachability } from '../../functions/core/vpn/reachability.js';
 import { vpnAccessSchema } from '../../functions/core/vpn/access-config.js';
-import { repoRoot } from '../repo-root.js';
+import { localStateDir, repoRoot } from '../repo-root.js';
 import type { Ec2ClientVpnModel } from '../sandbox/models/ec2-client-vpn.js';
 import { provisionSandboxCa } from '../sandbox-ca.js';
 import { provisionCacheVpnEndpoint } from '../vpn/provision-endpoint.js';
@@ -30,7 +30,7 @@ const CACHE_NODE = '10.0.1.25';
  */
 export async function vpnAccessChapter({ sandbox, narrator, run, approvals }: DemoContext): Promise<void> {
   narrator.heading('Client VPN access: from request to a working .ovpn');
-  const stateDir = join(repoRoot(), '.cachegate');
+  const stateDir = localStateDir();
   const ec2Model = sandbox.model<Ec2ClientVpnModel>('EC2');
   const example = JSON.parse(readFileSync(join(repoRoot(), 'infra', 'config', 'example.json'), 'utf8')) as {
     vpnAccess?: unknown;

@@ -7,7 +7,7 @@ import { approvalIdFor, parseApprovers } from '../../functions/core/access-reque
 import { errorResponse, jsonResponse, type ApiResponse } from '../../functions/core/api/http.js';
 import { ValidationError } from '../../functions/core/errors.js';
 import { decideApproval } from '../../functions/decide-approval/decide.js';
-import { repoRoot } from '../repo-root.js';
+import { localStateDir } from '../repo-root.js';
 import { createSandbox } from '../sandbox/index.js';
 import { createTables } from '../sandbox/tables.js';
 import { registerWorkflows } from '../workflows.js';
@@ -45,7 +45,7 @@ export interface RunningServer {
  * running every workflow in statemachines/.
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-  const stateDir = join(repoRoot(), '.cachegate');
+  const stateDir = localStateDir();
   mkdirSync(stateDir, { recursive: true });
   const sandbox = await createSandbox({
     speed: options.speed,

@@ -1,0 +1,62 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/*
+ * `npm start` is the main job: `cachegate demo` runs every workflow on the embedded sandbox. This
+ * runs it (fast clock) as a user would, in a state folder of its own (other tests use
+ * .cachegate/), and checks it reached every chapter and wrote the audit trail it narrates.
+ */
+const stateDir = mkdtempSync(join(tmpdir(), 'cachegate-demo-'));
+afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
+
+function demo(): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/cachegate', 'demo', '--fast'], {
+      env: { ...process.env, NODE_OPTIONS: '', CACHEGATE_STATE_DIR: stateDir },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('cachegate demo (npm start)', () => {
+  it('runs every chapter to the end on the sandbox and keeps one audit event per change', async () => {
+    const result = await demo();
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const headings = result.stdout.split('\n').filter((l) => l.startsWith('━━'));
+    expect(headings.map((h) => h.replace(/^━━ \d+\. /, ''))).toEqual([
+      'Embedded sandbox',
+      'ElastiCache RBAC: users, a locked default user, AUTH → RBAC migration',
+      'Access request: API → Slack approval → a working cache user',
+      'Client VPN access: from request to a working .ovpn',
+      'Password rotation under the two-password limit (rotate-password)',
+      'MemoryDB: the same workflows against users, ACLs and clusters',
+      'Client VPN: revoke a certificate and refresh the CRL on every endpoint',
+      'Certificate authority: easy-rsa store, CRL, and issue-certificate with KMS',
+      'Audit trail (one event per change, identifiers only)',
+      'Done',
+    ]);
+    expect(result.stdout).toContain('client: ');
+    expect(result.stdout).toMatch(/, 0 failed; the user never held more than 2 passwords/);
+    const audit = readFileSync(join(stateDir, 'audit.jsonl'), 'utf8').trim().split('\n');
+    const actions = audit.map((line) => (JSON.parse(line) as { detailType: string }).detailType);
+    for (const action of [
+      'UserCreated',
+      'MigratedToRbac',
+      'PasswordRotated',
+      'CertificateRevoked',
+      'CrlImported',
+    ]) {
+      expect(actions).toContain(action);
+    }
+    expect(audit.some((line) => line.includes('"service":"memorydb"'))).toBe(true);
+  }, 120_000);
+});
