@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli } from './run-cli.js';
 
 /*
  * `npm start` is the main job: `cachegate demo` runs every workflow on the embedded sandbox. This
@@ -12,19 +12,7 @@ import { join } from 'node:path';
 const stateDir = mkdtempSync(join(tmpdir(), 'cachegate-demo-'));
 afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
-function demo(): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/cachegate', 'demo', '--fast'], {
-      env: { ...process.env, NODE_OPTIONS: '', CACHEGATE_STATE_DIR: stateDir },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const demo = () => runCli(['demo', '--fast'], { CACHEGATE_STATE_DIR: stateDir });
 
 describe('cachegate demo (npm start)', () => {
   it('runs every chapter to the end on the sandbox and keeps one audit event per change', async () => {

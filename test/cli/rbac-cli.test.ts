@@ -1,33 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { runWorkflow } from '../../bin/cli/rbac-workflow.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
 import { RBAC_DEMO, seedRbacDemo } from '../../local/sandbox/models/elasticache-seed.js';
 import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
 import { registerWorkflows, stateMachineArn } from '../../local/workflows.js';
+import { runCli } from './run-cli.js';
 
-interface CliResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `node bin/cachegate ...` (the global setup built dist/), without blocking the test process. */
-function cachegate(...args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(process.cwd(), 'bin/cachegate'), ...args], {
-      env: { ...process.env, NODE_OPTIONS: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const cachegate = (...args: string[]) => runCli(args);
 
 describe('cachegate access-string check', () => {
   it('prints the normalized form of a valid access string', async () => {
