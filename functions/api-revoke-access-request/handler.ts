@@ -25,7 +25,8 @@ import { logger } from '../commons/powertools.js';
 /**
  * POST /access-requests/{id}/revoke, by the requester or an approver: starts offboard-user (a
  * cache user) or revoke-certificate (a VPN certificate), with an execution named after the
- * request, so repeating the call starts nothing new.
+ * request, so repeating the call starts nothing new. After a failed revocation (REVOKE_FAILED)
+ * the same call starts the next attempt, `revoke-<requestId>-<n>`.
  */
 export const handler = lambdaHandler(apiGatewayEventSchema, (event) =>
   respond(
@@ -38,7 +39,7 @@ export const handler = lambdaHandler(apiGatewayEventSchema, (event) =>
       const revocation = planRevocation(request, caller, reason);
       const stateMachineArn = stateMachineArnFrom(process.env, revocation.workflow);
       let executionArn = executionArnFor(stateMachineArn, revocation.executionName);
-      if (request.status === 'FULFILLED') {
+      if (revocation.start) {
         try {
           executionArn = await startExecution(stateMachineArn, revocation.executionName, revocation.input);
         } catch (error) {
@@ -47,25 +48,36 @@ export const handler = lambdaHandler(apiGatewayEventSchema, (event) =>
         }
       }
       const now = new Date();
-      const changed = await markRevoking(requestId, caller, executionArn, now);
+      const changed = await markRevoking(requestId, caller, executionArn, revocation.attempt, now);
       if (changed) {
         await publishAuditEvent(
           auditEvent(
             'AccessRevocationRequested',
             caller,
             now,
-            { kind: request.kind.type, workflow: revocation.workflow, ...(reason ? { reason } : {}) },
+            {
+              kind: request.kind.type,
+              workflow: revocation.workflow,
+              ...(revocation.attempt > 1 ? { attempt: revocation.attempt } : {}),
+              ...(reason ? { reason } : {}),
+            },
             requestId,
           ),
         );
       }
-      logger.info('revocation started', { requestId, workflow: revocation.workflow, repeated: !changed });
+      logger.info('revocation started', {
+        requestId,
+        workflow: revocation.workflow,
+        attempt: revocation.attempt,
+        repeated: !changed,
+      });
       return jsonResponse(
         202,
         accessRequestView({
           ...request,
           status: 'REVOKING',
           revokedBy: changed ? caller : request.revokedBy,
+          revocationAttempt: revocation.attempt,
         }),
       );
     },

@@ -24,6 +24,8 @@ export interface StoredRequest extends AccessRequest {
   executionArn?: string;
   revokedBy?: string;
   revocationExecutionArn?: string;
+  /** Which revocation attempt `revocationExecutionArn` is (absent: the first). */
+  revocationAttempt?: number;
   /** When the revoking workflow was seen to end (REVOKED / REVOKE_FAILED). */
   revocationEndedAt?: string;
 }
@@ -148,29 +150,41 @@ export async function findIdempotencyClaim(requestId: string): Promise<Idempoten
 }
 
 /**
- * Moves a granted request to REVOKING with a conditional write. Returns true for the call that
- * made the change, false for a repeat (already REVOKING); anything else is a conflict.
+ * Moves a granted request (attempt 1) or one whose revocation failed (the next attempt) to
+ * REVOKING with a conditional write on the status and the attempt it replaces. Returns true for
+ * the call that made the change, false for a repeat (already REVOKING this attempt); anything
+ * else is a conflict.
  */
 export async function markRevoking(
   requestId: string,
   revokedBy: string,
   revocationExecutionArn: string,
+  attempt: number,
   now: Date,
 ): Promise<boolean> {
+  const retry = attempt > 1;
   try {
     await client().send(
       new UpdateCommand({
         TableName: tableName(ACCESS_REQUESTS_TABLE),
         Key: requestKey(requestId),
-        ConditionExpression: '#status = :fulfilled',
+        // A record from before attempts were counted has none: its failed attempt was the first.
+        ConditionExpression: !retry
+          ? '#status = :fulfilled'
+          : attempt === 2
+            ? '#status = :failed AND (attribute_not_exists(revocationAttempt) OR revocationAttempt = :previous)'
+            : '#status = :failed AND revocationAttempt = :previous',
         UpdateExpression:
-          'SET #status = :revoking, revokedBy = :by, revocationExecutionArn = :arn, updatedAt = :now',
+          'SET #status = :revoking, revokedBy = :by, revocationExecutionArn = :arn, revocationAttempt = :attempt, updatedAt = :now REMOVE revocationEndedAt',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
-          ':fulfilled': 'FULFILLED',
+          ...(retry
+            ? { ':failed': 'REVOKE_FAILED', ':previous': attempt - 1 }
+            : { ':fulfilled': 'FULFILLED' }),
           ':revoking': 'REVOKING',
           ':by': revokedBy,
           ':arn': revocationExecutionArn,
+          ':attempt': attempt,
           ':now': now.toISOString(),
         },
       }),
@@ -178,7 +192,8 @@ export async function markRevoking(
     return true;
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    if ((await findRequest(requestId))?.status === 'REVOKING') return false;
+    const current = await findRequest(requestId);
+    if (current?.status === 'REVOKING' && (current.revocationAttempt ?? 1) === attempt) return false;
     throw new ConflictError(`access request ${requestId} is not granted; it cannot be revoked`);
   }
 }

@@ -308,8 +308,33 @@ describe('onboarding API (API Gateway proxy handlers on the sandbox)', () => {
     expect((await call('GET', `/access-requests/${user}`, { identity: BOB })).json.status).toBe('REVOKED');
     expect(sandbox.faults.calls('SFN', 'DescribeExecution')).toBe(describesBefore + 2);
     expect((await call('GET', `/access-requests/${user}`, { identity: MALLORY })).status).toBe(404);
-    // An ended revocation is not started again.
+    // A finished revocation is not started again.
     expect((await call('POST', `/access-requests/${user}/revoke`, { identity: BOB })).status).toBe(409);
+
+    // A failed one is retried by asking again: the next attempt under a name of its own (the
+    // first cannot be reused), once however often it is asked, then recorded as it ends.
+    revocationGates.set(cert, Promise.resolve('succeed'));
+    const startsBefore = childStarts.length;
+    const events = () =>
+      sandbox
+        .model<EventBridgeModel>('EventBridge')
+        .events.filter((e) => e.detailType === 'AccessRevocationRequested')
+        .map((e) => e.detail as { requestId?: string; subject: unknown })
+        .filter((detail) => detail.requestId === cert);
+    const retried = await call('POST', `/access-requests/${cert}/revoke`, { identity: ALICE });
+    expect(retried).toMatchObject({ status: 202, json: { status: 'REVOKING', revocationAttempt: 2 } });
+    const again = await call('POST', `/access-requests/${cert}/revoke`, { identity: BOB });
+    expect(again).toMatchObject({ status: 202, json: { status: 'REVOKING', revokedBy: ALICE.iamArn } });
+    expect(childStarts.slice(startsBefore).map((s) => s.workflow)).toEqual(['revoke-certificate']);
+    expect(events().map((detail) => detail.subject)).toEqual([
+      { kind: 'vpn-certificate', workflow: 'revoke-certificate' },
+      { kind: 'vpn-certificate', workflow: 'revoke-certificate', attempt: 2 },
+    ]);
+    await sfn.waitForExecution(
+      executionArnFor(stateMachineArn(sandbox, 'revoke-certificate'), `revoke-${cert}-2`),
+    );
+    expect((await call('GET', `/access-requests/${cert}`, { identity: BOB })).json.status).toBe('REVOKED');
+    expect(await getRequest(cert)).toMatchObject({ status: 'REVOKED', revocationAttempt: 2 });
     expect((await call('POST', `/access-requests/${cert}/revoke`, { identity: BOB })).status).toBe(409);
   });
 

@@ -72,6 +72,8 @@ export interface AccessRequestRecord {
   approvalId?: string;
   decidedBy?: string;
   revokedBy?: string;
+  /** Which revocation attempt is (or was last) running: 1 unless a failed one was retried. */
+  revocationAttempt?: number;
 }
 
 /**
@@ -110,6 +112,7 @@ export function accessRequestView(request: AccessRequestRecord) {
     ...(request.approvalId ? { approvalId: request.approvalId } : {}),
     ...(request.decidedBy ? { decidedBy: request.decidedBy } : {}),
     ...(request.revokedBy ? { revokedBy: request.revokedBy } : {}),
+    ...((request.revocationAttempt ?? 1) > 1 ? { revocationAttempt: request.revocationAttempt } : {}),
   };
 }
 
@@ -123,22 +126,32 @@ export interface Revocation {
   workflow: (typeof REVOKING_WORKFLOW)[AccessRequestKind['type']];
   executionName: string;
   input: Record<string, string>;
+  /** 1 for the first revocation, n for the n-th (a failed one retried). */
+  attempt: number;
+  /** False when the revocation is already running: nothing is started. */
+  start: boolean;
 }
 
 /**
- * What revoking a request starts. Only a fulfilled request can be revoked; revoking one that
- * is already being revoked names the same execution, so it starts nothing new.
+ * What revoking a request starts. A granted request starts `revoke-<requestId>`; one whose
+ * revocation failed starts the next attempt, `revoke-<requestId>-<n>` (an execution name cannot
+ * be reused for 90 days); one being revoked names the running execution, so a repeated call
+ * starts nothing new. Anything else cannot be revoked.
  */
 export function planRevocation(request: AccessRequestRecord, caller: string, reason?: string): Revocation {
-  if (request.status !== 'FULFILLED' && request.status !== 'REVOKING')
+  if (!['FULFILLED', 'REVOKING', 'REVOKE_FAILED'].includes(request.status))
     throw new ConflictError(
       `access request ${request.requestId} is ${request.status}; only a granted one can be revoked`,
     );
   const base = { requestId: request.requestId, requestedBy: caller, ...(reason ? { reason } : {}) };
   const { kind } = request;
+  const retry = request.status === 'REVOKE_FAILED';
+  const attempt = (request.revocationAttempt ?? 1) + (retry ? 1 : 0);
   return {
     workflow: REVOKING_WORKFLOW[kind.type],
-    executionName: `revoke-${request.requestId}`,
+    executionName: attempt === 1 ? `revoke-${request.requestId}` : `revoke-${request.requestId}-${attempt}`,
+    attempt,
+    start: request.status !== 'REVOKING',
     input:
       kind.type === 'cache-user'
         ? { ...base, userId: kind.userId }

@@ -161,6 +161,8 @@ describe('revocation plan and view', () => {
       workflow: 'offboard-user',
       executionName: 'revoke-req-12345678',
       input: { requestId: 'req-12345678', requestedBy: BOB, userId: 'orders-reader' },
+      attempt: 1,
+      start: true,
     });
     const cert = {
       ...record,
@@ -174,9 +176,34 @@ describe('revocation plan and view', () => {
     });
   });
 
-  it('refuses to revoke a request that was never granted (409)', () => {
-    const pending = { ...record, status: 'PENDING_APPROVAL' };
-    expect(errorResponse(catchError(() => planRevocation(pending, BOB))).statusCode).toBe(409);
+  it('refuses to revoke a request that was never granted, or is already revoked (409)', () => {
+    for (const status of ['PENDING_APPROVAL', 'REJECTED', 'FAILED', 'REVOKED']) {
+      expect(errorResponse(catchError(() => planRevocation({ ...record, status }, BOB))).statusCode).toBe(
+        409,
+      );
+    }
+  });
+
+  it('names the running attempt while revoking, and the next one after a failed revocation', () => {
+    expect(planRevocation({ ...record, status: 'REVOKING' }, BOB)).toMatchObject({
+      executionName: 'revoke-req-12345678',
+      attempt: 1,
+      start: false,
+    });
+    expect(planRevocation({ ...record, status: 'REVOKE_FAILED' }, BOB)).toMatchObject({
+      executionName: 'revoke-req-12345678-2',
+      attempt: 2,
+      start: true,
+    });
+    expect(planRevocation({ ...record, status: 'REVOKE_FAILED', revocationAttempt: 2 }, BOB)).toMatchObject({
+      executionName: 'revoke-req-12345678-3',
+      attempt: 3,
+      start: true,
+    });
+    expect(planRevocation({ ...record, status: 'REVOKING', revocationAttempt: 3 }, BOB)).toMatchObject({
+      executionName: 'revoke-req-12345678-3',
+      start: false,
+    });
   });
 
   it('shows no CSR in the view', () => {
