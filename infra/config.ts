@@ -79,9 +79,9 @@ export const cachegateConfigSchema = z.object({
     })
     .prefault({}),
   /**
-   * RBAC workflows: the services onboard-user / offboard-user / rotation may manage. ElastiCache
-   * is always on (harden-default-user and migrate-to-rbac are ElastiCache workflows); `memorydb`
-   * adds the MemoryDB grants (users, ACLs, MemoryDB user secrets) to those workflows.
+   * RBAC workflows: the services onboard-user, offboard-user, migrate-to-rbac and rotation may
+   * manage. ElastiCache is always on (harden-default-user is ElastiCache-only); `memorydb` adds the
+   * MemoryDB grants (users, ACLs, clusters, MemoryDB user secrets) to those workflows.
    */
   rbac: z
     .object({
