@@ -43,6 +43,7 @@ export class CachegateStack extends Stack {
         onboardUser: this.stateMachineArn('onboard-user'),
         issueCertificate: this.stateMachineArn('issue-certificate'),
       },
+      approvalTimeoutSeconds: config.approvals.timeoutSeconds,
     });
     if (config.api) {
       new OnboardingApi(this, 'OnboardingApi', {

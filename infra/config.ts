@@ -4,6 +4,10 @@ import { clientVpnCrlSchema } from '../functions/core/crl-refresh/distribution-c
 import { CACHE_SERVICES } from '../functions/core/rbac/cache-service.js';
 import { vpnAccessSchema } from '../functions/core/vpn/access-config.js';
 import { workflowScheduleSchema } from '../functions/core/workflow-schedule.js';
+import {
+  APPROVAL_TIMEOUT_BOUNDS,
+  DEFAULT_APPROVAL_TIMEOUT_SECONDS,
+} from '../local/runner/approval-timeout.js';
 
 /**
  * The rotation probe (docs/rotation.md): VerifyPendingPassword tries `AUTH` with the new password on
@@ -42,10 +46,19 @@ export const cachegateConfigSchema = z.object({
   logRetentionDays: z.number().int().positive().default(365),
   approvals: z.object({
     approvers: z.array(z.string().min(1)).min(1, 'at least one approver is needed'),
-    /** Not configurable: the approval timeout is fixed in access-request.asl.json (docs/triggers.md). */
+    /**
+     * How long approvers have to decide before the request expires (a rejection): applied to
+     * access-request.asl.json's wait state at synth time (docs/triggers.md). Default 24 h.
+     */
     timeoutSeconds: z
-      .never({ error: 'is fixed at 86400 s by statemachines/access-request.asl.json; remove it' })
-      .optional(),
+      .number()
+      .int()
+      .min(APPROVAL_TIMEOUT_BOUNDS.min)
+      .max(
+        APPROVAL_TIMEOUT_BOUNDS.max,
+        'at most 604800 (7 days): the access-request execution may run 14 days',
+      )
+      .default(DEFAULT_APPROVAL_TIMEOUT_SECONDS),
   }),
   /** Onboarding API: IAM (SigV4) or Cognito auth, and stage throttling. */
   api: z

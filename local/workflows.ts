@@ -4,6 +4,7 @@ import type { StepFunctionsModel } from './sandbox/models/step-functions.js';
 import type { Sandbox } from './sandbox/sandbox.js';
 import { LocalStateMachine, type RunnerOptions } from './runner/local-state-machine.js';
 import { repoRoot } from './repo-root.js';
+import { withApprovalTimeout } from './runner/approval-timeout.js';
 import { readAsl } from './runner/load-definition.js';
 import { kebabCase, placeholdersOf } from './runner/placeholders.js';
 
@@ -22,7 +23,13 @@ export function workflowNames(): string[] {
  * Loads every statemachines/*.asl.json into the sandbox's Step Functions model, so workflows
  * can start each other (`${XxxStateMachineArn}` placeholders) and the CLI can start them by ARN.
  */
-export function registerWorkflows(options: RunnerOptions): Record<string, LocalStateMachine> {
+export function registerWorkflows(
+  options: RunnerOptions & {
+    /** access-request's approval window, as config `approvals.timeoutSeconds` sets it in CDK. */
+    approvalTimeoutSeconds?: number;
+  },
+): Record<string, LocalStateMachine> {
+  const { approvalTimeoutSeconds, ...runnerOptions } = options;
   const { sandbox } = options;
   const names = workflowNames();
   const substitutions: Record<string, string> = { ...options.substitutions };
@@ -39,7 +46,11 @@ export function registerWorkflows(options: RunnerOptions): Record<string, LocalS
   const sfn = sandbox.model<StepFunctionsModel>('SFN');
   const machines: Record<string, LocalStateMachine> = {};
   for (const name of names) {
-    const machine = LocalStateMachine.load(name, { ...options, substitutions });
+    const approvalWindow =
+      name === 'access-request' && approvalTimeoutSeconds !== undefined
+        ? { transform: (asl: string) => withApprovalTimeout(asl, approvalTimeoutSeconds) }
+        : {};
+    const machine = LocalStateMachine.load(name, { ...runnerOptions, substitutions, ...approvalWindow });
     machines[name] = machine;
     sfn.registerStateMachine(stateMachineArn(sandbox, name), (input) => machine.run(input));
   }

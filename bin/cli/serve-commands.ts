@@ -15,9 +15,18 @@ export function registerServeCommands(program: Command): void {
     )
     .option('--auto-approve <approver>', 'approve every request as this approver (demo)')
     .option('--speed <n>', 'simulated seconds per real second', '60')
-    .action(async (options: { port: string; approvers: string; autoApprove?: string; speed: string }) => {
-      const { parseServeOptions } = await import('../../local/serve/serve-options.js');
-      const { runServe } = await import('../../local/serve/server.js');
-      await runServe({ ...parseServeOptions(options), log: (line) => process.stdout.write(`${line}\n`) });
-    });
+    .option('--approval-timeout <seconds>', 'how long approvers have to decide (default 86400, 300-604800)')
+    .action(
+      async (options: {
+        port: string;
+        approvers: string;
+        autoApprove?: string;
+        speed: string;
+        approvalTimeout?: string;
+      }) => {
+        const { parseServeOptions } = await import('../../local/serve/serve-options.js');
+        const { runServe } = await import('../../local/serve/server.js');
+        await runServe({ ...parseServeOptions(options), log: (line) => process.stdout.write(`${line}\n`) });
+      },
+    );
 }

@@ -5,6 +5,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ACCESS_REQUESTS_TABLE } from '../../functions/aws/table-definitions.js';
+import { withApprovalTimeout } from '../../local/runner/approval-timeout.js';
 import { AslWorkflow } from './asl-workflow.js';
 
 export interface AccessRequestsProps {
@@ -12,6 +13,8 @@ export interface AccessRequestsProps {
   logRetention: RetentionDays;
   /** ARNs of the workflows that grant an approved request, by request kind. */
   grantingStateMachineArns: { onboardUser: string; issueCertificate: string };
+  /** How long an approver has to decide (config `approvals.timeoutSeconds`); the file says 24 h. */
+  approvalTimeoutSeconds?: number;
 }
 
 /** Access requests: their table and the approval workflow (statemachines/access-request.asl.json). */
@@ -33,9 +36,13 @@ export class AccessRequests extends Construct {
       value: this.table.tableName,
       description: 'ACCESS_REQUESTS_TABLE: the access requests',
     }).overrideLogicalId('AccessRequestsTableName');
+    const { approvalTimeoutSeconds } = props;
     this.workflow = new AslWorkflow(this, 'Workflow', {
       name: 'access-request',
       logRetention: props.logRetention,
+      ...(approvalTimeoutSeconds === undefined
+        ? {}
+        : { transform: (asl: string) => withApprovalTimeout(asl, approvalTimeoutSeconds) }),
       substitutions: {
         OnboardUserStateMachineArn: props.grantingStateMachineArns.onboardUser,
         IssueCertificateStateMachineArn: props.grantingStateMachineArns.issueCertificate,

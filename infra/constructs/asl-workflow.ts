@@ -22,6 +22,8 @@ export interface AslWorkflowProps {
    * placeholder they cover reuses that function (Lambda and log group names are unique).
    */
   sharedFunctions?: Record<string, NodejsFunction>;
+  /** Applied to the file's text before it is deployed (e.g. withApprovalTimeout). */
+  transform?: (aslText: string) => string;
 }
 
 /**
@@ -38,7 +40,8 @@ export class AslWorkflow extends Construct {
     super(scope, id);
     const root = repoRoot();
     // Inlined (not an S3 asset) so template assertions and reviewers see the definition.
-    const asl = readFileSync(join(root, 'statemachines', `${props.name}.asl.json`), 'utf8');
+    const file = readFileSync(join(root, 'statemachines', `${props.name}.asl.json`), 'utf8');
+    const asl = props.transform ? props.transform(file) : file;
     const substitutions: Record<string, string> = { ...props.substitutions };
     for (const placeholder of placeholdersOf(asl)) {
       const fnName = functionNameOf(placeholder);

@@ -20,9 +20,14 @@ export function readAsl(name: string): string {
  * Loads `statemachines/<name>.asl.json`, fills its `${Placeholders}` (every one must be given),
  * validates it with asl-validator and rejects any feature the local runner cannot honour.
  */
-export function loadDefinition(name: string, substitutions: Record<string, string>): Record<string, unknown> {
+export function loadDefinition(
+  name: string,
+  substitutions: Record<string, string>,
+  /** Applied to the file's text first, as the CDK construct applies it (e.g. withApprovalTimeout). */
+  transform: (aslText: string) => string = (text) => text,
+): Record<string, unknown> {
   const file = `statemachines/${name}.asl.json`;
-  const text = readAsl(name);
+  const text = transform(readAsl(name));
   const missing = placeholdersOf(text).filter((key) => substitutions[key] === undefined);
   if (missing.length > 0)
     throw new ValidationError(`${file}: no value for placeholder(s) ${missing.join(', ')}`);

@@ -25,6 +25,8 @@ export interface RunnerOptions {
   sandbox: Sandbox;
   /** Values for non-Lambda placeholders. `${XxxFunctionArn}` placeholders are filled automatically. */
   substitutions?: Record<string, string>;
+  /** Applied to the definition's text before it is loaded, as AslWorkflow applies it in CDK. */
+  transform?: (aslText: string) => string;
   approver?: Approver;
   /** The Lambda timeout the functions get in CDK (simulated seconds). Default 60. */
   lambdaTimeoutSeconds?: number;
@@ -80,7 +82,7 @@ export class LocalStateMachine {
         substitutions[placeholder] = `arn:aws:lambda:${region}:${accountId}:function:cachegate-${fn}`;
       }
     }
-    const definition = loadDefinition(name, substitutions);
+    const definition = loadDefinition(name, substitutions, options.transform);
     // asl-validator already ran on the real definition; the library runs a copy whose retry
     // timings are scaled to the clock (fractional seconds), so it skips its own validation.
     const machine = new StateMachine(

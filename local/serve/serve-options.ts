@@ -1,5 +1,6 @@
 import { parseApprovers } from '../../functions/core/access-request.js';
 import { ValidationError } from '../../functions/core/errors.js';
+import { checkApprovalTimeout } from '../runner/approval-timeout.js';
 
 /** Parses `cachegate serve` options; errors name the option. */
 export function parseServeOptions(options: {
@@ -7,6 +8,7 @@ export function parseServeOptions(options: {
   approvers: string;
   autoApprove?: string;
   speed: string;
+  approvalTimeout?: string;
 }) {
   const port = Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
@@ -16,5 +18,15 @@ export function parseServeOptions(options: {
     throw new ValidationError('must be a positive number', '--speed');
   const approvers = parseApprovers(options.approvers);
   if (approvers.length === 0) throw new ValidationError('must name at least one approver', '--approvers');
-  return { port, speed, approvers, ...(options.autoApprove ? { autoApprove: options.autoApprove } : {}) };
+  const approvalTimeoutSeconds =
+    options.approvalTimeout === undefined
+      ? undefined
+      : checkApprovalTimeout(Number(options.approvalTimeout), '--approval-timeout');
+  return {
+    port,
+    speed,
+    approvers,
+    ...(options.autoApprove ? { autoApprove: options.autoApprove } : {}),
+    ...(approvalTimeoutSeconds === undefined ? {} : { approvalTimeoutSeconds }),
+  };
 }

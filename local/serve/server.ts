@@ -30,6 +30,8 @@ export interface ServeOptions {
   autoApprove?: string;
   /** Simulated seconds per real second. */
   speed: number;
+  /** The approval window (config `approvals.timeoutSeconds` in AWS); default 24 h. */
+  approvalTimeoutSeconds?: number;
   log: (line: string) => void;
 }
 
@@ -54,6 +56,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   await createTables();
   registerWorkflows({
     sandbox,
+    ...(options.approvalTimeoutSeconds === undefined
+      ? {}
+      : { approvalTimeoutSeconds: options.approvalTimeoutSeconds }),
     approver: options.autoApprove
       ? ({ token }) => {
           const approvalId = approvalIdFor(token);

@@ -114,4 +114,11 @@ describe('cachegate serve + approve/reject', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/approval-id: must look like AP-/);
   });
+
+  it('refuses an approval window out of bounds before it starts anything (exit code 2)', async () => {
+    const result = await cli('serve', '--port', '0', '--approval-timeout', '10');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--approval-timeout: must be a whole number of seconds from 300 to 604800/);
+    expect(result.stdout).toBe('');
+  });
 });

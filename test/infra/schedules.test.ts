@@ -27,6 +27,7 @@ let template: Template;
 
 beforeAll(() => {
   const config = configFile('custom.json', {
+    approvals: { ...(example.approvals as object), timeoutSeconds: 3600 },
     schedules: {
       rotateAll: { expression: 'cron(0 4 1 * ? *)', timeZone: 'Europe/Berlin' },
       refreshCrl: { expression: 'rate(12 hours)', timeZone: 'America/New_York' },
@@ -122,6 +123,21 @@ describe('WorkflowSchedules', () => {
     });
   });
 
+  it('applies approvals.timeoutSeconds to the approval wait and to the record it sizes', () => {
+    const machine = Object.values(
+      template.findResources('AWS::StepFunctions::StateMachine', {
+        Properties: { StateMachineName: 'cachegate-access-request' },
+      }),
+    )[0] as { Properties: { DefinitionString: unknown } };
+    const definition = JSON.parse(
+      typeof machine.Properties.DefinitionString === 'string'
+        ? machine.Properties.DefinitionString
+        : JSON.stringify(machine.Properties.DefinitionString),
+    ) as { States: { RequestApproval: { TimeoutSeconds: number; Parameters: { Payload: object } } } };
+    expect(definition.States.RequestApproval.TimeoutSeconds).toBe(3600);
+    expect(definition.States.RequestApproval.Parameters.Payload).toMatchObject({ timeoutSeconds: 3600 });
+  });
+
   it('refuses a bad expression, an unknown time zone and the retired options, naming the field', () => {
     const load = (changes: Record<string, unknown>) => () => loadConfig(configFile('bad.json', changes));
     expect(load({ schedules: { rotateAll: { expression: 'every month' } } })).toThrow(
@@ -130,8 +146,11 @@ describe('WorkflowSchedules', () => {
     expect(
       load({ schedules: { refreshCrl: { expression: 'rate(1 day)', timeZone: 'Mars/Olympus' } } }),
     ).toThrow(/schedules\.refreshCrl\.timeZone/);
-    expect(load({ approvals: { approvers: ['U0A'], timeoutSeconds: 3600 } })).toThrow(
-      /approvals\.timeoutSeconds: is fixed at 86400/,
+    expect(load({ approvals: { approvers: ['U0A'], timeoutSeconds: 60 } })).toThrow(
+      /approvals\.timeoutSeconds/,
+    );
+    expect(load({ approvals: { approvers: ['U0A'], timeoutSeconds: 30 * 86400 } })).toThrow(
+      /approvals\.timeoutSeconds: at most 604800 \(7 days\)/,
     );
     expect(load({ clientVpn: { ...(example.clientVpn as object), refreshSchedule: 'rate(1 day)' } })).toThrow(
       /clientVpn\.refreshSchedule: moved to schedules\.refreshCrl/,

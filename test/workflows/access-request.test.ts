@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { decideApproval } from '../../functions/decide-approval/decide.js';
-import { getRequest } from '../../functions/aws/access-requests-table.js';
+import { getApproval, getRequest } from '../../functions/aws/access-requests-table.js';
+import { withApprovalTimeout } from '../../local/runner/approval-timeout.js';
+import { readAsl } from '../../local/runner/load-definition.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import type { StepFunctionsModel } from '../../local/sandbox/models/step-functions.js';
@@ -174,6 +176,47 @@ describe('access-request workflow (real ASL on the local runner)', () => {
       await fast.close();
       sandbox.install();
     }
+  });
+
+  it('a configured approval window (withApprovalTimeout, as CDK applies it) ends the wait at its end', async () => {
+    // At 1000 simulated seconds per real second, 600 s pass in 0.6 s; the file's 24 h would take 86 s.
+    const fast = await createSandbox({ speed: 1000, dynamoDb: true });
+    try {
+      await createTables();
+      const input = requestInput();
+      const started = Date.now();
+      const run = await LocalStateMachine.load('access-request', {
+        sandbox: fast,
+        approver: () => undefined,
+        substitutions: { OnboardUserStateMachineArn: ONBOARD_ARN, IssueCertificateStateMachineArn: CERT_ARN },
+        transform: (asl) => withApprovalTimeout(asl, 600),
+      }).run(input);
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.output).toEqual({ requestId: input.request.requestId, outcome: 'REJECTED' });
+      expect(Date.now() - started).toBeLessThan(20_000);
+      // The approval it asked for ended with the window.
+      const approval = await getApproval((await getRequest(input.request.requestId)).approvalId ?? '');
+      expect(approval.status).toBe('EXPIRED');
+    } finally {
+      await fast.close();
+      sandbox.install();
+    }
+  });
+
+  it('refuses an approval window out of bounds, and a definition that lost the fields it sets', () => {
+    const asl = readAsl('access-request');
+    expect(() => withApprovalTimeout(asl, 60)).toThrow(/approvals\.timeoutSeconds: must be a whole number/);
+    expect(() => withApprovalTimeout(asl, 30 * 86_400)).toThrow(/approvals\.timeoutSeconds/);
+    expect(() => withApprovalTimeout(readAsl('onboard-user'), 3600)).toThrow(
+      /RequestApproval has no numeric/,
+    );
+    const patched = JSON.parse(withApprovalTimeout(asl, 3600)) as {
+      States: {
+        RequestApproval: { TimeoutSeconds: number; Parameters: { Payload: { timeoutSeconds: number } } };
+      };
+    };
+    expect(patched.States.RequestApproval.TimeoutSeconds).toBe(3600);
+    expect(patched.States.RequestApproval.Parameters.Payload.timeoutSeconds).toBe(3600);
   });
 
   it('retries a step whose service call throws, then carries on', async () => {
