@@ -1,15 +1,10 @@
-import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { CacheService } from '../../functions/core/rbac/cache-service.js';
-import {
-  MEMORYDB_USER_SECRET_NAME_PREFIX,
-  USER_SECRET_NAME_PREFIX,
-} from '../../functions/core/rbac/user-secret.js';
 import { AslWorkflow } from './asl-workflow.js';
+import { RuntimeNamedGrants } from './runtime-named-grants.js';
 
 export interface RbacProps {
   auditBus: IEventBus;
@@ -192,82 +187,16 @@ export class Rbac extends Construct {
     const grant = GRANTS[name];
     if (!grant) throw new Error(`infra/constructs/rbac.ts: no grant reviewed for function ${name}`);
     const memoryDbGrant = props.services?.includes('memorydb') ? MEMORYDB_GRANTS[name] : undefined;
-    const stack = Stack.of(this);
-    const acknowledged = new Set<string>();
-    const acknowledge = (resource: string, reason: string) => {
-      if (acknowledged.has(resource)) return;
-      acknowledged.add(resource);
-      Validations.of(fn).acknowledge({
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${resource}]`,
-        reason,
-      });
-    };
-    for (const { actions, resources } of grant.elastiCache ?? []) {
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          actions: [...actions],
-          resources: resources.map((type) =>
-            stack.formatArn({
-              service: 'elasticache',
-              resource: type,
-              resourceName: '*',
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          ),
-        }),
-      );
-      for (const type of resources) {
-        acknowledge(
-          `arn:<AWS::Partition>:elasticache:${stack.region}:${stack.account}:${type}:*`,
-          `ElastiCache ${type} IDs are chosen at run time; this is the narrowest ARN the ElastiCache IAM reference allows for ${actions.join(', ')}.`,
-        );
-      }
-    }
-    for (const { actions, resources } of memoryDbGrant?.memoryDb ?? []) {
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          actions: [...actions],
-          resources: resources.map((type) =>
-            stack.formatArn({
-              service: 'memorydb',
-              resource: type,
-              resourceName: '*',
-              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-            }),
-          ),
-        }),
-      );
-      for (const type of resources) {
-        acknowledge(
-          `arn:<AWS::Partition>:memorydb:${stack.region}:${stack.account}:${type}/*`,
-          `MemoryDB ${type} names are chosen at run time; this is the narrowest ARN the MemoryDB IAM reference allows for ${actions.join(', ')}.`,
-        );
-      }
-    }
+    const grants = new RuntimeNamedGrants(fn);
+    for (const { actions, resources } of grant.elastiCache ?? [])
+      grants.cache('elasticache', actions, resources);
+    for (const { actions, resources } of memoryDbGrant?.memoryDb ?? [])
+      grants.cache('memorydb', actions, resources);
     if (grant.userSecrets) {
-      const prefixes = [
-        USER_SECRET_NAME_PREFIX,
-        ...(memoryDbGrant?.userSecrets ? [MEMORYDB_USER_SECRET_NAME_PREFIX] : []),
-      ];
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          actions: [...grant.userSecrets],
-          resources: prefixes.map((prefix) =>
-            stack.formatArn({
-              service: 'secretsmanager',
-              resource: 'secret',
-              resourceName: `${prefix}*`,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          ),
-        }),
+      grants.userSecrets(
+        grant.userSecrets,
+        memoryDbGrant?.userSecrets ? ['elasticache', 'memorydb'] : ['elasticache'],
       );
-      for (const prefix of prefixes) {
-        acknowledge(
-          `arn:<AWS::Partition>:secretsmanager:${stack.region}:${stack.account}:secret:${prefix}*`,
-          'One secret per cache user, named at run time under cachegate’s user-secret prefix (the ARN also ends in a random suffix).',
-        );
-      }
     }
     if (grant.auditEvents) props.auditBus.grantPutEventsTo(fn);
   }

@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { type ISecurityGroup, type ISubnet, Peer, Port, SecurityGroup, Subnet } from 'aws-cdk-lib/aws-ec2';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
@@ -10,13 +10,10 @@ import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { ROTATION_LOCKS_TABLE } from '../../functions/aws/table-definitions.js';
 import type { CacheService } from '../../functions/core/rbac/cache-service.js';
-import {
-  MEMORYDB_USER_SECRET_NAME_PREFIX,
-  USER_SECRET_NAME_PREFIX,
-} from '../../functions/core/rbac/user-secret.js';
 import type { WorkflowScheduleConfig } from '../../functions/core/workflow-schedule.js';
 import type { CachegateConfig } from '../config.js';
 import { AslWorkflow } from './asl-workflow.js';
+import { RuntimeNamedGrants } from './runtime-named-grants.js';
 import { cachegateFunction } from './cachegate-function.js';
 import { type CacheNetworkConfig, type CacheVpnAccessProps, importCacheNetwork } from './cache-vpn-access.js';
 import type { WorkflowSchedules } from './schedules.js';
@@ -256,72 +253,14 @@ export class Rotation extends Construct {
     const grant = GRANTS[name];
     if (!grant) throw new Error(`infra/constructs/rotation.ts: no grant reviewed for function ${name}`);
     const memoryDb = props.services?.includes('memorydb') ?? false;
-    const stack = Stack.of(this);
-    const acknowledge = (resource: string, reason: string) =>
-      Validations.of(fn).acknowledge({
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${resource}]`,
-        reason,
-      });
-    for (const { actions, resource } of grant.elastiCache ?? []) {
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          actions: [...actions],
-          resources: [
-            stack.formatArn({
-              service: 'elasticache',
-              resource,
-              resourceName: '*',
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          ],
-        }),
-      );
-      acknowledge(
-        `arn:<AWS::Partition>:elasticache:${stack.region}:${stack.account}:${resource}:*`,
-        `ElastiCache ${resource} IDs are chosen at run time; the narrowest ARN the ElastiCache IAM reference allows.`,
-      );
-    }
+    const grants = new RuntimeNamedGrants(fn);
+    for (const { actions, resource } of grant.elastiCache ?? [])
+      grants.cache('elasticache', actions, [resource]);
     for (const { actions, resource } of memoryDb ? (MEMORYDB_GRANTS[name] ?? []) : []) {
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          actions: [...actions],
-          resources: [
-            stack.formatArn({
-              service: 'memorydb',
-              resource,
-              resourceName: '*',
-              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-            }),
-          ],
-        }),
-      );
-      acknowledge(
-        `arn:<AWS::Partition>:memorydb:${stack.region}:${stack.account}:${resource}/*`,
-        `MemoryDB ${resource} names are chosen at run time; the narrowest ARN the MemoryDB IAM reference allows.`,
-      );
+      grants.cache('memorydb', actions, [resource]);
     }
-    if (grant.secrets) {
-      const prefixes = [USER_SECRET_NAME_PREFIX, ...(memoryDb ? [MEMORYDB_USER_SECRET_NAME_PREFIX] : [])];
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          actions: grant.secrets,
-          resources: prefixes.map((prefix) =>
-            stack.formatArn({
-              service: 'secretsmanager',
-              resource: 'secret',
-              resourceName: `${prefix}*`,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          ),
-        }),
-      );
-      for (const prefix of prefixes) {
-        acknowledge(
-          `arn:<AWS::Partition>:secretsmanager:${stack.region}:${stack.account}:secret:${prefix}*`,
-          'One secret per cache user, named at run time under cachegate’s user-secret prefix (the ARN ends in a random suffix).',
-        );
-      }
-    }
+    if (grant.secrets)
+      grants.userSecrets(grant.secrets, memoryDb ? ['elasticache', 'memorydb'] : ['elasticache']);
     for (const access of grant.other ?? []) {
       if (access === 'lock') {
         fn.addToRolePolicy(
