@@ -205,9 +205,8 @@ function checkElastiCacheFlags(options: {
 
 /** `user list`: the local sandbox's users, or with `aws` the account's (DescribeUsers). */
 export async function listUsers(options: { json?: boolean; aws?: boolean; service?: string }): Promise<void> {
-  const { CACHE_SERVICES } = await import('../../functions/core/rbac/cache-service.js');
-  const service = CACHE_SERVICES.find((s) => s === (options.service ?? 'elasticache'));
-  if (service === undefined) throw new ValidationError('must be elasticache or memorydb', '--service');
+  const { parseCacheServiceOption } = await import('../../functions/core/rbac/cache-service.js');
+  const service = parseCacheServiceOption(options.service);
   const sandbox = options.aws ? undefined : await openLocalSandbox();
   try {
     const { cacheRbac } = await import('../../functions/aws/cache-rbac-port.js');

@@ -56,9 +56,8 @@ async function rotate(options: RotateOptions): Promise<void> {
     throw new ValidationError('must be a whole number of seconds, 1-3600', '--poll-seconds');
   }
   const requestedBy = options.requestedBy ?? 'cachegate-cli';
-  const { CACHE_SERVICES } = await import('../../functions/core/rbac/cache-service.js');
-  const service = CACHE_SERVICES.find((s) => s === (options.service ?? 'elasticache'));
-  if (service === undefined) throw new ValidationError('must be elasticache or memorydb', '--service');
+  const { parseCacheServiceOption } = await import('../../functions/core/rbac/cache-service.js');
+  const service = parseCacheServiceOption(options.service);
   let input: Record<string, unknown>;
   if (options.user !== undefined) {
     if (!/^[A-Za-z][A-Za-z0-9-]{0,39}$/.test(options.user)) {

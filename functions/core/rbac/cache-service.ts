@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ValidationError } from '../errors.js';
 
 /**
  * The cache services whose RBAC users the onboard-user and offboard-user workflows manage:
@@ -29,3 +30,10 @@ export const elastiCacheOnlyServiceSchema = z
       'only elasticache: MemoryDB ACLs need no default user (to move a cluster off open-access, run migrate-to-rbac with service memorydb)',
   })
   .default('elasticache');
+
+/** A command-line `--service` value (absent: ElastiCache); anything else names `flag`. */
+export function parseCacheServiceOption(value: string | undefined, flag = '--service'): CacheService {
+  const service = CACHE_SERVICES.find((s) => s === (value ?? 'elasticache'));
+  if (service === undefined) throw new ValidationError('must be elasticache or memorydb', flag);
+  return service;
+}
