@@ -203,12 +203,11 @@ export class WasmIndexScanner {
     if (text.replace(LINES, '') !== '') return undefined;
     // Layout (see the .wat): index and a newline sentinel, constants and results, entries, slots.
     const n = index.length;
-    const lines = Math.floor(n / 25) + 1;
+    const lines = maxLines(n);
     const c = align(n + 1, 8);
     const out = align(c + 80 + this.reasonTable.length, 8);
     const slots = align(out + lines * MAX_ENTRY_LENGTH, 8);
-    let slotCount = 1024;
-    while (slotCount < lines * 2) slotCount *= 2;
+    const slotCount = serialTableSize(lines);
     const end = slots + slotCount * 4;
     const pages = Math.ceil(end / 65536) - this.memory.buffer.byteLength / 65536;
     if (pages > 0) this.memory.grow(pages);
@@ -233,6 +232,16 @@ export class WasmIndexScanner {
 
 const align = (offset: number, to: number): number => Math.ceil(offset / to) * to;
 
+/** Most lines an index of `length` bytes can hold: the shortest canonical line has 24 characters and a newline. */
+const maxLines = (length: number): number => Math.floor(length / 25) + 1;
+
+/** Slots of the duplicate-serial table for `lines` serials: a power of two, at most half full. */
+function serialTableSize(lines: number): number {
+  let size = 1024;
+  while (size < lines * 2) size *= 2;
+  return size;
+}
+
 /** The part of the WebAssembly JavaScript API used here (this project's TypeScript libs lack it). */
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
@@ -248,8 +257,7 @@ interface WasmMemory {
  * character class, so offsets follow from a few probes); undefined if a line is not canonical.
  */
 function readLines(b: Buffer, text: string, now: Uint8Array): LineFields | undefined {
-  // The shortest canonical line has 24 characters and a newline (the last one may lack it).
-  const capacity = Math.floor(text.length / 25) + 1;
+  const capacity = maxLines(text.length);
   const kind = new Uint8Array(capacity);
   const digitStart = new Int32Array(capacity);
   const serialEnd = new Int32Array(capacity);
@@ -321,8 +329,7 @@ const UTC_UNTIL = Buffer.from('20500101000000', 'latin1');
 /** True when two lines name one serial or a serial has over 20 octets (the general path reports either). */
 function duplicateOrOversizedSerial(b: Buffer, fields: LineFields): boolean {
   const { count, digitStart, serialEnd } = fields;
-  let size = 1024;
-  while (size < count * 2) size *= 2;
+  const size = serialTableSize(count);
   const mask = size - 1;
   // Line number + 1 per slot (0 = free), open addressing with linear probing.
   const slots = new Int32Array(size);
