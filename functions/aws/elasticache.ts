@@ -23,6 +23,7 @@ import {
 } from '@aws-sdk/client-elasticache';
 import { accessStringsEquivalent } from '../core/access-string/index.js';
 import { ConflictError } from '../core/errors.js';
+import { holdsExactly } from '../core/rbac/convergence.js';
 import type { ReplicationGroupSnapshot } from '../core/rbac/snapshots.js';
 import { createAwsClient } from './clients.js';
 
@@ -178,15 +179,7 @@ export async function createUserGroup(
   } catch (error) {
     if (!(error instanceof UserGroupAlreadyExistsFault)) throw error;
     const existing = await describeUserGroup(userGroupId);
-    const members = existing
-      ? new Set([...existing.userIds, ...existing.pendingUserIdsToAdd])
-      : new Set<string>();
-    if (
-      !existing ||
-      existing.engine !== engine ||
-      members.size !== userIds.length ||
-      userIds.some((id) => !members.has(id))
-    ) {
+    if (!existing || existing.engine !== engine || !holdsExactly(existing, userIds)) {
       throw new ConflictError(`user group ${userGroupId} already exists with a different engine or members`);
     }
     return existing;

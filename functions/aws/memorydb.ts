@@ -23,6 +23,7 @@ import {
 import { accessStringsEquivalent } from '../core/access-string/index.js';
 import { ConflictError, ValidationError } from '../core/errors.js';
 import { MEMORYDB_OPEN_ACCESS_ACL } from '../core/rbac/cache-service.js';
+import { holdsExactly } from '../core/rbac/convergence.js';
 import type { CacheReplicationGroup, CacheUser, CacheUserGroup, NewCacheUser } from './elasticache.js';
 import { createAwsClient } from './clients.js';
 
@@ -173,8 +174,7 @@ export async function createUserGroup(
   } catch (error) {
     if (!(error instanceof ACLAlreadyExistsFault)) throw error;
     const existing = await describeUserGroup(userGroupId);
-    const members = new Set([...(existing?.userIds ?? []), ...(existing?.pendingUserIdsToAdd ?? [])]);
-    if (!existing || members.size !== userIds.length || userIds.some((id) => !members.has(id))) {
+    if (!existing || !holdsExactly(existing, userIds)) {
       throw new ConflictError(`ACL ${userGroupId} already exists with other members`);
     }
     return existing;

@@ -96,3 +96,12 @@ export function replicationGroupConvergence(
   if (group.pendingUserGroupIdsToAdd.includes(userGroupId)) return 'pending';
   return 'needs-change';
 }
+
+/**
+ * True when the group's members, counting pending additions, are exactly `userIds`: what a
+ * retried create finds when the lost call did create the group (user group or ACL).
+ */
+export function holdsExactly(group: UserGroupSnapshot, userIds: readonly string[]): boolean {
+  const members = new Set([...group.userIds, ...group.pendingUserIdsToAdd]);
+  return members.size === userIds.length && userIds.every((id) => members.has(id));
+}
