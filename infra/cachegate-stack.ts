@@ -87,8 +87,7 @@ export class CachegateStack extends Stack {
         ],
       });
     }
-    new Rbac(this, 'Rbac', { auditBus: audit.bus, logRetention, services: config.rbac.services });
-    new Rotation(this, 'Rotation', {
+    const rotation = new Rotation(this, 'Rotation', {
       auditBus: audit.bus,
       logRetention,
       schedules,
@@ -97,6 +96,12 @@ export class CachegateStack extends Stack {
       ...(config.rotation?.probe
         ? { probe: importRotationProbe(this, config.rotation.probe, config.vpnAccess) }
         : {}),
+    });
+    new Rbac(this, 'Rbac', {
+      auditBus: audit.bus,
+      logRetention,
+      services: config.rbac.services,
+      userClaims: rotation.locks,
     });
   }
 

@@ -67,13 +67,15 @@ async function runLocal(workflow: string, input: unknown): Promise<WorkflowResul
 export async function openLocalSandbox() {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-  const [{ createSandbox }, { seedRbacDemo }, { seedMemoryDbDemo }] = await Promise.all([
+  const [{ createSandbox }, { createTables }, { seedRbacDemo }, { seedMemoryDbDemo }] = await Promise.all([
     import('../../local/sandbox/index.js'),
+    import('../../local/sandbox/tables.js'),
     import('../../local/sandbox/models/elasticache-seed.js'),
     import('../../local/sandbox/models/memorydb-seed.js'),
   ]);
   // Fast simulated time: a 15 s Wait state takes a few real milliseconds.
-  const sandbox = await createSandbox({ speed: 5000, dynamoDb: false });
+  const sandbox = await createSandbox({ speed: 5000 });
+  await createTables(); // the user claims every RBAC workflow takes
   seedRbacDemo(sandbox.model<ElastiCacheModel>('ElastiCache'));
   seedMemoryDbDemo(sandbox.model<MemoryDbModel>('MemoryDB'));
   return sandbox;

@@ -14,7 +14,7 @@ const inputSchema = z.object({
   owner: z.string().min(1),
 });
 
-/** On failure: releases this run's lock; AWSCURRENT stays valid and the next run reuses AWSPENDING. */
+/** On failure: releases this run's claim on the user; AWSCURRENT stays valid and the next run reuses AWSPENDING. */
 export const handler = lambdaHandler(inputSchema, async ({ request: { userId, service }, owner }) => {
   await abandonRotation({ userId, owner, service });
   logger.warn('rotation abandoned', { userId, service });

@@ -5,11 +5,14 @@
  * token, so every step is idempotent; nothing here sleeps: a step that finds the cache not yet
  * ready throws RotationNotReadyError and the retry picks it up.
  */
+import { UserBusyError } from '../core/errors.js';
 import { USER_ID_TAG, isManagedUserSecret, serviceOfUserSecretName } from '../core/rbac/user-secret.js';
 import { RotationNotReadyError, RotationRefusedError } from '../core/rotation/errors.js';
 import { checkRotationToken, type RotationStep } from '../core/rotation/secrets-manager-contract.js';
 import { stagesOf } from '../core/rotation/stages.js';
 import { describeSecret } from './secrets.js';
+import { serviceNow } from './service-clock.js';
+import { releaseUserClaim, takeUserClaim } from './user-claims.js';
 import { moveVersionStage } from './rotation-secrets.js';
 import {
   checkRotationPasswords,
@@ -26,6 +29,16 @@ import {
  */
 export const PASSWORDS_SET_LABEL = 'CACHEGATE_PASSWORDS_SET';
 
+/**
+ * The claim owner of a native rotation: its token, the same for all four steps and their retries.
+ * Each step takes (renews) the user's claim before it changes anything, so native rotation and the
+ * rotate-password workflow never interleave on one user; finishSecret releases it. A rotation
+ * Secrets Manager gives up on leaves its claim to expire.
+ */
+export function nativeRotationOwner(token: string): string {
+  return `native-rotation:${token}`;
+}
+
 export async function runRotationStep(step: RotationStep, secretId: string, token: string): Promise<string> {
   const secret = await describeSecret(secretId);
   if (!secret) throw new RotationRefusedError(`secret ${secretId} does not exist`);
@@ -35,14 +48,31 @@ export async function runRotationStep(step: RotationStep, secretId: string, toke
   if (!isManagedUserSecret(secret.tags, userId) || service === undefined) {
     throw new RotationRefusedError(`secret ${secret.arn} is not a cachegate user secret`);
   }
+  const owner = nativeRotationOwner(token);
   const check = checkRotationToken(step, token, secret.versionStages);
-  if (check.kind === 'done') return check.reason;
+  if (check.kind === 'done') {
+    await releaseUserClaim({ userId, service, owner });
+    return check.reason;
+  }
+  const claim = await takeUserClaim({ userId, service, owner, holder: 'native-rotation', now: serviceNow() });
+  if (!claim.taken) {
+    throw new UserBusyError(
+      `another workflow is changing user ${userId} (${claim.holder}); nothing was changed`,
+    );
+  }
   const stages = stagesOf(secret.versionStages);
   const currentVersionId = stages.currentVersionId ?? '';
   switch (step) {
     case 'createSecret': {
-      const pending = await storePendingPassword({ userId, secretArn: secret.arn, token });
+      // Nothing reached the user yet: a refused createSecret frees the user for other workflows.
+      const pending = await storePendingPassword({ userId, secretArn: secret.arn, token }).catch(
+        async (error: unknown) => {
+          await releaseUserClaim({ userId, service, owner });
+          throw error;
+        },
+      );
       if (pending.versionId !== token) {
+        await releaseUserClaim({ userId, service, owner });
         throw new RotationRefusedError(
           `another rotation is in progress (AWSPENDING is version ${pending.versionId}, not ${token})`,
         );
@@ -83,6 +113,7 @@ export async function runRotationStep(step: RotationStep, secretId: string, toke
     }
     case 'finishSecret': {
       const promoted = await promotePendingPassword({ secretArn: secret.arn, pendingVersionId: token });
+      await releaseUserClaim({ userId, service, owner });
       return `version ${promoted.currentVersionId} is AWSCURRENT`;
     }
   }

@@ -4,7 +4,7 @@
  * the Secrets Manager rotation function. Every step is idempotent: re-running it after a crash
  * at any point reaches the same end state. Only ARNs, version IDs and user IDs leave a step.
  * `service` picks the cache (ElastiCache by default, or MemoryDB: same two-password rule,
- * `UpdateUser` instead of `ModifyUser`, secrets under their own prefix, a lock of their own).
+ * `UpdateUser` instead of `ModifyUser`, secrets under their own prefix, a claim of their own).
  */
 import { auditEvent } from '../core/audit-event.js';
 import { generatePassword } from '../core/password-policy.js';
@@ -26,7 +26,7 @@ import { AWSPENDING } from '../core/rotation/stages.js';
 import { publishAuditEvent } from './audit-events.js';
 import type { CacheService } from '../core/rbac/cache-service.js';
 import { cacheRbac } from './cache-rbac-port.js';
-import { acquireRotationLock, releaseRotationLock } from './rotation-lock.js';
+import { releaseUserClaim, takeUserClaim } from './user-claims.js';
 import { probeEndpointFromEnv, tryAuth } from './rotation-probe.js';
 import {
   describeRotatingSecret,
@@ -44,8 +44,9 @@ export type BeginOutcome =
   | { status: 'wait' | 'busy'; secretArn: ''; currentVersionId: ''; reason: string };
 
 /**
- * Takes the user's rotation lock, then checks the user and its secret. A refusal releases the
- * lock and throws RotationRefusedError; a busy lock means another rotation runs (nothing done).
+ * Takes the user's claim, then checks the user and its secret. A refusal releases the claim and
+ * throws RotationRefusedError; a busy claim means another workflow is changing the user (nothing
+ * done).
  */
 export async function beginRotation(request: {
   userId: string;
@@ -55,13 +56,13 @@ export async function beginRotation(request: {
   service?: CacheService;
 }): Promise<BeginOutcome> {
   const { userId, owner, service = 'elasticache' } = request;
-  const lock = await acquireRotationLock(userId, owner, request.now, service);
-  if (!lock.acquired) {
+  const claim = await takeUserClaim({ userId, service, owner, holder: 'rotate-password', now: request.now });
+  if (!claim.taken) {
     return {
       status: 'busy',
       secretArn: '',
       currentVersionId: '',
-      reason: `another rotation of user ${userId} is in progress (${lock.holder})`,
+      reason: `another workflow is changing user ${userId} (${claim.holder})`,
     };
   }
   const secretName = userSecretName(userId, service);
@@ -87,7 +88,7 @@ export async function beginRotation(request: {
     secretName,
   );
   if (readiness.kind === 'refuse') {
-    await releaseRotationLock(userId, owner, service);
+    await releaseUserClaim({ userId, service, owner });
     throw new RotationRefusedError(readiness.reason);
   }
   if (readiness.kind === 'wait')
@@ -135,7 +136,12 @@ export async function storePendingPassword(request: {
   return { versionId: stored.versionId, reused: false };
 }
 
-/** ModifyUser with `[pending, current]`: the user keeps the password every client uses now. */
+/**
+ * ModifyUser with `[pending, current]`: the user keeps the password every client uses now.
+ * Compare-and-set on the secret: `currentVersionId` is the AWSCURRENT this rotation read when it
+ * began; if AWSCURRENT has moved since (a change outside this run's claim), the list would drop
+ * the password clients now read, so the step refuses and sends nothing.
+ */
 export async function setRotationPasswords(request: {
   userId: string;
   secretArn: string;
@@ -144,8 +150,17 @@ export async function setRotationPasswords(request: {
   service?: CacheService;
 }): Promise<{ status: string }> {
   const cache = cacheRbac(request.service);
-  const user = await cache.describeUser(request.userId);
+  const [user, secret] = await Promise.all([
+    cache.describeUser(request.userId),
+    describeRotatingSecret(request.secretArn),
+  ]);
   if (!user) throw new RotationRefusedError(`user ${request.userId} does not exist`);
+  const currentNow = secret?.stages.currentVersionId;
+  if (currentNow !== request.currentVersionId) {
+    throw new RotationRefusedError(
+      `AWSCURRENT of ${request.secretArn} moved from version ${request.currentVersionId} to ${currentNow ?? 'none'} since this rotation began: nothing was sent to user ${request.userId}`,
+    );
+  }
   const [pending, current] = await Promise.all([
     requireUserSecret(request.secretArn, request.pendingVersionId, 'AWSPENDING'),
     requireUserSecret(request.secretArn, request.currentVersionId, 'AWSCURRENT'),
@@ -207,7 +222,7 @@ export async function promotePendingPassword(request: {
   };
 }
 
-/** The audit event, then the lock is released. */
+/** The audit event, then the claim is released. */
 export async function finishRotation(request: {
   userId: string;
   owner: string;
@@ -237,11 +252,11 @@ export async function finishRotation(request: {
       request.requestId,
     ),
   );
-  await releaseRotationLock(request.userId, request.owner, service);
+  await releaseUserClaim({ userId: request.userId, service, owner: request.owner });
 }
 
 /**
- * A failed rotation releases its lock and leaves everything else: clients keep using AWSCURRENT
+ * A failed rotation releases its claim and leaves everything else: clients keep using AWSCURRENT
  * (still one of the user's passwords), and the next rotation reuses the AWSPENDING version.
  */
 export async function abandonRotation(request: {
@@ -249,7 +264,7 @@ export async function abandonRotation(request: {
   owner: string;
   service?: CacheService;
 }): Promise<void> {
-  await releaseRotationLock(request.userId, request.owner, request.service);
+  await releaseUserClaim(request);
 }
 
 async function requireSecret(secretId: string, userId: string): Promise<RotatingSecret> {

@@ -27,8 +27,12 @@ export const IDEMPOTENCY_TABLE: TableDefinition = {
   timeToLiveAttribute: 'expiration',
 };
 
-/** One lock item per user while a password rotation runs (functions/aws/rotation-lock.ts). */
-export const ROTATION_LOCKS_TABLE: TableDefinition = {
+/**
+ * One claim item per user while a workflow changes it or its secret (functions/aws/user-claims.ts).
+ * The table and variable keep the names they had when only rotations took it (the rotation lock),
+ * so a deployed stack keeps its table and the claims in it.
+ */
+export const USER_CLAIMS_TABLE: TableDefinition = {
   logicalName: 'RotationLocks',
   envVar: 'ROTATION_LOCKS_TABLE',
   localName: 'cachegate-rotation-locks',
@@ -59,7 +63,7 @@ export const CERTIFICATES_TABLE: TableDefinition = {
 export const ALL_TABLES = [
   ACCESS_REQUESTS_TABLE,
   IDEMPOTENCY_TABLE,
-  ROTATION_LOCKS_TABLE,
+  USER_CLAIMS_TABLE,
   CRL_STORE_TABLE,
   CERTIFICATES_TABLE,
 ];

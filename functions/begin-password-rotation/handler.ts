@@ -18,9 +18,9 @@ const inputSchema = z.object({
 });
 
 /**
- * First step of rotate-password: takes the user's rotation lock and checks the user and its
+ * First step of rotate-password: takes the user's claim and checks the user and its
  * secret. `wait` loops through a Wait state (the user is being modified), `busy` ends the run
- * cleanly (another rotation holds the lock); a refusal fails with RotationRefusedError.
+ * cleanly (another workflow holds the claim); a refusal fails with RotationRefusedError.
  */
 export const handler = lambdaHandler(inputSchema, async ({ request, owner }) => {
   const checks = request.rotation?.checks ?? 0;

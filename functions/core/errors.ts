@@ -39,3 +39,10 @@ export class ConflictError extends CachegateError {
     super('CONFLICT', message, { exitCode: 2 });
   }
 }
+
+/** Another workflow holds the user's claim: nothing was changed; try again once it ends. */
+export class UserBusyError extends CachegateError {
+  constructor(message: string) {
+    super('USER_BUSY', message, { exitCode: 1 });
+  }
+}

@@ -15,7 +15,7 @@ const inputSchema = z.object({
   service: cacheServiceSchema,
 });
 
-/** Publishes the PasswordRotated audit event (identifiers only) and releases the rotation lock. */
+/** Publishes the PasswordRotated audit event (identifiers only) and releases the claim on the user. */
 export const handler = lambdaHandler(inputSchema, async ({ requestId, ...request }) => {
   await finishRotation({ ...request, ...(requestId ? { requestId } : {}), now: new Date() });
   return { userId: request.userId };

@@ -1,8 +1,11 @@
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { CacheService } from '../../functions/core/rbac/cache-service.js';
+import { USER_CLAIMS_TABLE } from '../../functions/aws/table-definitions.js';
 import { AslWorkflow } from './asl-workflow.js';
 import { RuntimeNamedGrants } from './runtime-named-grants.js';
 
@@ -14,6 +17,8 @@ export interface RbacProps {
    * `memorydb`, their Lambdas also get the MemoryDB grants below and the MemoryDB user secrets.
    */
   services?: readonly CacheService[];
+  /** The per-user claims table (created with the rotation lock table's name): one change per user at a time. */
+  userClaims: ITable;
 }
 
 /** The ElastiCache RBAC workflows, deployed as `cachegate-<name>`. */
@@ -26,11 +31,12 @@ export const RBAC_WORKFLOWS = [
 
 type ElastiCacheResource = 'user' | 'usergroup' | 'replicationgroup';
 
-/** What one Lambda may do: ElastiCache actions by resource type, secret actions, audit events. */
+/** What one Lambda may do: ElastiCache actions by resource type, secret actions, audit events, claims. */
 interface Grant {
   elastiCache?: { actions: readonly string[]; resources: readonly ElastiCacheResource[] }[];
   userSecrets?: readonly string[];
   auditEvents?: true;
+  userClaims?: readonly string[];
 }
 
 const describeUsers = { actions: ['elasticache:DescribeUsers'], resources: ['user'] } as const;
@@ -53,6 +59,9 @@ const modifyUserGroup = {
  * that is missing here fails the synth, so nothing is deployed without a reviewed grant.
  */
 const GRANTS: Record<string, Grant> = {
+  // Takes a claim: reads the item, then a conditional PutItem (functions/aws/user-claims.ts).
+  'claim-user': { userClaims: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
+  'release-user-claim': { userClaims: ['dynamodb:DeleteItem'] },
   'validate-onboard-user': {
     elastiCache: [describeUsers, describeUserGroups],
     userSecrets: ['secretsmanager:DescribeSecret'],
@@ -173,7 +182,10 @@ export class Rbac extends Construct {
       const workflow = new AslWorkflow(this, pascalCase(name), {
         name,
         logRetention: props.logRetention,
-        environment: { AUDIT_EVENT_BUS: props.auditBus.eventBusName },
+        environment: {
+          AUDIT_EVENT_BUS: props.auditBus.eventBusName,
+          [USER_CLAIMS_TABLE.envVar]: props.userClaims.tableName,
+        },
         sharedFunctions: functions,
       });
       Object.assign(functions, workflow.functions);
@@ -199,6 +211,11 @@ export class Rbac extends Construct {
       );
     }
     if (grant.auditEvents) props.auditBus.grantPutEventsTo(fn);
+    if (grant.userClaims) {
+      fn.addToRolePolicy(
+        new PolicyStatement({ actions: [...grant.userClaims], resources: [props.userClaims.tableArn] }),
+      );
+    }
   }
 }
 

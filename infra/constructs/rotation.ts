@@ -8,7 +8,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
-import { ROTATION_LOCKS_TABLE } from '../../functions/aws/table-definitions.js';
+import { USER_CLAIMS_TABLE } from '../../functions/aws/table-definitions.js';
 import type { CacheService } from '../../functions/core/rbac/cache-service.js';
 import type { WorkflowScheduleConfig } from '../../functions/core/workflow-schedule.js';
 import type { CachegateConfig } from '../config.js';
@@ -85,7 +85,7 @@ const GRANTS: Record<string, Grant> = {
   },
   'set-rotation-passwords': {
     elastiCache: [describeUsers, modifyUser],
-    secrets: ['secretsmanager:GetSecretValue'],
+    secrets: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
   },
   'check-rotation-passwords': { elastiCache: [describeUsers] },
   'verify-pending-password': { secrets: ['secretsmanager:GetSecretValue'] },
@@ -100,6 +100,7 @@ const GRANTS: Record<string, Grant> = {
   },
   'summarise-rotation': { other: ['audit', 'metrics'] },
   'rotate-secret': {
+    other: ['lock'],
     elastiCache: [describeUsers, modifyUser],
     secrets: [
       'secretsmanager:DescribeSecret',
@@ -128,8 +129,9 @@ const MEMORYDB_GRANTS: Record<string, { actions: readonly string[]; resource: 'u
 
 /**
  * Password rotation (design rule 3): the rotate-password and rotate-all workflows (sharing one
- * Lambda per function), the per-user rotation lock table, the schedule that runs rotate-all
- * (idempotent per period), and the Secrets Manager rotation function for teams using native rotation.
+ * Lambda per function), the per-user claims table (the RBAC workflows take the same claims), the
+ * schedule that runs rotate-all (idempotent per period), and the Secrets Manager rotation function
+ * for teams using native rotation.
  */
 export class Rotation extends Construct {
   readonly locks: Table;
@@ -143,15 +145,15 @@ export class Rotation extends Construct {
   constructor(scope: Construct, id: string, props: RotationProps) {
     super(scope, id);
     this.locks = new Table(this, 'Locks', {
-      partitionKey: { name: ROTATION_LOCKS_TABLE.partitionKey, type: AttributeType.STRING },
+      partitionKey: { name: USER_CLAIMS_TABLE.partitionKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: ROTATION_LOCKS_TABLE.timeToLiveAttribute,
+      timeToLiveAttribute: USER_CLAIMS_TABLE.timeToLiveAttribute,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const environment = {
       AUDIT_EVENT_BUS: props.auditBus.eventBusName,
-      [ROTATION_LOCKS_TABLE.envVar]: this.locks.tableName,
+      [USER_CLAIMS_TABLE.envVar]: this.locks.tableName,
     };
     this.rotatePassword = new AslWorkflow(this, 'RotatePassword', {
       name: 'rotate-password',

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { runWorkflow } from '../../bin/cli/rbac-workflow.js';
+import { createTables } from '../../local/sandbox/tables.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
 import { RBAC_DEMO, seedRbacDemo } from '../../local/sandbox/models/elasticache-seed.js';
@@ -220,7 +221,8 @@ describe('--state-machine-arn: the deployed workflow through StartExecution / De
   let sandbox: Sandbox;
   beforeAll(async () => {
     process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-    sandbox = await createSandbox({ speed: 2000, dynamoDb: false });
+    sandbox = await createSandbox({ speed: 2000 });
+    await createTables();
     seedRbacDemo(sandbox.model<ElastiCacheModel>('ElastiCache'));
     registerWorkflows({ sandbox });
   });

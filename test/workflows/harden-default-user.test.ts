@@ -111,7 +111,7 @@ describe('harden-default-user workflow (real ASL on the local runner)', () => {
 
   it('retries the swap while the group is busy with another change (InvalidUserGroupStateFault)', async () => {
     const saved = { ...model.delays };
-    Object.assign(model.delays, { userGroupModify: 120_000 });
+    Object.assign(model.delays, { userGroupModify: 600_000 });
     try {
       await elastiCache.send(
         new ModifyUserGroupCommand({ UserGroupId: 'busy-group', UserIdsToAdd: ['busy-maker'] }),

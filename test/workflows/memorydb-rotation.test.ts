@@ -3,7 +3,7 @@ import { InvalidUserStateFault } from '@aws-sdk/client-memorydb';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { randomUUID } from 'node:crypto';
 import { PASSWORDS_SET_LABEL } from '../../functions/aws/rotation-contract.js';
-import { currentRotationLock } from '../../functions/aws/rotation-lock.js';
+import { currentUserClaim } from '../../functions/aws/user-claims.js';
 import { handler as rotateSecretHandler } from '../../functions/rotate-secret/handler.js';
 import {
   LocalStateMachine,
@@ -114,7 +114,7 @@ async function expectRotated(
     await passwordOf(user.secretArn, oldCurrent),
   ]);
   expect(mirror.maxPasswordCount).toBeLessThanOrEqual(2);
-  expect(await currentRotationLock(user.userId, 'memorydb')).toBeUndefined();
+  expect(await currentUserClaim(user.userId, 'memorydb')).toBeUndefined();
 }
 
 describe('rotate-password with service memorydb (real ASL on the local runner)', () => {
@@ -219,7 +219,7 @@ describe('rotate-password with service memorydb (real ASL on the local runner)',
     sandbox.faults.clear();
     expect(failed.status).toBe('FAILED');
     expect(failed.error).toBe('RotatePassword.Failed');
-    expect(await currentRotationLock(user.userId, 'memorydb')).toBeUndefined();
+    expect(await currentUserClaim(user.userId, 'memorydb')).toBeUndefined();
     expect(await secretVersions(user.secretArn)).toEqual(before);
     const next = await run('rotate-password', { userId: user.userId, service: 'memorydb' });
     await expectRotated(next, user, before);
@@ -237,7 +237,7 @@ describe('rotate-password with service memorydb (real ASL on the local runner)',
     expect(refused.cause).toMatch(/cachegate\/memorydb\/users\//);
     expect(sandbox.faults.calls('MemoryDB', 'UpdateUser')).toBe(updates);
     expect(await secretVersions(elastiCacheUser.secretArn)).toEqual(before);
-    expect(await currentRotationLock(userId, 'memorydb')).toBeUndefined();
+    expect(await currentUserClaim(userId, 'memorydb')).toBeUndefined();
   });
 
   it('rejects an unknown service before anything runs', async () => {

@@ -170,7 +170,7 @@ describe('onboard-user workflow (real ASL on the local runner)', () => {
 
   it('retries ModifyUserGroup while the group is busy with another change (InvalidUserGroupStateFault)', async () => {
     const saved = { ...model.delays };
-    Object.assign(model.delays, { userGroupModify: 90_000 });
+    Object.assign(model.delays, { userGroupModify: 600_000 });
     model.seedUser({
       userId: 'busy-maker',
       userName: 'busy-maker',

@@ -17,6 +17,7 @@ import { createAwsClient } from '../../functions/aws/clients.js';
 import { listUsers } from '../../functions/aws/elasticache.js';
 import { LocalStateMachine, type LocalExecution } from '../../local/runner/local-state-machine.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
+import { createTables } from '../../local/sandbox/tables.js';
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import type { MemoryDbModel } from '../../local/sandbox/models/memorydb.js';
@@ -67,7 +68,8 @@ interface RbacWorld {
 }
 
 async function createRbacWorld(): Promise<RbacWorld> {
-  const sandbox = await createSandbox({ speed: 1000, dynamoDb: false });
+  const sandbox = await createSandbox({ speed: 1000 });
+  await createTables();
   return {
     sandbox,
     secrets: createAwsClient(SecretsManagerClient, {}),
@@ -75,7 +77,7 @@ async function createRbacWorld(): Promise<RbacWorld> {
   };
 }
 
-/** A sandbox at speed 1000 (no DynamoDB) with the ElastiCache model and clients routed to it. */
+/** A sandbox at speed 1000 (DynamoDB for the user claims) with the ElastiCache model and clients routed to it. */
 export async function createElastiCacheWorld(): Promise<
   RbacWorld & { model: ElastiCacheModel; elastiCache: ElastiCacheClient }
 > {
@@ -87,7 +89,7 @@ export async function createElastiCacheWorld(): Promise<
   };
 }
 
-/** A sandbox at speed 1000 (no DynamoDB) with the MemoryDB model and clients routed to it. */
+/** A sandbox at speed 1000 (DynamoDB for the user claims) with the MemoryDB model and clients routed to it. */
 export async function createMemoryDbWorld(): Promise<
   RbacWorld & { model: MemoryDbModel; memoryDb: MemoryDBClient }
 > {

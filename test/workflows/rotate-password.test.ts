@@ -3,7 +3,7 @@ import { ElastiCacheClient, ModifyUserCommand } from '@aws-sdk/client-elasticach
 import { InvalidUserStateFault } from '@aws-sdk/client-elasticache';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { createAwsClient } from '../../functions/aws/clients.js';
-import { currentRotationLock } from '../../functions/aws/rotation-lock.js';
+import { currentUserClaim } from '../../functions/aws/user-claims.js';
 import { generatePassword } from '../../functions/core/password-policy.js';
 import {
   LocalStateMachine,
@@ -158,7 +158,7 @@ async function expectRotated(
     await passwordOf(oldCurrent ?? ''),
   ]);
   expect(mirror.maxPasswordCount).toBeLessThanOrEqual(2);
-  expect(await currentRotationLock(user.userId)).toBeUndefined();
+  expect(await currentUserClaim(user.userId)).toBeUndefined();
 }
 
 describe('rotate-password workflow (real ASL on the local runner)', () => {
@@ -205,7 +205,7 @@ describe('rotate-password workflow (real ASL on the local runner)', () => {
     const user = { userId, ...(await seedRotatableUser(sandbox, userId)) };
     const before = await secretVersions(user.secretArn);
     const saved = { ...model.delays };
-    model.delays.userModify = 100_000;
+    model.delays.userModify = 240_000;
     try {
       // Modified once the machine is loaded (loading takes longer than the change at this speed).
       const { run, client } = await rotateWatched(user, undefined, async () => {
@@ -255,7 +255,7 @@ describe('rotate-password workflow (real ASL on the local runner)', () => {
       (r) => (r.output as { status: string }).status === 'rotated',
     ) as LocalExecution;
     expect(([a, b].find((r) => r !== winner)?.output as { reason: string }).reason).toMatch(
-      /another rotation of user .* is in progress/,
+      /another workflow is changing user .* \(/,
     );
     await expectRotated(winner, client, user, before);
   });
@@ -320,7 +320,7 @@ describe('rotate-password workflow (real ASL on the local runner)', () => {
       expect(causeOf(run)).toMatch(cause);
       expect(sandbox.faults.calls('ElastiCache', 'ModifyUser')).toBe(modifies);
       expect(sandbox.faults.calls('Secrets Manager', 'PutSecretValue')).toBe(puts);
-      expect(await currentRotationLock(userId)).toBeUndefined();
+      expect(await currentUserClaim(userId)).toBeUndefined();
     });
 
     it('a user that stays `modifying` past the wait limit', async () => {
@@ -451,7 +451,7 @@ describe('rotate-password workflow (real ASL on the local runner)', () => {
     expect(failed.error).toBe('RotatePassword.Failed');
     await client.stop();
     expect(client.failures).toEqual([]);
-    expect(await currentRotationLock(userId)).toBeUndefined();
+    expect(await currentUserClaim(userId)).toBeUndefined();
     const pending = Object.entries(await secretStages(user.secretArn)).find(([, s]) =>
       s.includes('AWSPENDING'),
     )?.[0];

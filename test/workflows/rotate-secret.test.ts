@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { PASSWORDS_SET_LABEL } from '../../functions/aws/rotation-contract.js';
 import { generatePassword } from '../../functions/core/password-policy.js';
 import { handler } from '../../functions/rotate-secret/handler.js';
+import { createTables } from '../../local/sandbox/tables.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
 import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
@@ -23,7 +24,8 @@ let mirror: PasswordMirror;
 const errors: string[] = [];
 
 beforeAll(async () => {
-  sandbox = await createSandbox({ speed: 0, dynamoDb: false });
+  sandbox = await createSandbox({ speed: 0 });
+  await createTables();
   model = sandbox.model<ElastiCacheModel>('ElastiCache');
   mirror = new PasswordMirror(model).install();
 });

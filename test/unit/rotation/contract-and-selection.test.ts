@@ -1,6 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { RotationRefusedError } from '../../../functions/core/rotation/errors.js';
-import { mayTakeLock, rotationLock, ROTATION_LOCK_SECONDS } from '../../../functions/core/rotation/lock.js';
+import {
+  CLAIM_MARGIN_SECONDS,
+  mayTakeClaim,
+  userClaim,
+  userClaimKey,
+} from '../../../functions/core/rbac/user-claim.js';
 import {
   checkRotationToken,
   ROTATION_STEPS,
@@ -36,24 +41,32 @@ describe('checkRotationToken (the Secrets Manager rotation contract)', () => {
   });
 });
 
-describe('rotation lock', () => {
+describe('user claim', () => {
   const now = new Date('2030-01-01T00:00:00Z');
   const seconds = now.getTime() / 1000;
 
-  it('expires after the longest rotation execution plus a margin', () => {
-    expect(rotationLock('u', 'exec-1', now)).toEqual({
-      userId: 'u',
+  it('expires a margin after the longest its holder may run', () => {
+    expect(userClaim('u', 'exec-1', 'rotate-password', now)).toEqual({
+      key: 'u',
       owner: 'exec-1',
-      expiresAt: seconds + ROTATION_LOCK_SECONDS,
+      expiresAt: seconds + 3600 + CLAIM_MARGIN_SECONDS,
     });
-    expect(ROTATION_LOCK_SECONDS).toBeGreaterThan(3600);
+    expect(userClaim('u', 'exec-1', 'migrate-to-rbac', now).expiresAt).toBe(
+      seconds + 14400 + CLAIM_MARGIN_SECONDS,
+    );
   });
 
   it('may be taken when free, by its owner again, or once expired — never from a live holder', () => {
-    expect(mayTakeLock(undefined, 'a', now)).toBe(true);
-    expect(mayTakeLock({ userId: 'u', owner: 'a', expiresAt: seconds + 10 }, 'a', now)).toBe(true);
-    expect(mayTakeLock({ userId: 'u', owner: 'b', expiresAt: seconds + 10 }, 'a', now)).toBe(false);
-    expect(mayTakeLock({ userId: 'u', owner: 'b', expiresAt: seconds }, 'a', now)).toBe(true);
+    expect(mayTakeClaim(undefined, 'a', now)).toBe(true);
+    expect(mayTakeClaim({ key: 'u', owner: 'a', expiresAt: seconds + 10 }, 'a', now)).toBe(true);
+    expect(mayTakeClaim({ key: 'u', owner: 'b', expiresAt: seconds + 10 }, 'a', now)).toBe(false);
+    expect(mayTakeClaim({ key: 'u', owner: 'b', expiresAt: seconds + 1 }, 'a', now)).toBe(false);
+    expect(mayTakeClaim({ key: 'u', owner: 'b', expiresAt: seconds }, 'a', now)).toBe(true);
+  });
+
+  it('keys a MemoryDB user apart from a same-named ElastiCache user', () => {
+    expect(userClaimKey('orders')).toBe('orders');
+    expect(userClaimKey('orders', 'memorydb')).toBe('memorydb:orders');
   });
 });
 
