@@ -114,6 +114,8 @@ describe('Rotation construct', () => {
       'elasticache:ModifyUser',
       'memorydb:DescribeUsers',
       'memorydb:UpdateUser',
+      // compare-and-set: AWSCURRENT is re-read before the password list is sent
+      'secretsmanager:DescribeSecret',
       'secretsmanager:GetSecretValue',
     ]);
     expect(actionsOf('check-rotation-passwords')).toEqual([
@@ -137,9 +139,17 @@ describe('Rotation construct', () => {
       'dynamodb:PutItem',
     ]);
     expect(actionsOf('summarise-rotation')).toEqual(['cloudwatch:PutMetricData', 'events:PutEvents']);
-    // No rotation function may delete secrets or users, or touch another service's resources.
+    // No rotation function may delete secrets or users, or touch another service's resources
+    // (the native rotation function takes the user's claim: the claims table).
+    expect(actionsOf('rotate-secret').filter((a) => a.startsWith('dynamodb:'))).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+    ]);
     for (const name of ['store-pending-password', 'verify-pending-password', 'rotate-secret']) {
-      expect(actionsOf(name).every((a) => /^(secretsmanager|elasticache|memorydb):/.test(a))).toBe(true);
+      expect(actionsOf(name).every((a) => /^(secretsmanager|elasticache|memorydb|dynamodb):/.test(a))).toBe(
+        true,
+      );
       expect(actionsOf(name)).not.toEqual(expect.arrayContaining(['secretsmanager:DeleteSecret']));
     }
   });
