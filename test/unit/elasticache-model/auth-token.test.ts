@@ -153,7 +153,12 @@ describe('ElastiCache model: AUTH tokens on replication groups', () => {
     expect(accessSeen.get('rbac-cache')).toEqual({ mode: 'auth', tokens: [NEW_TOKEN] });
   });
 
-  const invalid: [string, Record<string, unknown>, typeof InvalidParameterCombinationException, RegExp][] = [
+  const invalid: [
+    string,
+    Record<string, unknown>,
+    typeof InvalidParameterCombinationException | typeof InvalidParameterValueException,
+    RegExp,
+  ][] = [
     [
       'ROTATE without a token',
       { ReplicationGroupId: 'auth-cache', AuthTokenUpdateStrategy: 'ROTATE' },
