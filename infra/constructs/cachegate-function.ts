@@ -4,7 +4,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { repoRoot } from '../../local/repo-root.js';
+import { repoRoot } from '../../workflows/repo-root.js';
 
 export interface CachegateFunctionProps {
   logRetention: RetentionDays;
@@ -66,7 +66,7 @@ export function cachegateFunction(
   });
   Validations.of(fn).acknowledge({
     id: 'AwsSolutions::AwsSolutions-L1',
-    reason: 'nodejs22.x is the runtime cachegate is built and tested for (design.md).',
+    reason: 'nodejs22.x is the runtime cachegate is built and tested for (docs/decisions.md).',
   });
   return fn;
 }
