@@ -7,10 +7,10 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { format, resolveConfig } from 'prettier';
-import { repoRoot } from '../local/repo-root.js';
 import { expectationFile, roleSummaries, synthesizedResources } from '../test/infra/iam-policies.js';
 
-const directory = join(repoRoot(), 'test', 'infra', 'iam-expectations');
+const root = join(import.meta.dirname, '..');
+const directory = join(root, 'test', 'infra', 'iam-expectations');
 mkdirSync(directory, { recursive: true });
 const summaries = roleSummaries(synthesizedResources());
 const written = new Set<string>();
@@ -28,9 +28,9 @@ for (const entry of readdirSync(directory, { recursive: true, withFileTypes: tru
   if (entry.isFile() && file.endsWith('.json') && !written.has(file)) {
     rmSync(file);
     removed += 1;
-    console.log(`removed ${relative(repoRoot(), file)}`);
+    console.log(`removed ${relative(root, file)}`);
   }
 }
 console.log(
-  `${written.size} IAM expectation files written, ${removed} removed; review: git diff ${relative(repoRoot(), directory)}`,
+  `${written.size} IAM expectation files written, ${removed} removed; review: git diff ${relative(root, directory)}`,
 );
