@@ -217,6 +217,7 @@ function toCacheReplicationGroup(cluster: Cluster): CacheReplicationGroup {
     engine: cluster.Engine ?? 'redis',
     ...(cluster.EngineVersion ? { engineVersion: cluster.EngineVersion } : {}),
     transitEncryptionEnabled: cluster.TLSEnabled ?? false,
+    authTokenEnabled: false,
     userGroupIds: asGroups(current),
     pendingUserGroupIdsToAdd: next ? asGroups(next) : [],
     pendingUserGroupIdsToRemove: next ? asGroups(current) : [],
