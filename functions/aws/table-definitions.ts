@@ -19,14 +19,6 @@ export const ACCESS_REQUESTS_TABLE: TableDefinition = {
   timeToLiveAttribute: 'expiresAt',
 };
 
-export const IDEMPOTENCY_TABLE: TableDefinition = {
-  logicalName: 'Idempotency',
-  envVar: 'IDEMPOTENCY_TABLE',
-  localName: 'cachegate-idempotency',
-  partitionKey: 'id',
-  timeToLiveAttribute: 'expiration',
-};
-
 /**
  * One claim item per user while a workflow changes it or its secret (functions/aws/user-claims.ts).
  * The table and variable keep the names they had when only rotations took it (the rotation lock),
@@ -60,13 +52,7 @@ export const CERTIFICATES_TABLE: TableDefinition = {
   partitionKey: 'pk',
 };
 
-export const ALL_TABLES = [
-  ACCESS_REQUESTS_TABLE,
-  IDEMPOTENCY_TABLE,
-  USER_CLAIMS_TABLE,
-  CRL_STORE_TABLE,
-  CERTIFICATES_TABLE,
-];
+export const ALL_TABLES = [ACCESS_REQUESTS_TABLE, USER_CLAIMS_TABLE, CRL_STORE_TABLE, CERTIFICATES_TABLE];
 
 export function tableName(table: TableDefinition): string {
   return process.env[table.envVar] ?? table.localName;
