@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DescribeSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { UserQuotaExceededFault } from '@aws-sdk/client-elasticache';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { randomUUID } from 'node:crypto';
 import { setRotationPasswords } from '../../functions/aws/rotation-steps.js';
 import { currentUserClaim } from '../../functions/aws/user-claims.js';
@@ -7,6 +12,7 @@ import { handler as rotateSecret } from '../../functions/rotate-secret/handler.j
 import { LocalStateMachine, type LocalExecution } from '../../local/runner/local-state-machine.js';
 import type { Sandbox } from '../../local/sandbox/index.js';
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
+import { serviceFault } from '../../local/sandbox/service-error.js';
 import { createElastiCacheWorld, type WorkflowRuns, expectNoPasswordLeak } from './rbac-fixture.js';
 import {
   lambdaContext,
@@ -82,6 +88,53 @@ describe('two onboardings of one user ID at once', () => {
     expect(['OnboardUser.InvalidInput', 'OnboardUser.UserBusy']).toContain(loser.error);
     expect(await clientView(userId)).toEqual({ currentAuthenticates: true, scheduledForDeletion: false });
     expect(await currentUserClaim(userId)).toBeUndefined();
+  });
+});
+
+describe('clean-up deletes only what its own run created', () => {
+  it('a failed onboarding does not schedule a secret it found (and wrote into) for deletion', async () => {
+    const userId = nextId('found');
+    // The user's managed secret exists already (e.g. another run's, or a user being re-created).
+    await secretsClient().send(
+      new CreateSecretCommand({
+        Name: `cachegate/elasticache/users/${userId}`,
+        SecretString: JSON.stringify({ username: userId, password: 'x'.repeat(32) }),
+        Tags: [
+          { Key: 'cachegate:user-id', Value: userId },
+          { Key: 'cachegate:managed', Value: 'true' },
+        ],
+      }),
+    );
+    sandbox.faults.inject({
+      service: 'ElastiCache',
+      command: 'CreateUser',
+      mode: 'throw',
+      error: () => serviceFault(UserQuotaExceededFault, 'The quota of users has been exceeded.'),
+    });
+    const run = await workflows.record(onboardMachine.run(onboardInput(userId, 'on ~orders:* -@all +@read')));
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('OnboardUser.Failed');
+    const described = await secretsClient().send(
+      new DescribeSecretCommand({ SecretId: `cachegate/elasticache/users/${userId}` }),
+    );
+    expect(described.DeletedDate).toBeUndefined();
+    expect(await currentUserClaim(userId)).toBeUndefined();
+  });
+
+  it('a failed onboarding schedules the secret it created for deletion', async () => {
+    const userId = nextId('own');
+    sandbox.faults.inject({
+      service: 'ElastiCache',
+      command: 'CreateUser',
+      mode: 'throw',
+      error: () => serviceFault(UserQuotaExceededFault, 'The quota of users has been exceeded.'),
+    });
+    const run = await workflows.record(onboardMachine.run(onboardInput(userId, 'on ~orders:* -@all +@read')));
+    expect(run.error).toBe('OnboardUser.Failed');
+    const described = await secretsClient().send(
+      new DescribeSecretCommand({ SecretId: `cachegate/elasticache/users/${userId}` }),
+    );
+    expect(described.DeletedDate).toBeDefined();
   });
 });
 
@@ -196,6 +249,6 @@ describe('rotate-password and Secrets Manager native rotation on one secret', ()
 
 describe('design rule 1', () => {
   it('no password in any execution history of these interleavings', () => {
-    expectNoPasswordLeak(sandbox, workflows.executions, 3);
+    expectNoPasswordLeak(sandbox, workflows.executions, 5);
   });
 });

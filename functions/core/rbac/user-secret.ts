@@ -60,3 +60,16 @@ export function rejectForeignUserSecret(
     );
   }
 }
+
+/**
+ * Whether a failed run's clean-up may schedule the secret for deletion: only when every labelled
+ * version is the one this run stored, i.e. the run created the secret's whole content. A secret
+ * another run (or an earlier life of the user) also wrote is left alone.
+ */
+export function onlyVersionIs(
+  versionIdsToStages: Record<string, readonly string[]>,
+  versionId: string,
+): boolean {
+  const versions = Object.keys(versionIdsToStages);
+  return versions.length > 0 && versions.every((v) => v === versionId);
+}
