@@ -13,4 +13,5 @@ export {
 export { accessStringsEquivalent, normalizeAccessString, type NormalizeOptions } from './normalize.js';
 export { isRestrictedOnElastiCache } from './restricted-commands.js';
 export { redisGlobMatch } from './glob.js';
+export { leavesOfCategory } from './catalog.js';
 export { REDIS_CATALOG_VERSION } from './redis-catalog.js';

@@ -126,6 +126,8 @@ interface ReplicationGroup {
   engine: Engine;
   transitEncryption: boolean;
   authTokenEnabled: boolean;
+  /** When the AUTH token was last set (ElastiCache's AuthTokenLastModifiedDate). */
+  authTokenLastModified?: Date;
   userGroupIds: string[];
   status: 'available' | 'modifying';
   pendingUserGroups?: { add: string[]; remove: string[] };
@@ -578,6 +580,7 @@ export class ElastiCacheModel implements ServiceModel {
       engine: spec.engine ?? 'redis',
       transitEncryption: spec.transitEncryption,
       authTokenEnabled: spec.authTokenEnabled ?? false,
+      ...(spec.authTokenEnabled ? { authTokenLastModified: this.clock.now() } : {}),
       userGroupIds: [...(spec.userGroupIds ?? [])],
       status: 'available',
     });
@@ -739,6 +742,7 @@ export class ElastiCacheModel implements ServiceModel {
       Engine: group.engine,
       TransitEncryptionEnabled: group.transitEncryption,
       AuthTokenEnabled: group.authTokenEnabled,
+      ...(group.authTokenLastModified ? { AuthTokenLastModifiedDate: group.authTokenLastModified } : {}),
       UserGroupIds: [...group.userGroupIds],
       PendingModifiedValues: group.pendingUserGroups
         ? {
