@@ -7,7 +7,7 @@ import { gatherPostureSnapshot } from '../../functions/aws/posture-snapshot.js';
 import { auditPosture, DEFAULT_POSTURE_POLICY } from '../../functions/core/posture/findings.js';
 import { renderHtml } from '../../functions/core/posture/report-html.js';
 import { buildReport, type PostureReport } from '../../functions/core/posture/report.js';
-import { repoRoot } from '../../local/repo-root.js';
+import { repoRoot } from '../../workflows/repo-root.js';
 import { createSandbox } from '../../local/sandbox/index.js';
 import { POSTURE_CACHE_SUBNET, seedPostureAccount } from '../../local/sandbox/posture-seed.js';
 import { requireBinary } from './require-binary.js';
@@ -18,6 +18,8 @@ import { requireBinary } from './require-binary.js';
  * for anything outside the page. Writes test-artifacts/posture-report.png.
  */
 const CHROMIUM = '/usr/bin/chromium';
+/** An SVG element as the page's script sees it (the tests compile without the DOM types). */
+type Boxed = { getBoundingClientRect(): { left: number; width: number } };
 const haveChromium = requireBinary('chromium');
 const suite = haveChromium ? describe : describe.skip;
 
@@ -109,14 +111,14 @@ suite('HTML posture report in a real browser', () => {
     expect(days).toEqual([...days].sort((a, b) => a - b));
     const boxes = await bars
       .locator('rect')
-      .evaluateAll((rects) => rects.map((r) => (r as SVGRectElement).getBoundingClientRect().width));
+      .evaluateAll((rects) => rects.map((r) => (r as unknown as Boxed).getBoundingClientRect().width));
     // Longer to go, longer bar: a person reads the chart by bar length.
     for (let i = 1; i < boxes.length; i++) expect(boxes[i]).toBeGreaterThanOrEqual(boxes[i - 1] ?? 0);
     await expect(page.locator('#expiry-chart').isVisible()).resolves.toBe(true);
     // Every label is whole on screen: none starts left of the page.
     const lefts = await bars
       .locator('text:first-of-type')
-      .evaluateAll((texts) => texts.map((t) => (t as SVGTextElement).getBoundingClientRect().left));
+      .evaluateAll((texts) => texts.map((t) => (t as unknown as Boxed).getBoundingClientRect().left));
     for (const left of lefts) expect(left).toBeGreaterThanOrEqual(0);
     await expect(bars.first().locator('text').first().textContent()).resolves.toMatch(
       /^CRL · cvpn-endpoint-/,

@@ -13,5 +13,13 @@ export {
 export { accessStringsEquivalent, normalizeAccessString, type NormalizeOptions } from './normalize.js';
 export { isRestrictedOnElastiCache } from './restricted-commands.js';
 export { redisGlobMatch } from './glob.js';
-export { leavesOfCategory } from './catalog.js';
 export { REDIS_CATALOG_VERSION } from './redis-catalog.js';
+export {
+  REDIS_OSS_7_0_CATALOG,
+  RBAC_MINIMUM_ENGINE_VERSION,
+  allCatalogs,
+  catalogFor,
+  type CacheEngine,
+  type CommandCatalog,
+  type EngineTarget,
+} from './catalog.js';

@@ -1,9 +1,4 @@
-import {
-  leavesOfCategory,
-  parseAccessString,
-  permissionsOf,
-  type Permissions,
-} from '../access-string/index.js';
+import { parseAccessString, permissionsOf, type Permissions } from '../access-string/index.js';
 import { MEMORYDB_OPEN_ACCESS_ACL } from '../rbac/cache-service.js';
 import { parseIpv4Cidr, cidrContains } from '../vpn/client-cidr.js';
 import type {
@@ -188,8 +183,9 @@ function permissionsOfUser(user: UserPosture): Permissions | undefined {
   }
 }
 
-const holdsAll = (permissions: Permissions, commands: readonly string[]): boolean =>
-  commands.every((command) => permissions.allowedCommands.has(command));
+/** Every command of the category (`all` = every command) by the catalog the string was read with. */
+const holdsCategory = (permissions: Permissions, category: string): boolean =>
+  permissions.catalog.leavesOfCategory(category).every((command) => permissions.allowedCommands.has(command));
 
 function defaultUserFindings(snapshot: PostureSnapshot): Finding[] {
   const users = new Map(snapshot.users.map((u) => [`${u.service}/${u.userId}`, u]));
@@ -204,7 +200,7 @@ function defaultUserFindings(snapshot: PostureSnapshot): Finding[] {
       const permissions = permissionsOfUser(user);
       if (!permissions?.enabled) continue;
       const noPassword = user.authenticationType === 'no-password';
-      const everything = permissions.allKeys && holdsAll(permissions, leavesOfCategory('all'));
+      const everything = permissions.allKeys && holdsCategory(permissions, 'all');
       if (!noPassword && !everything) continue;
       const why = [noPassword ? 'on with no password' : '', everything ? 'all commands on all keys' : '']
         .filter(Boolean)
@@ -230,10 +226,9 @@ function adminLikeFindings(user: UserPosture): Finding[] {
   const permissions = permissionsOfUser(user);
   if (!permissions?.enabled) return [];
   const grants: string[] = [];
-  if (permissions.allKeys && holdsAll(permissions, leavesOfCategory('all')))
-    grants.push('all commands on all keys');
-  if (holdsAll(permissions, leavesOfCategory('admin'))) grants.push('@admin');
-  if (holdsAll(permissions, leavesOfCategory('dangerous'))) grants.push('@dangerous');
+  if (permissions.allKeys && holdsCategory(permissions, 'all')) grants.push('all commands on all keys');
+  if (holdsCategory(permissions, 'admin')) grants.push('@admin');
+  if (holdsCategory(permissions, 'dangerous')) grants.push('@dangerous');
   if (grants.length === 0) return [];
   return [
     {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { repoRoot } from '../../../local/repo-root.js';
+import { repoRoot } from '../../../workflows/repo-root.js';
 
 /** events/schemas/posture-report.v1.json compiled by a JSON Schema validator (draft 2020-12). */
 export function postureReportValidator() {
