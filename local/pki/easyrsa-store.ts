@@ -197,7 +197,9 @@ export class EasyRsaStore {
         );
       }
       if (waited >= announced) {
-        progress(`waiting for the store lock held by ${describeHolder(holder)} (${Math.round(waited / 1000)} s)`);
+        progress(
+          `waiting for the store lock held by ${describeHolder(holder)} (${Math.round(waited / 1000)} s)`,
+        );
         announced = waited + 5000;
       }
       await new Promise((resolve) => setTimeout(resolve, 20 + Math.min(attempt, 10) * 10 * Math.random()));
