@@ -77,6 +77,9 @@ export function parseIndexLine(line: string, lineNumber: number): CertIndexEntry
   ];
   if (status !== 'V' && status !== 'R' && status !== 'E') fail(`unknown status "${status}"`);
   if (!TIME.test(expires)) fail(`invalid expiry "${expires}"`);
+  if (!isIndexTimeAt((i) => expires.charCodeAt(i), 0, expires.length - 1)) {
+    fail(`impossible expiry date "${expires}"`);
+  }
   if (!SERIAL.test(serial)) fail(`invalid serial "${serial}"`);
   const commonName = commonNameOf(subject);
   if (commonName === undefined || commonName === '') fail('subject has no CN');
@@ -85,6 +88,9 @@ export function parseIndexLine(line: string, lineNumber: number): CertIndexEntry
   if (status === 'R') {
     const [date = '', reasonText, extra] = revocation.split(',');
     if (!TIME.test(date)) fail(`invalid revocation date "${date}"`);
+    if (!isIndexTimeAt((i) => date.charCodeAt(i), 0, date.length - 1)) {
+      fail(`impossible revocation date "${date}"`);
+    }
     if (extra !== undefined) fail(`unsupported revocation detail "${revocation}"`);
     revoked = date;
     if (reasonText !== undefined) {
@@ -112,7 +118,7 @@ const NEWLINE = 0x0a;
 const ZERO = 0x30;
 const NINE = 0x39;
 
-/** Offset after a 12- or 14-digit time + `Z` starting at `p`, or -1. */
+/** Offset after a 12- or 14-digit time + `Z` starting at `p` that names a real moment, or -1. */
 function scanTime(text: string, p: number): number {
   let q = p;
   while (q < text.length) {
@@ -121,7 +127,44 @@ function scanTime(text: string, p: number): number {
     q++;
   }
   const digits = q - p;
-  return (digits === 12 || digits === 14) && text.charCodeAt(q) === 0x5a ? q + 1 : -1;
+  if ((digits !== 12 && digits !== 14) || text.charCodeAt(q) !== 0x5a) return -1;
+  return isIndexTimeAt((i) => text.charCodeAt(i), p, digits) ? q + 1 : -1;
+}
+
+/**
+ * Whether the index time of `digits` digits (12: UTCTime YYMMDDHHMMSS, years 50-99 being 19xx;
+ * 14: YYYYMMDDHHMMSS) at `at` names a real moment: month 1-12, a day the month has (29 February
+ * in leap years only), hour 0-23, minute and second 0-59. openssl writes such times into a CRL
+ * as they are, and they decode as "Bad time value". `code(i)` is the character code at `i`
+ * (a string's or a buffer's); the caller has checked that the digits are digits.
+ */
+export function isIndexTimeAt(code: (i: number) => number, at: number, digits: number): boolean {
+  const two = (i: number) => (code(i) - ZERO) * 10 + code(i + 1) - ZERO;
+  let year: number;
+  let p = at;
+  if (digits === 12) {
+    const yy = two(p);
+    year = yy >= 50 ? 1900 + yy : 2000 + yy;
+    p += 2;
+  } else {
+    year = two(p) * 100 + two(p + 2);
+    p += 4;
+  }
+  const month = two(p);
+  const day = two(p + 2);
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const monthDays =
+    month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return day <= monthDays && two(p + 4) <= 23 && two(p + 6) <= 59 && two(p + 8) <= 59;
+}
+
+/** A serial's significant digits, upper case: `00ab` and `AB` are the same certificate serial. */
+export function serialKey(serial: string): string {
+  const upper = serial.toUpperCase();
+  let start = 0;
+  while (start < upper.length - 1 && upper.charCodeAt(start) === ZERO) start++;
+  return upper.slice(start);
 }
 
 /** Offset of the next tab at or after `p` on this line, or -1 if the line ends first. */
@@ -199,8 +242,9 @@ function parseIndexFast(text: string): CertIndexEntry[] | undefined {
     }
     let cnEnd = subject.indexOf('/', cnStart);
     if (cnEnd < 0) cnEnd = subject.length;
-    if (cnEnd === cnStart || seen.has(serial)) return undefined;
-    seen.add(serial);
+    const key = serialKey(serial);
+    if (cnEnd === cnStart || seen.has(key)) return undefined;
+    seen.add(key);
     const entry: { -readonly [K in keyof CertIndexEntry]: CertIndexEntry[K] } = {
       status: status === 0x56 ? 'V' : status === 0x52 ? 'R' : 'E',
       serial,
@@ -221,16 +265,22 @@ export function parseIndex(text: string): CertIndexEntry[] {
   const fast = parseIndexFast(text);
   if (fast) return fast;
   const entries: CertIndexEntry[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, number>();
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
     if (line === '') continue;
     const entry = parseIndexLine(line, i + 1);
-    if (seen.has(entry.serial)) {
-      throw new MalformedInputError(`index.txt line ${i + 1}: duplicate serial ${entry.serial}`);
+    // By value: a serial written with extra leading zeros (or in another case) is the same one,
+    // and would be listed twice in a CRL.
+    const key = serialKey(entry.serial);
+    const first = seen.get(key);
+    if (first !== undefined) {
+      throw new MalformedInputError(
+        `index.txt line ${i + 1}: duplicate serial ${entry.serial} (the same number as line ${first})`,
+      );
     }
-    seen.add(entry.serial);
+    seen.set(key, i + 1);
     entries.push(entry);
   }
   return entries;

@@ -1,4 +1,4 @@
-import { REVOCATION_REASONS } from './cert-index.js';
+import { isIndexTimeAt, REVOCATION_REASONS } from './cert-index.js';
 import { REASON_EXTENSION_PREFIX, type EncodedRevokedList } from './crl-encode.js';
 import { serialHexOf, walkRevokedList } from './crl-verify.js';
 import { TAG } from './der.js';
@@ -257,6 +257,7 @@ interface WasmMemory {
  * character class, so offsets follow from a few probes); undefined if a line is not canonical.
  */
 function readLines(b: Buffer, text: string, now: Uint8Array): LineFields | undefined {
+  const byteAt = (i: number) => b[i] as number;
   const capacity = maxLines(text.length);
   const kind = new Uint8Array(capacity);
   const digitStart = new Int32Array(capacity);
@@ -275,6 +276,9 @@ function readLines(b: Buffer, text: string, now: Uint8Array): LineFields | undef
     const revocation = p + expiryDigits + 4;
     const revoked = b[revocation] !== TAB;
     if (revoked !== (b[p] === R)) return undefined;
+    // An impossible date (month 13, 30 February, hour 25): the general path names the line.
+    if (!isIndexTimeAt(byteAt, p + 2, expiryDigits)) return undefined;
+    if (revoked && !isIndexTimeAt(byteAt, revocation, b[revocation + 12] === Z ? 12 : 14)) return undefined;
     const serial = text.indexOf('\t', revocation) + 1;
     const end = text.indexOf('\t', serial);
     let digits = serial;

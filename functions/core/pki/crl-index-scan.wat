@@ -19,8 +19,8 @@
 ;;   $c+72  out: length of the entries (i32)          $c+80  reason names: (length, code, lowercase
 ;;                                                           name)..., then a zero length
 ;; Returns how many entries were written, or -1 when the general path must decide: a status that
-;; does not match the revocation field, an unknown reason, a serial over 20 octets, a serial two
-;; lines share.
+;; does not match the revocation field, an impossible date, an unknown reason, a serial over 20
+;; octets, a serial two lines share.
 (module
   (memory (export "memory") 1)
 
@@ -159,7 +159,50 @@
         (br $next)))
     (local.get $at))
 
-  (func (export "scan")
+  ;; The two decimal digits at $at.
+  (func $two (param $at i32) (result i32)
+    (i32.add (i32.mul (i32.sub (i32.load8_u (local.get $at)) (i32.const 0x30)) (i32.const 10))
+             (i32.sub (i32.load8_u offset=1 (local.get $at)) (i32.const 0x30))))
+
+  ;; 1 when the index time at $at ($digits 12: UTCTime, years 50-99 are 19xx; or 14) names a real
+  ;; moment: month 1-12, a day the month has (29 February in leap years only), hour 0-23, minute
+  ;; and second 0-59 (isIndexTimeAt in cert-index.ts, the same rule).
+  (func $validTime (param $at i32) (param $digits i32) (result i32)
+    (local $year i32) (local $p i32) (local $month i32) (local $day i32) (local $max i32)
+    (if (i32.eq (local.get $digits) (i32.const 12))
+      (then
+        (local.set $year (call $two (local.get $at)))
+        (local.set $year
+          (i32.add (local.get $year)
+                   (select (i32.const 1900) (i32.const 2000) (i32.ge_u (local.get $year) (i32.const 50)))))
+        (local.set $p (i32.add (local.get $at) (i32.const 2))))
+      (else
+        (local.set $year (i32.add (i32.mul (call $two (local.get $at)) (i32.const 100))
+                                  (call $two (i32.add (local.get $at) (i32.const 2)))))
+        (local.set $p (i32.add (local.get $at) (i32.const 4)))))
+    (local.set $month (call $two (local.get $p)))
+    (local.set $day (call $two (i32.add (local.get $p) (i32.const 2))))
+    (if (i32.or (i32.or (i32.eqz (local.get $month)) (i32.gt_u (local.get $month) (i32.const 12)))
+                (i32.eqz (local.get $day)))
+      (then (return (i32.const 0))))
+    (local.set $max (i32.const 31))
+    (if (i32.eq (local.get $month) (i32.const 2))
+      (then
+        (local.set $max
+          (select (i32.const 29) (i32.const 28)
+            (i32.and (i32.eqz (i32.rem_u (local.get $year) (i32.const 4)))
+                     (i32.or (i32.ne (i32.rem_u (local.get $year) (i32.const 100)) (i32.const 0))
+                             (i32.eqz (i32.rem_u (local.get $year) (i32.const 400)))))))))
+    (if (i32.or (i32.or (i32.eq (local.get $month) (i32.const 4)) (i32.eq (local.get $month) (i32.const 6)))
+                (i32.or (i32.eq (local.get $month) (i32.const 9)) (i32.eq (local.get $month) (i32.const 11))))
+      (then (local.set $max (i32.const 30))))
+    (i32.and
+      (i32.and (i32.le_u (local.get $day) (local.get $max))
+               (i32.le_u (call $two (i32.add (local.get $p) (i32.const 4))) (i32.const 23)))
+      (i32.and (i32.le_u (call $two (i32.add (local.get $p) (i32.const 6))) (i32.const 59))
+               (i32.le_u (call $two (i32.add (local.get $p) (i32.const 8))) (i32.const 59)))))
+
+    (func (export "scan")
     (param $n i32) (param $c i32) (param $out i32) (param $slots i32) (param $mask i32)
     (result i32)
     (local $p i32) (local $o i32) (local $count i32)
@@ -182,6 +225,16 @@
         ;; Only an R line has a revocation time, and it must have one.
         (if (i32.ne (local.get $revoked) (i32.eq (i32.load8_u (local.get $p)) (i32.const 0x52)))
           (then (return (i32.const -1))))
+        ;; An impossible date (month 13, 30 February, hour 25): the general path names the line.
+        (if (i32.eqz (call $validTime (i32.add (local.get $p) (i32.const 2)) (local.get $expiryDigits)))
+          (then (return (i32.const -1))))
+        (if (local.get $revoked)
+          (then
+            (if (i32.eqz
+                  (call $validTime (local.get $revocation)
+                    (select (i32.const 12) (i32.const 14)
+                            (i32.eq (i32.load8_u offset=12 (local.get $revocation)) (i32.const 0x5a)))))
+              (then (return (i32.const -1))))))
         (local.set $serial (i32.add (call $find (local.get $revocation) (i32.const 0x09)) (i32.const 1)))
         (local.set $end (call $find (local.get $serial) (i32.const 0x09)))
         (local.set $lineEnd (call $find (local.get $end) (i32.const 0x0a)))

@@ -115,6 +115,55 @@ describe('pki/cert/crl CLI on a store', () => {
     expect(snapshot(copy)).toEqual(before);
   });
 
+  it.each([
+    [
+      'month 13',
+      'R\t300101000000Z\t251301000000Z\t7A\tunknown\t/CN=x\n',
+      /line 4: impossible revocation date "251301000000Z"/,
+    ],
+    [
+      '30 February',
+      'V\t20300230000000Z\t\t7A\tunknown\t/CN=x\n',
+      /line 4: impossible expiry date "20300230000000Z"/,
+    ],
+    ['hour 25', 'V\t300101250000Z\t\t7A\tunknown\t/CN=x\n', /line 4: impossible expiry date "300101250000Z"/],
+  ])(
+    'refuses an impossible date (%s) with exit 2 naming the line, before anything is written',
+    (_, line, message) => {
+      const copy = join(dir, `impossible-${line.length}-${line.charCodeAt(3)}`);
+      expect(cachegate(['pki', 'import-easyrsa', '--from', store, '--store', copy]).status).toBe(0);
+      appendFileSync(join(copy, 'index.txt'), line);
+      const before = snapshot(copy);
+      for (const args of [
+        ['cert', 'issue', '--store', copy, '--cn', 'dave'],
+        ['crl', 'build', '--store', copy, '--out', join(copy, 'crl.pem')],
+      ]) {
+        const r = cachegate(args);
+        expect(r.status).toBe(2);
+        expect(r.stderr).toMatch(message);
+      }
+      expect(snapshot(copy)).toEqual(before);
+    },
+  );
+
+  it('refuses a serial written with leading zeros beside the same serial (one CRL entry each)', () => {
+    const copy = join(dir, 'zeros');
+    expect(cachegate(['pki', 'import-easyrsa', '--from', store, '--store', copy]).status).toBe(0);
+    const index = readFileSync(join(copy, 'index.txt'), 'utf8');
+    const serial = index.split('\n')[0]?.split('\t')[3] ?? '';
+    appendFileSync(
+      join(copy, 'index.txt'),
+      `R\t300101000000Z\t250101000000Z\t00${serial}\tunknown\t/CN=twin\n`,
+    );
+    const before = snapshot(copy);
+    const r = cachegate(['crl', 'build', '--store', copy, '--out', join(copy, 'crl.pem')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(
+      new RegExp(`line 4: duplicate serial 00${serial} \\(the same number as line 1\\)`),
+    );
+    expect(snapshot(copy)).toEqual(before);
+  });
+
   it('names a directory that is not a store', () => {
     const r = cachegate(['cert', 'list', '--store', dir]);
     expect(r.status).toBe(2);

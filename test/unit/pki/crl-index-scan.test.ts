@@ -153,11 +153,45 @@ describe.each(SCANNERS)('scanIndexForCrl (%s)', (_, scanner) => {
     // The first CN is the one that counts, and a reason is checked even on an expired line.
     ['V\t300101000000Z\t\t0A\tunknown\t/CN=/CN=x\n', /line 1: subject has no CN/],
     ['R\t200101000000Z\t190101000000Z,bogus\t0A\tunknown\t/CN=a\n', /line 1: unknown revocation reason/],
+    // Dates that do not exist (openssl would write them into the CRL as "Bad time value").
+    ['V\t301301000000Z\t\t0A\tunknown\t/CN=x\n', /line 1: impossible expiry date "301301000000Z"/],
+    ['V\t20300230000000Z\t\t0A\tunknown\t/CN=x\n', /line 1: impossible expiry date/],
+    ['V\t300431000000Z\t\t0A\tunknown\t/CN=x\n', /line 1: impossible expiry date/],
+    ['V\t300101250000Z\t\t0A\tunknown\t/CN=x\n', /line 1: impossible expiry date/],
+    ['V\t300101006000Z\t\t0A\tunknown\t/CN=x\n', /line 1: impossible expiry date/],
+    ['V\t300101000060Z\t\t0A\tunknown\t/CN=x\n', /line 1: impossible expiry date/],
+    ['V\t300100000000Z\t\t0A\tunknown\t/CN=x\n', /line 1: impossible expiry date/],
+    [
+      'R\t300101000000Z\t230229000000Z\t0A\tunknown\t/CN=x\n',
+      /line 1: impossible revocation date "230229000000Z"/,
+    ],
+    ['R\t300101000000Z\t21000229000000Z\t0A\tunknown\t/CN=x\n', /line 1: impossible revocation date/],
+    ['R\t300101000000Z\t250001000000Z,keyCompromise\t0A\tunknown\t/CN=x\n', /line 1: impossible revocation/],
+    // One serial in two spellings: the same certificate number, listed twice in a CRL.
+    [
+      'V\t300101000000Z\t\t0A\tunknown\t/CN=a\nV\t300101000000Z\t\t000A\tunknown\t/CN=b\n',
+      /line 2: duplicate serial 000A \(the same number as line 1\)/,
+    ],
+    [
+      'V\t300101000000Z\t\t0a\tunknown\t/CN=a\nV\t300101000000Z\t\t0A\tunknown\t/CN=b\n',
+      /line 2: duplicate serial 0A \(the same number as line 1\)/,
+    ],
   ])('reports a corrupt index as parseIndex does (%#)', (text, message) => {
     const plan = () =>
       planCrlFromIndexText({ indexText: bytes(text), now, days: 7, ...(scanner ? { scanner } : {}) });
     expect(plan).toThrow(MalformedInputError);
     expect(plan).toThrow(message);
+  });
+
+  it('accepts the dates that exist at the edges: 29 February of leap years, 23:59:59, 31 December', () => {
+    const text = [
+      'R\t300101000000Z\t240229235959Z\t01\tunknown\t/CN=a\n',
+      'R\t300101000000Z\t20000229000000Z\t02\tunknown\t/CN=b\n',
+      'R\t301231235959Z\t991231235959Z\t03\tunknown\t/CN=c\n',
+    ].join('');
+    const scan = scanIndexForCrl(bytes(text), '20250601120000Z', scanner);
+    expect(scan?.revoked.count).toBe(3);
+    expect(scan?.revoked.der.equals(generalEntries(text).der)).toBe(true);
   });
 
   it('does not scan an index where two spellings name one serial', () => {
