@@ -15,6 +15,8 @@ export interface AccessRequestsProps {
   grantingStateMachineArns: { onboardUser: string; issueCertificate: string };
   /** How long an approver has to decide (config `approvals.timeoutSeconds`); the file says 24 h. */
   approvalTimeoutSeconds?: number;
+  /** APPROVERS (one entry per person, identities joined by `|`): start-fulfilment re-checks the decision. */
+  approvers: string[];
 }
 
 /** Access requests: their table and the approval workflow (statemachines/access-request.asl.json). */
@@ -53,11 +55,13 @@ export class AccessRequests extends Construct {
       },
     });
     const fns = this.workflow.functions;
+    fns['start-fulfilment']!.addEnvironment('APPROVERS', props.approvers.join(','));
     // Least privilege, function by function.
     this.table.grantReadWriteData(fns['record-access-request']!);
     this.table.grantReadWriteData(fns['request-approval']!);
     this.table.grantReadWriteData(fns['start-fulfilment']!);
     this.table.grantReadWriteData(fns['close-access-request']!);
+    this.table.grantReadWriteData(fns['check-approval']!);
     for (const name of ['record-access-request', 'request-approval', 'close-access-request']) {
       props.auditBus.grantPutEventsTo(fns[name]!);
     }
