@@ -7,7 +7,7 @@ import * as esbuild from 'esbuild';
 import initWabt from 'wabt';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const sourceDirs = ['functions', 'local', 'bin/cli'];
+const sourceDirs = ['functions', 'workflows', 'local', 'bin/cli'];
 
 async function listTs(dir) {
   const entries = await readdir(join(root, dir), { withFileTypes: true, recursive: true });
@@ -34,6 +34,9 @@ async function compileWasm() {
   }
 }
 
+// The CLI also runs on Node.js 20 (tolerated for local development: docs/decisions.md).
+const cliTarget = 'node20';
+
 export async function build() {
   await compileWasm();
   const entryPoints = (await Promise.all(sourceDirs.map(listTs))).flat();
@@ -43,7 +46,7 @@ export async function build() {
     outbase: root,
     format: 'esm',
     platform: 'node',
-    target: 'node20',
+    target: cliTarget,
     bundle: false,
     sourcemap: false,
     logLevel: 'warning',
@@ -56,7 +59,7 @@ export async function build() {
     // CommonJS: bin/cachegate's shell part runs it directly, without the ES module loader.
     format: 'cjs',
     platform: 'node',
-    target: 'node20',
+    target: cliTarget,
     bundle: true,
     sourcemap: false,
     logLevel: 'warning',

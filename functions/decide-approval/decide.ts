@@ -20,7 +20,7 @@ export interface DecisionInput {
 }
 
 /**
- * Applies an approver's decision: checks the approver, records it once with a conditional write,
+ * Applies an approver's decision (safety rules 5 and 7): checks the approver, records it once with a conditional write,
  * then answers the waiting workflow through its task token. The one place a task is answered:
  * the Slack endpoint and the IAM-authorized approval routes both call it, with the identity AWS
  * or Slack verified and the approvers from the deployed configuration.

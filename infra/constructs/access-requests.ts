@@ -4,8 +4,9 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ACCESS_REQUESTS_TABLE } from '../../functions/aws/table-definitions.js';
-import { withApprovalTimeout } from '../../local/runner/approval-timeout.js';
+import { ACCESS_REQUEST_ITEMS, ACCESS_REQUESTS_TABLE } from '../../functions/aws/table-definitions.js';
+import { withApprovalTimeout } from '../../workflows/approval-timeout.js';
+import { grantAccessRequestItems } from './access-request-items.js';
 import { AslWorkflow } from './asl-workflow.js';
 
 export interface AccessRequestsProps {
@@ -61,7 +62,10 @@ export class AccessRequests extends Construct {
     this.table.grantReadWriteData(fns['request-approval']!);
     this.table.grantReadWriteData(fns['start-fulfilment']!);
     this.table.grantReadWriteData(fns['close-access-request']!);
-    this.table.grantReadWriteData(fns['check-approval']!);
+    // Reads the request, then closes or reads its approval: nothing else.
+    const { request, approval } = ACCESS_REQUEST_ITEMS;
+    grantAccessRequestItems(fns['check-approval']!, this.table, ['GetItem'], [request, approval]);
+    grantAccessRequestItems(fns['check-approval']!, this.table, ['UpdateItem'], [approval]);
     for (const name of ['record-access-request', 'request-approval', 'close-access-request']) {
       props.auditBus.grantPutEventsTo(fns[name]!);
     }

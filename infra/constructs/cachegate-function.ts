@@ -4,7 +4,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { repoRoot } from '../../local/repo-root.js';
+import { repoRoot } from '../../workflows/repo-root.js';
 
 export interface CachegateFunctionProps {
   logRetention: RetentionDays;
@@ -14,8 +14,15 @@ export interface CachegateFunctionProps {
 }
 
 /**
+ * The Node.js major every Lambda runs on; `.nvmrc` names the same major for CI and development
+ * (a test keeps them equal).
+ */
+export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
+export const LAMBDA_BUNDLE_TARGET = 'node24';
+
+/**
  * The one way cachegate creates a Lambda: `functions/<name>/handler.ts` bundled as ESM for
- * nodejs22.x on arm64, named `cachegate-<name>`, with X-Ray, its own retained log group and the
+ * nodejs24.x on arm64, named `cachegate-<name>`, with X-Ray, its own retained log group and the
  * Powertools settings. Construct IDs are `<name>` and `<name>-logs` in the given scope.
  */
 export function cachegateFunction(
@@ -35,7 +42,7 @@ export function cachegateFunction(
     handler: 'handler',
     projectRoot: root,
     depsLockFilePath: join(root, 'package-lock.json'),
-    runtime: Runtime.NODEJS_22_X,
+    runtime: LAMBDA_RUNTIME,
     architecture: Architecture.ARM_64,
     memorySize: props.memorySize ?? 256,
     timeout: props.timeout ?? Duration.seconds(60),
@@ -49,7 +56,7 @@ export function cachegateFunction(
     },
     bundling: {
       format: OutputFormat.ESM,
-      target: 'node22',
+      target: LAMBDA_BUNDLE_TARGET,
       minify: true,
       sourceMap: true,
       mainFields: ['module', 'main'],
@@ -66,7 +73,7 @@ export function cachegateFunction(
   });
   Validations.of(fn).acknowledge({
     id: 'AwsSolutions::AwsSolutions-L1',
-    reason: 'nodejs22.x is the runtime cachegate is built and tested for (design.md).',
+    reason: 'nodejs24.x is the newest Node.js LTS runtime Lambda offers, and CI tests on that major.',
   });
   return fn;
 }

@@ -20,6 +20,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { grantAccessRequestItems } from './access-request-items.js';
 import { cachegateFunction } from './cachegate-function.js';
 import { ACCESS_REQUEST_ITEMS, ACCESS_REQUESTS_TABLE } from '../../functions/aws/table-definitions.js';
 import { stateMachineEnvVar } from '../../functions/core/api/workflow-arns.js';
@@ -89,17 +90,9 @@ export class OnboardingApi extends Construct {
 
     // Least privilege, function by function. The request functions reach only the items they
     // use, by key prefix: an approval item (it holds the task token) is out of their reach.
-    const { request, idempotencyClaim } = ACCESS_REQUEST_ITEMS;
+    const { request, approval: approvalItem, idempotencyClaim } = ACCESS_REQUEST_ITEMS;
     const grantItems = (fn: NodejsFunction, actions: string[], prefixes: string[]) =>
-      fn.addToRolePolicy(
-        new PolicyStatement({
-          actions: actions.map((action) => `dynamodb:${action}`),
-          resources: [props.table.tableArn],
-          conditions: {
-            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((prefix) => `${prefix}*`) },
-          },
-        }),
-      );
+      grantAccessRequestItems(fn, props.table, actions, prefixes);
     grantItems(create, ['GetItem'], [request, idempotencyClaim]);
     grantItems(create, ['PutItem'], [idempotencyClaim]);
     grantItems(get, ['GetItem'], [request, idempotencyClaim]);
@@ -122,7 +115,7 @@ export class OnboardingApi extends Construct {
     }
     grantItems(revoke, ['GetItem', 'UpdateItem'], [request]);
     props.table.grantReadWriteData(slack);
-    props.table.grantReadWriteData(decide);
+    grantItems(decide, ['GetItem', 'UpdateItem'], [request, approvalItem]);
     props.auditBus.grantPutEventsTo(revoke);
     props.auditBus.grantPutEventsTo(slack);
     props.auditBus.grantPutEventsTo(decide);

@@ -1,4 +1,5 @@
-// aws-local-stepfunctions calls Promise.withResolvers, which Node.js 20 lacks (added in 22).
+// aws-local-stepfunctions calls Promise.withResolvers (Node.js 22+). Node.js 20 lacks it, and local
+// development on Node.js 20 still works with a warning (docs/decisions.md, "Node.js 24").
 const promiseStatics = Promise as unknown as { withResolvers?: () => unknown };
 if (typeof promiseStatics.withResolvers !== 'function') {
   promiseStatics.withResolvers = function withResolvers<T>() {

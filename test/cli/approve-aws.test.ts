@@ -7,7 +7,7 @@ import { getApproval, getRequest } from '../../functions/aws/access-requests-tab
 import { setSlackNotifier } from '../../functions/aws/slack-notifier.js';
 import { executionArnFor } from '../../functions/core/api/workflow-arns.js';
 import { decideWithAws } from '../../bin/cli/approval-aws.js';
-import { withApprovalTimeout } from '../../local/runner/approval-timeout.js';
+import { withApprovalTimeout } from '../../workflows/approval-timeout.js';
 import { LocalStateMachine } from '../../local/runner/local-state-machine.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';

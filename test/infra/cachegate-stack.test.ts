@@ -46,11 +46,11 @@ describe('CachegateStack', () => {
     expect(JSON.stringify(machine)).toContain(':stateMachine:cachegate-onboard-user');
   });
 
-  it('runs every Lambda on nodejs22.x arm64 with X-Ray and a log group that keeps logs a year', () => {
+  it('runs every Lambda on nodejs24.x arm64 with X-Ray and a log group that keeps logs a year', () => {
     const functions = template.findResources('AWS::Lambda::Function');
     expect(Object.keys(functions).length).toBeGreaterThanOrEqual(5);
     for (const fn of Object.values(functions) as { Properties: Record<string, unknown> }[]) {
-      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.Runtime).toBe('nodejs24.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
       expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
     }

@@ -27,7 +27,7 @@ const actionsOf = (statements: Statement[]) => statements.flatMap((s) => [s.Acti
 function standalone(auth: OnboardingApiAuth): Template {
   const stack = new Stack(noBundling(), 'Test', { env: { account: '111111111111', region: 'eu-west-1' } });
   const requestApproval = new LambdaFunction(stack, 'RequestApproval', {
-    runtime: Runtime.NODEJS_22_X,
+    runtime: Runtime.NODEJS_24_X,
     handler: 'index.handler',
     code: Code.fromInline('export const handler = async () => ({})'),
   });

@@ -37,7 +37,7 @@ import {
  * AUTHs against it (MEMORYDB_ROTATION_PROBE_ENDPOINT).
  */
 
-/** Interop: mandatory under CI=true, skipped with a printed reason otherwise. */
+/** Interop: mandatory when CI is set, skipped with a printed reason otherwise. */
 const hasRedis = requireBinary('redis-server');
 
 let sandbox: Sandbox;

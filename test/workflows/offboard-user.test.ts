@@ -149,6 +149,34 @@ describe('offboard-user workflow (real ASL on the local runner)', () => {
     expect(entered(execution, 'RemoveUserFromGroup')).toBeGreaterThanOrEqual(3);
   });
 
+  it('retries RemoveUserFromGroup while the group is busy with another change (InvalidUserGroupStateFault)', async () => {
+    const saved = { ...model.delays };
+    const userId = await onboardedUser(['payments-group']);
+    const bystander = `${userId}-bystander`;
+    model.seedUser({ userId: bystander, userName: bystander, accessString: 'on ~* -@all +get' });
+    // 5 simulated minutes of someone else's addition: the first removal request meets a
+    // modifying group, and the retries (10 s, x1.5, 12 attempts: ~5.5 h) outlast it.
+    Object.assign(model.delays, { userGroupModify: 300_000 });
+    try {
+      const execution = await run(
+        'offboard-user',
+        { userId },
+        {
+          beforeStart: () =>
+            elastiCache.send(
+              new ModifyUserGroupCommand({ UserGroupId: 'payments-group', UserIdsToAdd: [bystander] }),
+            ),
+        },
+      );
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(ofType(execution, 'StateFailed').map((e) => e.Error)).toContain('InvalidUserGroupStateFault');
+      expect((await userGroup(elastiCache, 'payments-group'))?.UserIds).toEqual(['default', bystander]);
+      expect(await userExists(userId)).toBe(false);
+    } finally {
+      Object.assign(model.delays, saved);
+    }
+  });
+
   it('retries DeleteUser while the user is being modified (InvalidUserStateFault)', async () => {
     const saved = { ...model.delays };
     const userId = await onboardedUser(['orders-group']);

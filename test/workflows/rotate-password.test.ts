@@ -28,7 +28,7 @@ import {
   seedRotatableUser,
 } from './rotate-fixtures.js';
 
-/** Interop: mandatory under CI=true, skipped with a printed reason otherwise. */
+/** Interop: mandatory when CI is set, skipped with a printed reason otherwise. */
 const hasRedis = requireBinary('redis-server');
 
 let sandbox: Sandbox;

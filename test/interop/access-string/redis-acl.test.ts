@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { spawnSync } from 'node:child_process';
 import {
   AccessStringError,
   checkCommand,
@@ -14,14 +15,14 @@ import {
   type CommandRequest,
   type ParsedAccessString,
 } from '../../../functions/core/access-string/index.js';
-import { LEAF_COMMANDS } from '../../../functions/core/access-string/catalog.js';
+import { REDIS_OSS_7_0_CATALOG } from '../../../functions/core/access-string/catalog.js';
 import {
   REDIS_CATEGORIES,
   REDIS_COMMANDS,
   REDIS_NO_AUTH_COMMANDS,
 } from '../../../functions/core/access-string/redis-catalog.js';
 import { RedisReplyError, startRedisServer, type RedisReply, type RedisServer } from '../redis-server.js';
-import { requireBinary } from '../require-binary.js';
+import { interopMandatory, requireBinary } from '../require-binary.js';
 import { readRedisCatalog } from './redis-catalog.js';
 
 const USER = 'differential';
@@ -147,6 +148,14 @@ const token = fc.oneof(
 const accessString = fc.array(token, { minLength: 1, maxLength: 8 }).map((tokens) => tokens.join(' '));
 
 const hasRedis = requireBinary('redis-server');
+/** The catalog was read from redis-server 7.0: another version skips that check locally and fails it in CI. */
+const installedRedis = hasRedis
+  ? (/v=(\S+)/.exec(spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout)?.[1] ?? 'unknown')
+  : undefined;
+const catalogComparable = installedRedis?.startsWith('7.0.') === true || interopMandatory();
+if (hasRedis && !catalogComparable) {
+  console.warn(`skipping the catalog check: redis-server ${installedRedis} is not 7.0`);
+}
 
 (hasRedis ? describe : describe.skip)('access strings against redis-server', () => {
   let server: RedisServer;
@@ -163,21 +172,21 @@ const hasRedis = requireBinary('redis-server');
     await server.command(['ACL', 'SETUSER', USER, 'reset', ...access.split(/\s+/)]);
   };
 
-  it('ships the command list and ACL categories of redis-server 7.0', async () => {
-    const live = await readRedisCatalog(server);
-    if (!live.version.startsWith('7.0.')) {
-      console.warn(`catalog check skipped: redis-server ${live.version} is not 7.0`);
-      return;
-    }
-    expect(REDIS_COMMANDS).toEqual(live.commands);
-    expect(REDIS_NO_AUTH_COMMANDS).toEqual(live.noAuthCommands);
-    expect(REDIS_CATEGORIES).toEqual(live.categories);
-  });
+  (catalogComparable ? it : it.skip)(
+    'ships the command list and ACL categories of redis-server 7.0',
+    async () => {
+      const live = await readRedisCatalog(server);
+      expect(live.version).toMatch(/^7\.0\./);
+      expect(REDIS_COMMANDS).toEqual(live.commands);
+      expect(REDIS_NO_AUTH_COMMANDS).toEqual(live.noAuthCommands);
+      expect(REDIS_CATEGORIES).toEqual(live.categories);
+    },
+  );
 
   it('expands categories and containers to the same commands as Redis, for every command', async () => {
     // Shortest argv each command accepts; with all keys and channels granted only the command decides.
     const argvs = await Promise.all(
-      LEAF_COMMANDS.map(async (name) => {
+      REDIS_OSS_7_0_CATALOG.leafCommands.map(async (name) => {
         const info = await server.command(['COMMAND', 'INFO', name]);
         const arity = Number((Array.isArray(info) && Array.isArray(info[0]) && info[0][1]) || 0);
         const argv = name.split('|');
@@ -199,15 +208,15 @@ const hasRedis = requireBinary('redis-server');
         const replies = await Promise.all(
           argvs.map((argv) => server.command(['ACL', 'DRYRUN', USER, ...argv])),
         );
-        const mismatches = LEAF_COMMANDS.filter((name, i) => {
+        const mismatches = REDIS_OSS_7_0_CATALOG.leafCommands.filter((name, i) => {
           const allowed = replies[i] === 'OK';
           return allowed !== checkCommand(permissions, { command: name }).allowed;
         });
         expect(mismatches).toEqual([]);
       }),
-      { numRuns: 60, interruptAfterTimeLimit: 20_000 },
+      { numRuns: 60 },
     );
-  });
+  }, 180_000);
 
   it('agrees with Redis on acceptance, ACL DRYRUN decisions and the ACL GETUSER read-back', async () => {
     let accepted = 0;
@@ -240,11 +249,11 @@ const hasRedis = requireBinary('redis-server');
           normalizeAccessString(access, { elasticache: false }),
         );
       }),
-      { numRuns: 2000, interruptAfterTimeLimit: 45_000 },
+      { numRuns: 2000 },
     );
     expect(accepted).toBeGreaterThan(500);
     expect(refusedAsGrammar).toBeGreaterThan(50);
-  });
+  }, 300_000);
 });
 
 function describeDecisions(decisions: boolean[]): string[] {

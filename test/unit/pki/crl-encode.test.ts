@@ -154,6 +154,44 @@ describe('CRL verifier', () => {
     expect(report.problems.join()).toMatch(/margin/);
   });
 
+  it('rejects a CRL signed by the CA key whose authority key identifier names another key', async () => {
+    const der = await buildCrl(
+      {
+        issuer: ca.cert.subject,
+        authorityKeyId: caKeyId(otherCa.cert),
+        crlNumber: 1n,
+        thisUpdate: now,
+        nextUpdate: new Date(now.getTime() + 86_400_000),
+        entries: [],
+      },
+      ca.signer,
+    );
+    expect(checkCrl(parseCrl(der), ca.cert, { now }).problems).toEqual([
+      'authority key identifier does not match the CA key',
+    ]);
+  });
+
+  it('rejects a thisUpdate more than five minutes ahead of the clock, and allows that much skew', async () => {
+    const issuedAt = async (thisUpdate: Date) =>
+      parseCrl(
+        await buildCrl(
+          {
+            issuer: ca.cert.subject,
+            authorityKeyId: caKeyId(ca.cert),
+            crlNumber: 1n,
+            thisUpdate,
+            nextUpdate: new Date(now.getTime() + 86_400_000),
+            entries: [],
+          },
+          ca.signer,
+        ),
+      );
+    const ahead = await issuedAt(new Date(now.getTime() + 6 * 60_000));
+    expect(checkCrl(ahead, ca.cert, { now }).problems).toEqual(['thisUpdate is in the future']);
+    const skewed = await issuedAt(new Date(now.getTime() + 4 * 60_000));
+    expect(checkCrl(skewed, ca.cert, { now }).problems).toEqual([]);
+  });
+
   it('rejects garbage with a clear error', () => {
     expect(() => parseCrl(Buffer.from('not a crl'))).toThrow(/CRL: not a valid X.509 CRL/);
   });

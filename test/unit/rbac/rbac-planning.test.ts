@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   defaultUserSwapConvergence,
+  holdsExactly,
   replicationGroupConvergence,
   userGroupConvergence,
 } from '../../../functions/core/rbac/convergence.js';
@@ -10,6 +11,7 @@ import {
   planHardening,
 } from '../../../functions/core/rbac/default-user.js';
 import { migrateToRbacRequestSchema, planMigration } from '../../../functions/core/rbac/migration.js';
+import { onboardUserRequestSchema, planOnboarding } from '../../../functions/core/rbac/onboarding.js';
 import type { UserDetailSnapshot } from '../../../functions/core/rbac/snapshots.js';
 
 const user = (userId: string, userName = userId, accessString = 'on ~* +@read'): UserDetailSnapshot => ({
@@ -37,6 +39,7 @@ const rg = (extra: Partial<{ tls: boolean; groups: string[]; status: string; add
   engine: 'redis',
   status: extra.status ?? 'available',
   transitEncryptionEnabled: extra.tls ?? true,
+  authTokenEnabled: false,
   userGroupIds: extra.groups ?? [],
   pendingUserGroupIdsToAdd: extra.add ?? [],
   pendingUserGroupIdsToRemove: [],
@@ -63,6 +66,24 @@ describe('locked default user', () => {
     });
     expect(plan.replacedUserIds).toEqual(['default']);
     expect(plan.defaultUser).toMatchObject({ userId: 'g-default', create: false, passwordCount: 1 });
+  });
+
+  it('refuses to reuse an unlocked user named default as the hardened default', () => {
+    const open = user('g-default', 'default', 'on ~* +@all');
+    expect(() =>
+      planHardening(hardenDefaultUserRequestSchema.parse({ userGroupId: 'g' }), {
+        userGroup: group(['default', 'app']),
+        users: [user('default', 'default', 'on ~* &* +@all'), user('app'), open],
+      }),
+    ).toThrow(/defaultUserId: user g-default exists and is not a locked user named "default"/);
+  });
+
+  it('replaces a user named default that is still being added to the group', () => {
+    const plan = planHardening(hardenDefaultUserRequestSchema.parse({ userGroupId: 'g' }), {
+      userGroup: group(['app'], { status: 'modifying', add: ['default'] }),
+      users: [user('default', 'default', 'on ~* &* +@all'), user('app')],
+    });
+    expect(plan.replacedUserIds).toEqual(['default']);
   });
 
   it('the swap converges only when the new default is the only one and nothing is pending', () => {
@@ -129,6 +150,42 @@ describe('migration planning', () => {
     ).toThrow(/userGroupId: .*give userGroupId explicitly/);
   });
 
+  it("refuses to reuse an unlocked user named default as the group's default user", () => {
+    expect(() =>
+      planMigration(request({ userIds: ['app'] }), {
+        replicationGroup: rg(),
+        userGroup: undefined,
+        users: [...users, user('cache-users-default', 'default', 'on ~* +@all')],
+        userGroupCount: 0,
+      }),
+    ).toThrow(/defaultUserId: user cache-users-default exists and is not a locked user named "default"/);
+  });
+
+  it('refuses two users with the same user name in one group, naming the second', () => {
+    expect(() =>
+      planMigration(request({ userIds: ['app', 'app-2'] }), {
+        replicationGroup: rg(),
+        userGroup: undefined,
+        users: [...users, user('app-2', 'app')],
+        userGroupCount: 0,
+      }),
+    ).toThrow(/userIds.1: user name app appears twice in one group/);
+  });
+
+  it('does not take an existing group of another engine with the same members as its own', () => {
+    const members = ['cache-users-default', 'app'];
+    const state = (engine: string) => ({
+      replicationGroup: rg(),
+      userGroup: { ...group(members), userGroupId: 'cache-users', engine },
+      users: [...users, user('cache-users-default', 'default', 'off -@all')],
+      userGroupCount: 1,
+    });
+    expect(planMigration(request({ userIds: ['app'] }), state('redis')).createUserGroup).toBe(false);
+    expect(() => planMigration(request({ userIds: ['app'] }), state('valkey'))).toThrow(
+      /userGroupId: user group cache-users already exists/,
+    );
+  });
+
   it('user group and replication group convergence', () => {
     expect(userGroupConvergence(undefined, ['a'])).toBe('needs-change');
     expect(userGroupConvergence(group(['a'], { status: 'creating' }), ['a'])).toBe('pending');
@@ -137,5 +194,33 @@ describe('migration planning', () => {
     expect(replicationGroupConvergence(rg(), 'g')).toBe('needs-change');
     expect(replicationGroupConvergence(rg({ status: 'modifying', add: ['g'] }), 'g')).toBe('pending');
     expect(replicationGroupConvergence(rg({ groups: ['g'] }), 'g')).toBe('settled');
+  });
+});
+
+describe('retried group creation', () => {
+  it('counts pending additions as members when deciding a group holds exactly the requested users', () => {
+    expect(holdsExactly(group(['a'], { status: 'modifying', add: ['b'] }), ['a', 'b'])).toBe(true);
+    expect(holdsExactly(group(['a']), ['a', 'b'])).toBe(false);
+    expect(holdsExactly(group(['a', 'b', 'c']), ['a', 'b'])).toBe(false);
+  });
+});
+
+describe('onboarding planning', () => {
+  const request = onboardUserRequestSchema.parse({
+    userId: 'carol',
+    userName: 'carol',
+    accessString: 'on ~* +@read',
+    userGroupIds: ['g'],
+  });
+  const members = (count: number) => Array.from({ length: count }, (_, i) => `u${i}`);
+
+  it('counts pending additions against the 100-users-per-group quota', () => {
+    const plan = (userGroup: ReturnType<typeof group>) => () =>
+      planOnboarding(request, { users: [], userGroups: [userGroup] });
+    expect(plan(group(members(98), { add: ['u98'] }))).not.toThrow();
+    expect(plan(group(members(99), { status: 'modifying', add: ['u99'] }))).toThrow(
+      /userGroupIds.0: user group g has 100 users; adding one would exceed the quota of 100/,
+    );
+    expect(plan(group(members(100), { status: 'modifying', remove: ['u0'] }))).not.toThrow();
   });
 });
