@@ -60,6 +60,13 @@ export function cachegateFunction(
       minify: true,
       sourceMap: true,
       mainFields: ['module', 'main'],
+      // The SDK goes into the bundle (ESM, tree-shaken to the clients and commands the function
+      // uses) instead of coming from the runtime's copy, whose full clients cost up to ~800 ms to
+      // import; its default credential chain is cut to the environment link (lambda-credentials.ts).
+      bundleAwsSDK: true,
+      esbuildArgs: {
+        '--alias:@aws-sdk/credential-provider-node': join(root, 'functions', 'aws', 'lambda-credentials.ts'),
+      },
       banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
     },
   });
