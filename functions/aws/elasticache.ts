@@ -15,6 +15,7 @@ import {
   UserGroupAlreadyExistsFault,
   UserGroupNotFoundFault,
   UserNotFoundFault,
+  paginateDescribeReplicationGroups,
   paginateDescribeUserGroups,
   paginateDescribeUsers,
   type ReplicationGroup,
@@ -24,6 +25,7 @@ import {
 import { accessStringsEquivalent } from '../core/access-string/index.js';
 import { ConflictError } from '../core/errors.js';
 import { holdsExactly } from '../core/rbac/convergence.js';
+import type { CachePosture } from '../core/posture/snapshot.js';
 import type { ReplicationGroupSnapshot } from '../core/rbac/snapshots.js';
 import { createAwsClient } from './clients.js';
 
@@ -225,27 +227,27 @@ export async function describeReplicationGroup(
   }
 }
 
-export async function modifyReplicationGroupUserGroups(
-  replicationGroupId: string,
-  change: { add?: string[]; remove?: string[] },
-): Promise<CacheReplicationGroup> {
-  const { ReplicationGroup: group } = await elastiCache().send(
-    new ModifyReplicationGroupCommand({
-      ReplicationGroupId: replicationGroupId,
-      ApplyImmediately: true,
-      ...(change.add?.length ? { UserGroupIdsToAdd: change.add } : {}),
-      ...(change.remove?.length ? { UserGroupIdsToRemove: change.remove } : {}),
-    }),
-  );
-  return toCacheReplicationGroup(group ?? {});
-}
-
-/** Attaches a user group (migrate-to-rbac), applied immediately: the port's name for it. */
+/**
+ * Attaches a user group (migrate-to-rbac), applied immediately: the port's name for it. On a
+ * replication group that uses AUTH, the same call deletes the token
+ * (`AuthTokenUpdateStrategy=DELETE`): AWS refuses `UserGroupIdsToAdd` on an AUTH-enabled group
+ * without it (InvalidParameterCombination). Clients that keep sending `AUTH <token>` then log in
+ * as the group's user named `default`, which migrate-to-rbac gives that token as its password.
+ */
 export async function attachUserGroup(
   replicationGroupId: string,
   userGroupId: string,
 ): Promise<CacheReplicationGroup> {
-  return modifyReplicationGroupUserGroups(replicationGroupId, { add: [userGroupId] });
+  const current = await describeReplicationGroup(replicationGroupId);
+  const { ReplicationGroup: group } = await elastiCache().send(
+    new ModifyReplicationGroupCommand({
+      ReplicationGroupId: replicationGroupId,
+      ApplyImmediately: true,
+      UserGroupIdsToAdd: [userGroupId],
+      ...(current?.authTokenEnabled ? { AuthTokenUpdateStrategy: 'DELETE' } : {}),
+    }),
+  );
+  return toCacheReplicationGroup(group ?? {});
 }
 
 function toCacheUser(user: User): CacheUser {
@@ -279,8 +281,29 @@ function toCacheReplicationGroup(group: ReplicationGroup): CacheReplicationGroup
     status: group.Status ?? 'unknown',
     engine: group.Engine ?? '',
     transitEncryptionEnabled: group.TransitEncryptionEnabled ?? false,
+    authTokenEnabled: group.AuthTokenEnabled ?? false,
     userGroupIds: group.UserGroupIds ?? [],
     pendingUserGroupIdsToAdd: group.PendingModifiedValues?.UserGroups?.UserGroupIdsToAdd ?? [],
     pendingUserGroupIdsToRemove: group.PendingModifiedValues?.UserGroups?.UserGroupIdsToRemove ?? [],
   };
+}
+
+/** Every replication group, as the posture audit reads it (TLS, AUTH token and its age, user groups). */
+export async function listReplicationGroupPostures(): Promise<CachePosture[]> {
+  const caches: CachePosture[] = [];
+  for await (const page of paginateDescribeReplicationGroups({ client: elastiCache() }, {})) {
+    for (const group of page.ReplicationGroups ?? []) {
+      caches.push({
+        kind: 'replication-group',
+        id: group.ReplicationGroupId ?? '',
+        transitEncryption: group.TransitEncryptionEnabled ?? false,
+        authTokenEnabled: group.AuthTokenEnabled ?? false,
+        ...(group.AuthTokenLastModifiedDate
+          ? { authTokenLastModified: group.AuthTokenLastModifiedDate.toISOString() }
+          : {}),
+        userGroupIds: group.UserGroupIds ?? [],
+      });
+    }
+  }
+  return caches;
 }

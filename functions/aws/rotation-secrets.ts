@@ -68,6 +68,20 @@ export async function readUserSecret(ref: SecretVersionRef): Promise<UserSecret 
   return parsed.success ? parsed.data : undefined;
 }
 
+/**
+ * Whether a version holds a value at all: GetSecretValue on the AWSPENDING version RotateSecret
+ * creates fails with ResourceNotFoundException until a value is stored under its ID.
+ */
+export async function versionHoldsValue(ref: SecretVersionRef): Promise<boolean> {
+  try {
+    await secretsManager().send(new GetSecretValueCommand({ SecretId: ref.arn, VersionId: ref.versionId }));
+    return true;
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return false;
+    throw error;
+  }
+}
+
 export async function moveVersionStage(secretArn: string, move: StageMove): Promise<void> {
   await secretsManager().send(
     new UpdateSecretVersionStageCommand({

@@ -1,5 +1,5 @@
 /**
- * The steps of a password rotation (design rule 3), each a small composition of the rotation
+ * The steps of a password rotation (safety rule 3), each a small composition of the rotation
  * core and the adapters, shared by the rotate-password / rotate-all workflows' functions and
  * the Secrets Manager rotation function. Every step is idempotent: re-running it after a crash
  * at any point reaches the same end state. Only ARNs, version IDs and user IDs leave a step.
@@ -32,6 +32,7 @@ import {
   describeRotatingSecret,
   moveVersionStage,
   readUserSecret,
+  versionHoldsValue,
   type RotatingSecret,
 } from './rotation-secrets.js';
 import { storeSecretVersion } from './secrets.js';
@@ -102,7 +103,10 @@ export async function beginRotation(request: {
 
 /**
  * Stores a new password as AWSPENDING (version ID `token`), unless a rotation in progress left
- * one: that one is reused. A retry after the value was stored finds its own version again.
+ * one: that one is reused. A retry after the value was stored finds its own version again. An
+ * AWSPENDING version with no value — the one Secrets Manager's RotateSecret creates before it
+ * calls createSecret, or one a rotation left before storing — gets the new password under its
+ * own version ID, as AWS's rotation function templates do.
  */
 export async function storePendingPassword(request: {
   userId: string;
@@ -112,13 +116,15 @@ export async function storePendingPassword(request: {
 }): Promise<{ versionId: string; reused: boolean }> {
   const secret = await requireSecret(request.secretArn, request.userId);
   const plan = planPendingVersion(secret.stages, request.token);
+  const reused = plan.versionId !== request.token;
   if (plan.kind === 'reuse') {
-    if (!(await readUserSecret({ arn: secret.arn, versionId: plan.versionId }))) {
+    const ref = { arn: secret.arn, versionId: plan.versionId };
+    if (await readUserSecret(ref)) return { versionId: plan.versionId, reused };
+    if (await versionHoldsValue(ref)) {
       throw new RotationRefusedError(
         `AWSPENDING version ${plan.versionId} of ${secret.arn} holds no user secret: remove its label, then rotate again`,
       );
     }
-    return { versionId: plan.versionId, reused: plan.versionId !== request.token };
   }
   const current = await requireUserSecret(secret.arn, secret.stages.currentVersionId ?? '', 'AWSCURRENT');
   const password = generatePassword(
@@ -132,7 +138,7 @@ export async function storePendingPassword(request: {
     versionStages: [AWSPENDING],
     owns: (tags) => isManagedUserSecret(tags, request.userId),
   });
-  return { versionId: stored.versionId, reused: false };
+  return { versionId: stored.versionId, reused };
 }
 
 /** ModifyUser with `[pending, current]`: the user keeps the password every client uses now. */

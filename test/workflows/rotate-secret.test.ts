@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  RotateSecretCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { randomUUID } from 'node:crypto';
 import { PASSWORDS_SET_LABEL } from '../../functions/aws/rotation-contract.js';
 import { generatePassword } from '../../functions/core/password-policy.js';
@@ -91,6 +95,48 @@ describe('rotate-secret: the Secrets Manager rotation contract on the sandbox', 
       expect(await step(s, u.secretArn, token)).toMatch(/already AWSCURRENT/);
     }
     expect(await secretVersions(u.secretArn)).toEqual(versions);
+  });
+
+  it('native RotateSecret: createSecret fills the empty AWSPENDING version Secrets Manager made, and the rotation completes', async () => {
+    const u = await user('sm-native');
+    const secrets = sandbox.model<SecretsManagerModel>('Secrets Manager');
+    const functionArn = context.invokedFunctionArn;
+    secrets.registerRotationFunction(functionArn, (event) =>
+      step(event.Step, event.SecretId, event.ClientRequestToken),
+    );
+    const before = await secretVersions(u.secretArn);
+    const client = new SimulatedClient(model, mirror, [u]);
+    const token = randomUUID();
+
+    const rotated = await secretsClient().send(
+      new RotateSecretCommand({
+        SecretId: u.secretArn,
+        RotationLambdaARN: functionArn,
+        ClientRequestToken: token,
+      }),
+    );
+    await client.authenticateOnce();
+    expect(rotated.VersionId).toBe(token);
+    // createSecret and setSecret ran; testSecret found the user still modifying.
+    expect(secrets.lastRotation(u.secretArn)).toMatchObject({
+      completed: ['createSecret', 'setSecret'],
+      failed: { step: 'testSecret', error: expect.stringMatching(/^RotationNotReadyError/) },
+    });
+    expect((await secretStages(u.secretArn))[token]).toEqual(['AWSPENDING', PASSWORDS_SET_LABEL]);
+    sandbox.clock.advance(model.delays.userModify);
+    await client.authenticateOnce();
+    const reattempt = await secrets.reattemptRotation(u.secretArn);
+    expect(reattempt).toEqual({
+      versionId: token,
+      completed: ['createSecret', 'setSecret', 'testSecret', 'finishSecret'],
+    });
+    await client.authenticateOnce();
+
+    expect(client.failures).toEqual([]);
+    const versions = await secretVersions(u.secretArn);
+    expect(versions[token]).toEqual(['AWSCURRENT', PASSWORDS_SET_LABEL]);
+    expect(versions[Object.keys(before)[0] ?? '']).toEqual(['AWSPREVIOUS']);
+    expect(mirror.passwords.get(u.userId)).toHaveLength(2);
   });
 
   it('a createSecret retried after it stored the value keeps the first value', async () => {

@@ -11,8 +11,9 @@ export type TokenCheck = { kind: 'proceed' } | { kind: 'done'; reason: string };
  * The checks AWS's rotation function template makes before every step, on the version whose ID
  * is the `ClientRequestToken`: it must exist and hold AWSPENDING; a version that already holds
  * AWSCURRENT means this rotation finished (a retried invocation), so the step does nothing.
- * `createSecret` may also meet no version at all (rotation started by cachegate, or a sandbox
- * without RotateSecret): it then creates it.
+ * Secrets Manager's RotateSecret creates that version, labelled AWSPENDING and with no value,
+ * before it calls `createSecret`; `createSecret` may also meet no version at all (a rotation
+ * started by invoking the function directly): it then creates it.
  */
 export function checkRotationToken(
   step: RotationStep,

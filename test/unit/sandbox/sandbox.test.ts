@@ -9,7 +9,7 @@ import {
   PutSecretValueCommand,
   ResourceExistsException,
   ResourceNotFoundException,
-  RotateSecretCommand,
+  ReplicateSecretToRegionsCommand,
   SecretsManagerClient,
   SecretsManagerServiceException,
   UpdateSecretVersionStageCommand,
@@ -37,9 +37,9 @@ const token = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '
 
 describe('sandbox routing', () => {
   it('rejects an unmodelled command with an error naming service and command', async () => {
-    await expect(secrets.send(new RotateSecretCommand({ SecretId: 'x' }))).rejects.toThrow(
-      /Secrets Manager\.RotateSecret is not modelled/,
-    );
+    await expect(
+      secrets.send(new ReplicateSecretToRegionsCommand({ SecretId: 'x', AddReplicaRegions: [] })),
+    ).rejects.toThrow(/Secrets Manager\.ReplicateSecretToRegions is not modelled/);
   });
 
   it('returns $metadata and raises the SDK modeled exception classes', async () => {
