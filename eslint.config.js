@@ -88,18 +88,13 @@ export default tseslint.config(
     },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@typescript-eslint/no-restricted-imports': [
+      'no-restricted-syntax': [
         'error',
         {
-          paths: [
-            {
-              name: 'zod',
-              importNames: ['z'],
-              allowTypeImports: true,
-              message:
-                "Use `import * as z from 'zod'`: the named `z` keeps every zod locale in a Lambda bundle (+360 KB, docs/cold-start.md).",
-            },
-          ],
+          selector:
+            "ImportDeclaration[source.value='zod'][importKind!='type'] > ImportSpecifier[imported.name='z']",
+          message:
+            "Use `import * as z from 'zod'`: the named `z` keeps every zod locale in a Lambda bundle (+360 KB, docs/cold-start.md).",
         },
       ],
     },
