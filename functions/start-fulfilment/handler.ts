@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { assertApproved } from '../core/access-request.js';
 import { getApproval, getRequest, updateRequest } from '../aws/access-requests-table.js';
 import { approvalSettings } from '../commons/approval-settings.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AlreadyDecidedError, ApproverNotAllowedError, SelfApprovalError } from '../access-request.js';
 import { identityFromIamArn } from '../approver-identity.js';
 import { CachegateError, ValidationError } from '../errors.js';
