@@ -13,6 +13,7 @@ import { createSandbox } from './sandbox/index.js';
 import { createTables } from './sandbox/tables.js';
 import { vpnAccessChapter } from './demo/vpn-access-chapter.js';
 import { registerWorkflows } from './workflows.js';
+import { quietLambdaOutput } from './lambda-output.js';
 
 export interface DemoOptions {
   /** Compress simulated time hard (CI and tests); otherwise waits are visible but short. */
@@ -29,8 +30,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
   const auditFile = join(stateDir, 'audit.jsonl');
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  quietLambdaOutput();
 
   narrator.heading('Embedded sandbox');
   const speed = options.fast ? 2000 : 60;
