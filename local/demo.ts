@@ -18,6 +18,8 @@ import { quietLambdaOutput } from './lambda-output.js';
 export interface DemoOptions {
   /** Compress simulated time hard (CI and tests); otherwise waits are visible but short. */
   fast: boolean;
+  /** Print every workflow state and the Lambdas' own log lines. */
+  verbose?: boolean;
 }
 
 /**
@@ -25,12 +27,12 @@ export interface DemoOptions {
  * account. Each capability adds a chapter.
  */
 export async function runDemo(options: DemoOptions): Promise<void> {
-  const narrator = new Narrator();
+  const narrator = new Narrator(undefined, options.verbose === true);
   const stateDir = localStateDir();
   rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
   const auditFile = join(stateDir, 'audit.jsonl');
-  quietLambdaOutput();
+  quietLambdaOutput(options.verbose === true);
 
   narrator.heading('Embedded sandbox');
   const speed = options.fast ? 2000 : 60;
