@@ -20,6 +20,18 @@ export const ACCESS_REQUESTS_TABLE: TableDefinition = {
 };
 
 /**
+ * What the access-requests table's partition keys start with. IAM grants by prefix
+ * (`dynamodb:LeadingKeys`), so the API functions that need no task token cannot read an
+ * approval item at all.
+ */
+export const ACCESS_REQUEST_ITEMS = {
+  request: 'REQUEST#',
+  approval: 'APPROVAL#',
+  idempotencyClaim: 'IDEMPOTENCY#',
+  slackRequest: 'SLACK-REQUEST#',
+} as const;
+
+/**
  * One claim item per user while a workflow changes it or its secret (functions/aws/user-claims.ts).
  * The table and variable keep the names they had when only rotations took it (the rotation lock),
  * so a deployed stack keeps its table and the claims in it.

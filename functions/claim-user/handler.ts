@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { serviceNow } from '../aws/service-clock.js';
 import { takeUserClaim } from '../aws/user-claims.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
