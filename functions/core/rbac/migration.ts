@@ -1,13 +1,8 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import { cacheServiceSchema, type CacheService } from './cache-service.js';
-import {
-  derivedId,
-  engineOf,
-  planDefaultUser,
-  rbacIdentifier,
-  type DefaultUserPlan,
-} from './default-user.js';
+import { rbacIdentifier } from './identifier.js';
+import { derivedId, engineOf, planDefaultUser, type DefaultUserPlan } from './default-user.js';
 import {
   DEFAULT_USER_NAME,
   ELASTICACHE_QUOTAS,
@@ -23,9 +18,7 @@ import {
  */
 export const migrateToRbacRequestSchema = z.object({
   service: cacheServiceSchema,
-  replicationGroupId: z
-    .string()
-    .regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/, 'must be 1-40 letters, digits or hyphens, starting with a letter'),
+  replicationGroupId: rbacIdentifier,
   /** The user group to create and attach; `<replicationGroupId>-users` when left out. */
   userGroupId: rbacIdentifier.optional(),
   /** The group's locked default user; `<userGroupId>-default` when left out. */
