@@ -225,27 +225,27 @@ export async function describeReplicationGroup(
   }
 }
 
-export async function modifyReplicationGroupUserGroups(
-  replicationGroupId: string,
-  change: { add?: string[]; remove?: string[] },
-): Promise<CacheReplicationGroup> {
-  const { ReplicationGroup: group } = await elastiCache().send(
-    new ModifyReplicationGroupCommand({
-      ReplicationGroupId: replicationGroupId,
-      ApplyImmediately: true,
-      ...(change.add?.length ? { UserGroupIdsToAdd: change.add } : {}),
-      ...(change.remove?.length ? { UserGroupIdsToRemove: change.remove } : {}),
-    }),
-  );
-  return toCacheReplicationGroup(group ?? {});
-}
-
-/** Attaches a user group (migrate-to-rbac), applied immediately: the port's name for it. */
+/**
+ * Attaches a user group (migrate-to-rbac), applied immediately: the port's name for it. On a
+ * replication group that uses AUTH, the same call deletes the token
+ * (`AuthTokenUpdateStrategy=DELETE`): AWS refuses `UserGroupIdsToAdd` on an AUTH-enabled group
+ * without it (InvalidParameterCombination). Clients that keep sending `AUTH <token>` then log in
+ * as the group's user named `default`, which migrate-to-rbac gives that token as its password.
+ */
 export async function attachUserGroup(
   replicationGroupId: string,
   userGroupId: string,
 ): Promise<CacheReplicationGroup> {
-  return modifyReplicationGroupUserGroups(replicationGroupId, { add: [userGroupId] });
+  const current = await describeReplicationGroup(replicationGroupId);
+  const { ReplicationGroup: group } = await elastiCache().send(
+    new ModifyReplicationGroupCommand({
+      ReplicationGroupId: replicationGroupId,
+      ApplyImmediately: true,
+      UserGroupIdsToAdd: [userGroupId],
+      ...(current?.authTokenEnabled ? { AuthTokenUpdateStrategy: 'DELETE' } : {}),
+    }),
+  );
+  return toCacheReplicationGroup(group ?? {});
 }
 
 function toCacheUser(user: User): CacheUser {
@@ -279,6 +279,7 @@ function toCacheReplicationGroup(group: ReplicationGroup): CacheReplicationGroup
     status: group.Status ?? 'unknown',
     engine: group.Engine ?? '',
     transitEncryptionEnabled: group.TransitEncryptionEnabled ?? false,
+    authTokenEnabled: group.AuthTokenEnabled ?? false,
     userGroupIds: group.UserGroupIds ?? [],
     pendingUserGroupIdsToAdd: group.PendingModifiedValues?.UserGroups?.UserGroupIdsToAdd ?? [],
     pendingUserGroupIdsToRemove: group.PendingModifiedValues?.UserGroups?.UserGroupIdsToRemove ?? [],

@@ -216,6 +216,7 @@ function toCacheReplicationGroup(cluster: Cluster): CacheReplicationGroup {
     status: cluster.Status ?? 'unknown',
     engine: cluster.Engine ?? 'redis',
     transitEncryptionEnabled: cluster.TLSEnabled ?? false,
+    authTokenEnabled: false,
     userGroupIds: asGroups(current),
     pendingUserGroupIdsToAdd: next ? asGroups(next) : [],
     pendingUserGroupIdsToRemove: next ? asGroups(current) : [],

@@ -88,8 +88,10 @@ describe('migrate-to-rbac workflow (real ASL on the local runner)', () => {
       memberIds: [defaultUserId, ...sample.userIds],
       status: 'available',
     });
+    // The group was on AUTH: AWS accepts the user group only together with DELETE of the token.
     expect(await replicationGroup(sample.replicationGroupId)).toMatchObject({
       Status: 'available',
+      AuthTokenEnabled: false,
       UserGroupIds: [sample.userGroupId],
       PendingModifiedValues: {},
     });

@@ -40,6 +40,8 @@ export interface ReplicationGroupSnapshot {
   status: string;
   engine: string;
   transitEncryptionEnabled: boolean;
+  /** On AUTH (ElastiCache `AuthTokenEnabled`); MemoryDB clusters have no AUTH token. */
+  authTokenEnabled: boolean;
   userGroupIds: string[];
   pendingUserGroupIdsToAdd: string[];
   pendingUserGroupIdsToRemove: string[];

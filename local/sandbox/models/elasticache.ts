@@ -19,6 +19,7 @@ import {
   type UserGroup as UserGroupView,
 } from '@aws-sdk/client-elasticache';
 import { normalizeAccessString } from '../../../functions/core/access-string/index.js';
+import { generateAuthToken, validateAuthToken } from '../../../functions/core/auth-token-policy.js';
 import { validatePassword } from '../../../functions/core/password-policy.js';
 import type { SandboxClock } from '../clock.js';
 import type { ServiceModel } from '../sandbox.js';
@@ -68,12 +69,33 @@ export interface ElastiCacheQuotas {
  */
 export type UserChangedHook = (user: UserView, passwords: readonly string[]) => void | Promise<void>;
 
+/**
+ * How clients authenticate on a replication group once a change has settled: with its AUTH
+ * token(s) (two while a ROTATE is in force), as the users of its user group (what a bare
+ * `AUTH <password>` logs in as is the group's user named `default`), or not at all.
+ */
+export type ReplicationGroupAccess =
+  | { mode: 'auth'; tokens: readonly string[] }
+  | { mode: 'rbac'; defaultUser: { accessString: string; passwords: readonly string[] } | undefined }
+  | { mode: 'open' };
+
+/**
+ * Told when a replication group's access settles: after a ModifyReplicationGroup completes, after
+ * its user group's membership changes, after its default user changes, and when seeded. A mirror
+ * may apply it to a redis-server standing for that replication group; the model awaits it.
+ */
+export type ReplicationGroupChangedHook = (
+  group: ReplicationGroupView,
+  access: ReplicationGroupAccess,
+) => void | Promise<void>;
+
 export interface ElastiCacheModelOptions {
   region?: string;
   accountId?: string;
   delays?: Partial<ElastiCacheDelays>;
   quotas?: Partial<ElastiCacheQuotas>;
   onUserChanged?: UserChangedHook;
+  onReplicationGroupChanged?: ReplicationGroupChangedHook;
 }
 
 const DEFAULT_DELAYS: ElastiCacheDelays = {
@@ -125,10 +147,13 @@ interface ReplicationGroup {
   replicationGroupId: string;
   engine: Engine;
   transitEncryption: boolean;
-  authTokenEnabled: boolean;
+  /** The AUTH tokens accepted now: none (no AUTH), one, or two while a ROTATE is in force. */
+  authTokens: string[];
+  authTokenLastModified?: Date;
   userGroupIds: string[];
   status: 'available' | 'modifying';
   pendingUserGroups?: { add: string[]; remove: string[] };
+  pendingAuthToken?: 'ROTATING' | 'SETTING';
   pending?: Pending;
 }
 
@@ -164,6 +189,7 @@ export class ElastiCacheModel implements ServiceModel {
   private readonly accountId: string;
   private readonly notifications: Promise<void>[] = [];
   onUserChanged: UserChangedHook | undefined;
+  onReplicationGroupChanged: ReplicationGroupChangedHook | undefined;
 
   constructor(
     private readonly clock: SandboxClock,
@@ -174,6 +200,7 @@ export class ElastiCacheModel implements ServiceModel {
     this.delays = { ...DEFAULT_DELAYS, ...options.delays };
     this.quotas = { ...DEFAULT_QUOTAS, ...options.quotas };
     this.onUserChanged = options.onUserChanged;
+    this.onReplicationGroupChanged = options.onReplicationGroupChanged;
     // Every account has the built-in `default` user: open access, no password.
     this.users.set(BUILT_IN_DEFAULT_USER, {
       userId: BUILT_IN_DEFAULT_USER,
@@ -396,6 +423,7 @@ export class ElastiCacheModel implements ServiceModel {
             for (const id of add) if (this.users.has(id)) group.userIds.add(id);
             delete group.pendingChanges;
             group.status = 'active';
+            this.notifyAccessOfUserGroup(group.userGroupId);
           },
         };
         return this.userGroupView(group);
@@ -441,6 +469,8 @@ export class ElastiCacheModel implements ServiceModel {
       UserGroupIdsToAdd?: string[];
       UserGroupIdsToRemove?: string[];
       RemoveUserGroups?: boolean;
+      AuthToken?: string;
+      AuthTokenUpdateStrategy?: string;
       ApplyImmediately?: boolean;
       [other: string]: unknown;
     }) =>
@@ -451,6 +481,8 @@ export class ElastiCacheModel implements ServiceModel {
           'UserGroupIdsToAdd',
           'UserGroupIdsToRemove',
           'RemoveUserGroups',
+          'AuthToken',
+          'AuthTokenUpdateStrategy',
           'ApplyImmediately',
         ];
         const other = Object.keys(input).find((key) => !modelled.includes(key) && input[key] !== undefined);
@@ -470,7 +502,8 @@ export class ElastiCacheModel implements ServiceModel {
         const remove = input.RemoveUserGroups
           ? [...group.userGroupIds]
           : [...new Set(input.UserGroupIdsToRemove ?? [])];
-        if (add.length === 0 && remove.length === 0) {
+        const strategy = this.checkAuthTokenChange(group, input, add, remove);
+        if (add.length === 0 && remove.length === 0 && strategy === undefined) {
           throw serviceFault(InvalidParameterCombinationException, 'No modifications were requested.');
         }
         if (add.length > 0 && !group.transitEncryption) {
@@ -505,19 +538,113 @@ export class ElastiCacheModel implements ServiceModel {
             `A replication group can have only one user group; ${group.replicationGroupId} would have ${after.join(', ')}.`,
           );
         }
+        if ((strategy === 'ROTATE' || strategy === 'SET') && after.length > 0) {
+          // Assumption (not documented): AUTH and a user group are exclusive; going back to AUTH
+          // removes the user group in the same call (the documented RBAC → AUTH command).
+          throw serviceFault(
+            InvalidParameterCombinationException,
+            `Replication group ${group.replicationGroupId} uses user group ${after.join(', ')}; remove it with UserGroupIdsToRemove to set an AUTH token.`,
+          );
+        }
+        const token = input.AuthToken;
         group.status = 'modifying';
-        group.pendingUserGroups = { add, remove };
+        if (add.length > 0 || remove.length > 0) group.pendingUserGroups = { add, remove };
+        if (strategy === 'ROTATE') group.pendingAuthToken = 'ROTATING';
+        if (strategy === 'SET') group.pendingAuthToken = 'SETTING';
         group.pending = {
           readyAt: this.clock.nowMs() + this.delays.replicationGroupModify,
           apply: () => {
             group.userGroupIds = after;
+            if (strategy !== undefined) {
+              group.authTokens = nextAuthTokens(group.authTokens, strategy, token);
+              group.authTokenLastModified = new Date(this.clock.nowMs());
+            }
             delete group.pendingUserGroups;
+            delete group.pendingAuthToken;
             group.status = 'available';
+            this.notifyAccess(group);
           },
         };
         return { ReplicationGroup: this.replicationGroupView(group) };
       }),
   };
+
+  /**
+   * The AUTH token rules of ModifyReplicationGroup (API reference, `AuthToken` and
+   * `AuthTokenUpdateStrategy`): the strategy goes with a token and defaults to ROTATE when a token
+   * is given; `SET` is allowed only after `ROTATE`; `DELETE` only when moving to RBAC; AUTH needs
+   * in-transit encryption; the token charset is AUTH's (stricter than user passwords). A user
+   * group cannot be attached while AUTH is on unless the same call deletes the token
+   * (InvalidParameterCombination, as AWS answers). Returns the strategy in force, if any.
+   */
+  private checkAuthTokenChange(
+    group: ReplicationGroup,
+    input: { AuthToken?: string; AuthTokenUpdateStrategy?: string },
+    add: string[],
+    remove: string[],
+  ): 'ROTATE' | 'SET' | 'DELETE' | undefined {
+    const given = input.AuthTokenUpdateStrategy;
+    if (given !== undefined && given !== 'ROTATE' && given !== 'SET' && given !== 'DELETE') {
+      throw serviceFault(
+        InvalidParameterValueException,
+        'AuthTokenUpdateStrategy must be ROTATE, SET or DELETE.',
+      );
+    }
+    if (input.AuthToken !== undefined) {
+      const check = validateAuthToken(input.AuthToken);
+      if (!check.ok)
+        throw serviceFault(InvalidParameterValueException, `AuthToken is invalid: ${check.reason}`);
+    }
+    const strategy = given ?? (input.AuthToken !== undefined ? 'ROTATE' : undefined);
+    const authOn = group.authTokens.length > 0;
+    if (add.length > 0 && authOn && strategy !== 'DELETE') {
+      throw serviceFault(
+        InvalidParameterCombinationException,
+        "User group can't be associated with auth token enabled. Pass AuthStrategy delete to proceed",
+      );
+    }
+    if (strategy === undefined) return undefined;
+    if (strategy === 'DELETE') {
+      if (input.AuthToken !== undefined) {
+        throw serviceFault(
+          InvalidParameterCombinationException,
+          'AuthToken cannot be given with AuthTokenUpdateStrategy DELETE.',
+        );
+      }
+      if (add.length === 0) {
+        throw serviceFault(
+          InvalidParameterCombinationException,
+          'AuthTokenUpdateStrategy DELETE is allowed only when transitioning to RBAC (with UserGroupIdsToAdd).',
+        );
+      }
+      if (!authOn) {
+        throw serviceFault(
+          InvalidParameterCombinationException,
+          `Replication group ${group.replicationGroupId} has no AUTH token to delete.`,
+        );
+      }
+      return strategy;
+    }
+    if (input.AuthToken === undefined) {
+      throw serviceFault(
+        InvalidParameterCombinationException,
+        `AuthTokenUpdateStrategy ${strategy} must be specified with AuthToken.`,
+      );
+    }
+    if (!group.transitEncryption) {
+      throw serviceFault(
+        InvalidParameterCombinationException,
+        `AUTH can only be enabled on a replication group with in-transit encryption; ${group.replicationGroupId} has none.`,
+      );
+    }
+    if (strategy === 'SET' && !authOn && remove.length === 0) {
+      throw serviceFault(
+        InvalidParameterCombinationException,
+        'AuthTokenUpdateStrategy SET is allowed only after ROTATE (or with UserGroupIdsToRemove when moving back from RBAC).',
+      );
+    }
+    return strategy;
+  }
 
   /** Test and demo set-up: an `active` user, checked like CreateUser (quota included). */
   seedUser(spec: {
@@ -565,22 +692,43 @@ export class ElastiCacheModel implements ServiceModel {
     });
   }
 
-  /** Test and demo set-up: a replication group that exists already (`available`). */
+  /**
+   * Test and demo set-up: a replication group that exists already (`available`). `authToken`
+   * puts it on AUTH with that token (checked like ModifyReplicationGroup's); `authTokenEnabled`
+   * alone gives it a generated token nobody knows.
+   */
   seedReplicationGroup(spec: {
     id: string;
     transitEncryption: boolean;
     engine?: Engine;
     authTokenEnabled?: boolean;
+    authToken?: string;
     userGroupIds?: string[];
   }): void {
-    this.replicationGroups.set(spec.id, {
+    this.applyDueChanges();
+    if (spec.authToken !== undefined) {
+      const check = validateAuthToken(spec.authToken);
+      if (!check.ok)
+        throw serviceFault(InvalidParameterValueException, `AuthToken is invalid: ${check.reason}`);
+    }
+    const token = spec.authToken ?? (spec.authTokenEnabled ? generateAuthToken() : undefined);
+    if (token !== undefined && (!spec.transitEncryption || (spec.userGroupIds ?? []).length > 0)) {
+      throw serviceFault(
+        InvalidParameterCombinationException,
+        'AUTH needs in-transit encryption and no user group.',
+      );
+    }
+    const group: ReplicationGroup = {
       replicationGroupId: spec.id,
       engine: spec.engine ?? 'redis',
       transitEncryption: spec.transitEncryption,
-      authTokenEnabled: spec.authTokenEnabled ?? false,
+      authTokens: token === undefined ? [] : [token],
+      ...(token === undefined ? {} : { authTokenLastModified: new Date(this.clock.nowMs()) }),
       userGroupIds: [...(spec.userGroupIds ?? [])],
       status: 'available',
-    });
+    };
+    this.replicationGroups.set(spec.id, group);
+    this.notifyAccess(group);
   }
 
   /** Applies every change whose time has come and waits for the hooks they triggered. */
@@ -603,10 +751,49 @@ export class ElastiCacheModel implements ServiceModel {
   }
 
   private notify(user: User, deleted?: 'deleted'): void {
-    if (!this.onUserChanged) return;
-    this.notifications.push(
-      reportUserChange(this.onUserChanged, this.userView(user), user.authentication, deleted),
-    );
+    if (this.onUserChanged) {
+      this.notifications.push(
+        reportUserChange(this.onUserChanged, this.userView(user), user.authentication, deleted),
+      );
+    }
+    // A bare `AUTH <password>` logs in as the group's user named `default`: its change changes
+    // how the replication groups using that group let clients in.
+    if (user.userName === DEFAULT_USER_NAME) {
+      for (const groupId of this.groupsOf(user.userId)) this.notifyAccessOfUserGroup(groupId);
+    }
+  }
+
+  private notifyAccessOfUserGroup(userGroupId: string): void {
+    for (const rg of this.replicationGroups.values()) {
+      if (rg.userGroupIds.includes(userGroupId)) this.notifyAccess(rg);
+    }
+  }
+
+  private notifyAccess(group: ReplicationGroup): void {
+    if (!this.onReplicationGroupChanged) return;
+    const hook = this.onReplicationGroupChanged;
+    const access = this.accessOf(group);
+    const view = this.replicationGroupView(group);
+    this.notifications.push(Promise.resolve(hook(view, access)));
+  }
+
+  private accessOf(group: ReplicationGroup): ReplicationGroupAccess {
+    if (group.authTokens.length > 0) return { mode: 'auth', tokens: [...group.authTokens] };
+    const userGroup =
+      group.userGroupIds[0] === undefined ? undefined : this.userGroups.get(group.userGroupIds[0]);
+    if (!userGroup) return { mode: 'open' };
+    const defaultUser = [...userGroup.userIds]
+      .map((id) => this.users.get(id))
+      .find((user) => user?.userName === DEFAULT_USER_NAME);
+    if (!defaultUser) return { mode: 'rbac', defaultUser: undefined };
+    const auth = defaultUser.authentication;
+    return {
+      mode: 'rbac',
+      defaultUser: {
+        accessString: defaultUser.accessString,
+        passwords: auth.type === 'password' ? [...auth.passwords] : [],
+      },
+    };
   }
 
   private checkAccessString(field: string, accessString: unknown): string {
@@ -738,19 +925,39 @@ export class ElastiCacheModel implements ServiceModel {
       Status: group.status,
       Engine: group.engine,
       TransitEncryptionEnabled: group.transitEncryption,
-      AuthTokenEnabled: group.authTokenEnabled,
+      AuthTokenEnabled: group.authTokens.length > 0,
+      ...(group.authTokenLastModified ? { AuthTokenLastModifiedDate: group.authTokenLastModified } : {}),
       UserGroupIds: [...group.userGroupIds],
-      PendingModifiedValues: group.pendingUserGroups
-        ? {
-            UserGroups: {
-              UserGroupIdsToAdd: [...group.pendingUserGroups.add],
-              UserGroupIdsToRemove: [...group.pendingUserGroups.remove],
-            },
-          }
-        : {},
+      PendingModifiedValues: {
+        ...(group.pendingUserGroups
+          ? {
+              UserGroups: {
+                UserGroupIdsToAdd: [...group.pendingUserGroups.add],
+                UserGroupIdsToRemove: [...group.pendingUserGroups.remove],
+              },
+            }
+          : {}),
+        ...(group.pendingAuthToken ? { AuthTokenStatus: group.pendingAuthToken } : {}),
+      },
       ARN: this.arn('replicationgroup', group.replicationGroupId),
     };
   }
+}
+
+/**
+ * The tokens accepted after a settled AUTH change. ROTATE adds the new token to the most recent
+ * one (both work; assumption: a third token drops the oldest, as AUTH holds at most two); SET
+ * leaves only the given token; DELETE removes AUTH.
+ */
+function nextAuthTokens(
+  tokens: readonly string[],
+  strategy: 'ROTATE' | 'SET' | 'DELETE',
+  token: string | undefined,
+): string[] {
+  if (strategy === 'DELETE' || token === undefined) return [];
+  if (strategy === 'SET') return [token];
+  const kept = tokens.filter((t) => t !== token).slice(-1);
+  return [...kept, token];
 }
 
 /** ElastiCache's password rules are cachegate's password policy; the reason never quotes the value. */

@@ -39,6 +39,7 @@ const rg = (extra: Partial<{ tls: boolean; groups: string[]; status: string; add
   engine: 'redis',
   status: extra.status ?? 'available',
   transitEncryptionEnabled: extra.tls ?? true,
+  authTokenEnabled: false,
   userGroupIds: extra.groups ?? [],
   pendingUserGroupIdsToAdd: extra.add ?? [],
   pendingUserGroupIdsToRemove: [],
