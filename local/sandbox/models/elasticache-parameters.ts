@@ -15,6 +15,10 @@ const MAX_PASSWORDS = 2;
 
 export type Engine = 'redis' | 'valkey';
 
+/**
+ * Returns the ID as AWS stores it: lower case (CreateUser / CreateUserGroup reference: "This
+ * value is stored as a lowercase string").
+ */
 export function checkIdentifier(kind: 'UserId' | 'UserGroupId', value: unknown): string {
   if (typeof value !== 'string' || !IDENTIFIER.test(value) || value.includes('--') || value.endsWith('-')) {
     throw serviceFault(
@@ -22,7 +26,7 @@ export function checkIdentifier(kind: 'UserId' | 'UserGroupId', value: unknown):
       `${kind} must be 1-40 letters, digits or hyphens, begin with a letter, and contain no two consecutive hyphens or a trailing hyphen.`,
     );
   }
-  return value;
+  return value.toLowerCase();
 }
 
 export function checkUserName(value: unknown): string {
