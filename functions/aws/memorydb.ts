@@ -222,6 +222,7 @@ function toCacheReplicationGroup(cluster: Cluster): CacheReplicationGroup {
     replicationGroupId: cluster.Name ?? '',
     status: cluster.Status ?? 'unknown',
     engine: cluster.Engine ?? 'redis',
+    ...(cluster.EngineVersion ? { engineVersion: cluster.EngineVersion } : {}),
     transitEncryptionEnabled: cluster.TLSEnabled ?? false,
     authTokenEnabled: false,
     userGroupIds: asGroups(current),

@@ -19,7 +19,7 @@ export interface SandboxOptions {
   speed?: number;
   /** Append audit events (EventBridge PutEvents) to this JSON-lines file. */
   auditFile?: string;
-  /** Start dynalite so DynamoDB-backed code (idempotency, indexes) works. Default true. */
+  /** Start dynalite so DynamoDB-backed code (access requests, locks, indexes) works. Default true. */
   dynamoDb?: boolean;
 }
 
