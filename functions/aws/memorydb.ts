@@ -197,10 +197,7 @@ export async function describeReplicationGroup(
 }
 
 export async function describeEngineVersion(replicationGroupId: string): Promise<string | undefined> {
-  const { Clusters } = await memoryDb().send(
-    new DescribeClustersCommand({ ClusterName: replicationGroupId }),
-  );
-  return Clusters?.[0]?.EngineVersion;
+  return (await describeReplicationGroup(replicationGroupId))?.engineVersion;
 }
 
 /** `UpdateCluster` with the ACL; a busy cluster or ACL fails with its state fault (retried). */

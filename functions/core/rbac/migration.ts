@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { RBAC_MINIMUM_ENGINE_VERSION, supportsRbac } from '../access-string/index.js';
 import { ValidationError } from '../errors.js';
 import { cacheServiceSchema, type CacheService } from './cache-service.js';
-import { RBAC_MINIMUM_VERSION, supportsRbac } from './engine-version.js';
 import { rbacIdentifier } from './identifier.js';
 import { derivedId, engineOf, planDefaultUser, type DefaultUserPlan } from './default-user.js';
 import {
@@ -184,13 +184,13 @@ function checkRbacEngineVersion(rgId: string, engine: 'redis' | 'valkey', versio
   const name = engine === 'valkey' ? 'Valkey' : 'Redis OSS';
   if (version === undefined) {
     throw new ValidationError(
-      `the engine version of replication group ${rgId} could not be read; RBAC needs ${name} ${RBAC_MINIMUM_VERSION[engine]} or later`,
+      `the engine version of replication group ${rgId} could not be read; RBAC needs ${name} ${RBAC_MINIMUM_ENGINE_VERSION[engine]} or later`,
       'replicationGroupId',
     );
   }
-  if (!supportsRbac(engine, version)) {
+  if (!supportsRbac({ engine, engineVersion: version })) {
     throw new ValidationError(
-      `replication group ${rgId} runs ${name} ${version}; RBAC needs ${name} ${RBAC_MINIMUM_VERSION[engine]} or later: upgrade the engine first`,
+      `replication group ${rgId} runs ${name} ${version}; RBAC needs ${name} ${RBAC_MINIMUM_ENGINE_VERSION[engine]} or later: upgrade the engine first`,
       'replicationGroupId',
     );
   }
