@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A user ID, user-group (ACL) ID or replication-group (cluster) ID as cachegate accepts it:

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RBAC_MINIMUM_ENGINE_VERSION, supportsRbac } from '../access-string/index.js';
 import { ValidationError } from '../errors.js';
 import { cacheServiceSchema, type CacheService } from './cache-service.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { rbacIdentifier } from '../rbac/identifier.js';
 import type { UserSnapshot } from '../rbac/snapshots.js';
 
