@@ -106,7 +106,14 @@ function checkPasswords(
   passwords: string[] | undefined,
   checkPassword: (password: string) => string | undefined,
 ): string[] {
-  if (!passwords || passwords.length === 0 || passwords.length > MAX_PASSWORDS) {
+  if (!passwords || passwords.length === 0) {
+    // moto answers with AWS's own wording and fault here (the differential suite pins it).
+    throw serviceFault(
+      InvalidParameterCombinationException,
+      'A user with Authentication Mode: password, must have at least one password.',
+    );
+  }
+  if (passwords.length > MAX_PASSWORDS) {
     throw serviceFault(
       InvalidParameterValueException,
       `Passwords must hold 1 to ${MAX_PASSWORDS} passwords.`,
