@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   DescribeUsersCommand,
   ElastiCacheClient,
+  InvalidParameterValueException,
   InvalidUserStateFault,
   ModifyUserCommand,
   ModifyUserGroupCommand,
@@ -178,6 +179,23 @@ describe('offboard-user workflow (real ASL on the local runner)', () => {
     } finally {
       Object.assign(model.delays, saved);
     }
+  });
+
+  it('fails as OffboardUser.Failed, naming the cause, and deletes nothing when a group removal fails for good', async () => {
+    const userId = await onboardedUser(['audit-group']);
+    const deletesBefore = sandbox.faults.calls('ElastiCache', 'DeleteUser');
+    sandbox.faults.inject({
+      service: 'ElastiCache',
+      command: 'ModifyUserGroup',
+      mode: 'throw',
+      error: () => serviceFault(InvalidParameterValueException, 'the test refuses this removal'),
+    });
+    const execution = await run('offboard-user', { userId });
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('OffboardUser.Failed');
+    expect(execution.cause).toMatch(/the test refuses this removal/);
+    expect(await userExists(userId)).toBe(true);
+    expect(sandbox.faults.calls('ElastiCache', 'DeleteUser')).toBe(deletesBefore);
   });
 
   it('retries DeleteUser while the user is being modified (InvalidUserStateFault)', async () => {
