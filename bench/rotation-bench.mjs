@@ -15,14 +15,13 @@ const speed = Number(values.speed);
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-process.env.POWERTOOLS_TRACE_ENABLED = 'false';
 process.env.AWS_REGION ??= 'us-east-1';
 
 await build();
 const { createSandbox } = await import('../dist/local/sandbox/index.js');
 const { createTables } = await import('../dist/local/sandbox/tables.js');
 const { LocalStateMachine } = await import('../dist/local/runner/local-state-machine.js');
-const { seedUserWithSecret } = await import('../dist/local/demo/rotation-chapter.js');
+const { seedUserWithSecret } = await import('../dist/local/sandbox/seed-user-with-secret.js');
 
 const sandbox = await createSandbox({ speed });
 await createTables();

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { clientVpnCrlSchema } from '../functions/core/crl-refresh/distribution-config.js';
 import { CACHE_SERVICES } from '../functions/core/rbac/cache-service.js';
 import { vpnAccessSchema } from '../functions/core/vpn/access-config.js';

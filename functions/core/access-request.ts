@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CachegateError } from './errors.js';
 
 /** What someone asks for: a cache RBAC user, or a Client VPN certificate. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { approvalIdFor } from '../core/access-request.js';
 import { approvalRequestMessage } from '../core/api/slack-interaction.js';
 import { auditEvent } from '../core/audit-event.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { getRequest, updateRequest } from '../aws/access-requests-table.js';
 import { startExecution } from '../aws/step-functions.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';

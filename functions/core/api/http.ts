@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AlreadyDecidedError, ApproverNotAllowedError, SelfApprovalError } from '../access-request.js';
 import { CachegateError, ValidationError } from '../errors.js';
 import { SlackSignatureError } from '../slack-signature.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AccessRequestKind, Decision } from '../access-request.js';
 import { ValidationError } from '../errors.js';
 
