@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { removeManagedPolicy } from '../aws/iam.js';
 import { callerArn } from '../aws/sts.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';

@@ -3,7 +3,7 @@
  * principal connect as one user to exactly the caches it was onboarded for, and the request an
  * IAM auth token presigns. Sources and choices: docs/rbac.md, "IAM authentication".
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../errors.js';
 
 /** An IAM role or IAM user ARN (the principals `elasticache:Connect` can be granted to here). */
