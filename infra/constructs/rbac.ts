@@ -37,6 +37,8 @@ interface Grant {
   userSecrets?: readonly string[];
   auditEvents?: true;
   userClaims?: readonly string[];
+  /** IAM connect grants: actions on cachegate's managed policies, and attach/detach actions for them. */
+  iamConnectPolicies?: { policies: readonly string[]; attachments: readonly string[] };
 }
 
 const describeUsers = { actions: ['elasticache:DescribeUsers'], resources: ['user'] } as const;
@@ -63,7 +65,8 @@ const GRANTS: Record<string, Grant> = {
   'claim-user': { userClaims: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
   'release-user-claim': { userClaims: ['dynamodb:DeleteItem'] },
   'validate-onboard-user': {
-    elastiCache: [describeUsers, describeUserGroups],
+    // Replication groups: the engine of each cache the requested groups serve (access string).
+    elastiCache: [describeUsers, describeUserGroups, describeReplicationGroups],
     userSecrets: ['secretsmanager:DescribeSecret'],
   },
   'store-user-password': {
@@ -124,6 +127,18 @@ const GRANTS: Record<string, Grant> = {
     ],
   },
   'check-replication-group': { elastiCache: [describeReplicationGroups] },
+  'grant-iam-connect': {
+    iamConnectPolicies: {
+      policies: ['iam:CreatePolicy', 'iam:GetPolicy', 'iam:GetPolicyVersion'],
+      attachments: ['iam:AttachRolePolicy', 'iam:AttachUserPolicy'],
+    },
+  },
+  'revoke-iam-connect': {
+    iamConnectPolicies: {
+      policies: ['iam:ListEntitiesForPolicy', 'iam:DeletePolicy'],
+      attachments: ['iam:DetachRolePolicy', 'iam:DetachUserPolicy'],
+    },
+  },
 };
 
 type MemoryDbResource = 'user' | 'acl' | 'cluster';
@@ -148,7 +163,10 @@ const describeClusters = { actions: ['memorydb:DescribeClusters'], resources: ['
  * refuses MemoryDB, so its Lambdas get nothing here.
  */
 const MEMORYDB_GRANTS: Record<string, MemoryDbGrant> = {
-  'validate-onboard-user': { memoryDb: [describeMemoryDbUsers, describeAcls], userSecrets: true },
+  'validate-onboard-user': {
+    memoryDb: [describeMemoryDbUsers, describeAcls, describeClusters],
+    userSecrets: true,
+  },
   'store-user-password': { userSecrets: true },
   'create-cache-user': {
     memoryDb: [{ actions: ['memorydb:CreateUser', 'memorydb:DescribeUsers'], resources: ['user'] }],
@@ -221,6 +239,10 @@ export class Rbac extends Construct {
       fn.addToRolePolicy(
         new PolicyStatement({ actions: [...grant.userClaims], resources: [props.userClaims.tableArn] }),
       );
+    }
+    if (grant.iamConnectPolicies) {
+      grants.managedPolicies(grant.iamConnectPolicies.policies);
+      grants.policyAttachments(grant.iamConnectPolicies.attachments);
     }
   }
 }
