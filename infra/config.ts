@@ -56,6 +56,14 @@ export const cachegateConfigSchema = z.object({
         'at most 604800 (7 days): the access-request execution may run 14 days',
       )
       .default(DEFAULT_APPROVAL_TIMEOUT_SECONDS),
+    /**
+     * Roles whose session name names a person (IAM Identity Center permission sets, or a trust
+     * policy that makes the session name the `sts:SourceIdentity`): their sessions are separate
+     * identities. Any other assumed role counts as the role itself (docs/triggers.md).
+     */
+    personalSessionRoles: z
+      .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN'))
+      .default([]),
   }),
   /** Onboarding API: IAM (SigV4) or Cognito auth, and stage throttling. */
   api: z

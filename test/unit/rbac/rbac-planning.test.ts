@@ -202,6 +202,37 @@ describe('retried group creation', () => {
     expect(holdsExactly(group(['a'], { status: 'modifying', add: ['b'] }), ['a', 'b'])).toBe(true);
     expect(holdsExactly(group(['a']), ['a', 'b'])).toBe(false);
     expect(holdsExactly(group(['a', 'b', 'c']), ['a', 'b'])).toBe(false);
+    expect(holdsExactly(group(['a', 'c']), ['a', 'b'])).toBe(false);
+  });
+});
+
+describe('convergence while a change is under way', () => {
+  it('a user group is pending while it changes, conflicting when settled with other members of the same count', () => {
+    expect(userGroupConvergence(group(['a'], { status: 'deleting' }), ['a'])).toBe('needs-change');
+    expect(userGroupConvergence(group(['a'], { add: ['b'] }), ['a', 'b'])).toBe('pending');
+    expect(userGroupConvergence(group(['a', 'b'], { remove: ['b'] }), ['a'])).toBe('pending');
+    expect(userGroupConvergence(group(['a', 'c']), ['a', 'b'])).toBe('conflict');
+  });
+
+  it('a default-user swap is pending until the group is active with nothing pending, and needs the old default gone', () => {
+    expect(defaultUserSwapConvergence(group(['new', 'default']), 'new', ['default'])).toBe('needs-change');
+    expect(defaultUserSwapConvergence(group(['new'], { status: 'modifying' }), 'new', [])).toBe('pending');
+    expect(defaultUserSwapConvergence(group(['new'], { add: ['x'] }), 'new', [])).toBe('pending');
+    expect(defaultUserSwapConvergence(group(['new'], { remove: ['x'] }), 'new', [])).toBe('pending');
+    expect(
+      defaultUserSwapConvergence(group(['new', 'd1', 'd2'], { status: 'modifying', remove: ['d1'] }), 'new', [
+        'd1',
+        'd2',
+      ]),
+    ).toBe('pending');
+  });
+
+  it('an attached user group is pending while the replication group modifies or has user-group changes pending', () => {
+    expect(replicationGroupConvergence(rg({ groups: ['g'], status: 'modifying' }), 'g')).toBe('pending');
+    expect(replicationGroupConvergence(rg({ groups: ['g'], add: ['h'] }), 'g')).toBe('pending');
+    expect(
+      replicationGroupConvergence({ ...rg({ groups: ['g'] }), pendingUserGroupIdsToRemove: ['h'] }, 'g'),
+    ).toBe('pending');
   });
 });
 
