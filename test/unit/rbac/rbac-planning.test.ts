@@ -108,6 +108,7 @@ describe('migration planning', () => {
       userGroup: undefined,
       users,
       userGroupCount: 0,
+      engineVersion: '7.1',
     });
     expect(plan).toMatchObject({
       userGroupId: 'cache-users',
@@ -117,6 +118,53 @@ describe('migration planning', () => {
     });
   });
 
+  it.each([
+    [
+      'redis',
+      '5.0.6',
+      /replicationGroupId: replication group cache runs Redis OSS 5\.0\.6; RBAC needs Redis OSS 6\.0 or later/,
+    ],
+    [
+      'redis',
+      undefined,
+      /replicationGroupId: the engine version of replication group cache could not be read/,
+    ],
+    [
+      'valkey',
+      '7.1',
+      /replicationGroupId: replication group cache runs Valkey 7\.1; RBAC needs Valkey 7\.2 or later/,
+    ],
+  ])(
+    'refuses %s %s before any change: RBAC needs Redis OSS 6.0+ or Valkey 7.2+',
+    (engine, engineVersion, error) => {
+      expect(() =>
+        planMigration(request({ userIds: ['app'] }), {
+          replicationGroup: { ...rg(), engine },
+          userGroup: undefined,
+          users,
+          userGroupCount: 0,
+          ...(engineVersion === undefined ? {} : { engineVersion }),
+        }),
+      ).toThrow(error);
+    },
+  );
+
+  it.each([
+    ['redis', '6.0'],
+    ['redis', '6.2.6'],
+    ['valkey', '7.2'],
+    ['valkey', '8.0'],
+  ])('accepts %s %s', (engine, engineVersion) => {
+    const plan = planMigration(request({ userIds: ['app'] }), {
+      replicationGroup: { ...rg(), engine },
+      userGroup: undefined,
+      users,
+      userGroupCount: 0,
+      engineVersion,
+    });
+    expect(plan.engine).toBe(engine);
+  });
+
   it('refuses a replication group without TLS before anything else', () => {
     expect(() =>
       planMigration(request({ userIds: ['ghost'] }), {
@@ -124,6 +172,7 @@ describe('migration planning', () => {
         userGroup: undefined,
         users,
         userGroupCount: 0,
+        engineVersion: '7.1',
       }),
     ).toThrow(/replicationGroupId: .*in-transit encryption \(TLS\) off/);
   });
@@ -135,6 +184,7 @@ describe('migration planning', () => {
         userGroup: undefined,
         users,
         userGroupCount: 100,
+        engineVersion: '7.1',
       }),
     ).toThrow(/userGroupId: the account already has 100 user groups/);
   });
@@ -146,6 +196,7 @@ describe('migration planning', () => {
         userGroup: undefined,
         users,
         userGroupCount: 0,
+        engineVersion: '7.1',
       }),
     ).toThrow(/userGroupId: .*give userGroupId explicitly/);
   });
@@ -157,6 +208,7 @@ describe('migration planning', () => {
         userGroup: undefined,
         users: [...users, user('cache-users-default', 'default', 'on ~* +@all')],
         userGroupCount: 0,
+        engineVersion: '7.1',
       }),
     ).toThrow(/defaultUserId: user cache-users-default exists and is not a locked user named "default"/);
   });
@@ -168,6 +220,7 @@ describe('migration planning', () => {
         userGroup: undefined,
         users: [...users, user('app-2', 'app')],
         userGroupCount: 0,
+        engineVersion: '7.1',
       }),
     ).toThrow(/userIds.1: user name app appears twice in one group/);
   });
@@ -179,6 +232,7 @@ describe('migration planning', () => {
       userGroup: { ...group(members), userGroupId: 'cache-users', engine },
       users: [...users, user('cache-users-default', 'default', 'off -@all')],
       userGroupCount: 1,
+      engineVersion: '7.1',
     });
     expect(planMigration(request({ userIds: ['app'] }), state('redis')).createUserGroup).toBe(false);
     expect(() => planMigration(request({ userIds: ['app'] }), state('valkey'))).toThrow(
