@@ -65,8 +65,14 @@ const GRANTS: Record<string, Grant> = {
   'claim-user': { userClaims: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
   'release-user-claim': { userClaims: ['dynamodb:DeleteItem'] },
   'validate-onboard-user': {
-    // Replication groups: the engine of each cache the requested groups serve (access string).
-    elastiCache: [describeUsers, describeUserGroups, describeReplicationGroups],
+    // Replication groups and their nodes: the engine and version of each cache the requested
+    // groups serve (access-string catalog, IAM support).
+    elastiCache: [
+      describeUsers,
+      describeUserGroups,
+      describeReplicationGroups,
+      { actions: ['elasticache:DescribeCacheClusters'], resources: ['cluster'] },
+    ],
     userSecrets: ['secretsmanager:DescribeSecret'],
   },
   'store-user-password': {
