@@ -30,6 +30,8 @@ type ElastiCacheResource = 'user' | 'usergroup' | 'replicationgroup';
 interface Grant {
   elastiCache?: { actions: readonly string[]; resources: readonly ElastiCacheResource[] }[];
   userSecrets?: readonly string[];
+  /** Actions on the AUTH token secrets (`cachegate/elasticache/auth-tokens/*`). */
+  authTokenSecrets?: readonly string[];
   auditEvents?: true;
 }
 
@@ -69,6 +71,8 @@ const GRANTS: Record<string, Grant> = {
   'create-cache-user': {
     elastiCache: [{ actions: ['elasticache:CreateUser', 'elasticache:DescribeUsers'], resources: ['user'] }],
     userSecrets: ['secretsmanager:GetSecretValue'],
+    // migrate-to-rbac's default user on AUTH: its password is the token, read by version.
+    authTokenSecrets: ['secretsmanager:GetSecretValue'],
   },
   'check-cache-user': { elastiCache: [describeUsers] },
   'add-user-to-group': { elastiCache: [describeUserGroups, modifyUserGroup] },
@@ -92,6 +96,8 @@ const GRANTS: Record<string, Grant> = {
   'validate-migrate-to-rbac': {
     elastiCache: [describeReplicationGroups, describeUsers, describeUserGroups],
     userSecrets: ['secretsmanager:DescribeSecret'],
+    // The named token secret must be readable and hold a valid token before anything changes.
+    authTokenSecrets: ['secretsmanager:GetSecretValue'],
   },
   'create-user-group': {
     elastiCache: [
@@ -198,6 +204,7 @@ export class Rbac extends Construct {
         memoryDbGrant?.userSecrets ? ['elasticache', 'memorydb'] : ['elasticache'],
       );
     }
+    if (grant.authTokenSecrets) grants.authTokenSecrets(grant.authTokenSecrets);
     if (grant.auditEvents) props.auditBus.grantPutEventsTo(fn);
   }
 }
