@@ -1,6 +1,74 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers (docs/architecture.md) as import rules: what a folder may not import. A lint error
+ * here means a dependency points the wrong way; test/unit/conventions/layers.test.ts proves each
+ * rule fires.
+ */
+const AWS_SDK = {
+  group: ['@aws-sdk/*', '@smithy/*', 'aws-sdk'],
+  message: 'core is pure: AWS calls belong in functions/aws (an adapter behind a port).',
+};
+const EMULATOR = {
+  group: ['**/local/**', '**/local/*'],
+  message: 'production code never imports the development emulator (local/).',
+};
+const CLI = { group: ['**/bin/**', '**/bin/*'], message: 'only the CLI imports the CLI.' };
+const INFRA = { group: ['**/infra/**', '**/infra/*'], message: 'only the CDK app imports infra/.' };
+const TESTS = { group: ['**/test/**', '**/test/*'], message: 'production code never imports tests.' };
+const ADAPTERS = {
+  group: ['**/aws/**', '**/aws/*', '**/commons/**', '**/commons/*'],
+  message: 'core is pure: it takes plain data; adapters and Powertools stay outside.',
+};
+const HANDLERS = {
+  group: ['../../*/handler.js', '../*/handler.js', '**/handler.js'],
+  message: 'a handler is an entry point: import the code it calls, not the handler.',
+};
+const IO_MODULES = [
+  'node:fs',
+  'node:fs/promises',
+  'node:child_process',
+  'node:net',
+  'node:http',
+  'node:https',
+  'node:os',
+  'fs',
+  'child_process',
+].map((name) => ({
+  name,
+  message: 'core is pure: no I/O (files, processes, network); take the data as an argument.',
+}));
+
+export const layerRules = [
+  {
+    files: ['functions/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: IO_MODULES, patterns: [AWS_SDK, ADAPTERS, EMULATOR, CLI, INFRA, TESTS, HANDLERS] },
+      ],
+    },
+  },
+  {
+    files: ['functions/**/*.ts'],
+    ignores: ['functions/core/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [EMULATOR, CLI, INFRA, TESTS, HANDLERS] }] },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [EMULATOR, CLI, INFRA, TESTS] }] },
+  },
+  {
+    files: ['infra/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [EMULATOR, CLI, TESTS] }] },
+  },
+  {
+    files: ['local/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [CLI, INFRA, TESTS] }] },
+  },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'cdk.out/', 'coverage/'] },
   js.configs.recommended,
@@ -22,4 +90,5 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  ...layerRules,
 );

@@ -22,7 +22,7 @@ await build();
 const { createSandbox } = await import('../dist/local/sandbox/index.js');
 const { createTables } = await import('../dist/local/sandbox/tables.js');
 const { LocalStateMachine } = await import('../dist/local/runner/local-state-machine.js');
-const { seedUserWithSecret } = await import('../dist/local/demo/rotation-chapter.js');
+const { seedUserWithSecret } = await import('../dist/local/sandbox/seed-user-with-secret.js');
 
 const sandbox = await createSandbox({ speed });
 await createTables();

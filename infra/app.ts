@@ -1,7 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { join } from 'node:path';
-import { repoRoot } from '../local/repo-root.js';
+import { repoRoot } from '../workflows/repo-root.js';
 import { CachegateStack } from './cachegate-stack.js';
 import { loadConfig } from './config.js';
 

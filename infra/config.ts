@@ -4,10 +4,7 @@ import { clientVpnCrlSchema } from '../functions/core/crl-refresh/distribution-c
 import { CACHE_SERVICES } from '../functions/core/rbac/cache-service.js';
 import { vpnAccessSchema } from '../functions/core/vpn/access-config.js';
 import { workflowScheduleSchema } from '../functions/core/workflow-schedule.js';
-import {
-  APPROVAL_TIMEOUT_BOUNDS,
-  DEFAULT_APPROVAL_TIMEOUT_SECONDS,
-} from '../local/runner/approval-timeout.js';
+import { APPROVAL_TIMEOUT_BOUNDS, DEFAULT_APPROVAL_TIMEOUT_SECONDS } from '../workflows/approval-timeout.js';
 
 /**
  * The rotation probe (docs/rotation.md): VerifyPendingPassword tries `AUTH` with the new password on

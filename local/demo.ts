@@ -8,7 +8,7 @@ import { memoryDbChapter } from './demo/memorydb-chapter.js';
 import { pkiChapter } from './demo/pki-chapter.js';
 import { rbacChapter } from './demo/rbac-chapter.js';
 import { rotationChapter } from './demo/rotation-chapter.js';
-import { localStateDir } from './repo-root.js';
+import { localStateDir } from './state-dir.js';
 import { createSandbox } from './sandbox/index.js';
 import { createTables } from './sandbox/tables.js';
 import { vpnAccessChapter } from './demo/vpn-access-chapter.js';

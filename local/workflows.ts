@@ -1,22 +1,12 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { StepFunctionsModel } from './sandbox/models/step-functions.js';
 import type { Sandbox } from './sandbox/sandbox.js';
 import { LocalStateMachine, type RunnerOptions } from './runner/local-state-machine.js';
-import { repoRoot } from './repo-root.js';
-import { withApprovalTimeout } from './runner/approval-timeout.js';
-import { readAsl } from './runner/load-definition.js';
-import { kebabCase, placeholdersOf } from './runner/placeholders.js';
+import { withApprovalTimeout } from '../workflows/approval-timeout.js';
+import { readAsl, workflowNames } from '../workflows/asl-files.js';
+import { kebabCase, placeholdersOf } from '../workflows/placeholders.js';
 
 export function stateMachineArn(sandbox: Sandbox, name: string): string {
   return `arn:aws:states:${sandbox.region}:${sandbox.accountId}:stateMachine:cachegate-${name}`;
-}
-
-export function workflowNames(): string[] {
-  return readdirSync(join(repoRoot(), 'statemachines'))
-    .filter((f) => f.endsWith('.asl.json'))
-    .map((f) => f.replace(/\.asl\.json$/, ''))
-    .sort();
 }
 
 /**

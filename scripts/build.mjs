@@ -7,7 +7,7 @@ import * as esbuild from 'esbuild';
 import initWabt from 'wabt';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const sourceDirs = ['functions', 'local', 'bin/cli'];
+const sourceDirs = ['functions', 'workflows', 'local', 'bin/cli'];
 
 async function listTs(dir) {
   const entries = await readdir(join(root, dir), { withFileTypes: true, recursive: true });

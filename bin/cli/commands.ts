@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerApprovalCommands } from './approval-commands.js';
+import { registerAuditCommands } from './audit-commands.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerPkiCommands } from './pki-commands.js';
 import { registerRbacCommands } from './rbac-commands.js';
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   registerVpnCrlCommands(program);
   registerServeCommands(program);
   registerApprovalCommands(program);
+  registerAuditCommands(program);
 }

@@ -1,4 +1,9 @@
-import { AccessStringError, normalizeAccessString } from '../../functions/core/access-string/index.js';
+import {
+  AccessStringError,
+  catalogFor,
+  normalizeAccessString,
+  type CacheEngine,
+} from '../../functions/core/access-string/index.js';
 import { ValidationError } from '../../functions/core/errors.js';
 import { parseInput } from '../../functions/core/parse-input.js';
 import { migrateToRbacRequestSchema } from '../../functions/core/rbac/migration.js';
@@ -73,10 +78,27 @@ interface Common extends WorkflowTarget {
 
 const serviceField = (service: string | undefined) => (service === undefined ? {} : { service });
 
-/** `access-string check`: the normalized form, or the error with a caret under the token. */
-export function checkAccessString(accessString: string): void {
+/**
+ * `access-string check`: the normalized form for the engine's catalog (named on stderr), or the
+ * error with a caret under the token.
+ */
+export function checkAccessString(
+  accessString: string,
+  options: { engine?: string; engineVersion?: string } = {},
+): void {
+  const engine = {
+    engine: (options.engine ?? 'redis') as CacheEngine,
+    ...(options.engineVersion === undefined ? {} : { engineVersion: options.engineVersion }),
+  };
+  let catalog;
   try {
-    out(normalizeAccessString(accessString));
+    catalog = catalogFor(engine);
+  } catch (error) {
+    throw withFlag(error, { engine: '--engine', engineVersion: '--engine-version' });
+  }
+  process.stderr.write(`command catalog: ${catalog.label} (${catalog.data.source})\n`);
+  try {
+    out(normalizeAccessString(accessString, { engine }));
   } catch (error) {
     if (error instanceof AccessStringError && error.tokenIndex > 0) {
       const caret = maskPasswords(accessString.slice(0, error.position)).length;

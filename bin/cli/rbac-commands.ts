@@ -89,9 +89,14 @@ export function registerRbacCommands(program: Command): void {
     .command('check')
     .description('validate an access string; print its normalized form, or the error with its position')
     .argument('<access-string>', 'e.g. "on ~orders:* -@all +@read"')
-    .action(async (accessString: string) => {
+    .option('--engine <engine>', 'engine of the target cache: redis (default) or valkey')
+    .option(
+      '--engine-version <version>',
+      "the cache's engine version, e.g. 7.1 or 8.0 (default: the newest catalog of the engine)",
+    )
+    .action(async (accessString: string, options: { engine?: string; engineVersion?: string }) => {
       const { checkAccessString } = await import('./rbac-actions.js');
-      checkAccessString(accessString);
+      checkAccessString(accessString, options);
     });
 
   workflowOptions(

@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { describeExecution, startExecution } from '../../functions/aws/step-functions.js';
-import { CachegateError, ValidationError } from '../../functions/core/errors.js';
+import { outputOf, runDeployedWorkflow, type WorkflowResult } from './deployed-workflow.js';
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
 import type { MemoryDbModel } from '../../local/sandbox/models/memorydb.js';
 import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
@@ -29,19 +27,9 @@ export async function runWorkflow(
   target: WorkflowTarget,
 ): Promise<unknown> {
   const result = target.stateMachineArn
-    ? await runDeployed(target.stateMachineArn, input, target.pollSeconds ?? 10)
+    ? await runDeployedWorkflow(target.stateMachineArn, input, { pollSeconds: target.pollSeconds ?? 10 })
     : await runLocal(workflow, input);
-  if (result.status === 'SUCCEEDED') return result.output;
-  const message = `${workflow} ${result.status.toLowerCase()}: ${result.error ?? 'unknown error'}: ${causeMessage(result.cause)}`;
-  if (result.error?.endsWith('.InvalidInput')) throw new ValidationError(causeMessage(result.cause));
-  throw new CachegateError('WORKFLOW_FAILED', message);
-}
-
-interface WorkflowResult {
-  status: string;
-  output?: unknown;
-  error?: string;
-  cause?: string;
+  return outputOf(workflow, result);
 }
 
 async function runLocal(workflow: string, input: unknown): Promise<WorkflowResult> {
@@ -81,36 +69,4 @@ export async function openLocalSandbox() {
   );
   seedMemoryDbDemo(sandbox.model<MemoryDbModel>('MemoryDB'));
   return sandbox;
-}
-
-/**
- * Starts the deployed workflow (execution name `cli-<uuid>`) and polls DescribeExecution until
- * it ends, printing its status.
- */
-export async function runDeployed(
-  stateMachineArn: string,
-  input: unknown,
-  pollSeconds: number,
-  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-): Promise<WorkflowResult> {
-  const executionArn = await startExecution(stateMachineArn, `cli-${randomUUID()}`, input);
-  progress(`started ${executionArn}`);
-  const started = Date.now();
-  for (;;) {
-    const execution = await describeExecution(executionArn);
-    progress(`  ${execution.status} (${Math.round((Date.now() - started) / 1000)} s)`);
-    if (execution.status !== 'RUNNING' && execution.status !== 'PENDING_REDRIVE') return execution;
-    await sleep(pollSeconds * 1000);
-  }
-}
-
-/** The failed step's error message (a Lambda error's `errorMessage`), else the cause as is. */
-function causeMessage(cause: string | undefined): string {
-  if (!cause) return 'no cause given';
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: string };
-    return parsed.errorMessage ?? cause;
-  } catch {
-    return cause;
-  }
 }

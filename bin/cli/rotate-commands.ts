@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
-import { CachegateError, ValidationError } from '../../functions/core/errors.js';
+import { ValidationError } from '../../functions/core/errors.js';
 import type { CacheService } from '../../functions/core/rbac/cache-service.js';
+import {
+  checkStateMachineArn,
+  outputOf,
+  parsePollSeconds,
+  runDeployedWorkflow,
+  type WorkflowResult,
+} from './deployed-workflow.js';
 
 interface RotateOptions {
   user?: string;
@@ -51,10 +58,8 @@ async function rotate(options: RotateOptions): Promise<void> {
     throw new ValidationError('give exactly one of --user <id> or --all', '--user');
   }
   if (options.selector !== undefined && !options.all) throw new ValidationError('needs --all', '--selector');
-  const pollSeconds = options.pollSeconds === undefined ? 10 : Number(options.pollSeconds);
-  if (!Number.isInteger(pollSeconds) || pollSeconds < 1 || pollSeconds > 3600) {
-    throw new ValidationError('must be a whole number of seconds, 1-3600', '--poll-seconds');
-  }
+  const pollSeconds = parsePollSeconds(options.pollSeconds);
+  if (options.stateMachineArn !== undefined) checkStateMachineArn(options.stateMachineArn);
   const requestedBy = options.requestedBy ?? 'cachegate-cli';
   const { parseCacheServiceOption } = await import('../../functions/core/rbac/cache-service.js');
   const service = parseCacheServiceOption(options.service);
@@ -74,23 +79,10 @@ async function rotate(options: RotateOptions): Promise<void> {
   }
   const workflow = options.user !== undefined ? 'rotate-password' : 'rotate-all';
   const result = options.stateMachineArn
-    ? await runDeployed(options.stateMachineArn, input, pollSeconds)
+    ? await runDeployedWorkflow(options.stateMachineArn, input, { pollSeconds })
     : await runLocal(workflow, input, service, options.user);
-  if (result.status !== 'SUCCEEDED') {
-    const { failureReason } = await import('../../functions/core/rotation/selection.js');
-    throw new CachegateError(
-      'WORKFLOW_FAILED',
-      `${workflow} ${result.status.toLowerCase()}: ${failureReason(result.error, result.cause)}`,
-    );
-  }
-  printResult(result.output, options.json === true);
-}
-
-interface WorkflowResult {
-  status: string;
-  output?: unknown;
-  error?: string;
-  cause?: string;
+  const { failureReason } = await import('../../functions/core/rotation/selection.js');
+  printResult(outputOf(workflow, result, failureReason), options.json === true);
 }
 
 /** A progress bar on a terminal (redrawn in place), a line per 10 % otherwise. */
@@ -148,7 +140,7 @@ async function runLocal(
       import('../../local/sandbox/index.js'),
       import('../../local/sandbox/tables.js'),
       import('../../local/runner/local-state-machine.js'),
-      import('../../local/demo/rotation-chapter.js'),
+      import('../../local/sandbox/seed-user-with-secret.js'),
     ]);
   const sandbox = await createSandbox({ speed: 2000 });
   try {
@@ -186,29 +178,6 @@ async function runLocal(
     return run;
   } finally {
     await sandbox.close();
-  }
-}
-
-async function runDeployed(
-  stateMachineArn: string,
-  input: unknown,
-  pollSeconds: number,
-): Promise<WorkflowResult> {
-  const { randomUUID } = await import('node:crypto');
-  const { describeExecution, startExecution } = await import('../../functions/aws/step-functions.js');
-  const executionArn = await startExecution(stateMachineArn, `cli-${randomUUID()}`, input);
-  process.stderr.write(`started ${executionArn}\n`);
-  const started = Date.now();
-  for (;;) {
-    const execution = await describeExecution(executionArn);
-    const elapsed = Math.round((Date.now() - started) / 1000);
-    if (process.stderr.isTTY) process.stderr.write(`\r${execution.status} (${elapsed} s)`.padEnd(40));
-    else process.stderr.write(`${execution.status} (${elapsed} s)\n`);
-    if (execution.status !== 'RUNNING' && execution.status !== 'PENDING_REDRIVE') {
-      if (process.stderr.isTTY) process.stderr.write('\n');
-      return execution;
-    }
-    await new Promise((resolve) => setTimeout(resolve, pollSeconds * 1000));
   }
 }
 

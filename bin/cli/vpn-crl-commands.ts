@@ -25,12 +25,10 @@ export function registerVpnCrlCommands(program: Command): void {
       .option('--reason <reason>', 'RFC 5280 reason, e.g. keyCompromise')
       .option('--requested-by <who>', 'recorded in the audit event (default $USER)')
       .option('--request-id <id>', 'recorded in the audit event'),
-  ).action(
-    async (options: Parameters<typeof import('../../local/vpn-crl/vpn-crl-actions.js').revokeCommand>[0]) => {
-      const { revokeCommand } = await import('../../local/vpn-crl/vpn-crl-actions.js');
-      await revokeCommand(options);
-    },
-  );
+  ).action(async (options: Parameters<typeof import('./vpn-crl-actions.js').revokeCommand>[0]) => {
+    const { revokeCommand } = await import('./vpn-crl-actions.js');
+    await revokeCommand(options);
+  });
   const crl =
     program.commands.find((c) => c.name() === 'crl') ??
     program.command('crl').description('certificate revocation lists');
@@ -39,12 +37,8 @@ export function registerVpnCrlCommands(program: Command): void {
       .command('refresh')
       .description('import the current CRL on every Client VPN endpoint that needs it (workflow)')
       .option('--requested-by <who>', 'recorded in the audit trail (default $USER)'),
-  ).action(
-    async (
-      options: Parameters<typeof import('../../local/vpn-crl/vpn-crl-actions.js').refreshCrlCommand>[0],
-    ) => {
-      const { refreshCrlCommand } = await import('../../local/vpn-crl/vpn-crl-actions.js');
-      await refreshCrlCommand(options);
-    },
-  );
+  ).action(async (options: Parameters<typeof import('./vpn-crl-actions.js').refreshCrlCommand>[0]) => {
+    const { refreshCrlCommand } = await import('./vpn-crl-actions.js');
+    await refreshCrlCommand(options);
+  });
 }

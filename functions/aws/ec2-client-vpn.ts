@@ -3,7 +3,9 @@ import {
   ExportClientVpnClientCertificateRevocationListCommand,
   ImportClientVpnClientCertificateRevocationListCommand,
   TerminateClientVpnConnectionsCommand,
+  paginateDescribeClientVpnAuthorizationRules,
   paginateDescribeClientVpnConnections,
+  paginateDescribeClientVpnEndpoints,
 } from '@aws-sdk/client-ec2';
 import { createAwsClient } from './clients.js';
 
@@ -82,4 +84,39 @@ export async function terminateConnections(
     }
   }
   return ended;
+}
+
+export interface VpnEndpointSummary {
+  endpointId: string;
+  serverCertificateArn: string;
+  connectionLogging: boolean;
+}
+
+/** Every Client VPN endpoint of the region (all pages). */
+export async function listEndpoints(): Promise<VpnEndpointSummary[]> {
+  const endpoints: VpnEndpointSummary[] = [];
+  for await (const page of paginateDescribeClientVpnEndpoints({ client: ec2(), pageSize: 1000 }, {})) {
+    for (const endpoint of page.ClientVpnEndpoints ?? []) {
+      endpoints.push({
+        endpointId: endpoint.ClientVpnEndpointId ?? '',
+        serverCertificateArn: endpoint.ServerCertificateArn ?? '',
+        connectionLogging: endpoint.ConnectionLogOptions?.Enabled ?? false,
+      });
+    }
+  }
+  return endpoints;
+}
+
+/** The destination CIDRs of the endpoint's authorization rules (all pages). */
+export async function listAuthorizationCidrs(endpointId: string): Promise<string[]> {
+  const cidrs: string[] = [];
+  for await (const page of paginateDescribeClientVpnAuthorizationRules(
+    { client: ec2(), pageSize: 1000 },
+    { ClientVpnEndpointId: endpointId },
+  )) {
+    for (const rule of page.AuthorizationRules ?? []) {
+      if (rule.DestinationCidr) cidrs.push(rule.DestinationCidr);
+    }
+  }
+  return cidrs;
 }

@@ -15,6 +15,7 @@ import {
   UserGroupAlreadyExistsFault,
   UserGroupNotFoundFault,
   UserNotFoundFault,
+  paginateDescribeReplicationGroups,
   paginateDescribeUserGroups,
   paginateDescribeUsers,
   type ReplicationGroup,
@@ -24,6 +25,7 @@ import {
 import { accessStringsEquivalent } from '../core/access-string/index.js';
 import { ConflictError } from '../core/errors.js';
 import { holdsExactly } from '../core/rbac/convergence.js';
+import type { CachePosture } from '../core/posture/snapshot.js';
 import type { ReplicationGroupSnapshot } from '../core/rbac/snapshots.js';
 import { createAwsClient } from './clients.js';
 
@@ -284,4 +286,24 @@ function toCacheReplicationGroup(group: ReplicationGroup): CacheReplicationGroup
     pendingUserGroupIdsToAdd: group.PendingModifiedValues?.UserGroups?.UserGroupIdsToAdd ?? [],
     pendingUserGroupIdsToRemove: group.PendingModifiedValues?.UserGroups?.UserGroupIdsToRemove ?? [],
   };
+}
+
+/** Every replication group, as the posture audit reads it (TLS, AUTH token and its age, user groups). */
+export async function listReplicationGroupPostures(): Promise<CachePosture[]> {
+  const caches: CachePosture[] = [];
+  for await (const page of paginateDescribeReplicationGroups({ client: elastiCache() }, {})) {
+    for (const group of page.ReplicationGroups ?? []) {
+      caches.push({
+        kind: 'replication-group',
+        id: group.ReplicationGroupId ?? '',
+        transitEncryption: group.TransitEncryptionEnabled ?? false,
+        authTokenEnabled: group.AuthTokenEnabled ?? false,
+        ...(group.AuthTokenLastModifiedDate
+          ? { authTokenLastModified: group.AuthTokenLastModifiedDate.toISOString() }
+          : {}),
+        userGroupIds: group.UserGroupIds ?? [],
+      });
+    }
+  }
+  return caches;
 }

@@ -15,6 +15,7 @@ import {
   UserAlreadyExistsFault,
   UserNotFoundFault,
   paginateDescribeACLs,
+  paginateDescribeClusters,
   paginateDescribeUsers,
   type ACL,
   type Cluster,
@@ -22,6 +23,7 @@ import {
 } from '@aws-sdk/client-memorydb';
 import { accessStringsEquivalent } from '../core/access-string/index.js';
 import { ConflictError, ValidationError } from '../core/errors.js';
+import type { CachePosture } from '../core/posture/snapshot.js';
 import { MEMORYDB_OPEN_ACCESS_ACL } from '../core/rbac/cache-service.js';
 import { holdsExactly } from '../core/rbac/convergence.js';
 import type { CacheReplicationGroup, CacheUser, CacheUserGroup, NewCacheUser } from './elasticache.js';
@@ -215,6 +217,7 @@ function toCacheReplicationGroup(cluster: Cluster): CacheReplicationGroup {
     replicationGroupId: cluster.Name ?? '',
     status: cluster.Status ?? 'unknown',
     engine: cluster.Engine ?? 'redis',
+    ...(cluster.EngineVersion ? { engineVersion: cluster.EngineVersion } : {}),
     transitEncryptionEnabled: cluster.TLSEnabled ?? false,
     authTokenEnabled: false,
     userGroupIds: asGroups(current),
@@ -246,4 +249,23 @@ function toCacheUserGroup(acl: ACL): CacheUserGroup {
     pendingUserIdsToRemove: acl.PendingChanges?.UserNamesToRemove ?? [],
     replicationGroupIds: acl.Clusters ?? [],
   };
+}
+
+/** Every cluster, as the posture audit reads it (TLS, ACL; `open-access` lets anyone in). */
+export async function listClusterPostures(): Promise<CachePosture[]> {
+  const caches: CachePosture[] = [];
+  for await (const page of paginateDescribeClusters({ client: memoryDb() }, {})) {
+    for (const cluster of page.Clusters ?? []) {
+      const aclName = cluster.ACLName ?? MEMORYDB_OPEN_ACCESS_ACL;
+      caches.push({
+        kind: 'memorydb-cluster',
+        id: cluster.Name ?? '',
+        transitEncryption: cluster.TLSEnabled ?? false,
+        authTokenEnabled: false,
+        userGroupIds: aclName === MEMORYDB_OPEN_ACCESS_ACL ? [] : [aclName],
+        aclName,
+      });
+    }
+  }
+  return caches;
 }

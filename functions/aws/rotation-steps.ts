@@ -1,5 +1,5 @@
 /**
- * The steps of a password rotation (design rule 3), each a small composition of the rotation
+ * The steps of a password rotation (safety rule 3), each a small composition of the rotation
  * core and the adapters, shared by the rotate-password / rotate-all workflows' functions and
  * the Secrets Manager rotation function. Every step is idempotent: re-running it after a crash
  * at any point reaches the same end state. Only ARNs, version IDs and user IDs leave a step.

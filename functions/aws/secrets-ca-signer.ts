@@ -9,7 +9,7 @@ const secretsManager = () => (client ??= createAwsClient(SecretsManagerClient, {
 /**
  * The CA signer port on a PEM private key kept in Secrets Manager (the AWSCURRENT version of the
  * secret `secretArn`). The key lives only in this Lambda's memory; errors name the secret ARN,
- * never its value (rule 1).
+ * never its value (safety rule 1).
  */
 export async function secretsCaSigner(secretArn: string): Promise<CaSigner> {
   const out = await secretsManager().send(new GetSecretValueCommand({ SecretId: secretArn }));

@@ -4,6 +4,7 @@ import {
   DescribeSecretCommand,
   GetSecretValueCommand,
   InvalidRequestException,
+  ListSecretVersionIdsCommand,
   PutSecretValueCommand,
   ResourceExistsException,
   ResourceNotFoundException,
@@ -159,4 +160,30 @@ export async function scheduleSecretDeletion(
     if (error instanceof ResourceNotFoundException) return undefined;
     throw error;
   }
+}
+
+export interface SecretVersionInfo {
+  versionId: string;
+  stages: string[];
+  created?: Date;
+}
+
+/** The secret's labelled versions with their creation times (no values); all pages. */
+export async function listSecretVersions(secretId: string): Promise<SecretVersionInfo[]> {
+  const versions: SecretVersionInfo[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await secretsManager().send(
+      new ListSecretVersionIdsCommand({ SecretId: secretId, NextToken: nextToken }),
+    );
+    for (const version of page.Versions ?? []) {
+      versions.push({
+        versionId: version.VersionId ?? '',
+        stages: version.VersionStages ?? [],
+        ...(version.CreatedDate ? { created: version.CreatedDate } : {}),
+      });
+    }
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return versions;
 }

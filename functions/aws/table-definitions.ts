@@ -19,14 +19,6 @@ export const ACCESS_REQUESTS_TABLE: TableDefinition = {
   timeToLiveAttribute: 'expiresAt',
 };
 
-export const IDEMPOTENCY_TABLE: TableDefinition = {
-  logicalName: 'Idempotency',
-  envVar: 'IDEMPOTENCY_TABLE',
-  localName: 'cachegate-idempotency',
-  partitionKey: 'id',
-  timeToLiveAttribute: 'expiration',
-};
-
 /** One lock item per user while a password rotation runs (functions/aws/rotation-lock.ts). */
 export const ROTATION_LOCKS_TABLE: TableDefinition = {
   logicalName: 'RotationLocks',
@@ -56,13 +48,7 @@ export const CERTIFICATES_TABLE: TableDefinition = {
   partitionKey: 'pk',
 };
 
-export const ALL_TABLES = [
-  ACCESS_REQUESTS_TABLE,
-  IDEMPOTENCY_TABLE,
-  ROTATION_LOCKS_TABLE,
-  CRL_STORE_TABLE,
-  CERTIFICATES_TABLE,
-];
+export const ALL_TABLES = [ACCESS_REQUESTS_TABLE, ROTATION_LOCKS_TABLE, CRL_STORE_TABLE, CERTIFICATES_TABLE];
 
 export function tableName(table: TableDefinition): string {
   return process.env[table.envVar] ?? table.localName;

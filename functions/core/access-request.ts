@@ -97,7 +97,7 @@ export function isApprover(identity: string, allowedApprovers: readonly string[]
 }
 
 /**
- * Design rule 5: approver ≠ requester (under any of the approver's identities) and approver in
+ * Safety rule 5: approver ≠ requester (under any of the approver's identities) and approver in
  * the allowed group.
  */
 export function assertMayDecide(

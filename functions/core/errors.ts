@@ -1,7 +1,7 @@
 /**
  * Typed errors with a stable `code`. The CLI maps them to exit codes and one-line messages;
  * handlers let them propagate so Step Functions can Retry/Catch on `name`.
- * Messages must never contain a secret (design rule 1).
+ * Messages must never contain a secret (safety rule 1).
  */
 export class CachegateError extends Error {
   readonly code: string;

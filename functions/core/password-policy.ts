@@ -1,7 +1,7 @@
 /**
  * ElastiCache/MemoryDB user passwords: 16–128 printable ASCII characters (33–126), none of
  * `,` `"` `/` `@`, and no `%` (AUTH tokens refuse it, so one rule serves both). Reasons never
- * quote the password (design rule 1).
+ * quote the password (safety rule 1).
  */
 import { randomInt } from 'node:crypto';
 import { ValidationError } from './errors.js';

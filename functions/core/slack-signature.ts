@@ -48,7 +48,7 @@ export interface SignedSlackRequest {
 }
 
 /**
- * Verifies a Slack request (design rule 5): the timestamp is within 5 minutes of `now` in
+ * Verifies a Slack request (safety rule 5): the timestamp is within 5 minutes of `now` in
  * either direction, then the v0 signature is compared in constant time. Throws a typed error.
  */
 export function verifySlackRequest(request: SignedSlackRequest, signingSecret: string, now: Date): void {

@@ -19,7 +19,7 @@ export interface DecisionInput {
 }
 
 /**
- * Applies an approver's decision: checks the approver (rule 5), records it once with a
+ * Applies an approver's decision: checks the approver (safety rule 5), records it once with a
  * conditional write, then answers the waiting workflow through its task token. Shared by the
  * Slack interaction endpoint and `cachegate approve|reject`.
  */

@@ -28,7 +28,7 @@ const SECRET_KIND = 'vpn-client-certificate';
  * ConflictError). With a CSR the key stays with the requester; otherwise the key is generated
  * here and stored with the certificate in the secret `cachegate/vpn-client/<cn>`, whose version ID
  * is derived from the request: after a crash, the retry keeps the version the first attempt stored.
- * Only the serial, the secret ARN and the expiry leave this step, never the key (rule 1).
+ * Only the serial, the secret ARN and the expiry leave this step, never the key (safety rule 1).
  */
 export const handler = lambdaHandler(inputSchema, async ({ requestId, commonName, csrPem }) => {
   const cn = validateCommonName(commonName, 'commonName');

@@ -23,7 +23,7 @@ const inputSchema = z.object({
 });
 
 /**
- * Makes sure the CRL to distribute exists, verified (rule 4) and stored; returns only its number,
+ * Makes sure the CRL to distribute exists, verified (safety rule 4) and stored; returns only its number,
  * hash and dates: the CRL itself never travels in the workflow payload.
  */
 export const handler = lambdaHandler(

@@ -27,7 +27,7 @@ function messageOf(cause: string | undefined): string {
  * Catch handler of issue-certificate: issuance failed for good after the common name may have
  * been reserved. Releases that reservation (functions/aws/dynamodb-cert-index.ts `release`) so
  * the CN is not blocked, and returns the cause the workflow fails with. Error messages carry
- * ARNs and names, never a key (rule 1).
+ * ARNs and names, never a key (safety rule 1).
  */
 export const handler = lambdaHandler(inputSchema, async ({ requestId, commonName, error, cause }) => {
   const result = await new DynamoDbCertIndex().release(requestId, serviceNow());

@@ -6,8 +6,8 @@ import { onboardUserRequestSchema, planOnboarding } from '../core/rbac/onboardin
 import { rejectForeignUserSecret, userSecretName } from '../core/rbac/user-secret.js';
 
 /**
- * First step of onboard-user: checks the request against the account (access string, free user
- * ID and name, groups, quotas) and returns the plan. Nothing is changed before this passes.
+ * First step of onboard-user: checks the request against the account (access string for the
+ * engines of the caches the groups serve, free user ID and name, groups, quotas) and returns the plan. Nothing is changed before this passes.
  */
 export const handler = lambdaHandler(onboardUserRequestSchema, async (request) => {
   const cache = cacheRbac(request.service);
@@ -16,7 +16,15 @@ export const handler = lambdaHandler(onboardUserRequestSchema, async (request) =
     Promise.all(request.userGroupIds.map((id) => cache.describeUserGroup(id))),
     describeSecret(userSecretName(request.userId, request.service)),
   ]);
-  const plan = planOnboarding(request, { users, userGroups });
+  const cacheIds = [...new Set(userGroups.flatMap((group) => group?.replicationGroupIds ?? []))];
+  const targetCaches = (await Promise.all(cacheIds.map((id) => cache.describeReplicationGroup(id))))
+    .filter((found) => found !== undefined)
+    .map((found) => ({
+      cacheId: found.replicationGroupId,
+      engine: found.engine,
+      ...(found.engineVersion ? { engineVersion: found.engineVersion } : {}),
+    }));
+  const plan = planOnboarding(request, { users, userGroups, targetCaches });
   rejectForeignUserSecret(secret, request.userId, 'userId');
   logger.info('onboarding planned', {
     service: plan.service,

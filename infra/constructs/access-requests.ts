@@ -5,7 +5,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ACCESS_REQUESTS_TABLE } from '../../functions/aws/table-definitions.js';
-import { withApprovalTimeout } from '../../local/runner/approval-timeout.js';
+import { withApprovalTimeout } from '../../workflows/approval-timeout.js';
 import { AslWorkflow } from './asl-workflow.js';
 
 export interface AccessRequestsProps {

@@ -5,8 +5,8 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { functionNameOf, placeholdersOf } from '../../local/runner/placeholders.js';
-import { repoRoot } from '../../local/repo-root.js';
+import { functionNameOf, placeholdersOf } from '../../workflows/placeholders.js';
+import { repoRoot } from '../../workflows/repo-root.js';
 import { cachegateFunction } from './cachegate-function.js';
 
 export interface AslWorkflowProps {
@@ -66,7 +66,7 @@ export class AslWorkflow extends Construct {
           removalPolicy: RemovalPolicy.RETAIN,
         }),
         level: LogLevel.ALL,
-        // Payloads carry IDs only (rule 1); leaving execution data out of logs is a second fence.
+        // Payloads carry IDs only (safety rule 1); leaving execution data out of logs is a second fence.
         includeExecutionData: false,
       },
     });

@@ -4,7 +4,7 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { repoRoot } from '../../local/repo-root.js';
+import { repoRoot } from '../../workflows/repo-root.js';
 
 export interface CachegateFunctionProps {
   logRetention: RetentionDays;

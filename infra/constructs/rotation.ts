@@ -127,7 +127,7 @@ const MEMORYDB_GRANTS: Record<string, { actions: readonly string[]; resource: 'u
 };
 
 /**
- * Password rotation (design rule 3): the rotate-password and rotate-all workflows (sharing one
+ * Password rotation (safety rule 3): the rotate-password and rotate-all workflows (sharing one
  * Lambda per function), the per-user rotation lock table, the schedule that runs rotate-all
  * (idempotent per period), and the Secrets Manager rotation function for teams using native rotation.
  */

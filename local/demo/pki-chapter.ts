@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../repo-root.js';
+import { repoRoot } from '../../workflows/repo-root.js';
 import { provisionSandboxCa } from '../sandbox-ca.js';
 import type { DemoContext } from './demo-context.js';
 

@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { ValidationError } from '../../functions/core/errors.js';
-import { repoRoot } from '../repo-root.js';
-import { PLACEHOLDER, placeholdersOf } from './placeholders.js';
+import { readAsl } from '../../workflows/asl-files.js';
+import { PLACEHOLDER, placeholdersOf } from '../../workflows/placeholders.js';
 import { assertSupportedFeatures } from './supported-features.js';
 
 const require = createRequire(import.meta.url);
@@ -11,10 +9,6 @@ const aslValidator = require('asl-validator') as (definition: unknown) => {
   isValid: boolean;
   errorsText: (separator?: string) => string;
 };
-
-export function readAsl(name: string): string {
-  return readFileSync(join(repoRoot(), 'statemachines', `${name}.asl.json`), 'utf8');
-}
 
 /**
  * Loads `statemachines/<name>.asl.json`, fills its `${Placeholders}` (every one must be given),

@@ -6,8 +6,9 @@ import { createAwsClient } from '../../functions/aws/clients.js';
 import { LambdaCrashSignal } from '../sandbox/faults.js';
 import type { StepFunctionsModel } from '../sandbox/models/step-functions.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
-import { loadDefinition, readAsl } from './load-definition.js';
-import { functionNameOf, placeholdersOf } from './placeholders.js';
+import { readAsl } from '../../workflows/asl-files.js';
+import { loadDefinition } from './load-definition.js';
+import { functionNameOf, placeholdersOf } from '../../workflows/placeholders.js';
 import './promise-with-resolvers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

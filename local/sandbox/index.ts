@@ -1,4 +1,5 @@
 import { SandboxClock } from './clock.js';
+import { AcmModel } from './models/acm.js';
 import { CloudWatchModel } from './models/cloudwatch.js';
 import { Ec2ClientVpnModel } from './models/ec2-client-vpn.js';
 import { ElastiCacheModel } from './models/elasticache.js';
@@ -19,7 +20,7 @@ export interface SandboxOptions {
   speed?: number;
   /** Append audit events (EventBridge PutEvents) to this JSON-lines file. */
   auditFile?: string;
-  /** Start dynalite so DynamoDB-backed code (idempotency, indexes) works. Default true. */
+  /** Start dynalite so DynamoDB-backed code (access requests, locks, indexes) works. Default true. */
   dynamoDb?: boolean;
 }
 
@@ -27,13 +28,21 @@ export interface SandboxOptions {
 export async function createSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const clock = new SandboxClock({ speed: options.speed ?? 0 });
   const sandbox = new Sandbox({ clock });
+  const acm = new AcmModel(clock, sandbox.region, sandbox.accountId);
   sandbox
     .register(new SecretsManagerModel(clock, sandbox.region, sandbox.accountId))
     .register(new EventBridgeModel(clock, options.auditFile))
     .register(new CloudWatchModel())
     .register(new StepFunctionsModel())
     .register(new ElastiCacheModel(clock, { region: sandbox.region, accountId: sandbox.accountId }))
-    .register(new Ec2ClientVpnModel(clock, { region: sandbox.region, accountId: sandbox.accountId }))
+    .register(acm)
+    .register(
+      new Ec2ClientVpnModel(clock, {
+        region: sandbox.region,
+        accountId: sandbox.accountId,
+        certificates: acm,
+      }),
+    )
     .register(new KmsModel(clock, sandbox.region, sandbox.accountId))
     .register(new MemoryDbModel(clock, { region: sandbox.region, accountId: sandbox.accountId }))
     .register(new StsModel(sandbox.accountId));

@@ -1,6 +1,6 @@
 import { parseApprovers } from '../../functions/core/access-request.js';
 import { ValidationError } from '../../functions/core/errors.js';
-import { checkApprovalTimeout } from '../runner/approval-timeout.js';
+import { checkApprovalTimeout } from '../../workflows/approval-timeout.js';
 
 /** Parses `cachegate serve` options; errors name the option. */
 export function parseServeOptions(options: {

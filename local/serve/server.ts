@@ -7,7 +7,7 @@ import { approvalIdFor, parseApprovers } from '../../functions/core/access-reque
 import { errorResponse, jsonResponse, type ApiResponse } from '../../functions/core/api/http.js';
 import { ValidationError } from '../../functions/core/errors.js';
 import { decideApproval } from '../../functions/decide-approval/decide.js';
-import { localStateDir } from '../repo-root.js';
+import { localStateDir } from '../state-dir.js';
 import { createSandbox } from '../sandbox/index.js';
 import { createTables } from '../sandbox/tables.js';
 import { registerWorkflows } from '../workflows.js';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { vpnAccessSchema } from '../../functions/core/vpn/access-config.js';
 import { buildApp } from '../../infra/app.js';
-import { repoRoot } from '../../local/repo-root.js';
+import { repoRoot } from '../../workflows/repo-root.js';
 import {
   CacheVpnAccess,
   importCacheNetwork,

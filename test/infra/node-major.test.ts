@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAMBDA_BUNDLE_TARGET, LAMBDA_RUNTIME } from '../../infra/constructs/cachegate-function.js';
-import { repoRoot } from '../../local/repo-root.js';
+import { repoRoot } from '../../workflows/repo-root.js';
 
 const read = (file: string) => readFileSync(join(repoRoot(), file), 'utf8');
 const major = read('.nvmrc').trim();

@@ -6,8 +6,8 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../infra/app.js';
 import { RBAC_WORKFLOWS } from '../../infra/constructs/rbac.js';
-import { readAsl } from '../../local/runner/load-definition.js';
-import { functionNameOf, placeholdersOf } from '../../local/runner/placeholders.js';
+import { readAsl } from '../../workflows/asl-files.js';
+import { functionNameOf, placeholdersOf } from '../../workflows/placeholders.js';
 
 let template: Template;
 /** The Lambdas of the RBAC workflows, from their ASL placeholders. */

@@ -11,7 +11,7 @@ import { buildApp } from '../../infra/app.js';
 import { loadConfig } from '../../infra/config.js';
 import { importRotationProbe, Rotation, type RotationProbeConfig } from '../../infra/constructs/rotation.js';
 import { WorkflowSchedules } from '../../infra/constructs/schedules.js';
-import { repoRoot } from '../../local/repo-root.js';
+import { repoRoot } from '../../workflows/repo-root.js';
 
 let template: Template;
 

@@ -6,7 +6,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../infra/app.js';
 import { loadConfig } from '../../infra/config.js';
-import { repoRoot } from '../../local/repo-root.js';
+import { repoRoot } from '../../workflows/repo-root.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };

@@ -2,7 +2,7 @@
  * Shared set-up of the RBAC workflow tests (onboard-user, offboard-user, harden-default-user,
  * migrate-to-rbac; on ElastiCache and on MemoryDB): a sandbox with its SDK clients, a runner that
  * keeps every execution, readers of the execution events and of the service's state, and the
- * closing scan for passwords (design rule 1).
+ * closing scan for passwords (safety rule 1).
  */
 import { expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
@@ -167,7 +167,7 @@ export async function elastiCacheAccount(
 }
 
 /**
- * Design rule 1: none of the (at least `atLeast`) passwords stored in Secrets Manager appears in
+ * Safety rule 1: none of the (at least `atLeast`) passwords stored in Secrets Manager appears in
  * the events, output or cause of any execution, or in any EventBridge event.
  */
 export function expectNoPasswordLeak(sandbox: Sandbox, executions: LocalExecution[], atLeast: number): void {

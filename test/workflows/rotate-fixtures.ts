@@ -12,7 +12,7 @@ import {
 import { createAwsClient } from '../../functions/aws/clients.js';
 import { tryAuth } from '../../functions/aws/rotation-probe.js';
 import type { CacheService } from '../../functions/core/rbac/cache-service.js';
-import { seedUserWithSecret } from '../../local/demo/rotation-chapter.js';
+import { seedUserWithSecret } from '../../local/sandbox/seed-user-with-secret.js';
 import type { Sandbox } from '../../local/sandbox/sandbox.js';
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
 import type { MemoryDbModel } from '../../local/sandbox/models/memorydb.js';

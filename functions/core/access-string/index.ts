@@ -14,3 +14,12 @@ export { accessStringsEquivalent, normalizeAccessString, type NormalizeOptions }
 export { isRestrictedOnElastiCache } from './restricted-commands.js';
 export { redisGlobMatch } from './glob.js';
 export { REDIS_CATALOG_VERSION } from './redis-catalog.js';
+export {
+  REDIS_OSS_7_0_CATALOG,
+  RBAC_MINIMUM_ENGINE_VERSION,
+  allCatalogs,
+  catalogFor,
+  type CacheEngine,
+  type CommandCatalog,
+  type EngineTarget,
+} from './catalog.js';

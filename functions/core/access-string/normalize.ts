@@ -2,7 +2,6 @@
  * A canonical form for access strings, so that strings meaning the same thing compare equal
  * whatever order, casing, merging or expansion AWS or Redis applied to them.
  */
-import { CATEGORY_NAMES, LEAF_COMMANDS, isAlwaysAllowed, leavesOf, leavesOfCategory } from './catalog.js';
 import { parseAccessString, type ParseOptions } from './parse.js';
 import {
   permissionsOf,
@@ -10,7 +9,6 @@ import {
   type PermissionOptions,
   type Permissions,
 } from './permissions.js';
-import { REDIS_COMMANDS } from './redis-catalog.js';
 import { isRestrictedOnElastiCache } from './restricted-commands.js';
 
 export type NormalizeOptions = ParseOptions & PermissionOptions;
@@ -63,9 +61,10 @@ function canonicalChannels(permissions: Permissions, options: PermissionOptions)
 }
 
 function canonicalCommands(permissions: Permissions, elasticache: boolean): string[] {
+  const catalog = permissions.catalog;
   const inScope = (name: string): boolean =>
-    !isAlwaysAllowed(name) && (!elasticache || !isRestrictedOnElastiCache(name));
-  const universe = LEAF_COMMANDS.filter(inScope);
+    !catalog.isAlwaysAllowed(name) && (!elasticache || !isRestrictedOnElastiCache(name));
+  const universe = catalog.leafCommands.filter(inScope);
   const allowedCount = universe.filter((name) => permissions.allowedCommands.has(name)).length;
   if (allowedCount === universe.length) return ['+@all'];
   if (allowedCount === 0) return ['-@all'];
@@ -77,18 +76,19 @@ function canonicalCommands(permissions: Permissions, elasticache: boolean): stri
   // the base and switches at least one not switched yet: a function of the permission set alone,
   // so equal sets give equal strings, and far shorter than one token per command.
   const switched = new Set<string>();
-  const categories = CATEGORY_NAMES.map((category) => ({
-    category,
-    leaves: leavesOfCategory(category).filter(inScope),
-  })).sort((a, b) => b.leaves.length - a.leaves.length);
+  const categories = catalog.categoryNames
+    .map((category) => ({
+      category,
+      leaves: catalog.leavesOfCategory(category).filter(inScope),
+    }))
+    .sort((a, b) => b.leaves.length - a.leaves.length);
   for (const { category, leaves } of categories) {
     if (!leaves.every(differsFromBase) || leaves.every((leaf) => switched.has(leaf))) continue;
     tokens.push(`${sign}@${category}`);
     for (const leaf of leaves) switched.add(leaf);
   }
-  for (const name of REDIS_COMMANDS) {
-    if (name.includes('|')) continue;
-    const leaves = leavesOf(name).filter(inScope);
+  for (const name of catalog.topLevelCommands) {
+    const leaves = catalog.leavesOf(name).filter(inScope);
     const differing = leaves.filter(differsFromBase);
     if (differing.every((leaf) => switched.has(leaf))) continue;
     if (differing.length === leaves.length) tokens.push(`${sign}${name}`);

@@ -1,9 +1,9 @@
 /**
- * Tokenizer, parser and validator for ElastiCache access strings (Redis 7.0 ACL rules without
- * passwords, reset or selectors). Grammar and choices: docs/access-strings.md.
+ * Tokenizer, parser and validator for ElastiCache access strings (Redis 7.0 / Valkey ACL rules
+ * without passwords, reset or selectors), against the command catalog of the target engine. Grammar and choices: docs/access-strings.md.
  */
 import { AccessStringError, type AccessStringErrorReason } from './errors.js';
-import { hasSubcommands, isKnownCategory, isKnownCommand } from './catalog.js';
+import { REDIS_OSS_7_0_CATALOG, catalogFor, type CommandCatalog, type EngineTarget } from './catalog.js';
 import { isRestrictedOnElastiCache } from './restricted-commands.js';
 
 interface RuleSource {
@@ -34,16 +34,24 @@ export interface ParseOptions {
    * selectors stay refused because the semantic model has no place for them.
    */
   readonly elasticache?: boolean;
+  /**
+   * The engine and version of the cache the string is for: it decides which commands exist
+   * (catalog.ts). Default: Redis OSS 7.0.
+   */
+  readonly engine?: EngineTarget;
 }
 
 export interface ParsedAccessString {
   readonly rules: readonly AccessRule[];
+  /** The command catalog the rules were checked against; evaluation uses the same one. */
+  readonly catalog: CommandCatalog;
 }
 
 const PASSWORD_PREFIXES = ['>', '<', '#', '!'];
 
 export function parseAccessString(accessString: string, options: ParseOptions = {}): ParsedAccessString {
   const elasticache = options.elasticache ?? true;
+  const catalog = options.engine === undefined ? REDIS_OSS_7_0_CATALOG : catalogFor(options.engine);
   const tokens = tokenize(accessString);
   if (tokens.length === 0) {
     throw new AccessStringError('is empty: state at least `on` or `off`', {
@@ -54,11 +62,11 @@ export function parseAccessString(accessString: string, options: ParseOptions = 
   }
   const state = { allKeys: false, starKeyFlags: 0, otherKeyPatterns: 0, allChannels: false };
   const rules = tokens.map((source) => {
-    const rule = parseToken(source, elasticache);
+    const rule = parseToken(source, elasticache, catalog);
     trackPatternState(rule, state);
     return rule;
   });
-  return { rules };
+  return { rules, catalog };
 }
 
 function tokenize(accessString: string): RuleSource[] {
@@ -79,7 +87,7 @@ function fail(source: RuleSource, reason: AccessStringErrorReason, detail: strin
   });
 }
 
-function parseToken(source: RuleSource, elasticache: boolean): AccessRule {
+function parseToken(source: RuleSource, elasticache: boolean, catalog: CommandCatalog): AccessRule {
   const token = source.token;
   const lower = token.toLowerCase();
   switch (lower) {
@@ -119,7 +127,7 @@ function parseToken(source: RuleSource, elasticache: boolean): AccessRule {
   if (first === '~') return { ...source, kind: 'keys', pattern: token.slice(1), read: true, write: true };
   if (first === '%') return parseKeyPermission(source);
   if (first === '&') return { ...source, kind: 'channel', pattern: token.slice(1) };
-  if (first === '+' || first === '-') return parseCommandRule(source, first === '+', elasticache);
+  if (first === '+' || first === '-') return parseCommandRule(source, first === '+', elasticache, catalog);
   return fail(
     source,
     'syntax',
@@ -147,19 +155,28 @@ function parseKeyPermission(source: RuleSource): AccessRule {
   };
 }
 
-function parseCommandRule(source: RuleSource, allow: boolean, elasticache: boolean): AccessRule {
+function parseCommandRule(
+  source: RuleSource,
+  allow: boolean,
+  elasticache: boolean,
+  catalog: CommandCatalog,
+): AccessRule {
   const body = source.token.slice(1).toLowerCase();
   if (body.startsWith('@')) {
     const category = body.slice(1);
-    if (!isKnownCategory(category)) return fail(source, 'unknown-name', `unknown ACL category "${category}"`);
+    if (!catalog.isKnownCategory(category)) {
+      return fail(source, 'unknown-name', `unknown ACL category "${category}" for ${catalog.label}`);
+    }
     return { ...source, kind: 'category', allow, category };
   }
   const parts = body.split('|');
   const [command = '', subcommand] = parts;
   if (parts.length > 2) return fail(source, 'syntax', 'only one `|` is allowed (command|subcommand)');
-  if (!isKnownCommand(command)) return fail(source, 'unknown-name', `unknown command "${command}"`);
+  if (!catalog.isKnownCommand(command)) {
+    return fail(source, 'unknown-name', `unknown command "${command}" for ${catalog.label}`);
+  }
   if (subcommand === '') return fail(source, 'syntax', 'empty subcommand after `|`');
-  if (subcommand !== undefined && !hasSubcommands(command)) {
+  if (subcommand !== undefined && !catalog.hasSubcommands(command)) {
     return allow
       ? fail(
           source,
@@ -169,7 +186,9 @@ function parseCommandRule(source: RuleSource, allow: boolean, elasticache: boole
       : fail(source, 'unknown-name', `"${command}" has no subcommands`);
   }
   const name = subcommand === undefined ? command : `${command}|${subcommand}`;
-  if (!isKnownCommand(name)) return fail(source, 'unknown-name', `unknown subcommand "${name}"`);
+  if (!catalog.isKnownCommand(name)) {
+    return fail(source, 'unknown-name', `unknown subcommand "${name}" for ${catalog.label}`);
+  }
   if (elasticache && isRestrictedOnElastiCache(name)) {
     return fail(source, 'elasticache', `"${name}" is blocked or renamed on ElastiCache and cannot be named`);
   }

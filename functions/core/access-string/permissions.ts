@@ -1,9 +1,9 @@
 /**
- * The meaning of an access string: what Redis 7.0 ends up with after applying the rules in order
+ * The meaning of an access string: what the engine (Redis 7.0, Valkey) ends up with after applying the rules in order
  * to a user that starts from `reset` (off, no keys, no channels, no commands), and the same
  * allow/deny decision Redis makes for a command (`ACL DRYRUN`).
  */
-import { isAlwaysAllowed, leavesOf, leavesOfCategory } from './catalog.js';
+import type { CommandCatalog } from './catalog.js';
 import { redisGlobMatch } from './glob.js';
 import type { ParsedAccessString } from './parse.js';
 
@@ -20,10 +20,12 @@ export interface Permissions {
   readonly allChannels: boolean;
   readonly channelPatterns: ReadonlySet<string>;
   /**
-   * Leaf commands (`get`, `client|list`) of the static Redis 7.0 catalog the rules allow. The
-   * no-auth commands (AUTH, HELLO, QUIT, RESET) are allowed whatever this says.
+   * Leaf commands (`get`, `client|list`) of the engine's catalog the rules allow. The no-auth
+   * commands (AUTH, HELLO, QUIT, RESET) are allowed whatever this says.
    */
   readonly allowedCommands: ReadonlySet<string>;
+  /** The catalog the access string was parsed against. */
+  readonly catalog: CommandCatalog;
 }
 
 export interface PermissionOptions {
@@ -41,6 +43,7 @@ export function permissionsOf(parsed: ParsedAccessString, options: PermissionOpt
   let allChannels = options.pubsubDefault === 'allchannels';
   const channelPatterns = new Set<string>();
   const allowedCommands = new Set<string>();
+  const catalog = parsed.catalog;
   const switchCommands = (names: readonly string[], allow: boolean): void => {
     for (const name of names) {
       if (allow) allowedCommands.add(name);
@@ -90,16 +93,16 @@ export function permissionsOf(parsed: ParsedAccessString, options: PermissionOpt
         }
         break;
       case 'category':
-        switchCommands(leavesOfCategory(rule.category), rule.allow);
+        switchCommands(catalog.leavesOfCategory(rule.category), rule.allow);
         break;
       case 'command':
-        switchCommands(leavesOf(rule.command), rule.allow);
+        switchCommands(catalog.leavesOf(rule.command), rule.allow);
         break;
       default:
         assertNever(rule);
     }
   }
-  return { enabled, allKeys, keyPatterns, allChannels, channelPatterns, allowedCommands };
+  return { enabled, allKeys, keyPatterns, allChannels, channelPatterns, allowedCommands, catalog };
 }
 
 function assertNever(rule: never): never {
@@ -124,7 +127,10 @@ export type AccessDecision =
  * `on`/`off`: an `off` user cannot authenticate at all, see `Permissions.enabled`.
  */
 export function checkCommand(permissions: Permissions, request: CommandRequest): AccessDecision {
-  if (!permissions.allowedCommands.has(request.command) && !isAlwaysAllowed(request.command)) {
+  if (
+    !permissions.allowedCommands.has(request.command) &&
+    !permissions.catalog.isAlwaysAllowed(request.command)
+  ) {
     return { allowed: false, deniedBy: 'command', name: request.command };
   }
   for (const key of request.keys ?? []) {

@@ -34,7 +34,7 @@ export interface PublishedCrl {
 }
 
 /**
- * Builds the next CRL from the index and checks it before it ships (design rule 4): issuer = the
+ * Builds the next CRL from the index and checks it before it ships (safety rule 4): issuer = the
  * CA, signature valid with the CA key, nextUpdate at least the margin away, at most 20,000 entries,
  * no unexpired serial of the previous CRL dropped, CRL number strictly above the previous one, the
  * required serials present. Throws CrlQuotaError / CrlInvalidError naming every problem.

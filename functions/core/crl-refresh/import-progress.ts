@@ -2,7 +2,7 @@ import type { ParsedCertificate } from '../pki/x509.js';
 import { observeCrl } from './observed-crl.js';
 
 /**
- * Where an import stands, from what Export returns (rule 2: poll for the end state):
+ * Where an import stands, from what Export returns (safety rule 2: poll for the end state):
  * - `active`: the endpoint holds exactly the imported CRL and Client VPN applies it;
  * - `pending`: exactly the imported CRL, not applied yet;
  * - `superseded`: a newer CRL of the same CA replaced it (a concurrent run distributes that one);

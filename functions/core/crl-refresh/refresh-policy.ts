@@ -10,7 +10,7 @@ export const DAY_MS = 86_400_000;
  * - `crlDays`: validity of each CRL it builds (nextUpdate = now + crlDays).
  * - `refreshMarginDays`: a CRL that expires within this margin is rebuilt and re-imported, inside
  *   the maintenance window when there is one. Also the minimum remaining validity a CRL must have
- *   before it ships (rule 4).
+ *   before it ships (safety rule 4).
  * - `hardMarginDays`: closer than this to expiry, the import happens at once, window or not (an
  *   expired CRL locks everyone out).
  */

@@ -219,7 +219,7 @@ export function parseCrl(
 
 export interface CrlCheckOptions {
   readonly now: Date;
-  /** nextUpdate must be at least this far after `now` (rule 4: the configured margin). */
+  /** nextUpdate must be at least this far after `now` (safety rule 4: the configured margin). */
   readonly minRemainingMs?: number;
   readonly maxEntries?: number;
   /** The CRL this one replaces: its number must be lower. */
@@ -240,7 +240,7 @@ export interface CrlReport {
   readonly daysUntilExpiry: number | undefined;
 }
 
-/** Checks a parsed CRL against its CA before it ships (design rule 4). Never throws on a bad CRL. */
+/** Checks a parsed CRL against its CA before it ships (safety rule 4). Never throws on a bad CRL. */
 export function checkCrl(crl: ParsedCrl, ca: ParsedCertificate, options: CrlCheckOptions): CrlReport {
   const problems: string[] = [];
   const { now } = options;

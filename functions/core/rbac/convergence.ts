@@ -1,7 +1,7 @@
 import type { ReplicationGroupSnapshot, UserGroupSnapshot, UserSnapshot } from './snapshots.js';
 
 /**
- * Where a resource stands against the end state a workflow asked for (design rule 2: poll for
+ * Where a resource stands against the end state a workflow asked for (safety rule 2: poll for
  * the end state, not for `active`):
  * - `settled`: the end state is reached and nothing is pending;
  * - `pending`: an asynchronous change is under way; wait and look again;

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { AccessStringError, normalizeAccessString } from '../access-string/index.js';
+import {
+  AccessStringError,
+  RBAC_MINIMUM_ENGINE_VERSION,
+  normalizeAccessString,
+  type EngineTarget,
+} from '../access-string/index.js';
 import { ValidationError } from '../errors.js';
 import {
   CACHE_SERVICE_NAMES,
@@ -49,6 +54,16 @@ export interface OnboardingState {
   /** The requested user groups, `undefined` where the group does not exist. */
   userGroups: (UserGroupSnapshot | undefined)[];
   quotas?: { usersPerAccount: number; usersPerUserGroup: number };
+  /** The caches the requested groups are attached to: the access string must suit each engine. */
+  targetCaches?: TargetCache[];
+}
+
+/** A cache a user group serves (ElastiCache replication group, MemoryDB cluster). */
+export interface TargetCache {
+  cacheId: string;
+  engine: string;
+  /** When the service reports it; otherwise the first RBAC-capable version of the engine is assumed. */
+  engineVersion?: string;
 }
 
 export interface OnboardingPlan {
@@ -74,7 +89,7 @@ export function planOnboarding(request: OnboardUserRequest, state: OnboardingSta
   const quotas = state.quotas ?? ELASTICACHE_QUOTAS;
   const memoryDb = request.service === 'memorydb';
   const groupNoun = memoryDb ? 'ACL' : 'user group';
-  checkAccessString(request.accessString);
+  checkAccessString(request.accessString, request.engine, state.targetCaches ?? []);
   if (request.userId === BUILT_IN_DEFAULT_USER_ID) {
     throw new ValidationError('"default" is the built-in user and cannot be onboarded', 'userId');
   }
@@ -144,13 +159,38 @@ function checkMemoryDbUserName(request: OnboardUserRequest): void {
   }
 }
 
-function checkAccessString(accessString: string): void {
-  try {
-    normalizeAccessString(accessString);
-  } catch (error) {
-    if (error instanceof AccessStringError) {
-      throw new ValidationError(error.message.replace(/^access string: /, ''), 'accessString');
+/**
+ * The access string must name only commands every target cache's engine knows (a group may serve
+ * caches of both engines); with no cache attached yet, those of the user's own engine.
+ */
+function checkAccessString(
+  accessString: string,
+  userEngine: 'redis' | 'valkey',
+  caches: TargetCache[],
+): void {
+  const targets: { engine: EngineTarget; label: string }[] = caches
+    .filter((cache): cache is TargetCache & { engine: 'redis' | 'valkey' } =>
+      ['redis', 'valkey'].includes(cache.engine),
+    )
+    .map((cache) => ({
+      engine: {
+        engine: cache.engine,
+        engineVersion: cache.engineVersion ?? RBAC_MINIMUM_ENGINE_VERSION[cache.engine],
+      },
+      label: ` (cache ${cache.cacheId})`,
+    }));
+  if (targets.length === 0) targets.push({ engine: { engine: userEngine }, label: '' });
+  for (const target of targets) {
+    try {
+      normalizeAccessString(accessString, { engine: target.engine });
+    } catch (error) {
+      if (error instanceof AccessStringError) {
+        throw new ValidationError(
+          `${error.message.replace(/^access string: /, '')}${target.label}`,
+          'accessString',
+        );
+      }
+      throw error;
     }
-    throw error;
   }
 }

@@ -39,6 +39,8 @@ export interface ReplicationGroupSnapshot {
   replicationGroupId: string;
   status: string;
   engine: string;
+  /** `major.minor[.patch]` where the service reports it (MemoryDB clusters, serverless caches). */
+  engineVersion?: string;
   transitEncryptionEnabled: boolean;
   /** On AUTH (ElastiCache `AuthTokenEnabled`); MemoryDB clusters have no AUTH token. */
   authTokenEnabled: boolean;

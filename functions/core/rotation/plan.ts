@@ -21,7 +21,7 @@ export type RotationReadiness =
   | { kind: 'refuse'; reason: string };
 
 /**
- * Step 1 of a rotation (design rule 3): can this user be rotated now? Refuses what rotation
+ * Step 1 of a rotation (safety rule 3): can this user be rotated now? Refuses what rotation
  * cannot repair (no user, no password authentication, no secret or not ours, no AWSCURRENT, a
  * secret for another user name); waits while the user is being created or modified, up to
  * `maxChecks` looks. Pure: the caller reads the user and the secret.

@@ -16,6 +16,7 @@ import {
   type ParsedCertificate,
 } from '../../../functions/core/pki/x509.js';
 import type { SandboxClock } from '../clock.js';
+import type { CertificateDirectory } from './acm.js';
 import type { ServiceModel } from '../sandbox.js';
 import { genericFault } from '../service-error.js';
 
@@ -35,6 +36,8 @@ export interface Ec2ClientVpnModelOptions {
   region?: string;
   accountId?: string;
   delays?: Partial<ClientVpnDelays>;
+  /** The ACM model the certificate ARNs live in; without one, the model keeps its own list. */
+  certificates?: CertificateDirectory;
 }
 
 const DEFAULT_DELAYS: ClientVpnDelays = {
@@ -179,7 +182,8 @@ const timestamp = (ms: number) => new Date(ms).toISOString().slice(0, 19).replac
  * terminated by ID or user name. EC2 has no modelled exception classes: errors carry EC2's
  * documented codes (`InvalidClientVpnEndpointId.NotFound`, ...).
  *
- * ACM is not modelled: `registerCertificate(pem)` returns the ARN `CreateClientVpnEndpoint` takes.
+ * Certificate ARNs are ACM's (local/sandbox/models/acm.ts): `registerCertificate(pem)` puts a
+ * certificate there without its key and returns the ARN `CreateClientVpnEndpoint` takes.
  * Simulated clients (`connectClient`) connect only with a certificate signed by the endpoint's
  * client CA, within its validity, not revoked by the CRL in force; nobody connects while that CRL
  * has expired. A CRL from another CA does not apply to the endpoint's certificates (lets everyone in).
@@ -192,8 +196,7 @@ export class Ec2ClientVpnModel implements ServiceModel {
   private readonly region: string;
   private readonly accountId: string;
   private readonly endpoints = new Map<string, Endpoint>();
-  private readonly certificates = new Map<string, string>();
-  private readonly certificateChains = new Map<string, string>();
+  private readonly certificates: CertificateDirectory;
   private readonly endpointFaults: { endpointId: string; command: string; left: number; code: string }[] = [];
 
   constructor(
@@ -203,6 +206,7 @@ export class Ec2ClientVpnModel implements ServiceModel {
     this.region = options.region ?? 'us-east-1';
     this.accountId = options.accountId ?? '000000000000';
     this.delays = { ...DEFAULT_DELAYS, ...options.delays };
+    this.certificates = options.certificates ?? ownCertificateList(this.region, this.accountId);
   }
 
   /**
@@ -211,12 +215,7 @@ export class Ec2ClientVpnModel implements ServiceModel {
    * authenticates clients against that chain's CA, as on AWS.
    */
   registerCertificate(pem: string, chainPem?: string): string {
-    parseCertificate(fromPem(pem, 'CERTIFICATE', 'certificate'));
-    if (chainPem !== undefined) parseCertificate(fromPem(chainPem, 'CERTIFICATE', 'certificate chain'));
-    const arn = `arn:aws:acm:${this.region}:${this.accountId}:certificate/${randomUUID()}`;
-    this.certificates.set(arn, pem);
-    if (chainPem !== undefined) this.certificateChains.set(arn, chainPem);
-    return arn;
+    return this.certificates.adopt(pem, chainPem);
   }
 
   /** An `available` endpoint (associated, authorized, routed) whose client CA is `caCertPem`. */
@@ -337,7 +336,7 @@ export class Ec2ClientVpnModel implements ServiceModel {
           `Invalid ClientCidrBlock ${input.ClientCidrBlock}: the CIDR block must be between /12 and /22`,
         );
       }
-      if (!this.certificates.has(input.ServerCertificateArn)) {
+      if (this.certificates.certificatePem(input.ServerCertificateArn) === undefined) {
         throw invalidParameter(`Certificate arn ${input.ServerCertificateArn} does not exist`);
       }
       const options = input.AuthenticationOptions ?? [];
@@ -353,7 +352,7 @@ export class Ec2ClientVpnModel implements ServiceModel {
       const rootArn = mutual.MutualAuthentication?.ClientRootCertificateChainArn;
       if (!rootArn)
         throw missingParameter('AuthenticationOptions.MutualAuthentication.ClientRootCertificateChainArn');
-      const rootPem = this.certificateChains.get(rootArn) ?? this.certificates.get(rootArn);
+      const rootPem = this.certificates.chainPem(rootArn) ?? this.certificates.certificatePem(rootArn);
       if (rootPem === undefined) throw invalidParameter(`Certificate arn ${rootArn} does not exist`);
       const port = input.VpnPort ?? 443;
       if (port !== 443 && port !== 1194) throw invalidParameter('VpnPort must be 443 or 1194');
@@ -891,5 +890,21 @@ function paginate<T>(
   return {
     page,
     nextToken: end < items.length ? Buffer.from(String(end)).toString('base64url') : undefined,
+  };
+}
+
+/** The certificate list of an EC2 model that runs without the ACM model (unit tests of the model alone). */
+function ownCertificateList(region: string, accountId: string): CertificateDirectory {
+  const certificates = new Map<string, { pem: string; chainPem: string | undefined }>();
+  return {
+    adopt(pem, chainPem) {
+      parseCertificate(fromPem(pem, 'CERTIFICATE', 'certificate'));
+      if (chainPem !== undefined) parseCertificate(fromPem(chainPem, 'CERTIFICATE', 'certificate chain'));
+      const arn = `arn:aws:acm:${region}:${accountId}:certificate/${randomUUID()}`;
+      certificates.set(arn, { pem, chainPem });
+      return arn;
+    },
+    certificatePem: (arn) => certificates.get(arn)?.pem,
+    chainPem: (arn) => certificates.get(arn)?.chainPem,
   };
 }

@@ -218,7 +218,7 @@ export class ElastiCacheModel implements ServiceModel {
         const userId = checkIdentifier('UserId', input.UserId);
         const userName = checkUserName(input.UserName);
         const engine = checkEngine(input.Engine);
-        const accessString = this.checkAccessString('AccessString', input.AccessString);
+        const accessString = this.checkAccessString('AccessString', input.AccessString, engine);
         if (input.AppendAccessString !== undefined) {
           throw serviceFault(InvalidParameterValueException, 'AppendAccessString is a ModifyUser parameter.');
         }
@@ -300,17 +300,18 @@ export class ElastiCacheModel implements ServiceModel {
             'A valkey user cannot be changed back to redis.',
           );
         }
+        const engine = input.Engine !== undefined ? checkEngine(input.Engine) : undefined;
         const accessString =
           input.AccessString !== undefined
-            ? this.checkAccessString('AccessString', input.AccessString)
+            ? this.checkAccessString('AccessString', input.AccessString, engine ?? user.engine)
             : input.AppendAccessString !== undefined
               ? this.checkAccessString(
                   'AppendAccessString',
                   `${user.accessString} ${input.AppendAccessString}`,
+                  engine ?? user.engine,
                 )
               : undefined;
         const authentication = resolveAuthentication(input, passwordProblem);
-        const engine = input.Engine !== undefined ? checkEngine(input.Engine) : undefined;
         if (accessString === undefined && authentication === undefined && engine === undefined) {
           throw serviceFault(InvalidParameterCombinationException, 'No modifications were requested.');
         }
@@ -668,7 +669,7 @@ export class ElastiCacheModel implements ServiceModel {
       userId,
       userName: checkUserName(spec.userName),
       engine: spec.engine ?? 'redis',
-      accessString: this.checkAccessString('AccessString', spec.accessString),
+      accessString: this.checkAccessString('AccessString', spec.accessString, spec.engine ?? 'redis'),
       authentication,
       status: 'active',
     };
@@ -796,11 +797,12 @@ export class ElastiCacheModel implements ServiceModel {
     };
   }
 
-  private checkAccessString(field: string, accessString: unknown): string {
+  /** Checked against the newest command catalog of the user's engine (assumption: docs/access-strings.md). */
+  private checkAccessString(field: string, accessString: unknown, engine: Engine): string {
     if (typeof accessString !== 'string')
       throw serviceFault(InvalidParameterValueException, `${field} is required.`);
     try {
-      return normalizeAccessString(accessString);
+      return normalizeAccessString(accessString, { engine: { engine } });
     } catch (error) {
       throw serviceFault(InvalidParameterValueException, `${field} is invalid: ${(error as Error).message}`);
     }

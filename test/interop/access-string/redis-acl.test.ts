@@ -15,7 +15,7 @@ import {
   type CommandRequest,
   type ParsedAccessString,
 } from '../../../functions/core/access-string/index.js';
-import { LEAF_COMMANDS } from '../../../functions/core/access-string/catalog.js';
+import { REDIS_OSS_7_0_CATALOG } from '../../../functions/core/access-string/catalog.js';
 import {
   REDIS_CATEGORIES,
   REDIS_COMMANDS,
@@ -186,7 +186,7 @@ if (hasRedis && !catalogComparable) {
   it('expands categories and containers to the same commands as Redis, for every command', async () => {
     // Shortest argv each command accepts; with all keys and channels granted only the command decides.
     const argvs = await Promise.all(
-      LEAF_COMMANDS.map(async (name) => {
+      REDIS_OSS_7_0_CATALOG.leafCommands.map(async (name) => {
         const info = await server.command(['COMMAND', 'INFO', name]);
         const arity = Number((Array.isArray(info) && Array.isArray(info[0]) && info[0][1]) || 0);
         const argv = name.split('|');
@@ -208,7 +208,7 @@ if (hasRedis && !catalogComparable) {
         const replies = await Promise.all(
           argvs.map((argv) => server.command(['ACL', 'DRYRUN', USER, ...argv])),
         );
-        const mismatches = LEAF_COMMANDS.filter((name, i) => {
+        const mismatches = REDIS_OSS_7_0_CATALOG.leafCommands.filter((name, i) => {
           const allowed = replies[i] === 'OK';
           return allowed !== checkCommand(permissions, { command: name }).allowed;
         });

@@ -53,7 +53,9 @@ describe('parseAccessString', () => {
   it('points at the offending token in the message', () => {
     const error = errorOf('on ~* +@all +flushal');
     expect(error).toBeInstanceOf(ValidationError);
-    expect(error.message).toBe('access string: token 4 "+flushal" at position 12: unknown command "flushal"');
+    expect(error.message).toBe(
+      'access string: token 4 "+flushal" at position 12: unknown command "flushal" for redis 7.0',
+    );
     expect(error).toMatchObject({
       tokenIndex: 4,
       position: 12,

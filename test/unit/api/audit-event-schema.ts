@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { repoRoot } from '../../../local/repo-root.js';
+import { repoRoot } from '../../../workflows/repo-root.js';
 
 /**
  * events/schemas/audit-event.v1.json as a zod schema, built from the JSON file itself (the

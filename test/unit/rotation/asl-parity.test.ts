@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { readAsl } from '../../../local/runner/load-definition.js';
+import { readAsl } from '../../../workflows/asl-files.js';
 
 type States = Record<string, Record<string, unknown>>;
 const rotatePassword = (JSON.parse(readAsl('rotate-password')) as { States: States }).States;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { assertSupportedFeatures } from '../../../local/runner/supported-features.js';
 import { loadDefinition } from '../../../local/runner/load-definition.js';
-import { functionNameOf, placeholdersOf } from '../../../local/runner/placeholders.js';
+import { functionNameOf, placeholdersOf } from '../../../workflows/placeholders.js';
 
 const task = (extra: Record<string, unknown> = {}) => ({
   Type: 'Task',

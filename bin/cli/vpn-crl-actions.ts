@@ -1,12 +1,11 @@
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { createAwsClient } from '../../functions/aws/clients.js';
 import { setCrlAuthority } from '../../functions/aws/crl-authority.js';
 import { ValidationError } from '../../functions/core/errors.js';
-import { LocalStateMachine } from '../runner/local-state-machine.js';
-import { createSandbox } from '../sandbox/index.js';
-import type { Ec2ClientVpnModel } from '../sandbox/models/ec2-client-vpn.js';
-import { createTables } from '../sandbox/tables.js';
-import { easyRsaCrlAuthority } from './easyrsa-crl-authority.js';
+import { LocalStateMachine } from '../../local/runner/local-state-machine.js';
+import { createSandbox } from '../../local/sandbox/index.js';
+import type { Ec2ClientVpnModel } from '../../local/sandbox/models/ec2-client-vpn.js';
+import { createTables } from '../../local/sandbox/tables.js';
+import { easyRsaCrlAuthority } from '../../local/vpn-crl/easyrsa-crl-authority.js';
+import { checkStateMachineArn, outputOf, pollExecution, startDeployedWorkflow } from './deployed-workflow.js';
 
 export interface WorkflowTarget {
   /** Start the deployed workflow in AWS; without it, run locally in the embedded sandbox. */
@@ -52,12 +51,14 @@ export async function refreshCrlCommand(options: WorkflowTarget & { requestedBy?
 
 async function startWorkflow(name: string, input: object, options: WorkflowTarget): Promise<void> {
   if (options.stateMachineArn !== undefined) {
-    if (
-      !/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]+$/.test(options.stateMachineArn)
-    ) {
-      throw new ValidationError('must be a Step Functions state machine ARN', 'state-machine-arn');
-    }
-    await startInAws(options.stateMachineArn, input, options.wait ?? false);
+    const executionArn = await startDeployedWorkflow(
+      checkStateMachineArn(options.stateMachineArn),
+      input,
+      process.stdout,
+    );
+    if (options.wait !== true) return;
+    const result = await pollExecution(executionArn, { pollSeconds: 5 });
+    out(JSON.stringify(outputOf(name, result) ?? {}, null, 2));
     return;
   }
   if (options.store === undefined) {
@@ -67,23 +68,6 @@ async function startWorkflow(name: string, input: object, options: WorkflowTarge
     );
   }
   await runLocally(name, input, options.store, options.endpoints);
-}
-
-async function startInAws(stateMachineArn: string, input: object, wait: boolean): Promise<void> {
-  const sfn = createAwsClient(SFNClient, {});
-  const { executionArn } = await sfn.send(
-    new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }),
-  );
-  out(`started ${executionArn}`);
-  if (!wait) return;
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 5000));
-    const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    if (execution.status === 'RUNNING') continue;
-    out(`${execution.status}: ${execution.output ?? execution.cause ?? execution.error ?? ''}`);
-    if (execution.status !== 'SUCCEEDED') process.exitCode = 1;
-    return;
-  }
 }
 
 /**

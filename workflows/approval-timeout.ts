@@ -1,4 +1,4 @@
-import { ValidationError } from '../../functions/core/errors.js';
+import { ValidationError } from '../functions/core/errors.js';
 
 /** The approval window access-request.asl.json is written with (24 h). */
 export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 86_400;

@@ -1,0 +1,42 @@
+import { describe, expect, it } from '@jest/globals';
+import { ESLint } from 'eslint';
+import { repoRoot } from '../../../workflows/repo-root.js';
+
+/**
+ * The layer rules in eslint.config.js fire: each wrong-way import below, linted as if it were in
+ * the named file, is an error; the allowed import beside it is not.
+ */
+const eslint = new ESLint({ cwd: repoRoot() });
+
+async function restrictedImports(filePath: string, source: string): Promise<string[]> {
+  const [result] = await eslint.lintText(`${source}\nexport {};\n`, { filePath });
+  return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+}
+
+describe('layer rules', () => {
+  it.each([
+    ['functions/core/rbac/x.ts', "import { ElastiCacheClient } from '@aws-sdk/client-elasticache';"],
+    ['functions/core/rbac/x.ts', "import { readFileSync } from 'node:fs';"],
+    ['functions/core/rbac/x.ts', "import { createUser } from '../../aws/elasticache.js';"],
+    ['functions/core/x.ts', "import { logger } from '../commons/powertools.js';"],
+    ['functions/core/x.ts', "import { Sandbox } from '../../local/sandbox/sandbox.js';"],
+    ['functions/create-cache-user/handler.ts', "import { Sandbox } from '../../local/sandbox/sandbox.js';"],
+    ['functions/aws/x.ts', "import { CachegateStack } from '../../infra/cachegate-stack.js';"],
+    ['functions/aws/x.ts', "import { handler } from '../create-cache-user/handler.js';"],
+    ['infra/constructs/x.ts', "import { registerWorkflows } from '../../local/workflows.js';"],
+    ['workflows/x.ts', "import { registerWorkflows } from '../local/workflows.js';"],
+    ['local/sandbox/x.ts', "import { main } from '../../bin/cli/main.js';"],
+    ['local/x.ts', "import { CachegateStack } from '../infra/cachegate-stack.js';"],
+  ])('%s may not: %s', async (file, source) => {
+    expect(await restrictedImports(file, source)).toHaveLength(1);
+  });
+
+  it.each([
+    ['functions/core/pki/x.ts', "import { createHash } from 'node:crypto';"],
+    ['functions/aws/x.ts', "import { ElastiCacheClient } from '@aws-sdk/client-elasticache';"],
+    ['infra/constructs/x.ts', "import { placeholdersOf } from '../../workflows/placeholders.js';"],
+    ['local/runner/x.ts', "import { createUser } from '../../functions/aws/elasticache.js';"],
+  ])('%s may: %s', async (file, source) => {
+    expect(await restrictedImports(file, source)).toEqual([]);
+  });
+});
