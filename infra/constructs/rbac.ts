@@ -22,6 +22,7 @@ export const RBAC_WORKFLOWS = [
   'offboard-user',
   'harden-default-user',
   'migrate-to-rbac',
+  'finish-migration',
 ] as const;
 
 type ElastiCacheResource = 'user' | 'usergroup' | 'replicationgroup';
@@ -115,6 +116,15 @@ const GRANTS: Record<string, Grant> = {
     ],
   },
   'check-replication-group': { elastiCache: [describeReplicationGroups] },
+  // finish-migration: read the group and the token secret; list clients with the token; lock default.
+  'validate-finish-migration': {
+    elastiCache: [describeReplicationGroups, describeUsers, describeUserGroups],
+    authTokenSecrets: ['secretsmanager:GetSecretValue'],
+  },
+  'count-default-connections': { authTokenSecrets: ['secretsmanager:GetSecretValue'] },
+  'lock-default-user': {
+    elastiCache: [{ actions: ['elasticache:DescribeUsers', 'elasticache:ModifyUser'], resources: ['user'] }],
+  },
 };
 
 type MemoryDbResource = 'user' | 'acl' | 'cluster';

@@ -97,12 +97,17 @@ describe('Rbac construct', () => {
     ]);
   });
 
-  it('only the migration reads AUTH token secrets, and only with GetSecretValue', () => {
+  it('only the migration and its finish read AUTH token secrets, and only with GetSecretValue', () => {
     for (const name of rbacFunctions) {
       const onTokens = statementsOfFunction(name).filter((s) =>
         JSON.stringify(s.Resource).includes('auth-tokens'),
       );
-      const expected = ['create-cache-user', 'validate-migrate-to-rbac'].includes(name)
+      const expected = [
+        'create-cache-user',
+        'validate-migrate-to-rbac',
+        'validate-finish-migration',
+        'count-default-connections',
+      ].includes(name)
         ? ['secretsmanager:GetSecretValue']
         : [];
       expect([name, actionsOf(onTokens)]).toEqual([name, expected]);
@@ -127,9 +132,12 @@ describe('Rbac construct', () => {
     expect(withAction('secretsmanager:PutSecretValue')).toEqual(['store-user-password']);
     expect(withAction('secretsmanager:DeleteSecret')).toEqual(['schedule-user-secret-deletion']);
     expect(withAction('secretsmanager:GetSecretValue').sort()).toEqual([
+      'count-default-connections',
       'create-cache-user',
+      'validate-finish-migration',
       'validate-migrate-to-rbac',
     ]);
+    expect(withAction('elasticache:ModifyUser')).toEqual(['lock-default-user']);
     for (const name of rbacFunctions) {
       for (const statement of statementsOfFunction(name)) {
         const resources = JSON.stringify(statement.Resource);
