@@ -44,6 +44,7 @@ export class CachegateStack extends Stack {
         issueCertificate: this.stateMachineArn('issue-certificate'),
       },
       approvalTimeoutSeconds: config.approvals.timeoutSeconds,
+      approvers: config.approvals.approvers,
     });
     if (config.api) {
       new OnboardingApi(this, 'OnboardingApi', {
@@ -53,6 +54,7 @@ export class CachegateStack extends Stack {
         auditBus: audit.bus,
         logRetention,
         approvers: config.approvals.approvers,
+        personalSessionRoles: config.approvals.personalSessionRoles,
         stateMachineArns: {
           accessRequest: accessRequests.workflow.stateMachine.stateMachineArn,
           offboardUser: this.stateMachineArn('offboard-user'),

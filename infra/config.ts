@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { clientVpnCrlSchema } from '../functions/core/crl-refresh/distribution-config.js';
 import { CACHE_SERVICES } from '../functions/core/rbac/cache-service.js';
 import { vpnAccessSchema } from '../functions/core/vpn/access-config.js';
@@ -56,6 +56,14 @@ export const cachegateConfigSchema = z.object({
         'at most 604800 (7 days): the access-request execution may run 14 days',
       )
       .default(DEFAULT_APPROVAL_TIMEOUT_SECONDS),
+    /**
+     * Roles whose session name names a person (IAM Identity Center permission sets, or a trust
+     * policy that makes the session name the `sts:SourceIdentity`): their sessions are separate
+     * identities. Any other assumed role counts as the role itself (docs/triggers.md).
+     */
+    personalSessionRoles: z
+      .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN'))
+      .default([]),
   }),
   /** Onboarding API: IAM (SigV4) or Cognito auth, and stage throttling. */
   api: z

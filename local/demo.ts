@@ -13,10 +13,13 @@ import { createSandbox } from './sandbox/index.js';
 import { createTables } from './sandbox/tables.js';
 import { vpnAccessChapter } from './demo/vpn-access-chapter.js';
 import { registerWorkflows } from './workflows.js';
+import { quietLambdaOutput } from './lambda-output.js';
 
 export interface DemoOptions {
   /** Compress simulated time hard (CI and tests); otherwise waits are visible but short. */
   fast: boolean;
+  /** Print every workflow state and the Lambdas' own log lines. */
+  verbose?: boolean;
 }
 
 /**
@@ -24,13 +27,12 @@ export interface DemoOptions {
  * account. Each capability adds a chapter.
  */
 export async function runDemo(options: DemoOptions): Promise<void> {
-  const narrator = new Narrator();
+  const narrator = new Narrator(undefined, options.verbose === true);
   const stateDir = localStateDir();
   rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
   const auditFile = join(stateDir, 'audit.jsonl');
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  quietLambdaOutput(options.verbose === true);
 
   narrator.heading('Embedded sandbox');
   const speed = options.fast ? 2000 : 60;

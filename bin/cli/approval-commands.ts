@@ -5,14 +5,14 @@ interface DecisionOptions {
   as?: string;
   url: string;
   aws?: boolean;
+  apiUrl?: string;
   region?: string;
-  table?: string;
-  approvers?: string;
 }
 
 /**
  * `cachegate approve|reject <approval-id>`: against a running `cachegate serve` (`--as`), or
- * against the deployed stack (`--aws`, the approver being the AWS caller).
+ * against the deployed stack (`--aws`: the signed caller is the approver, checked on the server).
+ * There is no option naming the allowed approvers: they are the deployed configuration.
  */
 export function registerApprovalCommands(program: Command): void {
   for (const [name, decision] of [
@@ -27,10 +27,12 @@ export function registerApprovalCommands(program: Command): void {
         'local `serve` only: the approver’s identity (Slack user ID or IAM ARN, as listed in APPROVERS)',
       )
       .option('--url <url>', 'the running `cachegate serve`', 'http://127.0.0.1:8787')
-      .option('--aws', 'decide on the deployed stack, as the caller of the current AWS credentials')
-      .option('--region <region>', 'with --aws: the stack’s region (else AWS_REGION)')
-      .option('--table <name>', 'with --aws: the access-requests table (else ACCESS_REQUESTS_TABLE)')
-      .option('--approvers <list>', 'with --aws: the allowed approvers (else APPROVERS)')
+      .option('--aws', 'decide on the deployed stack, as the caller of the current AWS credentials (SigV4)')
+      .option(
+        '--api-url <url>',
+        'with --aws: the onboarding API (stack output OnboardingApiUrl; else CACHEGATE_API_URL)',
+      )
+      .option('--region <region>', 'with --aws: the API’s region when its URL names none (else AWS_REGION)')
       .action(async (approvalId: string, options: DecisionOptions) => {
         let result: { approvalId: string; requestId: string; decision: string; approver: string };
         if (options.aws) {
@@ -40,9 +42,8 @@ export function registerApprovalCommands(program: Command): void {
           result = await decideWithAws({
             approvalId,
             decision,
+            ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}),
             ...(options.region ? { region: options.region } : {}),
-            ...(options.table ? { table: options.table } : {}),
-            ...(options.approvers ? { approvers: options.approvers } : {}),
           });
         } else {
           if (options.as === undefined) throw new ValidationError('is required (or use --aws)', '--as');

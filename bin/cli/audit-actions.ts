@@ -18,6 +18,7 @@ import {
   type PostureReport,
 } from '../../functions/core/posture/report.js';
 import type { PostureSnapshot } from '../../functions/core/posture/snapshot.js';
+import { quietLambdaOutput } from '../../local/lambda-output.js';
 
 export interface AuditOptions {
   aws?: boolean;
@@ -128,7 +129,7 @@ async function auditSandbox(account: string, policy: PosturePolicy): Promise<Pos
   if (account !== 'seeded' && account !== 'clean') {
     throw new ValidationError('must be seeded or clean', '--sandbox');
   }
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  quietLambdaOutput();
   const [
     { createSandbox },
     { seedPostureAccount, POSTURE_CACHE_SUBNET },

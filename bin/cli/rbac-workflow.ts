@@ -2,6 +2,7 @@ import { outputOf, runDeployedWorkflow, type WorkflowResult } from './deployed-w
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
 import type { MemoryDbModel } from '../../local/sandbox/models/memorydb.js';
 import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
+import { quietLambdaOutput } from '../../local/lambda-output.js';
 
 /** Where a CLI command runs its workflow: a fresh local sandbox, or a deployed state machine. */
 export interface WorkflowTarget {
@@ -54,8 +55,7 @@ async function runLocal(workflow: string, input: unknown): Promise<WorkflowResul
 
 /** A fresh sandbox seeded with the demo account; Powertools stays quiet on the terminal. */
 export async function openLocalSandbox() {
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  quietLambdaOutput();
   const [{ createSandbox }, { seedRbacDemo }, { seedMemoryDbDemo }] = await Promise.all([
     import('../../local/sandbox/index.js'),
     import('../../local/sandbox/models/elasticache-seed.js'),

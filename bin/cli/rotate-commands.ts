@@ -8,6 +8,7 @@ import {
   runDeployedWorkflow,
   type WorkflowResult,
 } from './deployed-workflow.js';
+import { quietLambdaOutput } from '../../local/lambda-output.js';
 
 interface RotateOptions {
   user?: string;
@@ -133,8 +134,7 @@ async function runLocal(
   service: CacheService,
   userId?: string,
 ): Promise<WorkflowResult> {
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  quietLambdaOutput();
   const [{ createSandbox }, { createTables }, { LocalStateMachine }, { seedUserWithSecret }] =
     await Promise.all([
       import('../../local/sandbox/index.js'),

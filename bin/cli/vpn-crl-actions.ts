@@ -6,6 +6,7 @@ import type { Ec2ClientVpnModel } from '../../local/sandbox/models/ec2-client-vp
 import { createTables } from '../../local/sandbox/tables.js';
 import { easyRsaCrlAuthority } from '../../local/vpn-crl/easyrsa-crl-authority.js';
 import { checkStateMachineArn, outputOf, pollExecution, startDeployedWorkflow } from './deployed-workflow.js';
+import { quietLambdaOutput } from '../../local/lambda-output.js';
 
 export interface WorkflowTarget {
   /** Start the deployed workflow in AWS; without it, run locally in the embedded sandbox. */
@@ -77,8 +78,7 @@ async function startWorkflow(name: string, input: object, options: WorkflowTarge
 async function runLocally(name: string, input: object, storeDir: string, endpointsText = '1'): Promise<void> {
   if (!/^[1-9]\d?$/.test(endpointsText)) throw new ValidationError('must be 1-99', 'endpoints');
   const authority = await easyRsaCrlAuthority(storeDir);
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  quietLambdaOutput();
   const sandbox = await createSandbox({ speed: 2000 });
   try {
     await createTables();

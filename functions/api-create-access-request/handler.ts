@@ -4,6 +4,7 @@ import { apiGatewayEventSchema, jsonResponse, respond } from '../core/api/http.j
 import { stateMachineArnFrom } from '../core/api/workflow-arns.js';
 import { claimIdempotencyKey, findRequest } from '../aws/access-requests-table.js';
 import { startExecution } from '../aws/step-functions.js';
+import { approvalSettings } from '../commons/approval-settings.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 
@@ -16,7 +17,10 @@ import { logger } from '../commons/powertools.js';
 export const handler = lambdaHandler(apiGatewayEventSchema, (event) =>
   respond(
     async () => {
-      const { request, fingerprint } = parseCreateAccessRequest(event);
+      const { request, fingerprint } = parseCreateAccessRequest(
+        event,
+        approvalSettings().personalSessionRoles,
+      );
       const { claim, created } = await claimIdempotencyKey(
         { requestId: request.requestId, fingerprint, request },
         new Date(),

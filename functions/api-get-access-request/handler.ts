@@ -1,8 +1,8 @@
-import { parseApprovers } from '../core/access-request.js';
 import { accessRequestView, assertMayAccess, parseRequestIdPath } from '../core/api/access-requests.js';
 import { apiGatewayEventSchema, callerIdentity, jsonResponse, respond } from '../core/api/http.js';
 import { NotFoundError } from '../core/errors.js';
 import { findIdempotencyClaim, findRequest } from '../aws/access-requests-table.js';
+import { approvalSettings } from '../commons/approval-settings.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 import { withRevocationOutcome } from './revocation-status.js';
@@ -15,10 +15,11 @@ import { withRevocationOutcome } from './revocation-status.js';
 export const handler = lambdaHandler(apiGatewayEventSchema, (event) =>
   respond(
     async () => {
-      const caller = callerIdentity(event);
+      const { approvers, personalSessionRoles } = approvalSettings();
+      const caller = callerIdentity(event, personalSessionRoles);
       const requestId = parseRequestIdPath(event);
       const found = await findRequest(requestId);
-      if (found) assertMayAccess(found, caller, parseApprovers(process.env.APPROVERS));
+      if (found) assertMayAccess(found, caller, approvers);
       const stored = found && (await withRevocationOutcome(found, new Date()));
       const claim = stored ? undefined : await findIdempotencyClaim(requestId);
       const request =
@@ -30,7 +31,7 @@ export const handler = lambdaHandler(apiGatewayEventSchema, (event) =>
           updatedAt: claim.createdAt,
         });
       if (!request) throw new NotFoundError(`access request ${requestId} does not exist`);
-      assertMayAccess(request, caller, parseApprovers(process.env.APPROVERS));
+      assertMayAccess(request, caller, approvers);
       return jsonResponse(200, accessRequestView(request));
     },
     (error) => logger.error('reading an access request failed', { error }),

@@ -1,5 +1,4 @@
 import { ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
-import { parseApprovers } from '../core/access-request.js';
 import {
   accessRequestView,
   assertMayAccess,
@@ -19,6 +18,7 @@ import { auditEvent } from '../core/audit-event.js';
 import { getRequest, markRevoking } from '../aws/access-requests-table.js';
 import { publishAuditEvent } from '../aws/audit-events.js';
 import { startExecution } from '../aws/step-functions.js';
+import { approvalSettings } from '../commons/approval-settings.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 
@@ -31,11 +31,12 @@ import { logger } from '../commons/powertools.js';
 export const handler = lambdaHandler(apiGatewayEventSchema, (event) =>
   respond(
     async () => {
-      const caller = callerIdentity(event);
+      const { approvers, personalSessionRoles } = approvalSettings();
+      const caller = callerIdentity(event, personalSessionRoles);
       const requestId = parseRequestIdPath(event);
       const { reason } = parseJsonBody(event, revokeBodySchema, { optional: true });
       const request = await getRequest(requestId);
-      assertMayAccess(request, caller, parseApprovers(process.env.APPROVERS));
+      assertMayAccess(request, caller, approvers);
       const revocation = planRevocation(request, caller, reason);
       const stateMachineArn = stateMachineArnFrom(process.env, revocation.workflow);
       let executionArn = executionArnFor(stateMachineArn, revocation.executionName);

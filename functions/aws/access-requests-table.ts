@@ -3,7 +3,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@
 import { AlreadyDecidedError, type AccessRequest, type Decision } from '../core/access-request.js';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { createAwsClient } from './clients.js';
-import { ACCESS_REQUESTS_TABLE, tableName } from './table-definitions.js';
+import { ACCESS_REQUEST_ITEMS, ACCESS_REQUESTS_TABLE, tableName } from './table-definitions.js';
 
 export type RequestStatus =
   | 'PENDING_APPROVAL'
@@ -40,6 +40,10 @@ export interface StoredApproval {
   decidedAt?: string;
   /** Set once the approval message went out (Slack), so a retried step does not post twice. */
   notifiedAt?: string;
+  /** End of the approval window: a decision recorded later does not count. */
+  decideBy?: string;
+  /** Set once the recorded decision reached the workflow (or it had stopped waiting). */
+  answeredAt?: string;
 }
 
 /** An API request's idempotency key, claimed before its workflow starts. */
@@ -58,10 +62,10 @@ function client(): DynamoDBDocumentClient {
   return documentClient;
 }
 
-const requestKey = (requestId: string) => ({ pk: `REQUEST#${requestId}` });
-const approvalKey = (approvalId: string) => ({ pk: `APPROVAL#${approvalId}` });
-const claimKey = (requestId: string) => ({ pk: `IDEMPOTENCY#${requestId}` });
-const slackRequestKey = (signature: string) => ({ pk: `SLACK-REQUEST#${signature}` });
+const requestKey = (requestId: string) => ({ pk: `${ACCESS_REQUEST_ITEMS.request}${requestId}` });
+const approvalKey = (approvalId: string) => ({ pk: `${ACCESS_REQUEST_ITEMS.approval}${approvalId}` });
+const claimKey = (requestId: string) => ({ pk: `${ACCESS_REQUEST_ITEMS.idempotencyClaim}${requestId}` });
+const slackRequestKey = (signature: string) => ({ pk: `${ACCESS_REQUEST_ITEMS.slackRequest}${signature}` });
 
 /** Stores a new request once; a retry (same request ID) returns the stored one unchanged. */
 export async function recordRequest(
@@ -275,7 +279,8 @@ export async function updateRequest(
  * the approval as stored, so a retried step sees whether its message already went out.
  */
 export async function storeApproval(
-  approval: Omit<StoredApproval, 'status'>,
+  approval: Omit<StoredApproval, 'status' | 'decideBy'>,
+  decideBy: Date,
   expiresAt: Date,
 ): Promise<StoredApproval> {
   try {
@@ -285,7 +290,7 @@ export async function storeApproval(
         Key: approvalKey(approval.approvalId),
         ConditionExpression: 'attribute_not_exists(pk) OR (taskToken = :token AND #status = :pending)',
         UpdateExpression:
-          'SET approvalId = :id, requestId = :requestId, requester = :requester, taskToken = :token, #status = :pending, expiresAt = :expiresAt',
+          'SET approvalId = :id, requestId = :requestId, requester = :requester, taskToken = :token, #status = :pending, expiresAt = :expiresAt, decideBy = if_not_exists(decideBy, :decideBy)',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':id': approval.approvalId,
@@ -294,6 +299,7 @@ export async function storeApproval(
           ':token': approval.taskToken,
           ':pending': 'PENDING',
           ':expiresAt': Math.floor(expiresAt.getTime() / 1000),
+          ':decideBy': decideBy.toISOString(),
         },
         ReturnValues: 'ALL_NEW',
       }),
@@ -320,7 +326,8 @@ export async function getApproval(approvalId: string): Promise<StoredApproval> {
 
 /**
  * Applies a decision exactly once: the conditional write only succeeds while the approval is
- * still PENDING, so a double click or a replayed request changes nothing.
+ * still PENDING and inside its window, so a double click, a replayed request or a click after
+ * the workflow's own timeout check changes nothing.
  */
 export async function recordDecision(
   approvalId: string,
@@ -333,7 +340,7 @@ export async function recordDecision(
       new UpdateCommand({
         TableName: tableName(ACCESS_REQUESTS_TABLE),
         Key: approvalKey(approvalId),
-        ConditionExpression: '#status = :pending',
+        ConditionExpression: '#status = :pending AND (attribute_not_exists(decideBy) OR decideBy > :now)',
         UpdateExpression: 'SET #status = :decision, decidedBy = :approver, decidedAt = :now',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
@@ -352,6 +359,19 @@ export async function recordDecision(
   }
 }
 
+/** Records that the decision reached the workflow: a retry then has nothing left to send. */
+export async function markApprovalAnswered(approvalId: string, now: Date): Promise<void> {
+  await client().send(
+    new UpdateCommand({
+      TableName: tableName(ACCESS_REQUESTS_TABLE),
+      Key: approvalKey(approvalId),
+      ConditionExpression: 'attribute_exists(pk)',
+      UpdateExpression: 'SET answeredAt = if_not_exists(answeredAt, :now)',
+      ExpressionAttributeValues: { ':now': now.toISOString() },
+    }),
+  );
+}
+
 /** Records that the approval message went out. */
 export async function markApprovalNotified(approvalId: string, now: Date): Promise<void> {
   await client().send(
@@ -367,25 +387,29 @@ export async function markApprovalNotified(approvalId: string, now: Date): Promi
 
 /**
  * Closes an approval nobody can answer any more (its workflow timed out or ended): a late
- * click then fails the conditional write in `recordDecision` and changes nothing.
+ * click then fails the conditional write in `recordDecision` and changes nothing. Returns the
+ * approval as it is afterwards: EXPIRED, or the decision recorded before this write.
  */
-export async function expireApproval(
-  approvalId: string,
-  now: Date,
-  from: StoredApproval['status'] = 'PENDING',
-): Promise<void> {
+export async function expireApproval(approvalId: string, now: Date): Promise<StoredApproval> {
   try {
-    await client().send(
+    const { Attributes } = await client().send(
       new UpdateCommand({
         TableName: tableName(ACCESS_REQUESTS_TABLE),
         Key: approvalKey(approvalId),
         ConditionExpression: '#status = :pending',
         UpdateExpression: 'SET #status = :expired, decidedAt = :now',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':pending': from, ':expired': 'EXPIRED', ':now': now.toISOString() },
+        ExpressionAttributeValues: {
+          ':pending': 'PENDING',
+          ':expired': 'EXPIRED',
+          ':now': now.toISOString(),
+        },
+        ReturnValues: 'ALL_NEW',
       }),
     );
+    return Attributes as unknown as StoredApproval;
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    return getApproval(approvalId);
   }
 }

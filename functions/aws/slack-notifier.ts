@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ErrorCode, LogLevel, WebClient } from '@slack/web-api';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SlackMessage } from '../core/api/slack-interaction.js';
 import { CachegateError } from '../core/errors.js';
 import { createAwsClient } from './clients.js';

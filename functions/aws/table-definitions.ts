@@ -19,6 +19,18 @@ export const ACCESS_REQUESTS_TABLE: TableDefinition = {
   timeToLiveAttribute: 'expiresAt',
 };
 
+/**
+ * What the access-requests table's partition keys start with. IAM grants by prefix
+ * (`dynamodb:LeadingKeys`), so the API functions that need no task token cannot read an
+ * approval item at all.
+ */
+export const ACCESS_REQUEST_ITEMS = {
+  request: 'REQUEST#',
+  approval: 'APPROVAL#',
+  idempotencyClaim: 'IDEMPOTENCY#',
+  slackRequest: 'SLACK-REQUEST#',
+} as const;
+
 /** One lock item per user while a password rotation runs (functions/aws/rotation-lock.ts). */
 export const ROTATION_LOCKS_TABLE: TableDefinition = {
   logicalName: 'RotationLocks',

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeExecution } from '../aws/step-functions.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { auditEvent } from '../core/audit-event.js';
 import { expireApproval, getRequest, updateRequest } from '../aws/access-requests-table.js';
 import { publishAuditEvent } from '../aws/audit-events.js';

@@ -1,17 +1,18 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { parseInput } from '../core/parse-input.js';
-import { logger, metrics, tracer } from './powertools.js';
+import { logger, metrics } from './powertools.js';
 
 /**
- * The house style for a cachegate Lambda: middy with Powertools Logger, Tracer and Metrics (in
- * that order), the event parsed with zod before anything else (a bad event fails with a
- * `ValidationError` naming the field), then one call into core/ or an adapter.
+ * The house style for a cachegate Lambda: middy with Powertools Logger and Metrics, the event
+ * parsed with zod before anything else (a bad event fails with a `ValidationError` naming the
+ * field), then one call into core/ or an adapter.
  * The event itself is never logged: it may carry request details we do not want in logs.
+ * No Powertools Tracer: Lambda's active tracing already records each invocation, and the Tracer's
+ * X-Ray SDK cost ~45 ms of every cold start (docs/cold-start.md).
  */
 export function lambdaHandler<S extends z.ZodType, R>(
   schema: S,
@@ -19,6 +20,5 @@ export function lambdaHandler<S extends z.ZodType, R>(
 ) {
   return middy(async (event: unknown, context: Context) => work(parseInput(schema, event), context))
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
     .use(logMetrics(metrics));
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CachegateError } from './errors.js';
 
 /** What someone asks for: a cache RBAC user, or a Client VPN certificate. */
@@ -55,6 +55,9 @@ export class AlreadyDecidedError extends CachegateError {
   }
 }
 
+/** What `approvalIdFor` makes: `AP-` and 10 characters of an alphabet without look-alikes. */
+export const APPROVAL_ID_PATTERN = /^AP-[A-Z2-9]{10}$/;
+
 /**
  * The short ID people and Slack see instead of the task token. Derived from the token so a
  * retried "ask for approval" step maps to the same approval, never a second one.
@@ -109,6 +112,51 @@ export function assertMayDecide(
   const identities = approverIdentities(approver, allowedApprovers);
   if (!identities) throw new ApproverNotAllowedError(approver);
   if (identities.includes(request.requester)) throw new SelfApprovalError();
+}
+
+/** Fulfilment found no decision that grants this request; nothing is granted. */
+export class NotApprovedError extends CachegateError {
+  constructor(requestId: string, reason: string) {
+    super('NOT_APPROVED', `access request ${requestId} has no valid approval: ${reason}`);
+  }
+}
+
+/** What fulfilment reads back about the decision (the approval record, minus the task token). */
+export interface RecordedDecision {
+  approvalId: string;
+  requestId: string;
+  status: string;
+  decidedBy?: string;
+  decidedAt?: string;
+  decideBy?: string;
+}
+
+/**
+ * Fulfilment re-checks the decision on the server before anything is granted, so a task answered
+ * by anything but the decision function (a stolen token, a bug) grants nothing: the request's
+ * own approval must be APPROVED, by an allowed approver who is not the requester under any of
+ * their identities, inside the approval window.
+ */
+export function assertApproved(
+  request: { requestId: string; requester: string; approvalId?: string | undefined },
+  approval: RecordedDecision | undefined,
+  allowedApprovers: readonly string[],
+): void {
+  const refuse = (reason: string) => new NotApprovedError(request.requestId, reason);
+  if (!approval || !request.approvalId || approval.approvalId !== request.approvalId)
+    throw refuse('no approval was asked for it');
+  if (approval.requestId !== request.requestId) throw refuse('the approval belongs to another request');
+  if (approval.status !== 'APPROVED') throw refuse(`the approval is ${approval.status}`);
+  const { decidedBy, decidedAt, decideBy } = approval;
+  if (!decidedBy || !decidedAt || !decideBy) throw refuse('the decision is incomplete');
+  if (!(Date.parse(decidedAt) <= Date.parse(decideBy))) throw refuse('it was decided after the window');
+  try {
+    assertMayDecide(request, decidedBy, allowedApprovers);
+  } catch (error) {
+    if (error instanceof SelfApprovalError || error instanceof ApproverNotAllowedError)
+      throw refuse(error.message);
+    throw error;
+  }
 }
 
 /**

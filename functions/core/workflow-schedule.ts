@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Scheduled workflow starts (rotate-all, refresh-crl): the EventBridge Scheduler expression and

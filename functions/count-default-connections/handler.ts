@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { listClients, probeEndpointFromEnv } from '../aws/rotation-probe.js';
 import { readSecretVersion } from '../aws/secrets.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';

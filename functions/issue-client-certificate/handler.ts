@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { caFromEnvironment } from '../aws/ca-from-environment.js';
 import { DynamoDbCertIndex } from '../aws/dynamodb-cert-index.js';
 import { readSecretVersion, storeSecretVersion } from '../aws/secrets.js';

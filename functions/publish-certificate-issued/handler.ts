@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { publishAuditEvent } from '../aws/audit-events.js';
 import { serviceNow } from '../aws/service-clock.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { crlAuthority } from '../aws/crl-authority.js';
 import { latestCrl, readCrl, storeCrl, type StoredCrl } from '../aws/crl-store.js';
 import { serviceNow } from '../aws/service-clock.js';

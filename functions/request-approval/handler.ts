@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { approvalIdFor } from '../core/access-request.js';
 import { approvalRequestMessage } from '../core/api/slack-interaction.js';
 import { auditEvent } from '../core/audit-event.js';
@@ -28,8 +28,10 @@ export const handler = lambdaHandler(inputSchema, async ({ requestId, taskToken,
   const request = await getRequest(requestId);
   const approvalId = approvalIdFor(taskToken);
   const now = new Date();
+  // A retried step keeps the first window: the wait state's timeout started before either.
   const approval = await storeApproval(
     { approvalId, requestId, requester: request.requester, taskToken },
+    new Date(now.getTime() + timeoutSeconds * 1000),
     new Date(now.getTime() + (timeoutSeconds + 86_400) * 1000),
   );
   await updateRequest(requestId, { approvalId }, now);

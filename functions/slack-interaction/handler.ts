@@ -1,15 +1,11 @@
-import {
-  AlreadyDecidedError,
-  ApproverNotAllowedError,
-  parseApprovers,
-  SelfApprovalError,
-} from '../core/access-request.js';
+import { AlreadyDecidedError, ApproverNotAllowedError, SelfApprovalError } from '../core/access-request.js';
 import { apiGatewayEventSchema, header, jsonResponse, rawBody, respond } from '../core/api/http.js';
 import { decidedMessage, parseSlackInteraction } from '../core/api/slack-interaction.js';
 import { NotFoundError } from '../core/errors.js';
 import { SLACK_REPLAY_WINDOW_SECONDS, verifySlackRequest } from '../core/slack-signature.js';
 import { rememberSlackRequest } from '../aws/access-requests-table.js';
 import { slackCredentials, slackNotifier } from '../aws/slack-notifier.js';
+import { approvalSettings } from '../commons/approval-settings.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 import { decideApproval } from '../decide-approval/decide.js';
@@ -49,7 +45,7 @@ export const handler = lambdaHandler(apiGatewayEventSchema, (event) =>
           approvalId: interaction.approvalId,
           approver: interaction.approver,
           decision: interaction.decision,
-          allowedApprovers: parseApprovers(process.env.APPROVERS),
+          allowedApprovers: approvalSettings().approvers,
         });
       } catch (error) {
         if (!refusals.some((type) => error instanceof type)) throw error;

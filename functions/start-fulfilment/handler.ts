@@ -1,5 +1,7 @@
-import { z } from 'zod';
-import { getRequest, updateRequest } from '../aws/access-requests-table.js';
+import * as z from 'zod';
+import { assertApproved } from '../core/access-request.js';
+import { getApproval, getRequest, updateRequest } from '../aws/access-requests-table.js';
+import { approvalSettings } from '../commons/approval-settings.js';
 import { startExecution } from '../aws/step-functions.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
@@ -10,11 +12,15 @@ const inputSchema = z.object({
 });
 
 /**
- * Starts the workflow that grants an approved request. The execution is named after the
+ * Starts the workflow that grants an approved request, after checking the recorded decision
+ * again (approved, by an allowed approver who is not the requester, inside the window): the
+ * workflow reaching this step proves nothing by itself. The execution is named after the
  * request, so a retried start cannot launch a second one.
  */
 export const handler = lambdaHandler(inputSchema, async ({ requestId, stateMachineArns }) => {
   const request = await getRequest(requestId);
+  const approval = request.approvalId ? await getApproval(request.approvalId) : undefined;
+  assertApproved(request, approval, approvalSettings().approvers);
   const executionArn = await startExecution(stateMachineArns[request.kind.type], `access-${requestId}`, {
     requestId,
     requestedBy: request.requester,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { publishAuditEvent } from '../aws/audit-events.js';
 import { publishRotationMetrics } from '../aws/rotation-metrics.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';

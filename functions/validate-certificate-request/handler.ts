@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { validateCommonName } from '../core/pki/ca-operations.js';
 import { parseCsr } from '../core/pki/csr.js';

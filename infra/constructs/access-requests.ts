@@ -4,8 +4,9 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ACCESS_REQUESTS_TABLE } from '../../functions/aws/table-definitions.js';
+import { ACCESS_REQUEST_ITEMS, ACCESS_REQUESTS_TABLE } from '../../functions/aws/table-definitions.js';
 import { withApprovalTimeout } from '../../workflows/approval-timeout.js';
+import { grantAccessRequestItems } from './access-request-items.js';
 import { AslWorkflow } from './asl-workflow.js';
 
 export interface AccessRequestsProps {
@@ -15,6 +16,8 @@ export interface AccessRequestsProps {
   grantingStateMachineArns: { onboardUser: string; issueCertificate: string };
   /** How long an approver has to decide (config `approvals.timeoutSeconds`); the file says 24 h. */
   approvalTimeoutSeconds?: number;
+  /** APPROVERS (one entry per person, identities joined by `|`): start-fulfilment re-checks the decision. */
+  approvers: string[];
 }
 
 /** Access requests: their table and the approval workflow (statemachines/access-request.asl.json). */
@@ -53,11 +56,16 @@ export class AccessRequests extends Construct {
       },
     });
     const fns = this.workflow.functions;
+    fns['start-fulfilment']!.addEnvironment('APPROVERS', props.approvers.join(','));
     // Least privilege, function by function.
     this.table.grantReadWriteData(fns['record-access-request']!);
     this.table.grantReadWriteData(fns['request-approval']!);
     this.table.grantReadWriteData(fns['start-fulfilment']!);
     this.table.grantReadWriteData(fns['close-access-request']!);
+    // Reads the request, then closes or reads its approval: nothing else.
+    const { request, approval } = ACCESS_REQUEST_ITEMS;
+    grantAccessRequestItems(fns['check-approval']!, this.table, ['GetItem'], [request, approval]);
+    grantAccessRequestItems(fns['check-approval']!, this.table, ['UpdateItem'], [approval]);
     for (const name of ['record-access-request', 'request-approval', 'close-access-request']) {
       props.auditBus.grantPutEventsTo(fns[name]!);
     }

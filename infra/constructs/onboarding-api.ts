@@ -20,8 +20,9 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { grantAccessRequestItems } from './access-request-items.js';
 import { cachegateFunction } from './cachegate-function.js';
-import { ACCESS_REQUESTS_TABLE } from '../../functions/aws/table-definitions.js';
+import { ACCESS_REQUEST_ITEMS, ACCESS_REQUESTS_TABLE } from '../../functions/aws/table-definitions.js';
 import { stateMachineEnvVar } from '../../functions/core/api/workflow-arns.js';
 
 export type OnboardingApiAuth = { type: 'iam' } | { type: 'cognito'; userPoolArn: string };
@@ -33,6 +34,8 @@ export interface OnboardingApiProps {
   logRetention: RetentionDays;
   /** APPROVERS: one entry per person, that person's identities joined by `|`. */
   approvers: string[];
+  /** Role ARNs whose session name names a person (see `identityFromIamArn`). */
+  personalSessionRoles?: string[];
   /** Workflow ARNs by convention name: access-request, offboard-user, revoke-certificate. */
   stateMachineArns: { accessRequest: string; offboardUser: string; revokeCertificate: string };
   /** request-approval posts the Approve / Reject message into this channel (none: no Slack message). */
@@ -44,7 +47,8 @@ export interface OnboardingApiProps {
 
 /**
  * The onboarding API (API Gateway REST, Lambda proxy integration): POST /access-requests,
- * GET /access-requests/{id}, POST /access-requests/{id}/revoke behind IAM or Cognito auth, and
+ * GET /access-requests/{id}, POST /access-requests/{id}/revoke behind IAM or Cognito auth,
+ * POST /approvals/{approvalId}/approve|reject behind IAM auth (the approver is the caller), and
  * POST /slack/interactions without API Gateway auth: Slack signs its requests and the Lambda
  * verifies the signature on the raw body. The Slack signing secret and bot token live in one
  * Secrets Manager secret the operator fills in after deploy.
@@ -72,6 +76,7 @@ export class OnboardingApi extends Construct {
       [ACCESS_REQUESTS_TABLE.envVar]: props.table.tableName,
       AUDIT_EVENT_BUS: props.auditBus.eventBusName,
       APPROVERS: props.approvers.join(','),
+      PERSONAL_SESSION_ROLES: (props.personalSessionRoles ?? []).join(','),
       [stateMachineEnvVar('access-request')]: props.stateMachineArns.accessRequest,
       [stateMachineEnvVar('offboard-user')]: props.stateMachineArns.offboardUser,
       [stateMachineEnvVar('revoke-certificate')]: props.stateMachineArns.revokeCertificate,
@@ -81,15 +86,19 @@ export class OnboardingApi extends Construct {
     const get = this.lambda('api-get-access-request', props, environment);
     const revoke = this.lambda('api-revoke-access-request', props, environment);
     const slack = this.lambda('slack-interaction', props, environment);
+    const decide = this.lambda('api-decide-approval', props, environment);
 
-    // Least privilege, function by function.
-    props.table.grantReadWriteData(create);
-    props.table.grantReadData(get);
+    // Least privilege, function by function. The request functions reach only the items they
+    // use, by key prefix: an approval item (it holds the task token) is out of their reach.
+    const { request, approval: approvalItem, idempotencyClaim } = ACCESS_REQUEST_ITEMS;
+    const grantItems = (fn: NodejsFunction, actions: string[], prefixes: string[]) =>
+      grantAccessRequestItems(fn, props.table, actions, prefixes);
+    grantItems(create, ['GetItem'], [request, idempotencyClaim]);
+    grantItems(create, ['PutItem'], [idempotencyClaim]);
+    grantItems(get, ['GetItem'], [request, idempotencyClaim]);
     // GET records a revocation's end (REVOKING → REVOKED / REVOKE_FAILED): one conditional update,
     // after reading the `revoke-<requestId>` execution of the revoking workflows.
-    get.addToRolePolicy(
-      new PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [props.table.tableArn] }),
-    );
+    grantItems(get, ['UpdateItem'], [request]);
     const revocationExecutions = [
       props.stateMachineArns.offboardUser,
       props.stateMachineArns.revokeCertificate,
@@ -104,10 +113,12 @@ export class OnboardingApi extends Construct {
           'Only the revoke-<requestId> executions of the two revoking workflows; request IDs are made at run time.',
       });
     }
-    props.table.grantReadWriteData(revoke);
+    grantItems(revoke, ['GetItem', 'UpdateItem'], [request]);
     props.table.grantReadWriteData(slack);
+    grantItems(decide, ['GetItem', 'UpdateItem'], [request, approvalItem]);
     props.auditBus.grantPutEventsTo(revoke);
     props.auditBus.grantPutEventsTo(slack);
+    props.auditBus.grantPutEventsTo(decide);
     this.slackSecret.grantRead(slack);
     create.addToRolePolicy(
       new PolicyStatement({
@@ -121,12 +132,17 @@ export class OnboardingApi extends Construct {
         resources: [props.stateMachineArns.offboardUser, props.stateMachineArns.revokeCertificate],
       }),
     );
-    slack.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
-        resources: [props.stateMachineArns.accessRequest],
-      }),
-    );
+    // The decision path, and nothing else, answers approval tasks: the Slack endpoint and the
+    // IAM-authorized approval routes, both through `decideApproval`. Approvers hold no
+    // Step Functions or DynamoDB permission at all.
+    for (const fn of [slack, decide]) {
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+          resources: [props.stateMachineArns.accessRequest],
+        }),
+      );
+    }
     if (props.slack) {
       this.slackSecret.grantRead(props.requestApprovalFunction);
       props.requestApprovalFunction.addEnvironment('SLACK_SECRET_ARN', this.slackSecret.secretArn);
@@ -198,6 +214,23 @@ export class OnboardingApi extends Construct {
       requestValidator: paramsValidator,
       requestParameters: { 'method.request.path.id': true },
     });
+    // Always IAM: the approver is the IAM identity API Gateway verified (SigV4), whatever
+    // authenticates requesters. The decision is the route; the body must be empty.
+    const approval = this.api.root.addResource('approvals').addResource('{approvalId}');
+    const decisionMethods = ['approve', 'reject'].map((route) =>
+      approval.addResource(route).addMethod('POST', new LambdaIntegration(decide), {
+        authorizationType: AuthorizationType.IAM,
+        requestValidator: paramsValidator,
+        requestParameters: { 'method.request.path.approvalId': true },
+      }),
+    );
+    for (const method of decisionMethods) {
+      Validations.of(method).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-COG4',
+        reason:
+          'Approvers are IAM identities (SigV4): API Gateway verifies them and the allowed list is in the deployed configuration.',
+      });
+    }
     const slackMethod = this.api.root
       .addResource('slack')
       .addResource('interactions')
@@ -298,6 +331,7 @@ export class OnboardingApi extends Construct {
     const fn = cachegateFunction(this, name, {
       logRetention: props.logRetention,
       environment,
+      // Measured: a cold answer is ~170 ms of CPU, ~0.6 s at 512 MB's share of a vCPU (docs/cold-start.md).
       memorySize: 512,
       // Work takes well under a second (Slack wants an answer in 3 s); 10 s leaves room for a cold start.
       timeout: Duration.seconds(10),

@@ -3,7 +3,11 @@ export class Narrator {
   private chapter = 0;
   private readonly started = performance.now();
 
-  constructor(private readonly write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)) {}
+  constructor(
+    private readonly write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+    /** Every workflow state as it is entered or retried; otherwise only chapters and steps. */
+    private readonly verbose = false,
+  ) {}
 
   heading(title: string): void {
     this.chapter += 1;
@@ -19,8 +23,9 @@ export class Narrator {
     this.write(`${' '.repeat(9)}${text}`);
   }
 
-  /** One line per state entered, for a workflow run's live progress. */
+  /** With `verbose`, one line per state entered or retried: a workflow run's live progress. */
   workflowEvent(workflow: string, event: { type: string; state?: { name: string } }): void {
+    if (!this.verbose) return;
     if (event.type === 'StateEntered' && event.state) this.detail(`${workflow} › ${event.state.name}`);
     if (event.type === 'StateRetried' && event.state)
       this.detail(`${workflow} › ${event.state.name} (retrying)`);

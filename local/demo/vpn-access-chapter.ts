@@ -101,6 +101,9 @@ export async function vpnAccessChapter({ sandbox, narrator, run, approvals }: De
     }, 5);
   };
   let request;
+  // The approvers the stack is configured with: start-fulfilment re-checks the decision against them.
+  const configuredApprovers = process.env.APPROVERS;
+  process.env.APPROVERS = 'erin';
   try {
     request = await run('access-request', {
       request: {
@@ -112,6 +115,8 @@ export async function vpnAccessChapter({ sandbox, narrator, run, approvals }: De
     });
   } finally {
     approvals.next = undefined;
+    if (configuredApprovers === undefined) delete process.env.APPROVERS;
+    else process.env.APPROVERS = configuredApprovers;
   }
   const issuance = await new DynamoDbCertIndex().issuance(requestId);
   if (request.status !== 'SUCCEEDED' || !issuance?.secretArn) {

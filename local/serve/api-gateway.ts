@@ -44,6 +44,12 @@ const ROUTES: Route[] = [
     load: async () =>
       (await import('../../functions/api-revoke-access-request/handler.js')).handler as Handler,
   },
+  ...(['approve', 'reject'] as const).map((decision) => ({
+    method: 'POST',
+    pattern: new RegExp(`^/approvals/(?<approvalId>[^/]+)/${decision}$`),
+    resource: `/approvals/{approvalId}/${decision}`,
+    load: async () => (await import('../../functions/api-decide-approval/handler.js')).handler as Handler,
+  })),
   {
     method: 'POST',
     pattern: /^\/slack\/interactions$/,

@@ -1,168 +1,288 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { createAwsClient } from '../../functions/aws/clients.js';
 import { getApproval, getRequest } from '../../functions/aws/access-requests-table.js';
-import { ACCESS_REQUESTS_TABLE } from '../../functions/aws/table-definitions.js';
-import { approvalIdFor } from '../../functions/core/access-request.js';
+import { setSlackNotifier } from '../../functions/aws/slack-notifier.js';
+import { executionArnFor } from '../../functions/core/api/workflow-arns.js';
 import { decideWithAws } from '../../bin/cli/approval-aws.js';
+import { withApprovalTimeout } from '../../workflows/approval-timeout.js';
+import { LocalStateMachine } from '../../local/runner/local-state-machine.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import type { StepFunctionsModel } from '../../local/sandbox/models/step-functions.js';
-import type { StsModel } from '../../local/sandbox/models/sts.js';
 import { createTables } from '../../local/sandbox/tables.js';
-import { LocalStateMachine, type LocalExecution } from '../../local/runner/local-state-machine.js';
+import { invokeRoute, type LocalIdentity } from '../../local/serve/api-gateway.js';
+import { configureLocalTriggers } from '../../local/serve/local-triggers.js';
+import { stateMachineArn } from '../../local/workflows.js';
+import { startSigV4Gateway, type IamPrincipal } from './sigv4-gateway.js';
 
-const ONBOARD_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:test-onboard-user';
-const CERT_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:test-issue-certificate';
-const BOB = 'arn:aws:iam::000000000000:user/bob';
-const ALICE_SESSION = 'arn:aws:sts::000000000000:assumed-role/AWSReservedSSO_Approver_0a1b2c/alice';
-const CAROL = 'arn:aws:iam::000000000000:user/carol';
-const APPROVERS = `U0ALICE|${ALICE_SESSION},${CAROL}`;
-const TABLE = ACCESS_REQUESTS_TABLE.localName;
+const ACCOUNT = '111111111111';
+const ALICE = `arn:aws:iam::${ACCOUNT}:user/alice`;
+const BOB = `arn:aws:iam::${ACCOUNT}:user/bob`;
+const CAROL = `arn:aws:iam::${ACCOUNT}:user/carol`;
+const MALLORY = `arn:aws:iam::${ACCOUNT}:user/mallory`;
+const OPS_ROLE = `arn:aws:iam::${ACCOUNT}:role/Ops`;
+/** Two sessions of one role: the session name is whatever the caller of AssumeRole chose. */
+const OPS_AS_MALLORY = `arn:aws:sts::${ACCOUNT}:assumed-role/Ops/mallory`;
+const OPS_AS_ALICE = `arn:aws:sts::${ACCOUNT}:assumed-role/Ops/alice`;
+const APPROVERS = [`U0ALICE|${ALICE}`, CAROL, OPS_ROLE];
+
+const principals = new Map<string, IamPrincipal>(
+  [ALICE, BOB, CAROL, MALLORY, OPS_AS_MALLORY, OPS_AS_ALICE].map((arn, i) => [
+    `AKIATEST${String(i).padStart(12, '0')}`,
+    { arn, secretAccessKey: `secret-${i}-${randomUUID()}` },
+  ]),
+);
 
 let sandbox: Sandbox;
-let machine: LocalStateMachine;
+let gateway: Awaited<ReturnType<typeof startSigV4Gateway>>;
+const granted: string[] = [];
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
   sandbox = await createSandbox({ speed: 1000 });
   await createTables();
-  const sfn = sandbox.model<StepFunctionsModel>('SFN');
-  for (const arn of [ONBOARD_ARN, CERT_ARN])
-    sfn.registerStateMachine(arn, async () => ({ status: 'SUCCEEDED', output: {} }));
-  machine = LocalStateMachine.load('access-request', {
+  await configureLocalTriggers(sandbox, { approvers: APPROVERS });
+  const arn = (name: string) => stateMachineArn(sandbox, name);
+  const machine = LocalStateMachine.load('access-request', {
     sandbox,
-    // The approver acts from outside, later, knowing only the approval ID.
-    approver: ({ token }) => approvalIds.get(pendingRequestId!)?.(approvalIdFor(token)),
-    substitutions: { OnboardUserStateMachineArn: ONBOARD_ARN, IssueCertificateStateMachineArn: CERT_ARN },
+    substitutions: {
+      OnboardUserStateMachineArn: arn('onboard-user'),
+      IssueCertificateStateMachineArn: arn('issue-certificate'),
+    },
   });
+  const sfn = sandbox.model<StepFunctionsModel>('SFN');
+  sfn.registerStateMachine(arn('access-request'), (input) => machine.run(input));
+  for (const workflow of ['onboard-user', 'issue-certificate'])
+    sfn.registerStateMachine(arn(workflow), async (input) => {
+      granted.push((input as { requestId: string }).requestId);
+      return { status: 'SUCCEEDED', output: {} };
+    });
+  gateway = await startSigV4Gateway(principals);
 });
 afterAll(async () => {
   process.env = savedEnv;
+  await gateway.close();
+  setSlackNotifier(undefined);
   await sandbox.close();
 });
 
-const approvalIds = new Map<string, (approvalId: string) => void>();
-let pendingRequestId: string | undefined;
-
-/** Starts an access request by `requester` and resolves with its approval ID once it waits. */
-function startRequest(requester: string): {
-  run: Promise<LocalExecution>;
-  approvalId: Promise<string>;
-  requestId: string;
-} {
-  const requestId = `req-${randomUUID()}`;
-  pendingRequestId = requestId;
-  const approvalId = new Promise<string>((resolve) => approvalIds.set(requestId, resolve));
-  const run = machine.run({
-    request: {
-      requestId,
-      requester,
-      justification: 'read access to the orders cache for incident 4711',
-      kind: { type: 'vpn-certificate', commonName: 'bob.example' },
-    },
-  });
-  return { run, approvalId, requestId };
+/** The CLI's AWS credentials: those of `arn`, from the environment (the SDK's default chain). */
+function actAs(arn: string): void {
+  const [accessKeyId, principal] = [...principals].find(([, p]) => p.arn === arn) as [string, IamPrincipal];
+  process.env.AWS_ACCESS_KEY_ID = accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = principal.secretAccessKey;
+  delete process.env.AWS_SESSION_TOKEN;
 }
 
-const actAs = (arn: string) => (sandbox.model<StsModel>('STS').callerArn = arn);
-const stsCalls = () => sandbox.faults.calls('STS', 'GetCallerIdentity');
+const decide = (approvalId: string, decision: 'APPROVED' | 'REJECTED' = 'APPROVED') =>
+  decideWithAws({ approvalId, decision, apiUrl: gateway.url, region: 'eu-west-1' });
 
-describe('cachegate approve|reject --aws (on the sandbox)', () => {
-  it('approves as the AWS caller: an assumed-role session listed in the approvers', async () => {
-    const { run, approvalId, requestId } = startRequest(BOB);
-    actAs(ALICE_SESSION);
-    const result = await decideWithAws({
-      approvalId: await approvalId,
-      decision: 'APPROVED',
-      table: TABLE,
-      approvers: APPROVERS,
-    });
-    expect(result).toMatchObject({ requestId, decision: 'APPROVED', approver: ALICE_SESSION });
-    const execution = await run;
-    expect(execution.status).toBe('SUCCEEDED');
-    expect(await getRequest(requestId)).toMatchObject({ status: 'FULFILLED', decidedBy: ALICE_SESSION });
-    const decided = sandbox
-      .model<EventBridgeModel>('EventBridge')
-      .events.find(
-        (e) =>
-          e.detailType === 'ApprovalDecided' && (e.detail as { requestId?: string }).requestId === requestId,
-      );
-    expect(decided?.detail).toMatchObject({ actor: ALICE_SESSION });
+async function waitFor<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const requestBody = {
+  kind: { type: 'vpn-certificate', commonName: 'orders-client' },
+  justification: 'VPN access to the orders cache for the on-call week',
+};
+
+/** POST /access-requests as `requester`; resolves once the workflow waits for a decision. */
+async function request(requester: LocalIdentity): Promise<{ requestId: string; approvalId: string }> {
+  const response = await invokeRoute({
+    method: 'POST',
+    path: '/access-requests',
+    headers: { 'content-type': 'application/json', 'Idempotency-Key': `key-${randomUUID()}` },
+    body: JSON.stringify(requestBody),
+    identity: requester,
+  });
+  expect(response.statusCode).toBe(202);
+  const { requestId } = JSON.parse(response.body) as { requestId: string };
+  const approvalId = await waitFor(
+    async () => (await getRequest(requestId).catch(() => undefined))?.approvalId,
+    'the approval to be asked',
+  );
+  return { requestId, approvalId };
+}
+
+const finished = (requestId: string) =>
+  sandbox
+    .model<StepFunctionsModel>('SFN')
+    .waitForExecution(executionArnFor(stateMachineArn(sandbox, 'access-request'), requestId));
+
+const decidedEvents = (requestId: string) =>
+  sandbox
+    .model<EventBridgeModel>('EventBridge')
+    .events.filter(
+      (e) =>
+        e.detailType === 'ApprovalDecided' && (e.detail as { requestId?: string }).requestId === requestId,
+    );
+
+describe('approve|reject --aws: IAM-authorized routes, the approver verified by API Gateway', () => {
+  it('approves as the signed caller, checked against the deployed approvers; the request is granted', async () => {
+    const { requestId, approvalId } = await request({ iamArn: BOB });
+    actAs(ALICE);
+    const result = await decide(approvalId);
+    expect(result).toEqual({ approvalId, requestId, decision: 'APPROVED', approver: ALICE });
+    await finished(requestId);
+    expect(await getRequest(requestId)).toMatchObject({ status: 'FULFILLED', decidedBy: ALICE });
+    expect(granted).toContain(requestId);
+    expect(decidedEvents(requestId).map((e) => e.detail)).toEqual([
+      expect.objectContaining({ actor: ALICE }),
+    ]);
   });
 
-  it('normalises an assumed-role ARN with a role path to the role session', async () => {
-    const { run, approvalId, requestId } = startRequest(BOB);
-    // An `iam`-style assumed-role ARN with a path names the same session as the STS form.
-    actAs(
-      'arn:aws:iam::000000000000:assumed-role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Approver_0a1b2c/alice',
+  it('attack: a non-approver cannot make themselves one (no client-side list; the server refuses them)', async () => {
+    const { requestId, approvalId } = await request({ iamArn: BOB });
+    actAs(MALLORY);
+    await expect(decide(approvalId)).rejects.toMatchObject({ code: 'APPROVER_NOT_ALLOWED', exitCode: 2 });
+    // A forged signature never reaches the function.
+    process.env.AWS_SECRET_ACCESS_KEY = 'not-the-secret';
+    await expect(decide(approvalId)).rejects.toMatchObject({ code: 'HTTP_403' });
+    expect((await getApproval(approvalId)).status).toBe('PENDING');
+    // Naming approvers on the client is a usage error, not an input.
+    const cli = await runCli(
+      'approve',
+      approvalId,
+      '--aws',
+      '--api-url',
+      gateway.url,
+      '--approvers',
+      MALLORY,
     );
-    process.env.APPROVERS = APPROVERS;
-    const result = await decideWithAws({ approvalId: await approvalId, decision: 'REJECTED', table: TABLE });
-    expect(result.approver).toBe(ALICE_SESSION);
-    expect((await run).output).toEqual({ requestId, outcome: 'REJECTED' });
+    expect(cli.code).toBe(2);
+    expect(cli.stderr).toContain("unknown option '--approvers'");
+    actAs(CAROL);
+    await decide(approvalId, 'REJECTED');
+    await finished(requestId);
     expect((await getRequest(requestId)).status).toBe('REJECTED');
   });
 
-  it('refuses self-approval, an approver outside the list and the root user, deciding nothing', async () => {
-    const { run, approvalId: pending, requestId } = startRequest(CAROL);
-    const approvalId = await pending;
-    actAs(CAROL);
-    await expect(
-      decideWithAws({ approvalId, decision: 'APPROVED', table: TABLE, approvers: APPROVERS }),
-    ).rejects.toMatchObject({ code: 'SELF_APPROVAL' });
-    actAs('arn:aws:iam::000000000000:user/mallory');
-    await expect(
-      decideWithAws({ approvalId, decision: 'APPROVED', table: TABLE, approvers: APPROVERS }),
-    ).rejects.toMatchObject({ code: 'APPROVER_NOT_ALLOWED' });
-    actAs('arn:aws:iam::000000000000:root');
-    await expect(
-      decideWithAws({ approvalId, decision: 'APPROVED', table: TABLE, approvers: APPROVERS }),
-    ).rejects.toThrow(/caller identity: must be an IAM user/);
-    expect((await getApproval(approvalId)).status).toBe('PENDING');
-    // A legitimate approver can still decide; a second decision is refused.
-    actAs(ALICE_SESSION);
-    await decideWithAws({ approvalId, decision: 'REJECTED', table: TABLE, approvers: APPROVERS });
-    await expect(
-      decideWithAws({ approvalId, decision: 'APPROVED', table: TABLE, approvers: APPROVERS }),
-    ).rejects.toMatchObject({ code: 'ALREADY_DECIDED' });
-    expect((await run).output).toEqual({ requestId, outcome: 'REJECTED' });
+  it('attack: a task answered outside the decision function (token read from the table) grants nothing', async () => {
+    // Carol is an approver and the requester: she may not decide, so she answers the task herself.
+    const { requestId, approvalId } = await request({ iamArn: CAROL });
+    const { taskToken } = await getApproval(approvalId);
+    await createAwsClient(SFNClient, {}).send(
+      new SendTaskSuccessCommand({ taskToken, output: JSON.stringify({ decision: 'APPROVED' }) }),
+    );
+    await finished(requestId);
+    expect((await getRequest(requestId)).status).toBe('REJECTED');
+    expect(granted).not.toContain(requestId);
+    expect((await getApproval(approvalId)).status).toBe('EXPIRED');
+    expect(decidedEvents(requestId)).toEqual([]);
   });
 
-  it('checks its arguments before calling AWS', async () => {
-    const before = stsCalls();
-    delete process.env.APPROVERS;
-    await expect(
-      decideWithAws({ approvalId: 'AP-AAAAAAAAAA', decision: 'APPROVED', table: TABLE }),
-    ).rejects.toThrow(/--approvers: must name at least one approver/);
-    delete process.env[ACCESS_REQUESTS_TABLE.envVar];
-    await expect(
-      decideWithAws({ approvalId: 'AP-AAAAAAAAAA', decision: 'APPROVED', approvers: APPROVERS }),
-    ).rejects.toThrow(/--table: is required with --aws/);
-    await expect(
-      decideWithAws({ approvalId: 'token', decision: 'APPROVED', table: TABLE, approvers: APPROVERS }),
-    ).rejects.toThrow(/approval-id/);
-    expect(stsCalls()).toBe(before);
+  it('attack: two sessions of one role differ only in a caller-chosen name, so they are one identity', async () => {
+    const { requestId, approvalId } = await request({ iamArn: OPS_AS_MALLORY });
+    expect((await getRequest(requestId)).requester).toBe(OPS_ROLE);
+    actAs(OPS_AS_ALICE);
+    await expect(decide(approvalId)).rejects.toMatchObject({ code: 'SELF_APPROVAL' });
+    expect((await getApproval(approvalId)).status).toBe('PENDING');
+    actAs(ALICE);
+    await decide(approvalId);
+    await finished(requestId);
+    expect((await getRequest(requestId)).status).toBe('FULFILLED');
+  });
+
+  it('attack: SendTaskSuccess fails once after the decision was recorded; the approver’s retry sends it again', async () => {
+    const { requestId, approvalId } = await request({ iamArn: BOB });
+    sandbox.faults.inject({ service: 'SFN', command: 'SendTaskSuccess', mode: 'throw' });
+    actAs(ALICE);
+    await expect(decide(approvalId)).rejects.toMatchObject({ code: 'INTERNAL' });
+    expect(await getApproval(approvalId)).toMatchObject({ status: 'APPROVED', decidedBy: ALICE });
+    expect((await getApproval(approvalId)).answeredAt).toBeUndefined();
+    await expect(decide(approvalId)).resolves.toMatchObject({ decision: 'APPROVED', approver: ALICE });
+    await finished(requestId);
+    expect((await getRequest(requestId)).status).toBe('FULFILLED');
+    expect(granted).toContain(requestId);
+    // Answered now: a third call is refused, and a rejection never overrides the approval.
+    await expect(decide(approvalId)).rejects.toMatchObject({ code: 'ALREADY_DECIDED' });
+    actAs(CAROL);
+    await expect(decide(approvalId, 'REJECTED')).rejects.toMatchObject({ code: 'ALREADY_DECIDED' });
+  });
+
+  it('refuses a body naming an approver or a decision: the route and the signature say it all', async () => {
+    const { requestId, approvalId } = await request({ iamArn: BOB });
+    for (const body of [{ approver: ALICE }, { decision: 'APPROVED' }, '[]', 'approver=alice']) {
+      const response = await invokeRoute({
+        method: 'POST',
+        path: `/approvals/${approvalId}/approve`,
+        headers: { 'content-type': 'application/json' },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+        identity: { iamArn: ALICE },
+      });
+      expect(response.statusCode).toBe(400);
+    }
+    const unsigned = await invokeRoute({
+      method: 'POST',
+      path: `/approvals/${approvalId}/approve`,
+      headers: {},
+      body: '',
+    });
+    expect(unsigned.statusCode).toBe(401);
+    expect((await getApproval(approvalId)).status).toBe('PENDING');
+    actAs(CAROL);
+    await decide(approvalId, 'REJECTED');
+    await finished(requestId);
   });
 });
 
-describe('cachegate approve (command line)', () => {
-  const cli = (...args: string[]) =>
-    new Promise<{ code: number; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        ['bin/cachegate', ...args],
-        { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } },
-        (error, _stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }),
-      );
+describe('a decision whose answer was lost, with nobody retrying', () => {
+  it('is applied by the workflow’s own check when the window ends', async () => {
+    // A one-hour window passes in 3.6 s at 1000 simulated seconds per second.
+    const machine = LocalStateMachine.load('access-request', {
+      sandbox,
+      substitutions: {
+        OnboardUserStateMachineArn: stateMachineArn(sandbox, 'onboard-user'),
+        IssueCertificateStateMachineArn: stateMachineArn(sandbox, 'issue-certificate'),
+      },
+      transform: (asl) => withApprovalTimeout(asl, 3600),
     });
+    const requestId = `req-${randomUUID()}`;
+    const run = machine.run({ request: { requestId, requester: BOB, ...requestBody } });
+    const approvalId = await waitFor(
+      async () => (await getRequest(requestId).catch(() => undefined))?.approvalId,
+      'the approval to be asked',
+    );
+    sandbox.faults.inject({ service: 'SFN', command: 'SendTaskSuccess', mode: 'throw' });
+    actAs(ALICE);
+    await expect(decide(approvalId)).rejects.toMatchObject({ code: 'INTERNAL' });
+    const execution = await run;
+    expect(execution.output).toEqual({ requestId, outcome: 'FULFILLED' });
+    expect(granted).toContain(requestId);
+    expect((await getApproval(approvalId)).status).toBe('APPROVED');
+  });
+});
 
+function runCli(...args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['bin/cachegate', ...args],
+      { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } },
+      (error, _stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }),
+    );
+  });
+}
+
+describe('cachegate approve (command line)', () => {
   it('takes the approver from --as locally and from AWS with --aws, never both', async () => {
-    const both = await cli('approve', 'AP-AAAAAAAAAA', '--aws', '--as', 'U0ALICE');
+    const both = await runCli('approve', 'AP-AAAAAAAAAA', '--aws', '--as', 'U0ALICE');
     expect(both).toMatchObject({ code: 2 });
     expect(both.stderr).toContain('--as: cannot be used with --aws');
-    const neither = await cli('reject', 'AP-AAAAAAAAAA');
+    const neither = await runCli('reject', 'AP-AAAAAAAAAA');
     expect(neither).toMatchObject({ code: 2 });
     expect(neither.stderr).toContain('--as: is required (or use --aws)');
+    const noApi = await runCli('approve', 'AP-AAAAAAAAAA', '--aws');
+    expect(noApi).toMatchObject({ code: 2 });
+    expect(noApi.stderr).toContain('--api-url: is required with --aws');
   });
 });

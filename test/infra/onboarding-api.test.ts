@@ -66,7 +66,111 @@ describe('OnboardingApi in the CachegateStack (example config: IAM auth)', () =>
       Properties: { HttpMethod: string; AuthorizationType: string };
     }[];
     const auth = methods.map((m) => `${m.Properties.HttpMethod}:${m.Properties.AuthorizationType}`).sort();
-    expect(auth).toEqual(['GET:AWS_IAM', 'POST:AWS_IAM', 'POST:AWS_IAM', 'POST:NONE']);
+    expect(auth).toEqual([
+      'GET:AWS_IAM',
+      'POST:AWS_IAM',
+      'POST:AWS_IAM',
+      'POST:AWS_IAM',
+      'POST:AWS_IAM',
+      'POST:NONE',
+    ]);
+  });
+
+  it('has the two IAM-authorized approval routes, served by the decision function', () => {
+    const resources = template.findResources('AWS::ApiGateway::Resource') as Record<
+      string,
+      { Properties: { PathPart: string; ParentId: unknown } }
+    >;
+    const pathOf = (id: string): string => {
+      const resource = resources[id];
+      if (!resource) return '';
+      const parent = (resource.Properties.ParentId as { Ref?: string }).Ref;
+      return `${parent ? pathOf(parent) : ''}/${resource.Properties.PathPart}`;
+    };
+    const decideFunction = Object.entries(template.findResources('AWS::Lambda::Function')).find(
+      ([, f]) =>
+        (f as { Properties: { FunctionName?: string } }).Properties.FunctionName ===
+        'cachegate-api-decide-approval',
+    )?.[0];
+    const routes = Object.values(template.findResources('AWS::ApiGateway::Method'))
+      .map(
+        (m) =>
+          m as {
+            Properties: {
+              HttpMethod: string;
+              AuthorizationType: string;
+              ResourceId: { Ref: string };
+              Integration: unknown;
+            };
+          },
+      )
+      .filter((m) => pathOf(m.Properties.ResourceId.Ref).startsWith('/approvals'))
+      .map((m) => ({
+        route: `${m.Properties.HttpMethod} ${pathOf(m.Properties.ResourceId.Ref)}`,
+        auth: m.Properties.AuthorizationType,
+        decides: JSON.stringify(m.Properties.Integration).includes(decideFunction as string),
+      }))
+      .sort((a, b) => a.route.localeCompare(b.route));
+    expect(routes).toEqual([
+      { route: 'POST /approvals/{approvalId}/approve', auth: 'AWS_IAM', decides: true },
+      { route: 'POST /approvals/{approvalId}/reject', auth: 'AWS_IAM', decides: true },
+    ]);
+  });
+
+  it('lets only the decision path answer a task: no other policy can call SendTaskSuccess / SendTaskFailure', () => {
+    const roleOf = (functionName: string) =>
+      (
+        Object.values(template.findResources('AWS::Lambda::Function')).find(
+          (f) => (f as { Properties: { FunctionName?: string } }).Properties.FunctionName === functionName,
+        ) as { Properties: { Role: { 'Fn::GetAtt': [string, string] } } }
+      ).Properties.Role['Fn::GetAtt'][0];
+    const decisionRoles = ['cachegate-slack-interaction', 'cachegate-api-decide-approval'].map(roleOf);
+    // An action pattern (`states:*`, `*`, `states:Send*`) covers the call it matches.
+    const covers = (pattern: string, action: string) =>
+      new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i').test(action);
+    const answering: { roles: string[]; resource: unknown }[] = [];
+    for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
+      for (const policy of Object.values(template.findResources(type))) {
+        const {
+          PolicyDocument,
+          Roles = [],
+          Users = [],
+          Groups = [],
+        } = (
+          policy as {
+            Properties: {
+              PolicyDocument: { Statement: (Statement & { Effect: string })[] };
+              Roles?: { Ref: string }[];
+              Users?: unknown[];
+              Groups?: unknown[];
+            };
+          }
+        ).Properties;
+        for (const statement of PolicyDocument.Statement) {
+          const actions = [statement.Action].flat();
+          if (statement.Effect !== 'Allow') continue;
+          if (
+            !actions.some((a) => covers(a, 'states:SendTaskSuccess') || covers(a, 'states:SendTaskFailure'))
+          )
+            continue;
+          expect(Users).toEqual([]);
+          expect(Groups).toEqual([]);
+          answering.push({ roles: Roles.map((r) => r.Ref), resource: statement.Resource });
+        }
+      }
+    }
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      const inline = (role as { Properties: { Policies?: unknown[] } }).Properties.Policies ?? [];
+      expect(JSON.stringify(inline)).not.toMatch(/states:(SendTask|\*)|"\*"/);
+    }
+    expect(
+      answering
+        .map((a) => a.roles)
+        .flat()
+        .sort(),
+    ).toEqual([...decisionRoles].sort());
+    for (const { resource } of answering)
+      expect(JSON.stringify(resource)).toMatch(/^\{"Ref":"AccessRequestsWorkflowStateMachine[A-Z0-9]+"\}$/);
   });
 
   it('validates the POST body against a JSON schema model and requires the Idempotency-Key header', () => {
@@ -92,6 +196,26 @@ describe('OnboardingApi in the CachegateStack (example config: IAM auth)', () =>
         Match.objectLike({ ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20, DataTraceEnabled: false }),
       ],
     });
+  });
+
+  it('keeps task tokens from the request functions: their DynamoDB grants exclude approval items', () => {
+    for (const prefix of [
+      'OnboardingApiapicreateaccessrequest',
+      'OnboardingApiapigetaccessrequest',
+      'OnboardingApiapirevokeaccessrequest',
+    ]) {
+      const dynamo = (
+        statementsOf(template, prefix) as (Statement & { Condition?: Record<string, unknown> })[]
+      ).filter((s) => actionsOf([s]).some((a) => a.startsWith('dynamodb:')));
+      expect(dynamo.length).toBeGreaterThan(0);
+      for (const statement of dynamo) {
+        const keys = (statement.Condition?.['ForAllValues:StringLike'] as Record<string, string[]>)?.[
+          'dynamodb:LeadingKeys'
+        ];
+        expect(keys?.length).toBeGreaterThan(0);
+        for (const key of keys ?? []) expect(['REQUEST#*', 'IDEMPOTENCY#*']).toContain(key);
+      }
+    }
   });
 
   it('grants each API function only its own calls', () => {
@@ -152,7 +276,10 @@ describe('OnboardingApi with Cognito', () => {
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method')) as {
       Properties: { AuthorizationType: string };
     }[];
+    // Approvers always sign with IAM: the approval routes do not follow the requesters' auth.
     expect(methods.map((m) => m.Properties.AuthorizationType).sort()).toEqual([
+      'AWS_IAM',
+      'AWS_IAM',
       'COGNITO_USER_POOLS',
       'COGNITO_USER_POOLS',
       'COGNITO_USER_POOLS',

@@ -49,6 +49,8 @@ const approver: Approver = async ({ token }) => {
 };
 
 beforeAll(async () => {
+  // The deployed configuration start-fulfilment re-checks the recorded decision against.
+  process.env.APPROVERS = APPROVERS.join(',');
   sandbox = await createSandbox({ speed: 1000 });
   await createTables();
   ca = await provisionSandboxCa('Access Request VPN CA', sandbox.clock.now());

@@ -23,6 +23,8 @@ let sandbox: Sandbox;
 const childRuns: unknown[] = [];
 
 beforeAll(async () => {
+  // The deployed configuration start-fulfilment re-checks the recorded decision against.
+  process.env.APPROVERS = APPROVERS.join(',');
   sandbox = await createSandbox({ speed: 1000 });
   await createTables();
   // The granting workflows are tested on their own; here a child that takes 40 simulated

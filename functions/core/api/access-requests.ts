@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   accessRequestIdFor,
   accessRequestKindSchema,
@@ -31,8 +31,11 @@ export interface CreateAccessRequestCommand {
 }
 
 /** Everything POST /access-requests needs, parsed; throws a 4xx-mapped error otherwise. */
-export function parseCreateAccessRequest(event: ApiGatewayEvent): CreateAccessRequestCommand {
-  const requester = callerIdentity(event);
+export function parseCreateAccessRequest(
+  event: ApiGatewayEvent,
+  personalSessionRoles: readonly string[] = [],
+): CreateAccessRequestCommand {
+  const requester = callerIdentity(event, personalSessionRoles);
   const key = header(event, IDEMPOTENCY_KEY_HEADER);
   if (key === undefined) throw new ValidationError('header is required', IDEMPOTENCY_KEY_HEADER);
   if (!idempotencyKeyPattern.test(key))

@@ -1,5 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AlreadyDecidedError, ApproverNotAllowedError, SelfApprovalError } from '../access-request.js';
+import { identityFromIamArn } from '../approver-identity.js';
 import { CachegateError, ValidationError } from '../errors.js';
 import { SlackSignatureError } from '../slack-signature.js';
 import { ForbiddenError, UnauthenticatedError } from './errors.js';
@@ -10,6 +11,7 @@ import { ForbiddenError, UnauthenticatedError } from './errors.js';
  */
 export const apiGatewayEventSchema = z.object({
   httpMethod: z.string().optional(),
+  resource: z.string().optional(),
   path: z.string().optional(),
   headers: z.record(z.string(), z.string().nullish()).nullish(),
   pathParameters: z.record(z.string(), z.string().nullish()).nullish(),
@@ -95,13 +97,22 @@ export function parseJsonBody<S extends z.ZodType>(
 }
 
 /**
- * Who is calling, as API Gateway authenticated them: the IAM principal ARN (SigV4, IAM auth),
- * or the Cognito user's `sub` (immutable, unlike an email address). Never read from the body.
+ * Who is calling, as API Gateway authenticated them: the IAM principal (SigV4, IAM auth) as one
+ * person's identity (`identityFromIamArn`: an assumed role counts as its role unless it is a
+ * personal-session role), or the Cognito user's `sub` (immutable, unlike an email address).
+ * Never read from the body or a header.
  */
-export function callerIdentity(event: ApiGatewayEvent): string {
+export function callerIdentity(event: ApiGatewayEvent, personalSessionRoles: readonly string[] = []): string {
   const context = event.requestContext;
   const arn = context?.identity?.userArn;
-  if (typeof arn === 'string' && arn.length > 0) return boundedIdentity(arn);
+  if (typeof arn === 'string' && arn.length > 0) {
+    try {
+      return identityFromIamArn(arn, personalSessionRoles);
+    } catch (error) {
+      if (error instanceof ValidationError) throw new ForbiddenError(error.message);
+      throw error;
+    }
+  }
   const sub = context?.authorizer?.claims?.sub;
   if (typeof sub === 'string' && sub.length > 0) return boundedIdentity(sub);
   throw new UnauthenticatedError();

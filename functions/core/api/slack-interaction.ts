@@ -1,12 +1,10 @@
-import { z } from 'zod';
-import type { AccessRequestKind, Decision } from '../access-request.js';
+import * as z from 'zod';
+import { APPROVAL_ID_PATTERN, type AccessRequestKind, type Decision } from '../access-request.js';
 import { ValidationError } from '../errors.js';
 
 /** Button action IDs; each button's value is the approval ID and nothing else. */
 export const APPROVE_ACTION = 'cachegate.approve';
 export const REJECT_ACTION = 'cachegate.reject';
-
-const approvalIdPattern = /^AP-[A-Z2-9]{10}$/;
 
 /** The fields of a Slack `block_actions` payload cachegate acts on (the rest is ignored). */
 const blockActionsSchema = z.object({
@@ -21,7 +19,7 @@ const blockActionsSchema = z.object({
     .array(
       z.object({
         action_id: z.enum([APPROVE_ACTION, REJECT_ACTION]),
-        value: z.string().regex(approvalIdPattern, 'must be an approval ID'),
+        value: z.string().regex(APPROVAL_ID_PATTERN, 'must be an approval ID'),
       }),
     )
     .length(1, 'must hold exactly one action'),

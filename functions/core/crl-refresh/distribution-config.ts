@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_CRL_DAYS } from '../pki/crl-plan.js';
 import { WEEKDAYS } from './maintenance-window.js';
 

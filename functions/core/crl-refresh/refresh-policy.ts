@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_CRL_DAYS } from '../pki/crl-plan.js';
 import { parseInput } from '../parse-input.js';
 import { WEEKDAYS, validateMaintenanceWindow, type MaintenanceWindow } from './maintenance-window.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A stored CRL as the workflows carry it: its number and the SHA-256 of its DER, never its bytes. */
 export const crlRefSchema = z.object({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { normalizeAccessString } from '../access-string/index.js';
 import { ValidationError } from '../errors.js';
 import { elastiCacheOnlyServiceSchema } from './cache-service.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../errors.js';
 import { isLockedAccessString, rbacIdentifier } from './default-user.js';
 import { authTokenSecretArnSchema } from './migration.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   AccessStringError,
   RBAC_MINIMUM_ENGINE_VERSION,
