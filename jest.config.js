@@ -10,6 +10,8 @@ export default {
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // StrykerJS works on a copy of the repository there (npm run mutate).
+  modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
   setupFiles: ['<rootDir>/test/setup-env.js'],
   globalSetup: '<rootDir>/test/global-setup.js',
   testTimeout: 60000,

@@ -30,6 +30,8 @@ export interface CacheRbacPort {
   createUserGroup(userGroupId: string, engine: CacheEngine, userIds: string[]): Promise<CacheUserGroup>;
   /** A replication group (MemoryDB: a cluster, `open-access` standing for no user group). */
   describeReplicationGroup(replicationGroupId: string): Promise<CacheReplicationGroup | undefined>;
+  /** The engine version its nodes run (RBAC needs a minimum); undefined when there is none to read. */
+  describeEngineVersion(replicationGroupId: string): Promise<string | undefined>;
   /** migrate-to-rbac: attach the group (MemoryDB: UpdateCluster ACLName), applied immediately. */
   attachUserGroup(replicationGroupId: string, userGroupId: string): Promise<CacheReplicationGroup>;
 }

@@ -3,6 +3,7 @@ import {
   CreateUserGroupCommand,
   DeleteUserCommand,
   DeleteUserGroupCommand,
+  DescribeCacheClustersCommand,
   DescribeReplicationGroupsCommand,
   DescribeUserGroupsCommand,
   DescribeUsersCommand,
@@ -237,6 +238,22 @@ export async function describeReplicationGroup(
     if (error instanceof ReplicationGroupNotFoundFault) return undefined;
     throw error;
   }
+}
+
+/**
+ * ElastiCache shows the engine version on the nodes (CacheCluster.EngineVersion), not on the
+ * replication group: read it from the group's first member cluster.
+ */
+export async function describeEngineVersion(replicationGroupId: string): Promise<string | undefined> {
+  const { ReplicationGroups } = await elastiCache().send(
+    new DescribeReplicationGroupsCommand({ ReplicationGroupId: replicationGroupId }),
+  );
+  const member = ReplicationGroups?.[0]?.MemberClusters?.[0];
+  if (member === undefined) return undefined;
+  const { CacheClusters } = await elastiCache().send(
+    new DescribeCacheClustersCommand({ CacheClusterId: member }),
+  );
+  return CacheClusters?.[0]?.EngineVersion;
 }
 
 /**

@@ -198,6 +198,10 @@ export async function describeReplicationGroup(
   }
 }
 
+export async function describeEngineVersion(replicationGroupId: string): Promise<string | undefined> {
+  return (await describeReplicationGroup(replicationGroupId))?.engineVersion;
+}
+
 /** `UpdateCluster` with the ACL; a busy cluster or ACL fails with its state fault (retried). */
 export async function attachUserGroup(
   replicationGroupId: string,

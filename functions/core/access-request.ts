@@ -1,20 +1,16 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { CachegateError } from './errors.js';
+import { rbacIdentifier } from './rbac/identifier.js';
 
 /** What someone asks for: a cache RBAC user, or a Client VPN certificate. */
 export const accessRequestKindSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('cache-user'),
-    userId: z
-      .string()
-      .regex(
-        /^[a-zA-Z][a-zA-Z0-9-]{0,39}$/,
-        'must be 1-40 letters, digits or hyphens, starting with a letter',
-      ),
+    userId: rbacIdentifier,
     userName: z.string().min(1).max(120),
     accessString: z.string().min(1).max(2048),
-    userGroupIds: z.array(z.string().min(1)).min(1).max(100),
+    userGroupIds: z.array(rbacIdentifier).min(1).max(100),
   }),
   z.object({
     type: z.literal('vpn-certificate'),

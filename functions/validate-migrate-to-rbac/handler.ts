@@ -7,16 +7,17 @@ import { migrateToRbacRequestSchema, planMigration } from '../core/rbac/migratio
 import { rejectForeignUserSecret } from '../core/rbac/user-secret.js';
 
 /**
- * First step of migrate-to-rbac: checks the replication group (TLS on, no other user group, on
- * AUTH: the named token secret readable and holding a valid token),
+ * First step of migrate-to-rbac: checks the replication group (TLS on, an engine version with
+ * RBAC, no other user group, on AUTH: the named token secret readable and holding a valid token),
  * the users, the new group and its locked default user, and the quotas. Nothing is changed
  * before this passes; a replication group without in-transit encryption is refused here.
  * With `service: memorydb` the same for a cluster on `open-access` and a new ACL (no default user).
  */
 export const handler = lambdaHandler(migrateToRbacRequestSchema, async (request) => {
   const cache = cacheRbac(request.service);
-  const [replicationGroup, users, userGroups] = await Promise.all([
-    cache.describeReplicationGroup(request.replicationGroupId),
+  const replicationGroup = await cache.describeReplicationGroup(request.replicationGroupId);
+  const [engineVersion, users, userGroups] = await Promise.all([
+    replicationGroup ? cache.describeEngineVersion(request.replicationGroupId) : undefined,
     cache.listUsers(),
     cache.listUserGroups(),
   ]);
@@ -30,6 +31,7 @@ export const handler = lambdaHandler(migrateToRbacRequestSchema, async (request)
     authTokenSecret: replicationGroup?.authTokenEnabled
       ? await readTokenSecret(request.authTokenSecretArn)
       : undefined,
+    ...(engineVersion === undefined ? {} : { engineVersion }),
   });
   if (plan.defaultUser?.create) {
     const secret = await describeSecret(plan.defaultUser.secretName);

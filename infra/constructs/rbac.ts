@@ -25,7 +25,7 @@ export const RBAC_WORKFLOWS = [
   'finish-migration',
 ] as const;
 
-type ElastiCacheResource = 'user' | 'usergroup' | 'replicationgroup';
+type ElastiCacheResource = 'user' | 'usergroup' | 'replicationgroup' | 'cluster';
 
 /** What one Lambda may do: ElastiCache actions by resource type, secret actions, audit events. */
 interface Grant {
@@ -95,7 +95,13 @@ const GRANTS: Record<string, Grant> = {
   'swap-default-user': { elastiCache: [describeUsers, describeUserGroups, modifyUserGroup] },
   'check-default-user-swap': { elastiCache: [describeUserGroups] },
   'validate-migrate-to-rbac': {
-    elastiCache: [describeReplicationGroups, describeUsers, describeUserGroups],
+    elastiCache: [
+      describeReplicationGroups,
+      // The engine version (RBAC needs a minimum) is on the member clusters only.
+      { actions: ['elasticache:DescribeCacheClusters'], resources: ['cluster'] },
+      describeUsers,
+      describeUserGroups,
+    ],
     userSecrets: ['secretsmanager:DescribeSecret'],
     // The named token secret must be readable and hold a valid token before anything changes.
     authTokenSecrets: ['secretsmanager:GetSecretValue'],

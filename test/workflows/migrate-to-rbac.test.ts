@@ -67,6 +67,19 @@ beforeAll(async () => {
   model.seedReplicationGroup({ id: 'taken-cache', transitEncryption: true });
   model.seedReplicationGroup({ id: 'plaintext-cache', transitEncryption: false, authTokenEnabled: false });
   model.seedReplicationGroup({ id: 'rbac-cache', transitEncryption: true, userGroupIds: ['existing-users'] });
+  model.seedReplicationGroup({
+    id: 'redis5-cache',
+    transitEncryption: true,
+    authTokenEnabled: true,
+    engineVersion: '5.0.6',
+  });
+  model.seedUser({
+    userId: 'open-user',
+    userName: 'open-user',
+    accessString: 'on ~* +@read',
+    engine: 'valkey',
+  });
+  model.seedReplicationGroup({ id: 'valkey-cache', engine: 'valkey', transitEncryption: true });
 });
 afterAll(async () => sandbox.close());
 
@@ -252,6 +265,21 @@ describe('migrate-to-rbac workflow (real ASL on the local runner)', () => {
           authTokenSecretArn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:prod/db-password',
         },
         /authTokenSecretArn: must be the ARN of a Secrets Manager secret named cachegate\/elasticache\/auth-tokens/,
+      ],
+      [
+        'an engine version without RBAC (Redis OSS 5)',
+        { replicationGroupId: 'redis5-cache' },
+        /replicationGroupId: replication group redis5-cache runs Redis OSS 5\.0\.6; RBAC needs Redis OSS 6\.0 or later/,
+      ],
+      [
+        'a no-password user for a valkey group',
+        { replicationGroupId: 'valkey-cache', userIds: ['open-user'] },
+        /userIds\.0: user open-user requires no password; a valkey user group can hold only users with a password or IAM/,
+      ],
+      [
+        'a mixed-case replication group ID',
+        { replicationGroupId: 'Redis5-Cache' },
+        /replicationGroupId: must be lower case \(AWS stores these IDs in lower case\): use redis5-cache/,
       ],
     ];
 

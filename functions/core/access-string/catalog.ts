@@ -152,6 +152,16 @@ export function allCatalogs(): readonly CommandCatalog[] {
   return CATALOGS;
 }
 
+/**
+ * Whether a cache's engine version has RBAC at all: RBAC_MINIMUM_ENGINE_VERSION or later
+ * (`6.2.6` has, `5.0.6` has not). A version that is not `major.minor[.patch]` has not.
+ */
+export function supportsRbac(target: Required<EngineTarget>): boolean {
+  const have = majorMinor(target.engineVersion);
+  const need = majorMinor(RBAC_MINIMUM_ENGINE_VERSION[target.engine]);
+  return have !== undefined && need !== undefined && compareVersions(have, need) >= 0;
+}
+
 function majorMinor(version: string): [number, number] | undefined {
   const match = /^(\d+)\.(\d+)(?:\.\d+)?$/.exec(version);
   return match === null ? undefined : [Number(match[1]), Number(match[2])];

@@ -19,6 +19,7 @@ export {
   RBAC_MINIMUM_ENGINE_VERSION,
   allCatalogs,
   catalogFor,
+  supportsRbac,
   type CacheEngine,
   type CommandCatalog,
   type EngineTarget,

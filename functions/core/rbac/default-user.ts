@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { normalizeAccessString } from '../access-string/index.js';
 import { ValidationError } from '../errors.js';
 import { elastiCacheOnlyServiceSchema } from './cache-service.js';
+import { rbacIdentifier } from './identifier.js';
 import {
   BUILT_IN_DEFAULT_USER_ID,
   DEFAULT_USER_NAME,
@@ -20,11 +21,6 @@ export const LOCKED_ACCESS_STRING = 'off -@all';
  * `finish` locks it.
  */
 export const TOKEN_CLIENT_ACCESS_STRING = 'on ~* &* +@all';
-
-export const rbacIdentifier = z
-  .string()
-  .regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/, 'must be 1-40 letters, digits or hyphens, starting with a letter')
-  .refine((id) => !id.includes('--') && !id.endsWith('-'), 'must not contain "--" or end with "-"');
 
 /** True when the access string means what LOCKED_ACCESS_STRING means (AWS rewrites them). */
 export function isLockedAccessString(accessString: string): boolean {

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { ValidationError } from '../errors.js';
-import { isLockedAccessString, rbacIdentifier } from './default-user.js';
+import { isLockedAccessString } from './default-user.js';
+import { rbacIdentifier } from './identifier.js';
 import { authTokenSecretArnSchema } from './migration.js';
 import { DEFAULT_USER_NAME, type ReplicationGroupSnapshot, type UserDetailSnapshot } from './snapshots.js';
 

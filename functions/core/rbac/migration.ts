@@ -1,13 +1,14 @@
 import * as z from 'zod';
+import { RBAC_MINIMUM_ENGINE_VERSION, supportsRbac } from '../access-string/index.js';
 import { ValidationError } from '../errors.js';
 import { cacheServiceSchema, type CacheService } from './cache-service.js';
+import { rbacIdentifier } from './identifier.js';
 import {
   derivedId,
   engineOf,
-  planDefaultUser,
   isLockedAccessString,
+  planDefaultUser,
   planTokenDefaultUser,
-  rbacIdentifier,
   type DefaultUserPlan,
 } from './default-user.js';
 import {
@@ -38,9 +39,7 @@ export const authTokenSecretArnSchema = z
 
 export const migrateToRbacRequestSchema = z.object({
   service: cacheServiceSchema,
-  replicationGroupId: z
-    .string()
-    .regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/, 'must be 1-40 letters, digits or hyphens, starting with a letter'),
+  replicationGroupId: rbacIdentifier,
   /** The user group to create and attach; `<replicationGroupId>-users` when left out. */
   userGroupId: rbacIdentifier.optional(),
   /** The group's locked default user; `<userGroupId>-default` when left out. */
@@ -91,6 +90,8 @@ export interface MigrationState {
   userGroup: (UserGroupSnapshot & { engine: string }) | undefined;
   users: UserDetailSnapshot[];
   userGroupCount: number;
+  /** The engine version of the replication group's nodes; undefined when it could not be read. */
+  engineVersion?: string;
   quotas?: { usersPerAccount: number; userGroupsPerAccount: number };
   /**
    * The named token secret as read by the validation step: its `AWSCURRENT` version and whether
@@ -125,6 +126,9 @@ export function planMigration(request: MigrateToRbacRequest, state: MigrationSta
       'authTokenSecretArn',
     );
   }
+  const engine = engineOf(rg.engine);
+  // MemoryDB offers no engine version without ACLs; ElastiCache's older Redis OSS has no RBAC.
+  if (!memoryDb) checkRbacEngineVersion(rgId, engine, state.engineVersion);
   if (memoryDb && request.defaultUserId !== undefined) {
     throw new ValidationError('MemoryDB ACLs have no default user: leave defaultUserId out', 'defaultUserId');
   }
@@ -149,13 +153,23 @@ export function planMigration(request: MigrateToRbacRequest, state: MigrationSta
   // user the first run made (with the token, or locked by finish since).
   const rerun = attached.includes(userGroupId);
   const authToken = memoryDb ? undefined : checkAuthTokenSecret(request, rg, state, rerun);
-  const engine = engineOf(rg.engine);
   const byId = new Map(state.users.map((u) => [u.userId, u]));
   request.userIds.forEach((id, index) => {
     const field = `userIds.${index}`;
     const user = byId.get(id);
     if (!user) throw new ValidationError(`user ${id} does not exist`, field);
     if (user.status === 'deleting') throw new ValidationError(`user ${id} is being deleted`, field);
+    if (
+      !memoryDb &&
+      engine === 'valkey' &&
+      user.authenticationType !== 'password' &&
+      user.authenticationType !== 'iam'
+    ) {
+      throw new ValidationError(
+        `user ${id} requires no password; a valkey user group can hold only users with a password or IAM authentication`,
+        field,
+      );
+    }
     if (user.userName === DEFAULT_USER_NAME) {
       throw new ValidationError(
         memoryDb
@@ -211,6 +225,23 @@ export function planMigration(request: MigrateToRbacRequest, state: MigrationSta
     requestedBy: request.requestedBy,
     ...(request.requestId ? { requestId: request.requestId } : {}),
   };
+}
+
+/** Refuses, before any change, a replication group whose engine version has no RBAC (or is unknown). */
+function checkRbacEngineVersion(rgId: string, engine: 'redis' | 'valkey', version: string | undefined): void {
+  const name = engine === 'valkey' ? 'Valkey' : 'Redis OSS';
+  if (version === undefined) {
+    throw new ValidationError(
+      `the engine version of replication group ${rgId} could not be read; RBAC needs ${name} ${RBAC_MINIMUM_ENGINE_VERSION[engine]} or later`,
+      'replicationGroupId',
+    );
+  }
+  if (!supportsRbac({ engine, engineVersion: version })) {
+    throw new ValidationError(
+      `replication group ${rgId} runs ${name} ${version}; RBAC needs ${name} ${RBAC_MINIMUM_ENGINE_VERSION[engine]} or later: upgrade the engine first`,
+      'replicationGroupId',
+    );
+  }
 }
 
 /** How messages name things on each service (ElastiCache wording unchanged from before MemoryDB). */

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { cacheServiceSchema, type CacheService } from './cache-service.js';
+import { rbacIdentifier } from './identifier.js';
 import {
   BUILT_IN_DEFAULT_USER_ID,
   DEFAULT_USER_NAME,
@@ -11,9 +12,7 @@ import { userSecretName } from './user-secret.js';
 
 export const offboardUserRequestSchema = z.object({
   service: cacheServiceSchema,
-  userId: z
-    .string()
-    .regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/, 'must be 1-40 letters, digits or hyphens, starting with a letter'),
+  userId: rbacIdentifier,
   requestedBy: z.string().min(1).max(128).default('cachegate'),
   requestId: z.string().min(1).max(128).optional(),
 });

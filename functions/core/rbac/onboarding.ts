@@ -6,6 +6,7 @@ import {
   type EngineTarget,
 } from '../access-string/index.js';
 import { ValidationError } from '../errors.js';
+import { rbacIdentifier } from './identifier.js';
 import {
   CACHE_SERVICE_NAMES,
   MEMORYDB_OPEN_ACCESS_ACL,
@@ -21,10 +22,7 @@ import {
 } from './snapshots.js';
 import { userSecretName } from './user-secret.js';
 
-const identifier = z
-  .string()
-  .regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/, 'must be 1-40 letters, digits or hyphens, starting with a letter')
-  .refine((id) => !id.includes('--') && !id.endsWith('-'), 'must not contain "--" or end with "-"');
+const identifier = rbacIdentifier;
 
 /**
  * The onboard-user workflow's input. Extra fields (e.g. `type` from an access request) are

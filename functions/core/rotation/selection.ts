@@ -1,15 +1,12 @@
 import * as z from 'zod';
+import { rbacIdentifier } from '../rbac/identifier.js';
 import type { UserSnapshot } from '../rbac/snapshots.js';
-
-const identifier = z
-  .string()
-  .regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/, 'must be 1-40 letters, digits or hyphens');
 
 /** Which users rotate-all rotates: every user, the users whose cachegate secret has a tag, or a group's members. */
 export const rotationSelectorSchema = z.union([
   z.object({ all: z.literal(true) }).strict(),
   z.object({ tag: z.object({ key: z.string().min(1).max(128), value: z.string().max(256) }) }).strict(),
-  z.object({ userGroupId: identifier }).strict(),
+  z.object({ userGroupId: rbacIdentifier }).strict(),
 ]);
 export type RotationSelector = z.infer<typeof rotationSelectorSchema>;
 

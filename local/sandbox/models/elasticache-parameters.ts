@@ -15,6 +15,10 @@ const MAX_PASSWORDS = 2;
 
 export type Engine = 'redis' | 'valkey';
 
+/**
+ * Returns the ID as AWS stores it: lower case (CreateUser / CreateUserGroup reference: "This
+ * value is stored as a lowercase string").
+ */
 export function checkIdentifier(kind: 'UserId' | 'UserGroupId', value: unknown): string {
   if (typeof value !== 'string' || !IDENTIFIER.test(value) || value.includes('--') || value.endsWith('-')) {
     throw serviceFault(
@@ -22,7 +26,7 @@ export function checkIdentifier(kind: 'UserId' | 'UserGroupId', value: unknown):
       `${kind} must be 1-40 letters, digits or hyphens, begin with a letter, and contain no two consecutive hyphens or a trailing hyphen.`,
     );
   }
-  return value;
+  return value.toLowerCase();
 }
 
 export function checkUserName(value: unknown): string {
@@ -102,7 +106,14 @@ function checkPasswords(
   passwords: string[] | undefined,
   checkPassword: (password: string) => string | undefined,
 ): string[] {
-  if (!passwords || passwords.length === 0 || passwords.length > MAX_PASSWORDS) {
+  if (!passwords || passwords.length === 0) {
+    // moto answers with AWS's own wording and fault here (the differential suite pins it).
+    throw serviceFault(
+      InvalidParameterCombinationException,
+      'A user with Authentication Mode: password, must have at least one password.',
+    );
+  }
+  if (passwords.length > MAX_PASSWORDS) {
     throw serviceFault(
       InvalidParameterValueException,
       `Passwords must hold 1 to ${MAX_PASSWORDS} passwords.`,

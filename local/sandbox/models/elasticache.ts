@@ -1,4 +1,5 @@
 import {
+  CacheClusterNotFoundFault,
   DefaultUserAssociatedToUserGroupFault,
   DefaultUserRequired,
   DuplicateUserNameFault,
@@ -146,6 +147,8 @@ interface UserGroup {
 interface ReplicationGroup {
   replicationGroupId: string;
   engine: Engine;
+  /** The engine version of its nodes (DescribeCacheClusters shows it; ReplicationGroup has none). */
+  engineVersion: string;
   transitEncryption: boolean;
   /** The AUTH tokens accepted now: none (no AUTH), one, or two while a ROTATE is in force. */
   authTokens: string[];
@@ -256,22 +259,18 @@ export class ElastiCacheModel implements ServiceModel {
     }) =>
       this.settled(() => {
         let users = [...this.users.values()];
-        if (input.UserId !== undefined) {
-          const user = this.users.get(input.UserId);
-          if (!user) throw serviceFault(UserNotFoundFault, `User ${input.UserId} not found.`);
-          users = [user];
-        }
+        if (input.UserId !== undefined) users = [this.findUser(input.UserId)];
         if (input.Engine !== undefined) users = users.filter((u) => u.engine === input.Engine?.toLowerCase());
         for (const filter of input.Filters ?? []) {
           if (filter.Name !== 'user-id') {
             throw serviceFault(
-              InvalidParameterValueException,
+              InvalidParameterCombinationException,
               `Filter name ${String(filter.Name)} is not supported; use user-id.`,
             );
           }
-          users = users.filter((u) => (filter.Values ?? []).includes(u.userId));
+          users = users.filter((u) => lowerCaseIds(filter.Values).includes(u.userId));
         }
-        const { page, marker } = paginate(users, input);
+        const { page, marker } = paginate(users, input, InvalidParameterCombinationException);
         return { Users: page.map((u) => this.userView(u)), Marker: marker };
       }),
 
@@ -279,7 +278,7 @@ export class ElastiCacheModel implements ServiceModel {
       this.settled(() => {
         const user = this.findUser(input.UserId);
         checkUserChangeable(
-          { id: user.userId, status: user.status },
+          { id: user.userId, status: this.userStatus(user) },
           BUILT_IN_DEFAULT_USER,
           'modified',
           FAULTS,
@@ -333,7 +332,7 @@ export class ElastiCacheModel implements ServiceModel {
       this.settled(() => {
         const user = this.findUser(input.UserId);
         checkUserChangeable(
-          { id: user.userId, status: user.status },
+          { id: user.userId, status: this.userStatus(user) },
           BUILT_IN_DEFAULT_USER,
           'deleted',
           FAULTS,
@@ -375,8 +374,8 @@ export class ElastiCacheModel implements ServiceModel {
           'user groups per account',
           UserGroupQuotaExceededFault,
         );
-        const userIds = [...new Set(input.UserIds ?? [])];
-        this.checkMembers(userIds, userIds);
+        const userIds = lowerCaseIds(input.UserIds);
+        this.checkMembers(userIds, userIds, engine);
         const group: UserGroup = { userGroupId, engine, userIds: new Set(userIds), status: 'creating' };
         this.userGroups.set(userGroupId, group);
         group.pending = {
@@ -391,7 +390,7 @@ export class ElastiCacheModel implements ServiceModel {
     DescribeUserGroups: (input: { UserGroupId?: string; MaxRecords?: number; Marker?: string }) =>
       this.settled(() => {
         const groups = oneOrAll(input.UserGroupId, (id) => this.findUserGroup(id), this.userGroups);
-        const { page, marker } = paginate(groups, input);
+        const { page, marker } = paginate(groups, input, InvalidParameterCombinationException);
         return { UserGroups: page.map((g) => this.userGroupView(g)), Marker: marker };
       }),
 
@@ -403,8 +402,8 @@ export class ElastiCacheModel implements ServiceModel {
     }) =>
       this.settled(() => {
         const group = this.activeUserGroup(input.UserGroupId);
-        const add = [...new Set(input.UserIdsToAdd ?? [])];
-        const remove = [...new Set(input.UserIdsToRemove ?? [])];
+        const add = lowerCaseIds(input.UserIdsToAdd);
+        const remove = lowerCaseIds(input.UserIdsToRemove);
         if (add.length === 0 && remove.length === 0) {
           throw serviceFault(InvalidParameterCombinationException, 'Give UserIdsToAdd or UserIdsToRemove.');
         }
@@ -414,7 +413,7 @@ export class ElastiCacheModel implements ServiceModel {
           `user group ${group.userGroupId}`,
           FAULTS,
         );
-        this.checkMembers(after, add);
+        this.checkMembers(after, add, group.engine);
         group.status = 'modifying';
         group.pendingChanges = { add, remove };
         group.pending = {
@@ -461,8 +460,35 @@ export class ElastiCacheModel implements ServiceModel {
           (id) => this.findReplicationGroup(id),
           this.replicationGroups,
         );
-        const { page, marker } = paginate(groups, input);
+        const { page, marker } = paginate(groups, input, InvalidParameterValueException);
         return { ReplicationGroups: page.map((g) => this.replicationGroupView(g)), Marker: marker };
+      }),
+
+    /** Only the replication groups' member clusters are modelled: one node each, `<id>-001`. */
+    DescribeCacheClusters: (input: { CacheClusterId?: string; MaxRecords?: number; Marker?: string }) =>
+      this.settled(() => {
+        const groups =
+          input.CacheClusterId === undefined
+            ? [...this.replicationGroups.values()]
+            : [...this.replicationGroups.values()].filter(
+                (g) => memberCluster(g.replicationGroupId) === input.CacheClusterId?.toLowerCase(),
+              );
+        if (input.CacheClusterId !== undefined && groups.length === 0) {
+          throw serviceFault(CacheClusterNotFoundFault, `CacheCluster ${input.CacheClusterId} not found.`);
+        }
+        const { page, marker } = paginate(groups, input, InvalidParameterValueException);
+        return {
+          CacheClusters: page.map((g) => ({
+            CacheClusterId: memberCluster(g.replicationGroupId),
+            ReplicationGroupId: g.replicationGroupId,
+            Engine: g.engine,
+            EngineVersion: g.engineVersion,
+            CacheClusterStatus: g.status,
+            TransitEncryptionEnabled: g.transitEncryption,
+            AuthTokenEnabled: g.authTokens.length > 0,
+          })),
+          Marker: marker,
+        };
       }),
 
     ModifyReplicationGroup: (input: {
@@ -499,13 +525,19 @@ export class ElastiCacheModel implements ServiceModel {
             `Replication group ${group.replicationGroupId} is ${group.status}, not available.`,
           );
         }
-        const add = [...new Set(input.UserGroupIdsToAdd ?? [])];
+        const add = lowerCaseIds(input.UserGroupIdsToAdd);
         const remove = input.RemoveUserGroups
           ? [...group.userGroupIds]
-          : [...new Set(input.UserGroupIdsToRemove ?? [])];
+          : lowerCaseIds(input.UserGroupIdsToRemove);
         const strategy = this.checkAuthTokenChange(group, input, add, remove);
         if (add.length === 0 && remove.length === 0 && strategy === undefined) {
           throw serviceFault(InvalidParameterCombinationException, 'No modifications were requested.');
+        }
+        if (add.length > 0 && !supportsRbac(group.engine, group.engineVersion)) {
+          throw serviceFault(
+            InvalidParameterCombinationException,
+            `Replication group ${group.replicationGroupId} runs ${group.engine} ${group.engineVersion}; user groups need Redis OSS 6.0 or later, or Valkey 7.2 or later.`,
+          );
         }
         if (add.length > 0 && !group.transitEncryption) {
           throw serviceFault(
@@ -523,10 +555,12 @@ export class ElastiCacheModel implements ServiceModel {
         }
         for (const id of add) {
           const userGroup = this.activeUserGroup(id);
-          if (userGroup.engine !== group.engine) {
+          // A redis user group works on a valkey replication group (ElastiCache User Guide, RBAC);
+          // assumption: a valkey user group on a redis replication group is refused.
+          if (userGroup.engine === 'valkey' && group.engine === 'redis') {
             throw serviceFault(
               InvalidParameterCombinationException,
-              `User group ${id} is for ${userGroup.engine}, not ${group.engine}.`,
+              `User group ${id} is for valkey; replication group ${group.replicationGroupId} runs redis.`,
             );
           }
         }
@@ -684,11 +718,12 @@ export class ElastiCacheModel implements ServiceModel {
     if (this.userGroups.has(userGroupId)) {
       throw serviceFault(UserGroupAlreadyExistsFault, `User group ${userGroupId} already exists.`);
     }
-    this.checkMembers(spec.userIds, spec.userIds);
+    const userIds = lowerCaseIds(spec.userIds);
+    this.checkMembers(userIds, userIds, spec.engine ?? 'redis');
     this.userGroups.set(userGroupId, {
       userGroupId,
       engine: spec.engine ?? 'redis',
-      userIds: new Set(spec.userIds),
+      userIds: new Set(userIds),
       status: 'active',
     });
   }
@@ -702,6 +737,8 @@ export class ElastiCacheModel implements ServiceModel {
     id: string;
     transitEncryption: boolean;
     engine?: Engine;
+    /** Default: a current version (redis 7.1, valkey 8.0). */
+    engineVersion?: string;
     authTokenEnabled?: boolean;
     authToken?: string;
     userGroupIds?: string[];
@@ -719,16 +756,18 @@ export class ElastiCacheModel implements ServiceModel {
         'AUTH needs in-transit encryption and no user group.',
       );
     }
+    const engine = spec.engine ?? 'redis';
     const group: ReplicationGroup = {
-      replicationGroupId: spec.id,
-      engine: spec.engine ?? 'redis',
+      replicationGroupId: spec.id.toLowerCase(),
+      engine,
+      engineVersion: spec.engineVersion ?? (engine === 'valkey' ? '8.0' : '7.1'),
       transitEncryption: spec.transitEncryption,
       authTokens: token === undefined ? [] : [token],
       ...(token === undefined ? {} : { authTokenLastModified: new Date(this.clock.nowMs()) }),
-      userGroupIds: [...(spec.userGroupIds ?? [])],
+      userGroupIds: lowerCaseIds(spec.userGroupIds),
       status: 'available',
     };
-    this.replicationGroups.set(spec.id, group);
+    this.replicationGroups.set(group.replicationGroupId, group);
     this.notifyAccess(group);
   }
 
@@ -809,14 +848,26 @@ export class ElastiCacheModel implements ServiceModel {
   }
 
   /** Members must exist, be active, include one user named `default`, names unique, within quota. */
-  private checkMembers(userIds: string[], added: string[]): void {
+  private checkMembers(userIds: string[], added: string[], engine: Engine): void {
     for (const id of added) {
       const user = this.users.get(id);
       if (!user) throw serviceFault(UserNotFoundFault, `User ${id} not found.`);
+      // Its own change, not another group's membership change, keeps a user out.
       if (user.status !== 'active') {
         throw serviceFault(
           InvalidParameterValueException,
           `User ${id} is ${user.status}; only active users can join a user group.`,
+        );
+      }
+    }
+    if (engine === 'valkey') {
+      // Valkey user groups hold only users with a password or IAM authentication (ElastiCache
+      // User Guide, RBAC); the built-in no-password `default` user cannot be one of them.
+      const open = userIds.find((id) => this.users.get(id)?.authentication.type === 'no-password');
+      if (open !== undefined) {
+        throw serviceFault(
+          InvalidParameterValueException,
+          `User ${open} requires no password; a valkey user group can hold only users with a password or IAM authentication.`,
         );
       }
     }
@@ -836,14 +887,27 @@ export class ElastiCacheModel implements ServiceModel {
     }
   }
 
+  /**
+   * A user being added to or removed from a user group shows `modifying` (and refuses changes
+   * with InvalidUserStateFault) until the group's change lands. Assumption: observed on AWS, not
+   * written in the API reference.
+   */
+  private userStatus(user: User): User['status'] {
+    if (user.status !== 'active') return user.status;
+    const changing = [...this.userGroups.values()].some(
+      (g) => g.pendingChanges?.add.includes(user.userId) || g.pendingChanges?.remove.includes(user.userId),
+    );
+    return changing ? 'modifying' : 'active';
+  }
+
   private findUser(userId: string | undefined): User {
-    const user = userId === undefined ? undefined : this.users.get(userId);
+    const user = userId === undefined ? undefined : this.users.get(userId.toLowerCase());
     if (!user) throw serviceFault(UserNotFoundFault, `User ${String(userId)} not found.`);
     return user;
   }
 
   private findUserGroup(userGroupId: string | undefined): UserGroup {
-    const group = userGroupId === undefined ? undefined : this.userGroups.get(userGroupId);
+    const group = userGroupId === undefined ? undefined : this.userGroups.get(userGroupId.toLowerCase());
     if (!group) throw serviceFault(UserGroupNotFoundFault, `User group ${String(userGroupId)} not found.`);
     return group;
   }
@@ -862,7 +926,9 @@ export class ElastiCacheModel implements ServiceModel {
 
   private findReplicationGroup(replicationGroupId: string | undefined): ReplicationGroup {
     const group =
-      replicationGroupId === undefined ? undefined : this.replicationGroups.get(replicationGroupId);
+      replicationGroupId === undefined
+        ? undefined
+        : this.replicationGroups.get(replicationGroupId.toLowerCase());
     if (!group)
       throw serviceFault(
         ReplicationGroupNotFoundFault,
@@ -889,7 +955,7 @@ export class ElastiCacheModel implements ServiceModel {
     return {
       UserId: user.userId,
       UserName: user.userName,
-      Status: user.status,
+      Status: this.userStatus(user),
       Engine: user.engine,
       MinimumEngineVersion: user.engine === 'valkey' ? '7.2' : '6.0',
       AccessString: user.accessString,
@@ -925,6 +991,7 @@ export class ElastiCacheModel implements ServiceModel {
     return {
       ReplicationGroupId: group.replicationGroupId,
       Status: group.status,
+      MemberClusters: [memberCluster(group.replicationGroupId)],
       Engine: group.engine,
       TransitEncryptionEnabled: group.transitEncryption,
       AuthTokenEnabled: group.authTokens.length > 0,
@@ -962,6 +1029,34 @@ function nextAuthTokens(
   return [...kept, token];
 }
 
+/**
+ * IDs as AWS stores them — lower case (CreateUser / CreateUserGroup / CreateReplicationGroup
+ * reference) — without repeats. Assumption: every call takes an ID in any case and means the
+ * lower-case one (AWS documents the storing, not the lookups).
+ */
+/**
+ * RBAC needs Redis OSS 6.0 or later, or Valkey 7.2 or later (ElastiCache User Guide, RBAC; the
+ * SDK's User.MinimumEngineVersion). Versions compare by their numeric parts.
+ */
+export function supportsRbac(engine: Engine, version: string): boolean {
+  const minimum = engine === 'valkey' ? [7, 2] : [6, 0];
+  const parts = version.split('.').map((part) => Number.parseInt(part, 10) || 0);
+  for (let i = 0; i < minimum.length; i += 1) {
+    const have = parts[i] ?? 0;
+    const need = minimum[i] ?? 0;
+    if (have !== need) return have > need;
+  }
+  return true;
+}
+
+function memberCluster(replicationGroupId: string): string {
+  return `${replicationGroupId}-001`;
+}
+
+function lowerCaseIds(ids: readonly string[] | undefined): string[] {
+  return [...new Set((ids ?? []).map((id) => id.toLowerCase()))];
+}
+
 /** ElastiCache's password rules are cachegate's password policy; the reason never quotes the value. */
 function passwordProblem(password: string): string | undefined {
   const check = validatePassword(password);
@@ -972,13 +1067,13 @@ function passwordProblem(password: string): string | undefined {
 function paginate<T>(
   items: T[],
   input: { MaxRecords?: number; Marker?: string },
+  /** The fault the operation declares for a bad parameter (DescribeUsers has no InvalidParameterValue). */
+  Fault: Parameters<typeof serviceFault>[0],
 ): { page: T[]; marker?: string } {
   const max = input.MaxRecords ?? MAX_RECORDS;
-  if (max < 20 || max > MAX_RECORDS)
-    throw serviceFault(InvalidParameterValueException, 'MaxRecords must be between 20 and 100.');
+  if (max < 20 || max > MAX_RECORDS) throw serviceFault(Fault, 'MaxRecords must be between 20 and 100.');
   const start = input.Marker === undefined ? 0 : Number(input.Marker);
-  if (!Number.isInteger(start) || start < 0)
-    throw serviceFault(InvalidParameterValueException, 'Marker is not valid.');
+  if (!Number.isInteger(start) || start < 0) throw serviceFault(Fault, 'Marker is not valid.');
   const page = items.slice(start, start + max);
   return { page, ...(start + max < items.length ? { marker: String(start + max) } : {}) };
 }

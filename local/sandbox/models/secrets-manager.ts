@@ -139,10 +139,7 @@ export class SecretsManagerModel implements ServiceModel {
     }) => {
       const secret = this.live(input.SecretId);
       if (input.SecretString === undefined) {
-        throw serviceFault(
-          InvalidParameterException,
-          'You must provide either SecretString or SecretBinary.',
-        );
+        throw serviceFault(InvalidRequestException, 'You must provide either SecretString or SecretBinary.');
       }
       const retried = input.ClientRequestToken ? secret.versions.get(input.ClientRequestToken) : undefined;
       if (retried && retried.secretString === undefined) {

@@ -108,6 +108,7 @@ describe('migration planning', () => {
       userGroup: undefined,
       users,
       userGroupCount: 0,
+      engineVersion: '7.1',
     });
     expect(plan).toMatchObject({
       userGroupId: 'cache-users',
@@ -117,6 +118,53 @@ describe('migration planning', () => {
     });
   });
 
+  it.each([
+    [
+      'redis',
+      '5.0.6',
+      /replicationGroupId: replication group cache runs Redis OSS 5\.0\.6; RBAC needs Redis OSS 6\.0 or later/,
+    ],
+    [
+      'redis',
+      undefined,
+      /replicationGroupId: the engine version of replication group cache could not be read/,
+    ],
+    [
+      'valkey',
+      '7.1',
+      /replicationGroupId: replication group cache runs Valkey 7\.1; RBAC needs Valkey 7\.2 or later/,
+    ],
+  ])(
+    'refuses %s %s before any change: RBAC needs Redis OSS 6.0+ or Valkey 7.2+',
+    (engine, engineVersion, error) => {
+      expect(() =>
+        planMigration(request({ userIds: ['app'] }), {
+          replicationGroup: { ...rg(), engine },
+          userGroup: undefined,
+          users,
+          userGroupCount: 0,
+          ...(engineVersion === undefined ? {} : { engineVersion }),
+        }),
+      ).toThrow(error);
+    },
+  );
+
+  it.each([
+    ['redis', '6.0'],
+    ['redis', '6.2.6'],
+    ['valkey', '7.2'],
+    ['valkey', '8.0'],
+  ])('accepts %s %s', (engine, engineVersion) => {
+    const plan = planMigration(request({ userIds: ['app'] }), {
+      replicationGroup: { ...rg(), engine },
+      userGroup: undefined,
+      users,
+      userGroupCount: 0,
+      engineVersion,
+    });
+    expect(plan.engine).toBe(engine);
+  });
+
   it('refuses a replication group without TLS before anything else', () => {
     expect(() =>
       planMigration(request({ userIds: ['ghost'] }), {
@@ -124,6 +172,7 @@ describe('migration planning', () => {
         userGroup: undefined,
         users,
         userGroupCount: 0,
+        engineVersion: '7.1',
       }),
     ).toThrow(/replicationGroupId: .*in-transit encryption \(TLS\) off/);
   });
@@ -135,6 +184,7 @@ describe('migration planning', () => {
         userGroup: undefined,
         users,
         userGroupCount: 100,
+        engineVersion: '7.1',
       }),
     ).toThrow(/userGroupId: the account already has 100 user groups/);
   });
@@ -146,6 +196,7 @@ describe('migration planning', () => {
         userGroup: undefined,
         users,
         userGroupCount: 0,
+        engineVersion: '7.1',
       }),
     ).toThrow(/userGroupId: .*give userGroupId explicitly/);
   });
@@ -157,6 +208,7 @@ describe('migration planning', () => {
         userGroup: undefined,
         users: [...users, user('cache-users-default', 'default', 'on ~* +@all')],
         userGroupCount: 0,
+        engineVersion: '7.1',
       }),
     ).toThrow(/defaultUserId: user cache-users-default exists and is not a locked user named "default"/);
   });
@@ -168,6 +220,7 @@ describe('migration planning', () => {
         userGroup: undefined,
         users: [...users, user('app-2', 'app')],
         userGroupCount: 0,
+        engineVersion: '7.1',
       }),
     ).toThrow(/userIds.1: user name app appears twice in one group/);
   });
@@ -179,6 +232,7 @@ describe('migration planning', () => {
       userGroup: { ...group(members), userGroupId: 'cache-users', engine },
       users: [...users, user('cache-users-default', 'default', 'off -@all')],
       userGroupCount: 1,
+      engineVersion: '7.1',
     });
     expect(planMigration(request({ userIds: ['app'] }), state('redis')).createUserGroup).toBe(false);
     expect(() => planMigration(request({ userIds: ['app'] }), state('valkey'))).toThrow(
@@ -202,6 +256,37 @@ describe('retried group creation', () => {
     expect(holdsExactly(group(['a'], { status: 'modifying', add: ['b'] }), ['a', 'b'])).toBe(true);
     expect(holdsExactly(group(['a']), ['a', 'b'])).toBe(false);
     expect(holdsExactly(group(['a', 'b', 'c']), ['a', 'b'])).toBe(false);
+    expect(holdsExactly(group(['a', 'c']), ['a', 'b'])).toBe(false);
+  });
+});
+
+describe('convergence while a change is under way', () => {
+  it('a user group is pending while it changes, conflicting when settled with other members of the same count', () => {
+    expect(userGroupConvergence(group(['a'], { status: 'deleting' }), ['a'])).toBe('needs-change');
+    expect(userGroupConvergence(group(['a'], { add: ['b'] }), ['a', 'b'])).toBe('pending');
+    expect(userGroupConvergence(group(['a', 'b'], { remove: ['b'] }), ['a'])).toBe('pending');
+    expect(userGroupConvergence(group(['a', 'c']), ['a', 'b'])).toBe('conflict');
+  });
+
+  it('a default-user swap is pending until the group is active with nothing pending, and needs the old default gone', () => {
+    expect(defaultUserSwapConvergence(group(['new', 'default']), 'new', ['default'])).toBe('needs-change');
+    expect(defaultUserSwapConvergence(group(['new'], { status: 'modifying' }), 'new', [])).toBe('pending');
+    expect(defaultUserSwapConvergence(group(['new'], { add: ['x'] }), 'new', [])).toBe('pending');
+    expect(defaultUserSwapConvergence(group(['new'], { remove: ['x'] }), 'new', [])).toBe('pending');
+    expect(
+      defaultUserSwapConvergence(group(['new', 'd1', 'd2'], { status: 'modifying', remove: ['d1'] }), 'new', [
+        'd1',
+        'd2',
+      ]),
+    ).toBe('pending');
+  });
+
+  it('an attached user group is pending while the replication group modifies or has user-group changes pending', () => {
+    expect(replicationGroupConvergence(rg({ groups: ['g'], status: 'modifying' }), 'g')).toBe('pending');
+    expect(replicationGroupConvergence(rg({ groups: ['g'], add: ['h'] }), 'g')).toBe('pending');
+    expect(
+      replicationGroupConvergence({ ...rg({ groups: ['g'] }), pendingUserGroupIdsToRemove: ['h'] }, 'g'),
+    ).toBe('pending');
   });
 });
 
