@@ -16,22 +16,40 @@ const inputSchema = z.object({
   /**
    * Where the password is: a cachegate user secret (`{"username","password"}`), or with
    * `format: auth-token` a replication group's AUTH token secret (migrate-to-rbac's default user).
+   * Absent for an IAM-authenticated user, which has no password.
    */
-  secret: z.object({
-    arn: z.string().min(1),
-    versionId: z.string().min(1),
-    format: z.enum(['user', 'auth-token']).default('user'),
-  }),
+  secret: z
+    .object({
+      arn: z.string().min(1),
+      versionId: z.string().min(1),
+      format: z.enum(['user', 'auth-token']).default('user'),
+    })
+    .optional(),
+  auth: z.enum(['password', 'iam']).default('password'),
   service: cacheServiceSchema,
 });
 
 /**
  * Creates the ElastiCache (or MemoryDB) user with the password read from Secrets Manager by version: the
- * password exists only inside this call, never in the workflow's payload.
+ * password exists only inside this call, never in the workflow's payload. An IAM user is created
+ * with IAM authentication and no password.
  */
 export const handler = lambdaHandler(
   inputSchema,
-  async ({ userId, userName, engine, accessString, secret, service }) => {
+  async ({ userId, userName, engine, accessString, secret, auth, service }) => {
+    if (auth === 'iam') {
+      const { user, created } = await cacheRbac(service).createUser({
+        userId,
+        userName,
+        engine,
+        accessString,
+        passwords: [],
+        iam: true,
+      });
+      logger.info('cache user created', { service, userId, auth, created, status: user.status });
+      return { userId, status: user.status, created };
+    }
+    if (!secret) throw new ValidationError('a password user needs its secret version', 'secret');
     const password = passwordIn(await readSecretVersion(secret), secret, userName);
     const { user, created } = await cacheRbac(service).createUser({
       userId,
