@@ -27,6 +27,7 @@ export const RBAC_WORKFLOWS = [
   'offboard-user',
   'harden-default-user',
   'migrate-to-rbac',
+  'finish-migration',
 ] as const;
 
 type ElastiCacheResource = 'user' | 'usergroup' | 'replicationgroup' | 'cluster';
@@ -35,6 +36,8 @@ type ElastiCacheResource = 'user' | 'usergroup' | 'replicationgroup' | 'cluster'
 interface Grant {
   elastiCache?: { actions: readonly string[]; resources: readonly ElastiCacheResource[] }[];
   userSecrets?: readonly string[];
+  /** Actions on the AUTH token secrets (`cachegate/elasticache/auth-tokens/*`). */
+  authTokenSecrets?: readonly string[];
   auditEvents?: true;
   userClaims?: readonly string[];
   /** IAM connect grants: actions on cachegate's managed policies, and attach/detach actions for them. */
@@ -87,6 +90,8 @@ const GRANTS: Record<string, Grant> = {
   'create-cache-user': {
     elastiCache: [{ actions: ['elasticache:CreateUser', 'elasticache:DescribeUsers'], resources: ['user'] }],
     userSecrets: ['secretsmanager:GetSecretValue'],
+    // migrate-to-rbac's default user on AUTH: its password is the token, read by version.
+    authTokenSecrets: ['secretsmanager:GetSecretValue'],
   },
   'check-cache-user': { elastiCache: [describeUsers] },
   'add-user-to-group': { elastiCache: [describeUserGroups, modifyUserGroup] },
@@ -116,6 +121,8 @@ const GRANTS: Record<string, Grant> = {
       describeUserGroups,
     ],
     userSecrets: ['secretsmanager:DescribeSecret'],
+    // The named token secret must be readable and hold a valid token before anything changes.
+    authTokenSecrets: ['secretsmanager:GetSecretValue'],
   },
   'create-user-group': {
     elastiCache: [
@@ -133,6 +140,15 @@ const GRANTS: Record<string, Grant> = {
     ],
   },
   'check-replication-group': { elastiCache: [describeReplicationGroups] },
+  // finish-migration: read the group and the token secret; list clients with the token; lock default.
+  'validate-finish-migration': {
+    elastiCache: [describeReplicationGroups, describeUsers, describeUserGroups],
+    authTokenSecrets: ['secretsmanager:GetSecretValue'],
+  },
+  'count-default-connections': { authTokenSecrets: ['secretsmanager:GetSecretValue'] },
+  'lock-default-user': {
+    elastiCache: [{ actions: ['elasticache:DescribeUsers', 'elasticache:ModifyUser'], resources: ['user'] }],
+  },
   'grant-iam-connect': {
     iamConnectPolicies: {
       policies: ['iam:CreatePolicy', 'iam:GetPolicy', 'iam:GetPolicyVersion'],
@@ -240,6 +256,7 @@ export class Rbac extends Construct {
         memoryDbGrant?.userSecrets ? ['elasticache', 'memorydb'] : ['elasticache'],
       );
     }
+    if (grant.authTokenSecrets) grants.authTokenSecrets(grant.authTokenSecrets);
     if (grant.auditEvents) props.auditBus.grantPutEventsTo(fn);
     if (grant.userClaims) {
       fn.addToRolePolicy(
