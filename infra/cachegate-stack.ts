@@ -8,6 +8,7 @@ import { CertificateAuthority } from './constructs/certificate-authority.js';
 import { OnboardingApi } from './constructs/onboarding-api.js';
 import { CacheVpnAccess, importCacheNetwork } from './constructs/cache-vpn-access.js';
 import { ClientVpnCrl } from './constructs/client-vpn-crl.js';
+import { ServerCertificateRenewal } from './constructs/server-certificate-renewal.js';
 import { Rbac } from './constructs/rbac.js';
 import { Rotation, importRotationProbe } from './constructs/rotation.js';
 import { WorkflowSchedules } from './constructs/schedules.js';
@@ -87,6 +88,17 @@ export class CachegateStack extends Stack {
           })),
           ...(this.vpnAccess ? [this.vpnAccess.crlTarget()] : []),
         ],
+      });
+    }
+    if (config.vpnAccess) {
+      new ServerCertificateRenewal(this, 'ServerCertificateRenewal', {
+        auditBus: audit.bus,
+        certificateAuthority: certificateAuthority.crlAuthority(),
+        certificateArn: config.vpnAccess.serverCertificateArn,
+        settings: config.serverCertificateRenewal,
+        logRetention,
+        schedules,
+        schedule: config.schedules.renewServerCertificate,
       });
     }
     new Rbac(this, 'Rbac', { auditBus: audit.bus, logRetention, services: config.rbac.services });

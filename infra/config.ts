@@ -84,6 +84,21 @@ export const cachegateConfigSchema = z.object({
     .object({ channelId: z.string().regex(/^[CG][A-Z0-9]{2,20}$/, 'must be a Slack channel ID') })
     .optional(),
   vpnAccess: vpnAccessSchema.optional(),
+  /**
+   * Renewal of `vpnAccess.serverCertificateArn` in place (renew-server-certificate, with
+   * `vpnAccess`): renew this many days before expiry, for this long, with this common name.
+   */
+  serverCertificateRenewal: z
+    .object({
+      renewBeforeDays: z.number().int().min(1).max(365).default(30),
+      validityDays: z.number().int().min(2).max(3650).default(395),
+      commonName: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/)
+        .default('server'),
+    })
+    .refine((s) => s.validityDays > s.renewBeforeDays, 'validityDays must exceed renewBeforeDays')
+    .prefault({}),
   /** Client VPN CRL workflows (revoke-certificate, refresh-crl): endpoints and CRL schedule. */
   clientVpn: clientVpnCrlSchema.optional(),
   /**
@@ -94,6 +109,7 @@ export const cachegateConfigSchema = z.object({
     .object({
       rotateAll: workflowScheduleSchema.default({ expression: 'rate(30 days)', timeZone: 'UTC' }),
       refreshCrl: workflowScheduleSchema.default({ expression: 'rate(1 day)', timeZone: 'UTC' }),
+      renewServerCertificate: workflowScheduleSchema.default({ expression: 'rate(1 day)', timeZone: 'UTC' }),
     })
     .prefault({}),
   /**

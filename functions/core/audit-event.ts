@@ -16,7 +16,8 @@ export type AuditAction =
   | 'PasswordRotationCompleted'
   | 'CertificateIssued'
   | 'CertificateRevoked'
-  | 'CrlImported';
+  | 'CrlImported'
+  | 'ServerCertificateRenewed';
 
 export interface AuditEvent {
   schemaVersion: '1';

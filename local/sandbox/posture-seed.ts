@@ -52,7 +52,7 @@ export interface PostureAccount {
  * secrets, a Client VPN endpoint holding the CA's latest CRL, a server certificate a year from
  * expiry, an authorization rule limited to the cache subnet, connection logging on) and, with
  * `problems`, at least one of each problem the audit looks for. The sandbox's clock is moved
- * forward to age passwords and rotations, so the sandbox must have a manual clock (speed 0).
+ * forward to age passwords and rotations (a manual clock, speed 0, keeps every age exact).
  * Needs DynamoDB (the CRL store); installs an in-memory CA as the CRL authority.
  */
 export async function seedPostureAccount(

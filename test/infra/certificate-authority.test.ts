@@ -69,7 +69,7 @@ describe('CertificateAuthority construct', () => {
     expect(actions.filter((a) => !a.startsWith('dynamodb:') && !a.startsWith('xray:'))).toEqual([]);
   });
 
-  it('in the stack, wires this CA into the CRL workflows: only issue-client-certificate and publish-crl may sign', () => {
+  it('in the stack, wires this CA into the CRL workflows: only issue-client-certificate, publish-crl and reimport-server-certificate may sign', () => {
     const signers = (Object.values(template.findResources('AWS::IAM::Policy')) as Resource[])
       .filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes(`"${keyLogicalId()}"`))
       .flatMap((p) => (p.Properties.Roles as { Ref: string }[]).map((r) => r.Ref));
@@ -77,7 +77,11 @@ describe('CertificateAuthority construct', () => {
     const names = functions
       .filter((f) => signers.includes((f.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!))
       .map((f) => f.Properties.FunctionName);
-    expect(names.sort()).toEqual(['cachegate-issue-client-certificate', 'cachegate-publish-crl']);
+    expect(names.sort()).toEqual([
+      'cachegate-issue-client-certificate',
+      'cachegate-publish-crl',
+      'cachegate-reimport-server-certificate',
+    ]);
     template.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'cachegate-publish-crl',
       Environment: {

@@ -55,7 +55,7 @@ function statementsOfRole(roleLogicalId: string): Statement[] {
 
 describe('WorkflowSchedules', () => {
   it('takes each schedule’s expression and time zone from the config', () => {
-    template.resourceCountIs('AWS::Scheduler::Schedule', 2);
+    template.resourceCountIs('AWS::Scheduler::Schedule', 3);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       Name: 'cachegate-rotate-all',
       ScheduleExpression: 'cron(0 4 1 * ? *)',
@@ -82,16 +82,20 @@ describe('WorkflowSchedules', () => {
     template.resourceCountIs('AWS::Events::Rule', 0);
   });
 
-  it('lets the Lambda start only rotate-all and refresh-crl, and tells it their ARNs', () => {
+  it('lets the Lambda start only rotate-all, refresh-crl and renew-server-certificate, and tells it their ARNs', () => {
     const starter = template.findResources('AWS::Lambda::Function')[starterId()] as Resource;
     const role = (starter.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] as string;
     const statements = statementsOfRole(role).filter(
       (s) => ![s.Action].flat().every((a) => a.startsWith('xray:')),
     );
-    expect(statements).toHaveLength(2);
+    expect(statements).toHaveLength(3);
     for (const s of statements) expect(s.Action).toBe('states:StartExecution');
     expect(statements.map((s) => s.Resource)).toEqual(
-      expect.arrayContaining([{ Ref: stateMachineId('rotate-all') }, { Ref: stateMachineId('refresh-crl') }]),
+      expect.arrayContaining([
+        { Ref: stateMachineId('rotate-all') },
+        { Ref: stateMachineId('refresh-crl') },
+        { Ref: stateMachineId('renew-server-certificate') },
+      ]),
     );
     expect(
       (starter.Properties.Environment as { Variables: Record<string, unknown> }).Variables,
@@ -120,6 +124,7 @@ describe('WorkflowSchedules', () => {
     expect(config.schedules).toEqual({
       rotateAll: { expression: 'rate(30 days)', timeZone: 'UTC' },
       refreshCrl: { expression: 'rate(1 day)', timeZone: 'UTC' },
+      renewServerCertificate: { expression: 'rate(1 day)', timeZone: 'UTC' },
     });
   });
 

@@ -341,7 +341,7 @@ function endpointFindings(
           days <= 0
             ? `server certificate ${endpoint.serverCertificateArn} expired ${wholeDays(days)} ago: no client can connect`
             : `server certificate ${endpoint.serverCertificateArn} expires in ${wholeDays(days)}`,
-        fix: `issue a new server certificate on the stack's CA (cachegate vpn bootstrap) and re-import it into the same ARN: aws acm import-certificate --certificate-arn ${endpoint.serverCertificateArn} ...`,
+        fix: `aws stepfunctions start-execution --state-machine-arn <cachegate-renew-server-certificate ARN> --input '{"requestedBy":"<you>"}' (re-imports a new certificate into ${endpoint.serverCertificateArn})`,
         expiresAt: endpoint.serverCertificateNotAfter,
       });
     }

@@ -1,0 +1,16 @@
+import * as z from 'zod';
+import { inspectServerCertificate } from '../aws/server-certificate-steps.js';
+import { serviceNow } from '../aws/service-clock.js';
+import { lambdaHandler } from '../commons/lambda-handler.js';
+import {
+  parseRenewalSettings,
+  renewServerCertificateRequestSchema,
+} from '../core/vpn/server-certificate-renewal.js';
+
+/**
+ * Checks the request, then reports the stack's server certificate as ACM sees it and whether it
+ * is due for renewal.
+ */
+export const handler = lambdaHandler(z.object({ request: renewServerCertificateRequestSchema }), async () =>
+  inspectServerCertificate(parseRenewalSettings(process.env), serviceNow()),
+);

@@ -1,0 +1,12 @@
+import * as z from 'zod';
+import { reimportServerCertificate } from '../aws/server-certificate-steps.js';
+import { serviceNow } from '../aws/service-clock.js';
+import { lambdaHandler } from '../commons/lambda-handler.js';
+import { parseRenewalSettings } from '../core/vpn/server-certificate-renewal.js';
+
+const inputSchema = z.object({ previousSerial: z.string().regex(/^[0-9a-fA-F:]+$/) });
+
+/** Issues the successor on the stack's CA and re-imports it into the same ACM ARN (once). */
+export const handler = lambdaHandler(inputSchema, async ({ previousSerial }) =>
+  reimportServerCertificate(parseRenewalSettings(process.env), previousSerial, serviceNow()),
+);
