@@ -4,6 +4,7 @@ import { accessRequestChapter } from './demo/access-request-chapter.js';
 import { clientVpnChapter } from './demo/client-vpn-chapter.js';
 import type { DemoContext } from './demo/demo-context.js';
 import { Narrator } from './demo/narrator.js';
+import { iamChapter } from './demo/iam-chapter.js';
 import { memoryDbChapter } from './demo/memorydb-chapter.js';
 import { pkiChapter } from './demo/pki-chapter.js';
 import { rbacChapter } from './demo/rbac-chapter.js';
@@ -66,6 +67,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     await vpnAccessChapter(context);
     await rotationChapter(context);
     await memoryDbChapter(context);
+    await iamChapter(context);
 
     await clientVpnChapter(context);
 

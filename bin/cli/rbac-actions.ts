@@ -28,6 +28,8 @@ const FLAGS: Record<string, string> = {
   defaultUserId: '--default-user-id',
   userIds: '--user',
   service: '--service',
+  auth: '--auth',
+  principalArn: '--principal',
 };
 
 /**
@@ -119,6 +121,8 @@ export async function createUser(
     accessString: string;
     group: string[];
     engine?: string;
+    auth?: string;
+    principal?: string;
   },
 ): Promise<void> {
   const request = parseRequest<object>(onboardUserRequestSchema, {
@@ -127,16 +131,51 @@ export async function createUser(
     accessString: options.accessString,
     userGroupIds: options.group,
     ...(options.engine ? { engine: options.engine } : {}),
+    ...(options.auth ? { auth: options.auth } : {}),
+    ...(options.principal ? { principalArn: options.principal } : {}),
     ...serviceField(options.service),
     requestedBy: options.requestedBy ?? 'cachegate-cli',
   });
   const output = (await run('onboard-user', request, options)) as {
     userId: string;
     userGroupIds: string[];
-    secretArn: string;
+    secretArn?: string;
+    principalArn?: string;
+    policyArn?: string;
   };
   out(`user ${output.userId} is active in ${output.userGroupIds.join(', ')}`);
-  out(`password stored in ${output.secretArn}`);
+  if (output.secretArn) out(`password stored in ${output.secretArn}`);
+  if (output.policyArn) {
+    out(`IAM authentication: ${output.principalArn} may connect (policy ${output.policyArn})`);
+    out(`get a token: cachegate connect-token --cache <cache> --user ${output.userId}`);
+  }
+}
+
+/**
+ * `connect-token`: an IAM auth token for `AUTH <user> <token>`, signed with the credentials of
+ * the environment (default provider chain), valid 15 minutes. Printed on stdout only.
+ */
+export async function connectToken(options: {
+  cache: string;
+  user: string;
+  region?: string;
+  serverless?: boolean;
+}): Promise<void> {
+  const { ElastiCacheClient } = await import('@aws-sdk/client-elasticache');
+  const { iamAuthToken } = await import('../../functions/aws/iam-auth-token.js');
+  const client = new ElastiCacheClient(options.region ? { region: options.region } : {});
+  const region = await client.config.region();
+  if (!region) throw new ValidationError('no AWS region: pass --region or set AWS_REGION', '--region');
+  const credentials = await client.config.credentials();
+  out(
+    await iamAuthToken({
+      cacheName: options.cache,
+      userId: options.user,
+      region,
+      credentials,
+      ...(options.serverless ? { serverless: true } : {}),
+    }),
+  );
 }
 
 export async function deleteUser(options: Common & { userId: string }): Promise<void> {

@@ -55,6 +55,11 @@ export function registerRbacCommands(program: Command): void {
       )
       .requiredOption('--group <id...>', 'user group(s) to add the user to')
       .option('--engine <engine>', 'redis or valkey (default redis; ignored by MemoryDB)')
+      .option('--auth <type>', 'password (default: generated, kept in Secrets Manager) or iam (ElastiCache)')
+      .option(
+        '--principal <arn>',
+        'with --auth iam: the IAM role or user ARN that may connect as this user (user ID = user name, lower case)',
+      )
       .option('--service <service>', SERVICE_HELP),
     'onboard-user',
   ).action(async (options: Parameters<typeof createUser>[0]) => {
@@ -81,6 +86,20 @@ export function registerRbacCommands(program: Command): void {
     .action(async (options: { json?: boolean; aws?: boolean; service?: string }) => {
       const { listUsers } = await import('./rbac-actions.js');
       await listUsers(options);
+    });
+
+  program
+    .command('connect-token')
+    .description(
+      'print an IAM auth token (SigV4 presigned, 15 minutes) for AUTH <user> <token>, signed with the AWS credentials of the environment',
+    )
+    .requiredOption('--cache <id>', 'replication group ID or serverless cache name')
+    .requiredOption('--user <id>', 'the IAM-authenticated user (user ID = user name)')
+    .option('--region <region>', 'AWS region (default: from the environment)')
+    .option('--serverless', 'the cache is a serverless cache')
+    .action(async (options: { cache: string; user: string; region?: string; serverless?: boolean }) => {
+      const { connectToken } = await import('./rbac-actions.js');
+      await connectToken(options);
     });
 
   program

@@ -65,8 +65,9 @@ export interface NewCacheUser {
   userName: string;
   engine: CacheEngine;
   accessString: string;
-  /** One or two passwords; none means `no-password-required`. */
+  /** One or two passwords; none means `no-password-required` (or IAM authentication with `iam`). */
   passwords: string[];
+  iam?: boolean;
 }
 
 export async function describeUser(userId: string): Promise<CacheUser | undefined> {
@@ -100,9 +101,11 @@ export async function createUser(spec: NewCacheUser): Promise<{ user: CacheUser;
         UserName: spec.userName,
         Engine: spec.engine,
         AccessString: spec.accessString,
-        ...(spec.passwords.length > 0
-          ? { AuthenticationMode: { Type: 'password', Passwords: spec.passwords } }
-          : { AuthenticationMode: { Type: 'no-password-required' } }),
+        AuthenticationMode: spec.iam
+          ? { Type: 'iam' }
+          : spec.passwords.length > 0
+            ? { Type: 'password', Passwords: spec.passwords }
+            : { Type: 'no-password-required' },
       }),
     );
     return { user: toCacheUser(user), created: true };
@@ -123,9 +126,8 @@ function sameUser(existing: CacheUser, spec: NewCacheUser): boolean {
     existing.userName === spec.userName &&
     existing.engine === spec.engine &&
     accessStringsEquivalent(existing.accessString, spec.accessString) &&
-    (spec.passwords.length > 0
-      ? existing.authenticationType === 'password'
-      : existing.authenticationType === 'no-password')
+    existing.authenticationType ===
+      (spec.iam ? 'iam' : spec.passwords.length > 0 ? 'password' : 'no-password')
   );
 }
 
@@ -297,6 +299,7 @@ function toCacheReplicationGroup(group: ReplicationGroup): CacheReplicationGroup
     replicationGroupId: group.ReplicationGroupId ?? '',
     status: group.Status ?? 'unknown',
     engine: group.Engine ?? '',
+    ...(group.ARN ? { arn: group.ARN } : {}),
     transitEncryptionEnabled: group.TransitEncryptionEnabled ?? false,
     authTokenEnabled: group.AuthTokenEnabled ?? false,
     userGroupIds: group.UserGroupIds ?? [],

@@ -12,17 +12,33 @@ const inputSchema = z.object({
   userName: z.string().min(1),
   engine: z.enum(['redis', 'valkey']),
   accessString: z.string().min(1),
-  secret: z.object({ arn: z.string().min(1), versionId: z.string().min(1) }),
+  /** The password's secret version; absent for an IAM-authenticated user, which has none. */
+  secret: z.object({ arn: z.string().min(1), versionId: z.string().min(1) }).optional(),
+  auth: z.enum(['password', 'iam']).default('password'),
   service: cacheServiceSchema,
 });
 
 /**
  * Creates the ElastiCache (or MemoryDB) user with the password read from Secrets Manager by version: the
- * password exists only inside this call, never in the workflow's payload.
+ * password exists only inside this call, never in the workflow's payload. An IAM user is created
+ * with IAM authentication and no password.
  */
 export const handler = lambdaHandler(
   inputSchema,
-  async ({ userId, userName, engine, accessString, secret, service }) => {
+  async ({ userId, userName, engine, accessString, secret, auth, service }) => {
+    if (auth === 'iam') {
+      const { user, created } = await cacheRbac(service).createUser({
+        userId,
+        userName,
+        engine,
+        accessString,
+        passwords: [],
+        iam: true,
+      });
+      logger.info('cache user created', { service, userId, auth, created, status: user.status });
+      return { userId, status: user.status, created };
+    }
+    if (!secret) throw new ValidationError('a password user needs its secret version', 'secret');
     const stored = userSecretSchema.safeParse(parseJson(await readSecretVersion(secret)));
     if (!stored.success || stored.data.username !== userName) {
       throw new ValidationError(

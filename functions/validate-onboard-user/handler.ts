@@ -23,6 +23,8 @@ export const handler = lambdaHandler(onboardUserRequestSchema, async (request) =
       cacheId: found.replicationGroupId,
       engine: found.engine,
       ...(found.engineVersion ? { engineVersion: found.engineVersion } : {}),
+      ...(found.arn ? { arn: found.arn } : {}),
+      transitEncryptionEnabled: found.transitEncryptionEnabled,
     }));
   const plan = planOnboarding(request, { users, userGroups, targetCaches });
   rejectForeignUserSecret(secret, request.userId, 'userId');

@@ -31,6 +31,8 @@ interface Grant {
   elastiCache?: { actions: readonly string[]; resources: readonly ElastiCacheResource[] }[];
   userSecrets?: readonly string[];
   auditEvents?: true;
+  /** IAM connect grants: actions on cachegate's managed policies, and attach/detach actions for them. */
+  iamConnectPolicies?: { policies: readonly string[]; attachments: readonly string[] };
 }
 
 const describeUsers = { actions: ['elasticache:DescribeUsers'], resources: ['user'] } as const;
@@ -54,7 +56,8 @@ const modifyUserGroup = {
  */
 const GRANTS: Record<string, Grant> = {
   'validate-onboard-user': {
-    elastiCache: [describeUsers, describeUserGroups],
+    // Replication groups: the engine of each cache the requested groups serve (access string).
+    elastiCache: [describeUsers, describeUserGroups, describeReplicationGroups],
     userSecrets: ['secretsmanager:DescribeSecret'],
   },
   'store-user-password': {
@@ -115,6 +118,18 @@ const GRANTS: Record<string, Grant> = {
     ],
   },
   'check-replication-group': { elastiCache: [describeReplicationGroups] },
+  'grant-iam-connect': {
+    iamConnectPolicies: {
+      policies: ['iam:CreatePolicy', 'iam:GetPolicy', 'iam:GetPolicyVersion'],
+      attachments: ['iam:AttachRolePolicy', 'iam:AttachUserPolicy'],
+    },
+  },
+  'revoke-iam-connect': {
+    iamConnectPolicies: {
+      policies: ['iam:ListEntitiesForPolicy', 'iam:DeletePolicy'],
+      attachments: ['iam:DetachRolePolicy', 'iam:DetachUserPolicy'],
+    },
+  },
 };
 
 type MemoryDbResource = 'user' | 'acl' | 'cluster';
@@ -139,7 +154,10 @@ const describeClusters = { actions: ['memorydb:DescribeClusters'], resources: ['
  * refuses MemoryDB, so its Lambdas get nothing here.
  */
 const MEMORYDB_GRANTS: Record<string, MemoryDbGrant> = {
-  'validate-onboard-user': { memoryDb: [describeMemoryDbUsers, describeAcls], userSecrets: true },
+  'validate-onboard-user': {
+    memoryDb: [describeMemoryDbUsers, describeAcls, describeClusters],
+    userSecrets: true,
+  },
   'store-user-password': { userSecrets: true },
   'create-cache-user': {
     memoryDb: [{ actions: ['memorydb:CreateUser', 'memorydb:DescribeUsers'], resources: ['user'] }],
@@ -205,6 +223,10 @@ export class Rbac extends Construct {
       );
     }
     if (grant.auditEvents) props.auditBus.grantPutEventsTo(fn);
+    if (grant.iamConnectPolicies) {
+      grants.managedPolicies(grant.iamConnectPolicies.policies);
+      grants.policyAttachments(grant.iamConnectPolicies.attachments);
+    }
   }
 }
 

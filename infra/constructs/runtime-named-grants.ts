@@ -2,6 +2,7 @@ import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { CacheService } from '../../functions/core/rbac/cache-service.js';
+import { IAM_POLICY_PATH } from '../../functions/core/rbac/iam-auth.js';
 import { userSecretNamePrefix } from '../../functions/core/rbac/user-secret.js';
 
 const SERVICE_NAMES: Record<CacheService, string> = { elasticache: 'ElastiCache', memorydb: 'MemoryDB' };
@@ -65,6 +66,51 @@ export class RuntimeNamedGrants {
         'One secret per cache user, named at run time under cachegate’s user-secret prefix (the ARN also ends in a random suffix).',
       );
     }
+  }
+
+  /**
+   * `actions` on cachegate's managed policies (IAM connect grants), which live under their own
+   * path: `arn:…:iam::<account>:policy/cachegate/*`.
+   */
+  managedPolicies(actions: readonly string[]): void {
+    const resource = this.managedPolicyArn();
+    this.fn.addToRolePolicy(new PolicyStatement({ actions: [...actions], resources: [resource] }));
+    this.acknowledge(
+      `arn:<AWS::Partition>:iam::${this.stack.account}:policy${IAM_POLICY_PATH}*`,
+      'One connect policy per IAM-authenticated cache user, named at run time under cachegate’s IAM path.',
+    );
+  }
+
+  /**
+   * Attach / detach `actions` on any role or user, but only for cachegate's managed policies
+   * (condition `iam:PolicyARN`): the principal is named by the onboarding request, the policy
+   * can only be one cachegate wrote.
+   */
+  policyAttachments(actions: readonly string[]): void {
+    this.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: [...actions],
+        resources: ['role', 'user'].map((type) =>
+          this.stack.formatArn({ service: 'iam', region: '', resource: type, resourceName: '*' }),
+        ),
+        conditions: { ArnLike: { 'iam:PolicyARN': this.managedPolicyArn() } },
+      }),
+    );
+    for (const type of ['role', 'user']) {
+      this.acknowledge(
+        `arn:<AWS::Partition>:iam::${this.stack.account}:${type}/*`,
+        'The principal of an IAM-authenticated cache user is named at run time; the iam:PolicyARN condition limits attachments to cachegate’s own connect policies.',
+      );
+    }
+  }
+
+  private managedPolicyArn(): string {
+    return this.stack.formatArn({
+      service: 'iam',
+      region: '',
+      resource: 'policy',
+      resourceName: `${IAM_POLICY_PATH.slice(1)}*`,
+    });
   }
 
   private acknowledge(resource: string, reason: string): void {

@@ -4,6 +4,7 @@ import { CloudWatchModel } from './models/cloudwatch.js';
 import { Ec2ClientVpnModel } from './models/ec2-client-vpn.js';
 import { ElastiCacheModel } from './models/elasticache.js';
 import { EventBridgeModel } from './models/eventbridge.js';
+import { IamModel } from './models/iam.js';
 import { KmsModel } from './models/kms.js';
 import { MemoryDbModel } from './models/memorydb.js';
 import { SecretsManagerModel } from './models/secrets-manager.js';
@@ -43,7 +44,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
       }),
     )
     .register(new KmsModel(clock, sandbox.region, sandbox.accountId))
-    .register(new MemoryDbModel(clock, { region: sandbox.region, accountId: sandbox.accountId }));
+    .register(new MemoryDbModel(clock, { region: sandbox.region, accountId: sandbox.accountId }))
+    .register(new IamModel(sandbox.accountId));
   if (options.dynamoDb !== false) await sandbox.startDynamoDb();
   return sandbox.install();
 }

@@ -20,6 +20,15 @@ import {
   type UserGroupSnapshot,
   type UserSnapshot,
 } from './snapshots.js';
+import {
+  elastiCacheUserArn,
+  iamConnectPolicyArn,
+  iamConnectPolicyDocument,
+  iamConnectPolicyName,
+  iamPrincipalArnSchema,
+  iamSupportProblem,
+  parseIamPrincipal,
+} from './iam-auth.js';
 import { userSecretName } from './user-secret.js';
 
 const identifier = rbacIdentifier;
@@ -34,6 +43,9 @@ export const onboardUserRequestSchema = z.object({
   userId: identifier,
   userName: z.string().min(1).max(120).regex(/^\S+$/, 'must not contain whitespace'),
   engine: z.enum(['redis', 'valkey']).default('redis'),
+  /** `password` (generated, kept in Secrets Manager) or `iam` (IAM auth tokens; `principalArn` connects). */
+  auth: z.enum(['password', 'iam']).default('password'),
+  principalArn: iamPrincipalArnSchema.optional(),
   accessString: z.string().min(1).max(2048),
   userGroupIds: z
     .array(identifier)
@@ -62,6 +74,8 @@ export interface TargetCache {
   engine: string;
   /** When the service reports it; otherwise the first RBAC-capable version of the engine is assumed. */
   engineVersion?: string;
+  arn?: string;
+  transitEncryptionEnabled?: boolean;
 }
 
 export interface OnboardingPlan {
@@ -74,6 +88,11 @@ export interface OnboardingPlan {
   secretName: string;
   requestedBy: string;
   requestId?: string;
+  auth: 'password' | 'iam';
+  /** Passwords the created user has: 1, or 0 for an IAM user (what its convergence check expects). */
+  passwordCount: 0 | 1;
+  /** IAM users: who may connect, and the managed policy that lets exactly them in. */
+  iam?: { principalArn: string; policyName: string; policyArn: string; policyDocument: string };
 }
 
 /**
@@ -98,6 +117,7 @@ export function planOnboarding(request: OnboardUserRequest, state: OnboardingSta
     );
   }
   if (memoryDb) checkMemoryDbUserName(request);
+  const iam = request.auth === 'iam' ? planIamAccess(request, state.targetCaches ?? []) : undefined;
   if (state.users.some((u) => u.userId === request.userId)) {
     throw new ValidationError(`user ID ${request.userId} is already taken`, 'userId');
   }
@@ -138,6 +158,70 @@ export function planOnboarding(request: OnboardUserRequest, state: OnboardingSta
     secretName: userSecretName(request.userId, request.service),
     requestedBy: request.requestedBy,
     ...(request.requestId ? { requestId: request.requestId } : {}),
+    auth: request.auth,
+    passwordCount: request.auth === 'iam' ? 0 : 1,
+    ...(iam ? { iam } : {}),
+  };
+}
+
+/**
+ * An IAM-authenticated user: ElastiCache only; user ID = user name, lower case (AWS requirement);
+ * every cache the groups serve must support IAM authentication, and there must be one (the grant
+ * names exactly those caches); the principal must be in the caches' account, where cachegate
+ * writes the policy that lets it connect.
+ */
+function planIamAccess(
+  request: OnboardUserRequest,
+  caches: TargetCache[],
+): NonNullable<OnboardingPlan['iam']> {
+  if (request.service !== 'elasticache') {
+    throw new ValidationError('IAM authentication is supported for ElastiCache users only', 'auth');
+  }
+  if (request.principalArn === undefined) {
+    throw new ValidationError('an IAM user needs the IAM role or user ARN that will connect', 'principalArn');
+  }
+  if (request.userId !== request.userId.toLowerCase()) {
+    throw new ValidationError(
+      `IAM users need a lower-case user ID: use ${request.userId.toLowerCase()}`,
+      'userId',
+    );
+  }
+  if (request.userName !== request.userId) {
+    throw new ValidationError(`an IAM user's name must equal its user ID: use ${request.userId}`, 'userName');
+  }
+  if (caches.length === 0) {
+    throw new ValidationError(
+      'the user groups serve no cache yet: IAM access is granted per cache, attach the group first',
+      'userGroupIds',
+    );
+  }
+  const cacheArns: string[] = [];
+  for (const cache of caches) {
+    const problem = iamSupportProblem({
+      cacheId: cache.cacheId,
+      arn: cache.arn ?? '',
+      engine: cache.engine,
+      transitEncryptionEnabled: cache.transitEncryptionEnabled ?? false,
+      ...(cache.engineVersion === undefined ? {} : { engineVersion: cache.engineVersion }),
+    });
+    if (problem) throw new ValidationError(`IAM authentication is not possible: ${problem}`, 'auth');
+    if (!cache.arn) throw new ValidationError(`cache ${cache.cacheId} reports no ARN`, 'userGroupIds');
+    cacheArns.push(cache.arn);
+  }
+  const principal = parseIamPrincipal(request.principalArn);
+  const cacheAccount = cacheArns[0]!.split(':')[4] ?? '';
+  if (principal.accountId !== cacheAccount) {
+    throw new ValidationError(
+      `the principal is in account ${principal.accountId}, the caches in ${cacheAccount}: cachegate grants only within the caches' account`,
+      'principalArn',
+    );
+  }
+  const partition = cacheArns[0]!.split(':')[1] ?? 'aws';
+  return {
+    principalArn: request.principalArn,
+    policyName: iamConnectPolicyName(request.userId),
+    policyArn: iamConnectPolicyArn(cacheAccount, request.userId, partition),
+    policyDocument: iamConnectPolicyDocument(cacheArns, elastiCacheUserArn(cacheArns[0]!, request.userId)),
   };
 }
 

@@ -41,6 +41,7 @@ export interface ReplicationGroupSnapshot {
   engine: string;
   /** `major.minor[.patch]` where the service reports it (MemoryDB clusters, serverless caches). */
   engineVersion?: string;
+  arn?: string;
   transitEncryptionEnabled: boolean;
   /** On AUTH (ElastiCache `AuthTokenEnabled`); MemoryDB clusters have no AUTH token. */
   authTokenEnabled: boolean;

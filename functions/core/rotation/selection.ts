@@ -62,11 +62,13 @@ export function selectRotationUsers(
     const user = usersById.get(userId);
     const reason = !user
       ? 'the user does not exist (its secret is left alone)'
-      : user.authenticationType !== 'password'
-        ? `the user does not authenticate with passwords (${user.authenticationType})`
-        : !secretOf.has(userId)
-          ? 'the user has no cachegate secret'
-          : undefined;
+      : user.authenticationType === 'iam'
+        ? 'the user authenticates with IAM (15-minute tokens): it has no password to rotate'
+        : user.authenticationType !== 'password'
+          ? `the user does not authenticate with passwords (${user.authenticationType})`
+          : !secretOf.has(userId)
+            ? 'the user has no cachegate secret'
+            : undefined;
     if (reason) skipped.push({ userId, status: 'skipped', reason });
     else rotate.push(userId);
   }

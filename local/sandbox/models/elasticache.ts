@@ -232,6 +232,13 @@ export class ElastiCacheModel implements ServiceModel {
             'One of Passwords, NoPasswordRequired or AuthenticationMode is required.',
           );
         }
+        if (authentication.type === 'iam' && userName !== userId) {
+          // IAM authentication guide: an IAM-enabled user's user ID and user name must be identical.
+          throw serviceFault(
+            InvalidParameterValueException,
+            'For IAM authentication, UserId and UserName must be identical.',
+          );
+        }
         if (this.users.has(userId))
           throw serviceFault(UserAlreadyExistsFault, `User ${userId} already exists.`);
         if (userName !== DEFAULT_USER_NAME && [...this.users.values()].some((u) => u.userName === userName)) {

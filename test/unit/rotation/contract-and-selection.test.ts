@@ -112,6 +112,28 @@ describe('selectRotationUsers', () => {
     ]);
   });
 
+  it('all: an IAM user is skipped with the reason, even when a secret names it', () => {
+    const iamUser = {
+      ...users[0]!,
+      userId: 'app-iam',
+      userName: 'app-iam',
+      authenticationType: 'iam',
+      passwordCount: 0,
+    };
+    const { rotate, skipped } = selectRotationUsers(
+      { all: true },
+      { users: [iamUser], secrets: [{ userId: 'app-iam', tags: {} }] },
+    );
+    expect(rotate).toEqual([]);
+    expect(skipped).toEqual([
+      {
+        userId: 'app-iam',
+        status: 'skipped',
+        reason: 'the user authenticates with IAM (15-minute tokens): it has no password to rotate',
+      },
+    ]);
+  });
+
   it('tag: the users whose secret carries the tag', () => {
     const { rotate, skipped } = selectRotationUsers(
       { tag: { key: 'team', value: 'orders' } },
