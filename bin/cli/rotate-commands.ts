@@ -14,6 +14,7 @@ interface RotateOptions {
   user?: string;
   all?: boolean;
   selector?: string;
+  emergency?: boolean;
   service?: string;
   stateMachineArn?: string;
   pollSeconds?: string;
@@ -32,6 +33,7 @@ export function registerRotateCommands(program: Command): void {
     .description('rotate cache user passwords under the two-password limit, without locking clients out')
     .option('--user <id>', 'rotate one user (rotate-password)')
     .option('--all', 'rotate every user the selector picks (rotate-all)')
+    .option('--emergency', 'with --all: rotate 40 users at a time (the inline Map maximum) instead of 10')
     .option(
       '--selector <selector>',
       'with --all: all (default), tag:<key>=<value> (secret tag), group:<user-group-id>',
@@ -59,6 +61,7 @@ async function rotate(options: RotateOptions): Promise<void> {
     throw new ValidationError('give exactly one of --user <id> or --all', '--user');
   }
   if (options.selector !== undefined && !options.all) throw new ValidationError('needs --all', '--selector');
+  if (options.emergency && !options.all) throw new ValidationError('needs --all', '--emergency');
   const pollSeconds = parsePollSeconds(options.pollSeconds);
   if (options.stateMachineArn !== undefined) checkStateMachineArn(options.stateMachineArn);
   const requestedBy = options.requestedBy ?? 'cachegate-cli';
@@ -76,7 +79,12 @@ async function rotate(options: RotateOptions): Promise<void> {
     const selector = rotationSelectorSchema.safeParse(parseSelectorText(options.selector ?? 'all'));
     if (!selector.success)
       throw new ValidationError('use all, tag:<key>=<value> or group:<user-group-id>', '--selector');
-    input = { selector: selector.data, requestedBy, service };
+    input = {
+      selector: selector.data,
+      requestedBy,
+      service,
+      ...(options.emergency ? { emergency: true } : {}),
+    };
   }
   const workflow = options.user !== undefined ? 'rotate-password' : 'rotate-all';
   const result = options.stateMachineArn

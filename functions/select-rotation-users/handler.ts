@@ -5,7 +5,11 @@ import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 import { ValidationError } from '../core/errors.js';
 import { CACHE_SERVICE_NAMES, cacheServiceSchema } from '../core/rbac/cache-service.js';
-import { rotationSelectorSchema, selectRotationUsers } from '../core/rotation/selection.js';
+import {
+  rotationConcurrency,
+  rotationSelectorSchema,
+  selectRotationUsers,
+} from '../core/rotation/selection.js';
 
 const inputSchema = z.object({
   request: z.object({
@@ -14,6 +18,8 @@ const inputSchema = z.object({
     requestId: z.string().max(128).optional(),
     /** ElastiCache unless `memorydb`; with MemoryDB, `group:<id>` names an ACL. */
     service: cacheServiceSchema,
+    /** "Rotate everything now": as many users at once as an inline Map allows. */
+    emergency: z.boolean().default(false),
   }),
 });
 
@@ -42,12 +48,19 @@ export const handler = lambdaHandler(inputSchema, async ({ request }) => {
     secrets,
     ...(groupUserIds ? { groupUserIds } : {}),
   });
-  logger.info('rotation users selected', { service, rotate: rotate.length, skipped: skipped.length });
+  const maxConcurrency = rotationConcurrency(request.emergency);
+  logger.info('rotation users selected', {
+    service,
+    rotate: rotate.length,
+    skipped: skipped.length,
+    maxConcurrency,
+  });
   return {
     userIds: rotate,
     skipped,
     actor: request.requestedBy,
     requestId: request.requestId ?? '',
     service,
+    maxConcurrency,
   };
 });

@@ -31,6 +31,7 @@ const ALLOWED_FIELDS: Record<string, string[]> = {
     'ItemSelector',
     'ItemProcessor',
     'MaxConcurrency',
+    'MaxConcurrencyPath',
     'ResultSelector',
     'ResultPath',
     'Retry',

@@ -3,6 +3,7 @@ import { type AnyAwsClient, setAwsClientHook } from '../../functions/aws/clients
 import { setServiceClock } from '../../functions/aws/service-clock.js';
 import { SandboxClock } from './clock.js';
 import { FaultInjector } from './faults.js';
+import { ThrottlingModel } from './throttling.js';
 import { UnmodelledCommandError } from './service-error.js';
 
 let currentSandbox: Sandbox | undefined;
@@ -26,6 +27,7 @@ export function attachSandboxRouting(client: AnyAwsClient): void {
         const sandbox = installedSandbox();
         const command = context.commandName.replace(/Command$/, '');
         await sandbox.faults.before(serviceId, command);
+        sandbox.throttling.take(serviceId, command);
         if (serviceId === 'DynamoDB') return next(args);
         return { output: await sandbox.dispatch(serviceId, command, args.input), response: {} };
       },
@@ -68,6 +70,8 @@ export interface ServiceModel {
 export class Sandbox {
   readonly clock: SandboxClock;
   readonly faults = new FaultInjector();
+  /** Control-plane rate limits; off unless enabled (benches, throttling tests). */
+  readonly throttling: ThrottlingModel;
   private readonly models = new Map<string, ServiceModel>();
   private dynalite: { close(cb?: () => void): void; address(): AddressInfo | string | null } | undefined;
   private dynamoEndpoint: string | undefined;
@@ -76,6 +80,7 @@ export class Sandbox {
 
   constructor(options: { clock?: SandboxClock; region?: string } = {}) {
     this.clock = options.clock ?? new SandboxClock();
+    this.throttling = new ThrottlingModel(this.clock);
     this.region = options.region ?? 'us-east-1';
   }
 

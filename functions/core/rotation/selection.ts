@@ -75,6 +75,17 @@ export function selectRotationUsers(
   return { rotate, skipped };
 }
 
+/**
+ * How many users rotate-all rotates at once. Routine runs stay at 10 (a gentle load on the control
+ * plane). An emergency ("rotate everything now") uses 40: the most an inline Map state runs
+ * concurrently (Step Functions quotas: "Inline Map: up to 40 concurrent iterations").
+ */
+export const ROTATION_CONCURRENCY = { routine: 10, emergency: 40 } as const;
+
+export function rotationConcurrency(emergency: boolean): number {
+  return emergency ? ROTATION_CONCURRENCY.emergency : ROTATION_CONCURRENCY.routine;
+}
+
 export interface RotationSummary {
   total: number;
   rotated: number;

@@ -1,10 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { readAsl } from '../../../workflows/asl-files.js';
+import { rotationConcurrency } from '../../../functions/core/rotation/selection.js';
 
 type States = Record<string, Record<string, unknown>>;
 const rotatePassword = (JSON.parse(readAsl('rotate-password')) as { States: States }).States;
 const rotateAll = JSON.parse(readAsl('rotate-all')) as {
-  States: { RotateEachUser: { ItemProcessor: { States: States }; MaxConcurrency: number } };
+  States: { RotateEachUser: { ItemProcessor: { States: States }; MaxConcurrencyPath: string } };
 };
 const perUser = rotateAll.States.RotateEachUser.ItemProcessor.States;
 
@@ -37,7 +38,9 @@ describe('rotate-all runs the very same per-user steps as rotate-password', () =
     );
   });
 
-  it('rotates at most 10 users at a time', () => {
-    expect(rotateAll.States.RotateEachUser.MaxConcurrency).toBe(10);
+  it('rotates as many users at a time as the selection step says: 10, or 40 in an emergency', () => {
+    expect(rotateAll.States.RotateEachUser.MaxConcurrencyPath).toBe('$.selection.maxConcurrency');
+    expect(rotationConcurrency(false)).toBe(10);
+    expect(rotationConcurrency(true)).toBe(40);
   });
 });

@@ -1,0 +1,57 @@
+import { describe, expect, it } from '@jest/globals';
+import { readAsl, workflowNames } from '../../../workflows/asl-files.js';
+
+/**
+ * Every service cachegate calls answers a throttled call with one of these codes (ElastiCache
+ * `Throttling` — "Rate exceeded (Service: AmazonElastiCache; Status Code: 400; Error Code:
+ * Throttling)" —, MemoryDB and Secrets Manager `ThrottlingException`, EC2 `RequestLimitExceeded`,
+ * Lambda's own `TooManyRequestsException`). A Task that retries one of them must retry all of
+ * them, with its own retrier: many attempts, capped, jittered backoff, so that a burst of
+ * parallel work (rotate-all in an emergency) spreads out instead of failing users.
+ */
+const THROTTLING = ['Throttling', 'ThrottlingException', 'RequestLimitExceeded'];
+
+interface Retrier {
+  ErrorEquals: string[];
+  MaxAttempts?: number;
+  JitterStrategy?: string;
+  MaxDelaySeconds?: number;
+}
+type State = {
+  Retry?: Retrier[];
+  ItemProcessor?: { States: Record<string, State> };
+  Branches?: { States: Record<string, State> }[];
+};
+
+function retryingStates(states: Record<string, State>, prefix = ''): [string, Retrier[]][] {
+  return Object.entries(states).flatMap(([name, state]) => [
+    ...(state.Retry ? [[`${prefix}${name}`, state.Retry] as [string, Retrier[]]] : []),
+    ...(state.ItemProcessor ? retryingStates(state.ItemProcessor.States, `${prefix}${name}/`) : []),
+    ...(state.Branches ?? []).flatMap((branch) => retryingStates(branch.States, `${prefix}${name}/`)),
+  ]);
+}
+
+const cases = workflowNames().flatMap((workflow) =>
+  retryingStates((JSON.parse(readAsl(workflow)) as { States: Record<string, State> }).States)
+    .filter(([, retry]) => retry.some((r) => r.ErrorEquals.some((e) => THROTTLING.includes(e))))
+    .map(([state, retry]) => [workflow, state, retry] as const),
+);
+
+describe('throttling retries', () => {
+  it('covers some states', () => expect(cases.length).toBeGreaterThan(40));
+
+  it.each(cases)('%s %s retries every throttling code', (_workflow, _state, retry) => {
+    const all = retry.flatMap((r) => r.ErrorEquals);
+    for (const code of THROTTLING) expect(all).toContain(code);
+  });
+
+  it.each(cases.filter(([workflow]) => workflow !== 'access-request'))(
+    '%s %s backs off from throttling with jitter, many times',
+    (_workflow, _state, retry) => {
+      const retrier = retry.find((r) => r.ErrorEquals.includes('Throttling'));
+      expect(retrier).toMatchObject({ JitterStrategy: 'FULL' });
+      expect(retrier?.MaxAttempts).toBeGreaterThanOrEqual(8);
+      expect(retrier?.MaxDelaySeconds).toBeLessThanOrEqual(60);
+    },
+  );
+});

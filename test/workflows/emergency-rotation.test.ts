@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { LocalStateMachine, type LocalExecution } from '../../local/runner/local-state-machine.js';
+import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
+import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
+import { createTables } from '../../local/sandbox/tables.js';
+import { PasswordMirror, SimulatedClient, secretsClient, seedRotatableUser } from './rotate-fixtures.js';
+
+/**
+ * "Rotate everything now" under a throttled control plane: rotate-all with `emergency: true` on
+ * the real ASL, with the sandbox's ElastiCache token bucket set tight enough that it refuses calls
+ * with ElastiCache's throttling error (`Throttling`). The guarantees are the routine ones — every
+ * user rotated and reported, clients authenticating throughout, never more than two passwords —
+ * and the run uses more than the routine 10 users at a time. (The emergency-rotation bench runs
+ * the same at 1,000 users and compares the time with the model's bound.)
+ */
+const USERS = 120;
+
+let sandbox: Sandbox;
+let model: ElastiCacheModel;
+let mirror: PasswordMirror;
+const seeded: { userId: string; secretArn: string }[] = [];
+
+beforeAll(async () => {
+  // 100×: a 900 s Lambda timeout is 9 real seconds, room for 40 handlers at once on a busy machine.
+  sandbox = await createSandbox({ speed: 100 });
+  await createTables();
+  model = sandbox.model<ElastiCacheModel>('ElastiCache');
+  mirror = new PasswordMirror(model).install();
+  for (let i = 0; i < USERS; i += 1) {
+    const userId = `urgent-${String(i).padStart(3, '0')}`;
+    seeded.push({ userId, ...(await seedRotatableUser(sandbox, userId)) });
+  }
+}, 120_000);
+afterAll(async () => {
+  mirror.uninstall();
+  await sandbox.close();
+});
+
+/**
+ * The most Map iterations in flight at once, from the execution's event log. The runner logs the
+ * next iteration's start in the same tick as the previous one's end, so a limit of N reads N+1.
+ */
+function peakConcurrency(run: LocalExecution): number {
+  let inFlight = 0;
+  let peak = 0;
+  for (const event of run.events as { type: string }[]) {
+    if (event.type === 'MapIterationStarted') peak = Math.max(peak, (inFlight += 1));
+    if (event.type === 'MapIterationSucceeded' || event.type === 'MapIterationFailed') inFlight -= 1;
+  }
+  return peak;
+}
+
+describe('emergency rotation under throttling', () => {
+  it('rotates every user, more than 10 at a time, surviving throttling errors with no lockout', async () => {
+    sandbox.throttling.enable({ ElastiCache: { ratePerSecond: 0.2, burst: 3 } });
+    const watched = seeded.filter((_, i) => i % 10 === 0);
+    const client = new SimulatedClient(model, mirror, watched);
+    client.start();
+    const run = await LocalStateMachine.load('rotate-all', { sandbox, lambdaTimeoutSeconds: 900 }).run({
+      selector: { all: true },
+      requestedBy: 'incident-42',
+      emergency: true,
+    });
+    await client.stop();
+    sandbox.throttling.disable();
+    const failedStates = (run.events as { type: string; state?: { name: string } }[])
+      .filter((e) => /Failed/.test(e.type))
+      .map((e) => `${e.type}:${e.state?.name ?? ''}`);
+    if (run.status !== 'SUCCEEDED') console.log(failedStates.slice(-5));
+    expect({ status: run.status, error: run.error, cause: run.cause }).toEqual({ status: 'SUCCEEDED' });
+    expect(run.output).toMatchObject({ rotated: USERS, failed: 0 });
+    // The buckets did refuse calls, and the workflow absorbed every refusal.
+    expect(sandbox.throttling.throttled.get('ElastiCache') ?? 0).toBeGreaterThan(0);
+    expect(peakConcurrency(run)).toBeGreaterThan(20);
+    expect(peakConcurrency(run)).toBeLessThanOrEqual(41);
+    expect(client.failures).toEqual([]);
+    expect(mirror.maxPasswordCount).toBeLessThanOrEqual(2);
+    for (const { userId, secretArn } of seeded) {
+      const { SecretString } = await secretsClient().send(new GetSecretValueCommand({ SecretId: secretArn }));
+      const { password } = JSON.parse(SecretString ?? '{}') as { password: string };
+      expect(mirror.passwords.get(userId)?.[0]).toBe(password);
+    }
+  });
+
+  it('a routine run stays at 10 users at a time', async () => {
+    const run = await LocalStateMachine.load('rotate-all', { sandbox, lambdaTimeoutSeconds: 900 }).run({
+      selector: { all: true },
+      requestedBy: 'scheduler',
+    });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(peakConcurrency(run)).toBeGreaterThanOrEqual(10);
+    expect(peakConcurrency(run)).toBeLessThanOrEqual(11);
+  });
+});
