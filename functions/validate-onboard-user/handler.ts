@@ -17,12 +17,20 @@ export const handler = lambdaHandler(onboardUserRequestSchema, async (request) =
     describeSecret(userSecretName(request.userId, request.service)),
   ]);
   const cacheIds = [...new Set(userGroups.flatMap((group) => group?.replicationGroupIds ?? []))];
-  const targetCaches = (await Promise.all(cacheIds.map((id) => cache.describeReplicationGroup(id))))
-    .filter((found) => found !== undefined)
-    .map((found) => ({
+  const described = await Promise.all(
+    cacheIds.map(async (id) => {
+      const found = await cache.describeReplicationGroup(id);
+      return (
+        found && { found, engineVersion: found.engineVersion ?? (await cache.describeEngineVersion(id)) }
+      );
+    }),
+  );
+  const targetCaches = described
+    .filter((entry) => entry !== undefined)
+    .map(({ found, engineVersion }) => ({
       cacheId: found.replicationGroupId,
       engine: found.engine,
-      ...(found.engineVersion ? { engineVersion: found.engineVersion } : {}),
+      ...(engineVersion ? { engineVersion } : {}),
       ...(found.arn ? { arn: found.arn } : {}),
       transitEncryptionEnabled: found.transitEncryptionEnabled,
     }));

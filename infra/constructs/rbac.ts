@@ -56,8 +56,14 @@ const modifyUserGroup = {
  */
 const GRANTS: Record<string, Grant> = {
   'validate-onboard-user': {
-    // Replication groups: the engine of each cache the requested groups serve (access string).
-    elastiCache: [describeUsers, describeUserGroups, describeReplicationGroups],
+    // Replication groups and their nodes: the engine and version of each cache the requested
+    // groups serve (access-string catalog, IAM support).
+    elastiCache: [
+      describeUsers,
+      describeUserGroups,
+      describeReplicationGroups,
+      { actions: ['elasticache:DescribeCacheClusters'], resources: ['cluster'] },
+    ],
     userSecrets: ['secretsmanager:DescribeSecret'],
   },
   'store-user-password': {

@@ -70,7 +70,12 @@ beforeAll(async () => {
   model.seedUserGroup({ id: 'plain-users', userIds: ['vk-default'], engine: 'valkey' });
   model.seedReplicationGroup({ id: 'plain-cache', transitEncryption: false, engine: 'valkey' });
   model.seedUserGroup({ id: 'redis-users', userIds: ['default'] });
-  model.seedReplicationGroup({ id: 'redis-cache', transitEncryption: true, userGroupIds: ['redis-users'] });
+  model.seedReplicationGroup({
+    id: 'redis-cache',
+    transitEncryption: true,
+    engineVersion: '6.2',
+    userGroupIds: ['redis-users'],
+  });
 });
 afterAll(async () => sandbox.close());
 
@@ -79,7 +84,7 @@ describe('IAM-authenticated users (onboard-user / offboard-user, real ASL)', () 
     const cases: [Record<string, unknown>, RegExp][] = [
       [
         { userGroupIds: ['redis-users'], accessString: 'on ~app:* -@all +@read' },
-        /redis-cache does not report its Redis OSS version/,
+        /redis-cache runs Redis OSS 6\.2; IAM authentication needs 7\.0 or later/,
       ],
       [{ userName: 'app-iam-name' }, /userName: an IAM user's name must equal its user ID/],
       [{ principalArn: undefined }, /principalArn: an IAM user needs the IAM role or user ARN/],
