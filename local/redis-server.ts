@@ -4,6 +4,7 @@
  * is a dependency.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,7 +28,11 @@ export interface RedisConnection {
 
 export interface RedisServer {
   readonly port: number;
-  /** Sends one command on the server's own (admin, `default` user) connection. */
+  /**
+   * Sends one command on the server's own admin connection. It is logged in as an admin user of
+   * its own (not `default`), so a mirror may lock or give passwords to `default` as ElastiCache
+   * does, and `CLIENT LIST` shows only the clients' own connections as `user=default`.
+   */
   command(args: readonly string[]): Promise<RedisReply>;
   /** Opens another client connection, e.g. to `AUTH` as some user without touching the admin one. */
   connect(): Promise<RedisConnection>;
@@ -50,6 +55,7 @@ export function redisServerAvailable(binary = 'redis-server'): boolean {
 }
 
 const START_TIMEOUT_MS = 5000;
+const ADMIN_USER = 'cachegate-mirror-admin';
 
 export async function startRedisServer(options: { binary?: string } = {}): Promise<RedisServer> {
   let lastError: unknown;
@@ -63,6 +69,9 @@ export async function startRedisServer(options: { binary?: string } = {}): Promi
     );
     try {
       const connection = await connectWhenReady(port, child);
+      const adminPassword = randomBytes(24).toString('hex');
+      await connection.send(['ACL', 'SETUSER', ADMIN_USER, 'on', `>${adminPassword}`, '~*', '&*', '+@all']);
+      await connection.send(['AUTH', ADMIN_USER, adminPassword]);
       const clients = new Set<RespConnection>();
       return {
         port,

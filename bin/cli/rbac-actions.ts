@@ -26,6 +26,7 @@ const FLAGS: Record<string, string> = {
   replicationGroupId: '--replication-group',
   userGroupId: '--user-group',
   defaultUserId: '--default-user-id',
+  authTokenSecretArn: '--auth-token-secret-arn',
   userIds: '--user',
   service: '--service',
   auth: '--auth',
@@ -194,6 +195,7 @@ export async function migrateToRbac(
     user?: string[];
     userGroup?: string;
     defaultUserId?: string;
+    authTokenSecretArn?: string;
     cluster?: string;
     acl?: string;
   },
@@ -211,6 +213,7 @@ export async function migrateToRbac(
       userIds: options.user ?? [],
       ...(target.group ? { userGroupId: target.group } : {}),
       ...(options.defaultUserId ? { defaultUserId: options.defaultUserId } : {}),
+      ...(options.authTokenSecretArn ? { authTokenSecretArn: options.authTokenSecretArn } : {}),
       requestedBy: options.requestedBy ?? 'cachegate-cli',
     },
     flags,
@@ -226,7 +229,7 @@ export async function migrateToRbac(
   out(
     memoryDb
       ? `MemoryDB cluster ${output.clusterName} is available with ACL ${output.aclName} (${output.memberIds.join(', ')})`
-      : `replication group ${output.replicationGroupId} is available with user group ${output.userGroupId} (${output.memberIds.join(', ')}; locked default user ${output.defaultUserId})`,
+      : `replication group ${output.replicationGroupId} is available with user group ${output.userGroupId} (${output.memberIds.join(', ')}; default user ${output.defaultUserId})`,
   );
 }
 

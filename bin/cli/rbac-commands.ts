@@ -122,12 +122,16 @@ export function registerRbacCommands(program: Command): void {
     program
       .command('migrate-to-rbac')
       .description(
-        'move a replication group from AUTH to RBAC: a user group with a locked default user and the given users, attached and waited for (TLS required)',
+        'move a replication group from AUTH to RBAC with no downtime: a user group whose default user keeps the AUTH token (from --auth-token-secret-arn; locked when the group has no AUTH) and the given users, attached with the token deleted and waited for (TLS required)',
       )
       .option('--replication-group <id>', 'ElastiCache replication group ID')
       .option('--user <id...>', 'existing user(s) to put in the new user group (MemoryDB: ACL)')
       .option('--user-group <id>', 'ID of the user group to create (default <replication-group>-users)')
-      .option('--default-user-id <id>', 'ID of its locked default user (default <user-group>-default)')
+      .option(
+        '--auth-token-secret-arn <arn>',
+        'Secrets Manager secret (cachegate/elasticache/auth-tokens/...) holding the current AUTH token; required when the group uses AUTH',
+      )
+      .option('--default-user-id <id>', 'ID of its default user (default <user-group>-default)')
       .option('--service <service>', 'elasticache (default) or memorydb')
       .option(
         '--cluster <name>',

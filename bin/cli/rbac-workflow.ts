@@ -1,6 +1,7 @@
 import { outputOf, runDeployedWorkflow, type WorkflowResult } from './deployed-workflow.js';
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
 import type { MemoryDbModel } from '../../local/sandbox/models/memorydb.js';
+import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
 import { quietLambdaOutput } from '../../local/lambda-output.js';
 
 /** Where a CLI command runs its workflow: a fresh local sandbox, or a deployed state machine. */
@@ -62,7 +63,10 @@ export async function openLocalSandbox() {
   ]);
   // Fast simulated time: a 15 s Wait state takes a few real milliseconds.
   const sandbox = await createSandbox({ speed: 5000, dynamoDb: false });
-  seedRbacDemo(sandbox.model<ElastiCacheModel>('ElastiCache'));
+  await seedRbacDemo(
+    sandbox.model<ElastiCacheModel>('ElastiCache'),
+    sandbox.model<SecretsManagerModel>('Secrets Manager'),
+  );
   seedMemoryDbDemo(sandbox.model<MemoryDbModel>('MemoryDB'));
   return sandbox;
 }

@@ -139,6 +139,18 @@ export async function modifyUserPasswords(userId: string, passwords: string[]): 
   return toCacheUser(user);
 }
 
+/** Replaces the user's access string and its passwords with one new password (finish-migration's lock). */
+export async function lockUser(userId: string, accessString: string, password: string): Promise<CacheUser> {
+  const user = await elastiCache().send(
+    new ModifyUserCommand({
+      UserId: userId,
+      AccessString: accessString,
+      AuthenticationMode: { Type: 'password', Passwords: [password] },
+    }),
+  );
+  return toCacheUser(user);
+}
+
 /** Starts deleting the user; false when it is already gone. */
 export async function deleteUser(userId: string): Promise<boolean> {
   try {

@@ -94,3 +94,93 @@ function encodeCommand(args: readonly string[]): Buffer {
   }
   return Buffer.concat(parts);
 }
+
+/**
+ * `CLIENT LIST` as the given user on a fresh connection: `AUTH`, `CLIENT ID` (the probe's own
+ * connection, for the caller to leave out), `CLIENT LIST`. `userName` undefined sends the
+ * one-argument `AUTH <password>`, which logs in as `default`. Rejects with ProbeUnavailableError
+ * when the cache cannot be reached or refuses the login.
+ */
+export function listClients(
+  endpoint: ProbeEndpoint,
+  login: { userName?: string; password: string },
+  timeoutMs = 5000,
+): Promise<{ ownId: string; clientList: string }> {
+  return new Promise((resolve, reject) => {
+    const socket: Socket = endpoint.tls
+      ? tlsConnect({ host: endpoint.host, port: endpoint.port, servername: endpoint.host })
+      : netConnect({ host: endpoint.host, port: endpoint.port });
+    let buffer = Buffer.alloc(0);
+    const finish = (outcome: { ownId: string; clientList: string } | Error) => {
+      socket.destroy();
+      if (outcome instanceof Error) reject(outcome);
+      else resolve(outcome);
+    };
+    socket.setTimeout(timeoutMs, () =>
+      finish(new ProbeUnavailableError(`no CLIENT LIST reply from ${endpoint.host}:${endpoint.port}`)),
+    );
+    socket.once('error', (error) =>
+      finish(new ProbeUnavailableError(`cannot reach ${endpoint.host}:${endpoint.port}: ${error.message}`)),
+    );
+    socket.once(endpoint.tls ? 'secureConnect' : 'connect', () => {
+      const auth =
+        login.userName === undefined ? ['AUTH', login.password] : ['AUTH', login.userName, login.password];
+      socket.write(
+        Buffer.concat([
+          encodeCommand(auth),
+          encodeCommand(['CLIENT', 'ID']),
+          encodeCommand(['CLIENT', 'LIST']),
+        ]),
+      );
+    });
+    socket.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      const replies = readReplies(buffer, 3);
+      if (!replies) return;
+      const [auth, id, list] = replies;
+      if (auth !== '+OK')
+        finish(new ProbeUnavailableError(`the probe's login was refused (${errorWord(auth)})`));
+      else if (!id?.startsWith(':') || !list?.startsWith('$'))
+        finish(
+          new ProbeUnavailableError(`CLIENT LIST refused (${errorWord(id?.startsWith(':') ? list : id)})`),
+        );
+      else finish({ ownId: id.slice(1), clientList: list.slice(1) });
+    });
+  });
+}
+
+/** The first word of an error reply (`WRONGPASS`, `NOPERM`), never more: replies may echo input. */
+function errorWord(reply: string | undefined): string {
+  return /^-([A-Z]+)/.exec(reply ?? '')?.[1] ?? 'unexpected reply';
+}
+
+/**
+ * `count` RESP2 replies of the kinds AUTH / CLIENT ID / CLIENT LIST answer with: simple string
+ * or error (kept with its type byte), integer (`:n`), bulk string (`$` + text). Undefined until
+ * all have arrived.
+ */
+function readReplies(buffer: Buffer, count: number): string[] | undefined {
+  const replies: string[] = [];
+  let offset = 0;
+  while (replies.length < count) {
+    const lineEnd = buffer.indexOf('\r\n', offset);
+    if (lineEnd < 0) return undefined;
+    const line = buffer.toString('utf8', offset, lineEnd);
+    if (line.startsWith('$')) {
+      const length = Number(line.slice(1));
+      const start = lineEnd + 2;
+      if (length < 0) {
+        replies.push('$');
+        offset = start;
+        continue;
+      }
+      if (buffer.length < start + length + 2) return undefined;
+      replies.push(`$${buffer.toString('utf8', start, start + length)}`);
+      offset = start + length + 2;
+    } else {
+      replies.push(line);
+      offset = lineEnd + 2;
+    }
+  }
+  return replies;
+}

@@ -3,6 +3,7 @@ import {
   DeleteSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
+  InvalidRequestException,
   ListSecretVersionIdsCommand,
   PutSecretValueCommand,
   ResourceExistsException,
@@ -119,6 +120,26 @@ export async function readSecretVersion(ref: SecretVersionRef): Promise<string> 
   if (SecretString === undefined)
     throw new ConflictError(`secret ${ref.arn} version ${ref.versionId} holds no string`);
   return SecretString;
+}
+
+/**
+ * The secret's `AWSCURRENT` value and the ID of that version (so later steps read exactly it),
+ * or undefined when the secret is missing, deleted or holds no string.
+ */
+export async function readCurrentSecretVersion(
+  secretId: string,
+): Promise<(SecretVersionRef & { value: string }) | undefined> {
+  try {
+    const { ARN, VersionId, SecretString } = await secretsManager().send(
+      new GetSecretValueCommand({ SecretId: secretId }),
+    );
+    if (SecretString === undefined || ARN === undefined || VersionId === undefined) return undefined;
+    return { arn: ARN, versionId: VersionId, value: SecretString };
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException || error instanceof InvalidRequestException)
+      return undefined;
+    throw error;
+  }
 }
 
 /**

@@ -12,6 +12,8 @@ export type AuditAction =
   | 'UserDeleted'
   | 'DefaultUserHardened'
   | 'MigratedToRbac'
+  | 'DefaultUserStillInUse'
+  | 'DefaultUserLocked'
   | 'PasswordRotated'
   | 'PasswordRotationCompleted'
   | 'CertificateIssued'

@@ -3,6 +3,7 @@ import { cacheRbac } from '../aws/cache-rbac-port.js';
 import { readSecretVersion } from '../aws/secrets.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
+import { validateAuthToken } from '../core/auth-token-policy.js';
 import { ValidationError } from '../core/errors.js';
 import { cacheServiceSchema } from '../core/rbac/cache-service.js';
 import { userSecretSchema } from '../core/rbac/user-secret.js';
@@ -12,8 +13,18 @@ const inputSchema = z.object({
   userName: z.string().min(1),
   engine: z.enum(['redis', 'valkey']),
   accessString: z.string().min(1),
-  /** The password's secret version; absent for an IAM-authenticated user, which has none. */
-  secret: z.object({ arn: z.string().min(1), versionId: z.string().min(1) }).optional(),
+  /**
+   * Where the password is: a cachegate user secret (`{"username","password"}`), or with
+   * `format: auth-token` a replication group's AUTH token secret (migrate-to-rbac's default user).
+   * Absent for an IAM-authenticated user, which has no password.
+   */
+  secret: z
+    .object({
+      arn: z.string().min(1),
+      versionId: z.string().min(1),
+      format: z.enum(['user', 'auth-token']).default('user'),
+    })
+    .optional(),
   auth: z.enum(['password', 'iam']).default('password'),
   service: cacheServiceSchema,
 });
@@ -39,24 +50,42 @@ export const handler = lambdaHandler(
       return { userId, status: user.status, created };
     }
     if (!secret) throw new ValidationError('a password user needs its secret version', 'secret');
-    const stored = userSecretSchema.safeParse(parseJson(await readSecretVersion(secret)));
-    if (!stored.success || stored.data.username !== userName) {
-      throw new ValidationError(
-        `secret ${secret.arn} version ${secret.versionId} is not the secret of ${userName}`,
-        'secret',
-      );
-    }
+    const password = passwordIn(await readSecretVersion(secret), secret, userName);
     const { user, created } = await cacheRbac(service).createUser({
       userId,
       userName,
       engine,
       accessString,
-      passwords: [stored.data.password],
+      passwords: [password],
     });
     logger.info('cache user created', { service, userId, created, status: user.status });
     return { userId, status: user.status, created };
   },
 );
+
+function passwordIn(
+  text: string,
+  secret: { arn: string; versionId: string; format: 'user' | 'auth-token' },
+  userName: string,
+): string {
+  if (secret.format === 'auth-token') {
+    if (!validateAuthToken(text).ok) {
+      throw new ValidationError(
+        `secret ${secret.arn} version ${secret.versionId} does not hold a valid AUTH token`,
+        'secret',
+      );
+    }
+    return text;
+  }
+  const stored = userSecretSchema.safeParse(parseJson(text));
+  if (!stored.success || stored.data.username !== userName) {
+    throw new ValidationError(
+      `secret ${secret.arn} version ${secret.versionId} is not the secret of ${userName}`,
+      'secret',
+    );
+  }
+  return stored.data.password;
+}
 
 /** JSON.parse quotes the text it fails on: this error must not carry a secret. */
 function parseJson(text: string): unknown {

@@ -22,6 +22,7 @@ export const RBAC_WORKFLOWS = [
   'offboard-user',
   'harden-default-user',
   'migrate-to-rbac',
+  'finish-migration',
 ] as const;
 
 type ElastiCacheResource = 'user' | 'usergroup' | 'replicationgroup' | 'cluster';
@@ -30,6 +31,8 @@ type ElastiCacheResource = 'user' | 'usergroup' | 'replicationgroup' | 'cluster'
 interface Grant {
   elastiCache?: { actions: readonly string[]; resources: readonly ElastiCacheResource[] }[];
   userSecrets?: readonly string[];
+  /** Actions on the AUTH token secrets (`cachegate/elasticache/auth-tokens/*`). */
+  authTokenSecrets?: readonly string[];
   auditEvents?: true;
   /** IAM connect grants: actions on cachegate's managed policies, and attach/detach actions for them. */
   iamConnectPolicies?: { policies: readonly string[]; attachments: readonly string[] };
@@ -78,6 +81,8 @@ const GRANTS: Record<string, Grant> = {
   'create-cache-user': {
     elastiCache: [{ actions: ['elasticache:CreateUser', 'elasticache:DescribeUsers'], resources: ['user'] }],
     userSecrets: ['secretsmanager:GetSecretValue'],
+    // migrate-to-rbac's default user on AUTH: its password is the token, read by version.
+    authTokenSecrets: ['secretsmanager:GetSecretValue'],
   },
   'check-cache-user': { elastiCache: [describeUsers] },
   'add-user-to-group': { elastiCache: [describeUserGroups, modifyUserGroup] },
@@ -107,6 +112,8 @@ const GRANTS: Record<string, Grant> = {
       describeUserGroups,
     ],
     userSecrets: ['secretsmanager:DescribeSecret'],
+    // The named token secret must be readable and hold a valid token before anything changes.
+    authTokenSecrets: ['secretsmanager:GetSecretValue'],
   },
   'create-user-group': {
     elastiCache: [
@@ -124,6 +131,15 @@ const GRANTS: Record<string, Grant> = {
     ],
   },
   'check-replication-group': { elastiCache: [describeReplicationGroups] },
+  // finish-migration: read the group and the token secret; list clients with the token; lock default.
+  'validate-finish-migration': {
+    elastiCache: [describeReplicationGroups, describeUsers, describeUserGroups],
+    authTokenSecrets: ['secretsmanager:GetSecretValue'],
+  },
+  'count-default-connections': { authTokenSecrets: ['secretsmanager:GetSecretValue'] },
+  'lock-default-user': {
+    elastiCache: [{ actions: ['elasticache:DescribeUsers', 'elasticache:ModifyUser'], resources: ['user'] }],
+  },
   'grant-iam-connect': {
     iamConnectPolicies: {
       policies: ['iam:CreatePolicy', 'iam:GetPolicy', 'iam:GetPolicyVersion'],
@@ -228,6 +244,7 @@ export class Rbac extends Construct {
         memoryDbGrant?.userSecrets ? ['elasticache', 'memorydb'] : ['elasticache'],
       );
     }
+    if (grant.authTokenSecrets) grants.authTokenSecrets(grant.authTokenSecrets);
     if (grant.auditEvents) props.auditBus.grantPutEventsTo(fn);
     if (grant.iamConnectPolicies) {
       grants.managedPolicies(grant.iamConnectPolicies.policies);

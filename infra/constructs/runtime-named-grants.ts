@@ -2,6 +2,7 @@ import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { CacheService } from '../../functions/core/rbac/cache-service.js';
+import { AUTH_TOKEN_SECRET_PREFIX } from '../../functions/core/rbac/migration.js';
 import { IAM_POLICY_PATH } from '../../functions/core/rbac/iam-auth.js';
 import { userSecretNamePrefix } from '../../functions/core/rbac/user-secret.js';
 
@@ -66,6 +67,27 @@ export class RuntimeNamedGrants {
         'One secret per cache user, named at run time under cachegate’s user-secret prefix (the ARN also ends in a random suffix).',
       );
     }
+  }
+
+  /** `actions` on the replication groups' AUTH token secrets (one name prefix). */
+  authTokenSecrets(actions: readonly string[]): void {
+    this.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: [...actions],
+        resources: [
+          this.stack.formatArn({
+            service: 'secretsmanager',
+            resource: 'secret',
+            resourceName: `${AUTH_TOKEN_SECRET_PREFIX}*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+    this.acknowledge(
+      `arn:<AWS::Partition>:secretsmanager:${this.stack.region}:${this.stack.account}:secret:${AUTH_TOKEN_SECRET_PREFIX}*`,
+      'One AUTH token secret per replication group, named by the operator at run time under cachegate’s auth-token prefix (the ARN also ends in a random suffix).',
+    );
   }
 
   /**

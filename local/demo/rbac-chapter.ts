@@ -2,7 +2,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { createAwsClient } from '../../functions/aws/clients.js';
 import { describeUserGroup } from '../../functions/aws/elasticache.js';
 import type { LocalExecution } from '../runner/local-state-machine.js';
-import { mirrorUsersInto } from '../redis-mirror.js';
+import { mirrorReplicationGroupInto, mirrorUsersInto } from '../redis-mirror.js';
 import {
   RedisReplyError,
   redisServerAvailable,
@@ -11,6 +11,8 @@ import {
   type RedisServer,
 } from '../redis-server.js';
 import type { ElastiCacheModel } from '../sandbox/models/elasticache.js';
+import type { SecretsManagerModel } from '../sandbox/models/secrets-manager.js';
+import { runTokenClient, type TokenClientReport } from '../token-client.js';
 import { RBAC_DEMO, seedRbacDemo } from '../sandbox/models/elasticache-seed.js';
 import type { DemoContext } from './demo-context.js';
 
@@ -25,18 +27,22 @@ const CAROL = { userId: 'carol-orders-reader', accessString: 'on ~orders:* -@all
 export async function rbacChapter({ sandbox, narrator, run }: DemoContext): Promise<void> {
   narrator.heading('ElastiCache RBAC: users, a locked default user, AUTH → RBAC migration');
   const model = sandbox.model<ElastiCacheModel>('ElastiCache');
-  seedRbacDemo(model);
-  narrator.step(
-    `account: ${RBAC_DEMO.rbacReplicationGroup} (TLS, user group ${RBAC_DEMO.userGroup}), ` +
-      `${RBAC_DEMO.authReplicationGroup} (TLS, AUTH token), ${RBAC_DEMO.plaintextReplicationGroup} (no TLS)`,
-  );
-
+  // The mirror is installed before the account is seeded, so it sees legacy-cache's token.
   let redis: RedisServer | undefined;
   if (redisServerAvailable()) {
     redis = await startRedisServer();
     model.onUserChanged = mirrorUsersInto(redis);
+    model.onReplicationGroupChanged = mirrorReplicationGroupInto(redis, RBAC_DEMO.authReplicationGroup);
+  }
+  await seedRbacDemo(model, sandbox.model<SecretsManagerModel>('Secrets Manager'));
+  await model.settle();
+  narrator.step(
+    `account: ${RBAC_DEMO.rbacReplicationGroup} (TLS, user group ${RBAC_DEMO.userGroup}), ` +
+      `${RBAC_DEMO.authReplicationGroup} (TLS, AUTH token), ${RBAC_DEMO.plaintextReplicationGroup} (no TLS)`,
+  );
+  if (redis) {
     narrator.detail(
-      `redis-server on 127.0.0.1:${redis.port} mirrors every user (ACL SETUSER) for real AUTH checks`,
+      `redis-server on 127.0.0.1:${redis.port} mirrors every user (ACL SETUSER) and ${RBAC_DEMO.authReplicationGroup}'s AUTH token for real AUTH checks`,
     );
   } else {
     narrator.detail(
@@ -86,17 +92,38 @@ export async function rbacChapter({ sandbox, narrator, run }: DemoContext): Prom
     narrator.step(`migrate ${RBAC_DEMO.plaintextReplicationGroup} to RBAC`);
     const refused = await run('migrate-to-rbac', { replicationGroupId: RBAC_DEMO.plaintextReplicationGroup });
     narrator.detail(`refused before any change: ${causeOf(refused)}`);
-    narrator.step(`migrate ${RBAC_DEMO.authReplicationGroup} to RBAC with ${RBAC_DEMO.unassignedUser}`);
+    narrator.step(
+      `migrate ${RBAC_DEMO.authReplicationGroup} (on AUTH) to RBAC with ${RBAC_DEMO.unassignedUser}; its token is in ${RBAC_DEMO.authTokenSecretArn}`,
+    );
+    // Read only to play the application that still sends AUTH <token>; it is never printed.
+    const token = redis ? await currentSecretString(RBAC_DEMO.authTokenSecretArn) : undefined;
+    let stopClient = false;
+    const tokenClient: Promise<TokenClientReport> | undefined =
+      redis && token
+        ? runTokenClient(redis, token, { key: 'app:heartbeat', stop: () => stopClient, pauseMs: 10 })
+        : undefined;
+    if (tokenClient) narrator.detail('a client keeps reconnecting with AUTH <token> throughout');
     const migrated = (await expectSuccess(
       await run('migrate-to-rbac', {
         replicationGroupId: RBAC_DEMO.authReplicationGroup,
+        authTokenSecretArn: RBAC_DEMO.authTokenSecretArn,
         userIds: [RBAC_DEMO.unassignedUser],
         requestedBy: 'alice',
       }),
-    )) as { userGroupId: string; memberIds: string[] };
+    )) as { userGroupId: string; memberIds: string[]; defaultUserId: string };
+    stopClient = true;
     narrator.detail(
-      `${RBAC_DEMO.authReplicationGroup} is available with user group ${migrated.userGroupId} (${migrated.memberIds.join(', ')})`,
+      `${RBAC_DEMO.authReplicationGroup} is available with user group ${migrated.userGroupId} (${migrated.memberIds.join(', ')}); the AUTH token was deleted in the same change`,
     );
+    narrator.detail(
+      `${migrated.defaultUserId} (user name "default") holds the old token as its password: AUTH <token> now logs in as it`,
+    );
+    const report = await tokenClient;
+    if (report) {
+      narrator.detail(
+        `token client: ${report.rounds} rounds of AUTH <token>, SET, GET across the migration, ${report.failures.length} failed`,
+      );
+    }
 
     narrator.step(`offboard ${CAROL.userId}`);
     await expectSuccess(await run('offboard-user', { userId: CAROL.userId, requestedBy: 'alice' }));
@@ -115,6 +142,7 @@ export async function rbacChapter({ sandbox, narrator, run }: DemoContext): Prom
     }
   } finally {
     model.onUserChanged = undefined;
+    model.onReplicationGroupChanged = undefined;
     await redis?.stop();
   }
 }
@@ -138,10 +166,14 @@ export function causeOf(execution: LocalExecution): string {
 
 /** The current password in the user's secret. */
 async function storedPassword(secretArn: string): Promise<string> {
+  return (JSON.parse(await currentSecretString(secretArn)) as { password: string }).password;
+}
+
+async function currentSecretString(secretId: string): Promise<string> {
   const { SecretString } = await createAwsClient(SecretsManagerClient, {}).send(
-    new GetSecretValueCommand({ SecretId: secretArn }),
+    new GetSecretValueCommand({ SecretId: secretId }),
   );
-  return (JSON.parse(SecretString ?? '{}') as { password: string }).password;
+  return SecretString ?? '{}';
 }
 
 /** The reply, or the error reply's first words (`NOPERM ...`, `WRONGPASS ...`). */

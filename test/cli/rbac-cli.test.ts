@@ -168,10 +168,23 @@ describe('cachegate user / migrate-to-rbac on the local sandbox', () => {
   });
 
   it('migrate-to-rbac attaches a new user group to an AUTH replication group', async () => {
+    const withoutToken = await cachegate(
+      'migrate-to-rbac',
+      '--replication-group',
+      RBAC_DEMO.authReplicationGroup,
+      '--user',
+      RBAC_DEMO.unassignedUser,
+    );
+    expect(withoutToken.status).toBe(2);
+    expect(withoutToken.stderr).toMatch(
+      /^cachegate: --auth-token-secret-arn: replication group legacy-cache uses an AUTH token/m,
+    );
     const result = await cachegate(
       'migrate-to-rbac',
       '--replication-group',
       RBAC_DEMO.authReplicationGroup,
+      '--auth-token-secret-arn',
+      RBAC_DEMO.authTokenSecretArn,
       '--user',
       RBAC_DEMO.unassignedUser,
     );
@@ -221,7 +234,10 @@ describe('--state-machine-arn: the deployed workflow through StartExecution / De
   beforeAll(async () => {
     process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
     sandbox = await createSandbox({ speed: 2000, dynamoDb: false });
-    seedRbacDemo(sandbox.model<ElastiCacheModel>('ElastiCache'));
+    await seedRbacDemo(
+      sandbox.model<ElastiCacheModel>('ElastiCache'),
+      sandbox.model<SecretsManagerModel>('Secrets Manager'),
+    );
     registerWorkflows({ sandbox });
   });
   afterAll(async () => sandbox.close());

@@ -49,6 +49,8 @@ const REPLICATION_GROUP_ARN =
   'arn:",{"Ref":"AWS::Partition"},":elasticache:eu-west-1:111111111111:replicationgroup:*';
 const USER_SECRETS_ARN =
   'arn:",{"Ref":"AWS::Partition"},":secretsmanager:eu-west-1:111111111111:secret:cachegate/elasticache/users/*';
+const AUTH_TOKEN_SECRETS_ARN =
+  'arn:",{"Ref":"AWS::Partition"},":secretsmanager:eu-west-1:111111111111:secret:cachegate/elasticache/auth-tokens/*';
 
 describe('Rbac construct', () => {
   it('deploys each RBAC workflow from its ASL file, with its Lambdas substituted', () => {
@@ -78,7 +80,7 @@ describe('Rbac construct', () => {
     );
   });
 
-  it('create-cache-user may create users and read user secrets, nothing else', () => {
+  it('create-cache-user may create users and read user and AUTH token secrets, nothing else', () => {
     const statements = statementsOfFunction('create-cache-user');
     expect(actionsOf(statements).filter((a) => !a.startsWith('xray:'))).toEqual([
       'elasticache:CreateUser',
@@ -86,11 +88,30 @@ describe('Rbac construct', () => {
       'memorydb:CreateUser',
       'memorydb:DescribeUsers',
       'secretsmanager:GetSecretValue',
+      'secretsmanager:GetSecretValue',
     ]);
     expect(grantsOf(statements, 'elasticache:CreateUser')).toEqual([expect.stringContaining(USER_ARN)]);
     expect(grantsOf(statements, 'secretsmanager:GetSecretValue')).toEqual([
       expect.stringContaining(USER_SECRETS_ARN),
+      expect.stringContaining(AUTH_TOKEN_SECRETS_ARN),
     ]);
+  });
+
+  it('only the migration and its finish read AUTH token secrets, and only with GetSecretValue', () => {
+    for (const name of rbacFunctions) {
+      const onTokens = statementsOfFunction(name).filter((s) =>
+        JSON.stringify(s.Resource).includes('auth-tokens'),
+      );
+      const expected = [
+        'create-cache-user',
+        'validate-migrate-to-rbac',
+        'validate-finish-migration',
+        'count-default-connections',
+      ].includes(name)
+        ? ['secretsmanager:GetSecretValue']
+        : [];
+      expect([name, actionsOf(onTokens)]).toEqual([name, expected]);
+    }
   });
 
   it('group membership changes are granted on user groups and users only', () => {
@@ -110,13 +131,19 @@ describe('Rbac construct', () => {
     expect(withAction('secretsmanager:CreateSecret')).toEqual(['store-user-password']);
     expect(withAction('secretsmanager:PutSecretValue')).toEqual(['store-user-password']);
     expect(withAction('secretsmanager:DeleteSecret')).toEqual(['schedule-user-secret-deletion']);
-    expect(withAction('secretsmanager:GetSecretValue')).toEqual(['create-cache-user']);
+    expect(withAction('secretsmanager:GetSecretValue').sort()).toEqual([
+      'count-default-connections',
+      'create-cache-user',
+      'validate-finish-migration',
+      'validate-migrate-to-rbac',
+    ]);
+    expect(withAction('elasticache:ModifyUser')).toEqual(['lock-default-user']);
     for (const name of rbacFunctions) {
       for (const statement of statementsOfFunction(name)) {
         const resources = JSON.stringify(statement.Resource);
         const actions = actionsOf([statement]);
         if (actions.some((a) => a.startsWith('secretsmanager:')))
-          expect(resources).toContain(USER_SECRETS_ARN);
+          expect(resources).toMatch(/cachegate\/elasticache\/(users|auth-tokens)\/\*/);
         if (actions.some((a) => a.startsWith('elasticache:'))) expect(resources).toContain(':elasticache:');
       }
     }
@@ -125,7 +152,9 @@ describe('Rbac construct', () => {
   it('polling and validation steps are read-only', () => {
     for (const name of rbacFunctions.filter((n) => /^(check|validate)-/.test(n))) {
       for (const action of actionsOf(statementsOfFunction(name)).filter((a) => !a.startsWith('xray:')))
-        expect(action).toMatch(/^(elasticache|memorydb|secretsmanager):Describe/);
+        expect(action).toMatch(
+          /^((elasticache|memorydb|secretsmanager):Describe|secretsmanager:GetSecretValue)/,
+        );
     }
   });
 

@@ -6,6 +6,7 @@ import {
   ElastiCacheClient,
   InvalidReplicationGroupStateFault,
 } from '@aws-sdk/client-elasticache';
+import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { LocalExecution } from '../../local/runner/local-state-machine.js';
 import type { Sandbox } from '../../local/sandbox/index.js';
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
@@ -24,6 +25,7 @@ import {
 
 const sample = sampleInput<{
   replicationGroupId: string;
+  authTokenSecretArn: string;
   userGroupId: string;
   userIds: string[];
   requestId: string;
@@ -33,9 +35,14 @@ let sandbox: Sandbox;
 let model: ElastiCacheModel;
 let elastiCache: ElastiCacheClient;
 let workflows: WorkflowRuns;
+let secrets: SecretsManagerClient;
+/** Breaks the AUTH charset (a `%`); the errors must never quote it. */
+const BAD_TOKEN = 'Bad-token-with-a-%-0123456789';
+const tokenSecretArn = (id: string) =>
+  `arn:aws:secretsmanager:us-east-1:000000000000:secret:cachegate/elasticache/auth-tokens/${id}`;
 
 beforeAll(async () => {
-  ({ sandbox, model, elastiCache, workflows } = await createElastiCacheWorld());
+  ({ sandbox, model, elastiCache, workflows, secrets } = await createElastiCacheWorld());
   for (const id of ['legacy-app', 'legacy-reader', 'named-default']) {
     model.seedUser({
       userId: id,
@@ -46,8 +53,18 @@ beforeAll(async () => {
   }
   model.seedUserGroup({ id: 'existing-users', userIds: ['default', 'legacy-reader'] });
   model.seedUserGroup({ id: 'taken-users', userIds: ['default'] });
-  for (const id of [sample.replicationGroupId, 'slow-cache', 'taken-cache'])
-    model.seedReplicationGroup({ id, transitEncryption: true, authTokenEnabled: true });
+  for (const id of [sample.replicationGroupId, 'slow-cache', 'bad-token-cache']) {
+    const token = `${id}-token-0123456789`;
+    model.seedReplicationGroup({ id, transitEncryption: true, authToken: token });
+    await secrets.send(
+      new CreateSecretCommand({
+        Name: `cachegate/elasticache/auth-tokens/${id}`,
+        SecretString: id === 'bad-token-cache' ? BAD_TOKEN : token,
+      }),
+    );
+  }
+  model.seedReplicationGroup({ id: 'no-secret-cache', transitEncryption: true, authTokenEnabled: true });
+  model.seedReplicationGroup({ id: 'taken-cache', transitEncryption: true });
   model.seedReplicationGroup({ id: 'plaintext-cache', transitEncryption: false, authTokenEnabled: false });
   model.seedReplicationGroup({ id: 'rbac-cache', transitEncryption: true, userGroupIds: ['existing-users'] });
   model.seedReplicationGroup({
@@ -89,7 +106,7 @@ async function accountSnapshot() {
 }
 
 describe('migrate-to-rbac workflow (real ASL on the local runner)', () => {
-  it('creates a group with a locked default user and the given users, attaches it and waits until available', async () => {
+  it('on AUTH: creates a group whose default user holds the token, attaches it with DELETE and waits until available', async () => {
     const run = await migrate(sample);
 
     expect(run.status).toBe('SUCCEEDED');
@@ -116,8 +133,16 @@ describe('migrate-to-rbac workflow (real ASL on the local runner)', () => {
       ReplicationGroups: [sample.replicationGroupId],
     });
     expect([...(UserGroups?.[0]?.UserIds ?? [])].sort()).toEqual([...sample.userIds, defaultUserId].sort());
+    // Token clients log in as this user from now on: the token's access, the token as password.
     const { Users } = await elastiCache.send(new DescribeUsersCommand({ UserId: defaultUserId }));
-    expect(Users?.[0]).toMatchObject({ UserName: 'default', AccessString: 'off -@all', Status: 'active' });
+    expect(Users?.[0]).toMatchObject({
+      UserName: 'default',
+      AccessString: 'on ~* &* +@all',
+      Status: 'active',
+      Authentication: { Type: 'password', PasswordCount: 1 },
+    });
+    expect(entered(run, 'StoreDefaultUserPassword')).toBe(0);
+    expect(entered(run, 'UseAuthTokenAsPassword')).toBe(1);
     expect(entered(run, 'WaitForUserGroup')).toBeGreaterThanOrEqual(1);
     expect(entered(run, 'WaitForReplicationGroup')).toBeGreaterThanOrEqual(1);
 
@@ -154,7 +179,11 @@ describe('migrate-to-rbac workflow (real ASL on the local runner)', () => {
     });
     sandbox.faults.inject({ service: 'ElastiCache', command: 'CreateUserGroup', mode: 'crash' });
     try {
-      const run = await migrate({ replicationGroupId: 'slow-cache', userIds: ['legacy-reader'] });
+      const run = await migrate({
+        replicationGroupId: 'slow-cache',
+        authTokenSecretArn: tokenSecretArn('slow-cache'),
+        userIds: ['legacy-reader'],
+      });
       expect(run.status).toBe('SUCCEEDED');
       const retried = ofType(run, 'StateRetried').map((e) => e.state.name);
       expect(retried.filter((name) => name === 'AttachUserGroup')).toHaveLength(2);
@@ -210,6 +239,34 @@ describe('migrate-to-rbac workflow (real ASL on the local runner)', () => {
       ],
       ['no replication group', { userIds: ['legacy-app'] }, /replicationGroupId: /],
       [
+        'a group on AUTH without the token secret',
+        { replicationGroupId: 'bad-token-cache' },
+        /authTokenSecretArn: replication group bad-token-cache uses an AUTH token: name the secret/,
+      ],
+      [
+        'a token secret that does not exist',
+        { replicationGroupId: 'no-secret-cache', authTokenSecretArn: tokenSecretArn('no-secret-cache') },
+        /authTokenSecretArn: secret .* cannot be read/,
+      ],
+      [
+        'a token secret holding an invalid token',
+        { replicationGroupId: 'bad-token-cache', authTokenSecretArn: tokenSecretArn('bad-token-cache') },
+        /authTokenSecretArn: the AUTH token in secret .* may contain only letters, digits/,
+      ],
+      [
+        'a token secret for a group without AUTH',
+        { replicationGroupId: 'taken-cache', authTokenSecretArn: tokenSecretArn('slow-cache') },
+        /authTokenSecretArn: replication group taken-cache has no AUTH token/,
+      ],
+      [
+        'a token secret outside the auth-tokens prefix',
+        {
+          replicationGroupId: 'slow-cache',
+          authTokenSecretArn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:prod/db-password',
+        },
+        /authTokenSecretArn: must be the ARN of a Secrets Manager secret named cachegate\/elasticache\/auth-tokens/,
+      ],
+      [
         'an engine version without RBAC (Redis OSS 5)',
         { replicationGroupId: 'redis5-cache' },
         /replicationGroupId: replication group redis5-cache runs Redis OSS 5\.0\.6; RBAC needs Redis OSS 6\.0 or later/,
@@ -234,7 +291,18 @@ describe('migrate-to-rbac workflow (real ASL on the local runner)', () => {
       expect(causeOf(run)).toMatch(cause);
       expect(await accountSnapshot()).toEqual(before);
       expect(entered(run, 'StoreDefaultUserPassword')).toBe(0);
+      expect(JSON.stringify([run.events, run.cause])).not.toContain(BAD_TOKEN);
     });
+  });
+
+  it('a TLS group without AUTH gets a locked default user (no token clients to keep)', async () => {
+    const run = await migrate({ replicationGroupId: 'taken-cache', userIds: ['legacy-app'] });
+    expect(run.status).toBe('SUCCEEDED');
+    const { Users } = await elastiCache.send(
+      new DescribeUsersCommand({ UserId: 'taken-cache-users-default' }),
+    );
+    expect(Users?.[0]).toMatchObject({ UserName: 'default', AccessString: 'off -@all' });
+    expect(entered(run, 'UseAuthTokenAsPassword')).toBe(0);
   });
 
   it('never lets a password into the execution history or the audit events', () => {

@@ -171,15 +171,22 @@ export async function elastiCacheAccount(
  * the events, output or cause of any execution, or in any EventBridge event.
  */
 export function expectNoPasswordLeak(sandbox: Sandbox, executions: LocalExecution[], atLeast: number): void {
-  const passwords = sandbox
-    .model<SecretsManagerModel>('Secrets Manager')
-    .allSecretStrings()
-    .map((s) => (JSON.parse(s) as { password: string }).password);
+  const passwords = sandbox.model<SecretsManagerModel>('Secrets Manager').allSecretStrings().map(secretValue);
   expect(passwords.length).toBeGreaterThanOrEqual(atLeast);
   const history = JSON.stringify(executions.map((r) => [r.events, r.output, r.cause]));
   const audit = JSON.stringify(sandbox.model<EventBridgeModel>('EventBridge').events);
   for (const password of passwords) {
     expect(history.includes(password)).toBe(false);
     expect(audit.includes(password)).toBe(false);
+  }
+}
+
+/** The password in a cachegate user secret (`{"username","password"}`); any other secret (an AUTH token) as it is. */
+function secretValue(secretString: string): string {
+  try {
+    const { password } = JSON.parse(secretString) as { password?: unknown };
+    return typeof password === 'string' ? password : secretString;
+  } catch {
+    return secretString;
   }
 }

@@ -15,10 +15,21 @@ import { userSecretName } from './user-secret.js';
 /** Disabled, no keys, no channels, no commands: nobody can use a connection as this user. */
 export const LOCKED_ACCESS_STRING = 'off -@all';
 
+/**
+ * What a client that sends `AUTH <token>` may do on a replication group on AUTH: everything
+ * (AUTH has no per-client rules). The migrated group's `default` user keeps exactly that until
+ * `finish` locks it.
+ */
+export const TOKEN_CLIENT_ACCESS_STRING = 'on ~* &* +@all';
+
 /** True when the access string means what LOCKED_ACCESS_STRING means (AWS rewrites them). */
 export function isLockedAccessString(accessString: string): boolean {
+  return sameAccess(accessString, LOCKED_ACCESS_STRING);
+}
+
+function sameAccess(accessString: string, expected: string): boolean {
   try {
-    return normalizeAccessString(accessString) === normalizeAccessString(LOCKED_ACCESS_STRING);
+    return normalizeAccessString(accessString) === normalizeAccessString(expected);
   } catch {
     return false;
   }
@@ -67,6 +78,44 @@ export function planDefaultUser(
     userName: DEFAULT_USER_NAME,
     engine,
     accessString: LOCKED_ACCESS_STRING,
+    secretName: userSecretName(userId),
+    create: !existing,
+    passwordCount: existing ? (existing.authenticationType === 'password' ? existing.passwordCount : 0) : 1,
+  };
+}
+
+/**
+ * The migrated group's `default` user when the replication group is on AUTH: it carries the
+ * current token as its password and the token clients' access (TOKEN_CLIENT_ACCESS_STRING), so
+ * `AUTH <token>` keeps working after the token is deleted. Reused when a user named `default`
+ * with that access exists under this ID (an earlier run made it); anything else is an error.
+ */
+export function planTokenDefaultUser(
+  userId: string,
+  field: string,
+  engine: 'redis' | 'valkey',
+  users: UserDetailSnapshot[],
+): DefaultUserPlan {
+  if (userId === BUILT_IN_DEFAULT_USER_ID) {
+    throw new ValidationError('"default" is the built-in user; the group needs its own default user', field);
+  }
+  const existing = users.find((u) => u.userId === userId);
+  if (
+    existing &&
+    (existing.userName !== DEFAULT_USER_NAME ||
+      !sameAccess(existing.accessString, TOKEN_CLIENT_ACCESS_STRING))
+  ) {
+    throw new ValidationError(
+      `user ${userId} exists and is not a user named "default" with the token clients' access ("${TOKEN_CLIENT_ACCESS_STRING}")`,
+      field,
+    );
+  }
+  if (existing?.status === 'deleting') throw new ValidationError(`user ${userId} is being deleted`, field);
+  return {
+    userId,
+    userName: DEFAULT_USER_NAME,
+    engine,
+    accessString: TOKEN_CLIENT_ACCESS_STRING,
     secretName: userSecretName(userId),
     create: !existing,
     passwordCount: existing ? (existing.authenticationType === 'password' ? existing.passwordCount : 0) : 1,

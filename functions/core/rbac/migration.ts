@@ -3,7 +3,14 @@ import { RBAC_MINIMUM_ENGINE_VERSION, supportsRbac } from '../access-string/inde
 import { ValidationError } from '../errors.js';
 import { cacheServiceSchema, type CacheService } from './cache-service.js';
 import { rbacIdentifier } from './identifier.js';
-import { derivedId, engineOf, planDefaultUser, type DefaultUserPlan } from './default-user.js';
+import {
+  derivedId,
+  engineOf,
+  isLockedAccessString,
+  planDefaultUser,
+  planTokenDefaultUser,
+  type DefaultUserPlan,
+} from './default-user.js';
 import {
   DEFAULT_USER_NAME,
   ELASTICACHE_QUOTAS,
@@ -17,6 +24,19 @@ import {
  * mapping applies (`replicationGroupId` is the cluster name, `userGroupId` the new ACL's name,
  * `userIds` user names), and there is no default user to create (`defaultUserId` is refused).
  */
+/**
+ * Where the current AUTH token of a replication group lives: a Secrets Manager secret under
+ * `cachegate/elasticache/auth-tokens/` (the prefix cachegate's functions may read, and the AUTH
+ * token rotation writes), named by ARN; its SecretString is the token itself.
+ */
+export const AUTH_TOKEN_SECRET_PREFIX = 'cachegate/elasticache/auth-tokens/';
+export const authTokenSecretArnSchema = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:cachegate\/elasticache\/auth-tokens\/[A-Za-z0-9/_+=.@-]{1,400}$/,
+    `must be the ARN of a Secrets Manager secret named ${AUTH_TOKEN_SECRET_PREFIX}...`,
+  );
+
 export const migrateToRbacRequestSchema = z.object({
   service: cacheServiceSchema,
   replicationGroupId: rbacIdentifier,
@@ -24,6 +44,12 @@ export const migrateToRbacRequestSchema = z.object({
   userGroupId: rbacIdentifier.optional(),
   /** The group's locked default user; `<userGroupId>-default` when left out. */
   defaultUserId: rbacIdentifier.optional(),
+  /**
+   * The secret holding the replication group's current AUTH token: required when the group is
+   * on AUTH, so that clients sending `AUTH <token>` keep working as the new group's `default`
+   * user (the token never enters the workflow: only this ARN and a version ID do).
+   */
+  authTokenSecretArn: authTokenSecretArnSchema.optional(),
   /** Existing users to put in the group besides the locked default user. */
   userIds: z
     .array(rbacIdentifier)
@@ -46,7 +72,12 @@ export interface MigrationPlan {
   userId?: string;
   engine: 'redis' | 'valkey';
   defaultUser?: DefaultUserPlan;
-  /** Every member of the new group: the locked default user first (ElastiCache), then the given users. */
+  /**
+   * The AUTH token's secret version the default user's password is read from (a group on AUTH);
+   * without it the default user is locked.
+   */
+  authToken?: { arn: string; versionId: string; format: 'auth-token' };
+  /** Every member of the new group: the default user first (ElastiCache), then the given users. */
   memberIds: string[];
   /** False when the group exists already with exactly these members (an earlier run made it). */
   createUserGroup: boolean;
@@ -62,6 +93,12 @@ export interface MigrationState {
   /** The engine version of the replication group's nodes; undefined when it could not be read. */
   engineVersion?: string;
   quotas?: { usersPerAccount: number; userGroupsPerAccount: number };
+  /**
+   * The named token secret as read by the validation step: its `AWSCURRENT` version and whether
+   * that value is a valid AUTH token (`problem` names the rule broken, never the value);
+   * `undefined` when it could not be read.
+   */
+  authTokenSecret?: { arn: string; versionId: string; problem?: string };
 }
 
 /**
@@ -81,6 +118,12 @@ export function planMigration(request: MigrateToRbacRequest, state: MigrationSta
     throw new ValidationError(
       `${words.target} ${rgId} has in-transit encryption (TLS) off; ${words.tls}`,
       'replicationGroupId',
+    );
+  }
+  if (memoryDb && request.authTokenSecretArn !== undefined) {
+    throw new ValidationError(
+      'MemoryDB clusters have no AUTH token: leave authTokenSecretArn out',
+      'authTokenSecretArn',
     );
   }
   const engine = engineOf(rg.engine);
@@ -106,6 +149,10 @@ export function planMigration(request: MigrateToRbacRequest, state: MigrationSta
       'replicationGroupId',
     );
   }
+  // A rerun after the attachment: the token is gone already and the group holds the default
+  // user the first run made (with the token, or locked by finish since).
+  const rerun = attached.includes(userGroupId);
+  const authToken = memoryDb ? undefined : checkAuthTokenSecret(request, rg, state, rerun);
   const byId = new Map(state.users.map((u) => [u.userId, u]));
   request.userIds.forEach((id, index) => {
     const field = `userIds.${index}`;
@@ -142,7 +189,7 @@ export function planMigration(request: MigrateToRbacRequest, state: MigrationSta
   }
   const defaultUser = memoryDb
     ? undefined
-    : planLockedDefaultUser(request, userGroupId, engine, state, quotas);
+    : planGroupDefaultUser(request, userGroupId, engine, state, quotas, authToken !== undefined, rerun);
   const memberIds = defaultUser ? [defaultUser.userId, ...request.userIds] : [...request.userIds];
   const group = state.userGroup;
   if (group) {
@@ -171,6 +218,7 @@ export function planMigration(request: MigrateToRbacRequest, state: MigrationSta
     userGroupId,
     userGroupIds: [userGroupId],
     ...(defaultUser ? { userId: defaultUser.userId, defaultUser } : {}),
+    ...(authToken ? { authToken } : {}),
     engine,
     memberIds,
     createUserGroup: !group,
@@ -212,16 +260,66 @@ const MEMORYDB_WORDS = {
   tls: 'only the open-access ACL works without TLS',
 };
 
-/** ElastiCache: the new group's locked default user, created or reused, within the user quota. */
-function planLockedDefaultUser(
+/**
+ * ElastiCache on AUTH: the token's secret must be named, readable and hold a valid token; a
+ * group without AUTH must not name one (nothing would use it).
+ */
+function checkAuthTokenSecret(
+  request: MigrateToRbacRequest,
+  rg: ReplicationGroupSnapshot,
+  state: MigrationState,
+  rerun: boolean,
+): MigrationPlan['authToken'] {
+  const field = 'authTokenSecretArn';
+  const rgId = rg.replicationGroupId || request.replicationGroupId;
+  if (!rg.authTokenEnabled) {
+    if (request.authTokenSecretArn !== undefined && !rerun) {
+      throw new ValidationError(`replication group ${rgId} has no AUTH token; leave ${field} out`, field);
+    }
+    return undefined;
+  }
+  if (request.authTokenSecretArn === undefined) {
+    throw new ValidationError(
+      `replication group ${rgId} uses an AUTH token: name the secret that holds it, so clients sending AUTH <token> keep working as the new group's default user`,
+      field,
+    );
+  }
+  const secret = state.authTokenSecret;
+  if (!secret) {
+    throw new ValidationError(
+      `secret ${request.authTokenSecretArn} cannot be read (missing, deleted or without an AWSCURRENT value)`,
+      field,
+    );
+  }
+  if (secret.problem !== undefined) {
+    throw new ValidationError(`the AUTH token in secret ${secret.arn} ${secret.problem}`, field);
+  }
+  return { arn: secret.arn, versionId: secret.versionId, format: 'auth-token' };
+}
+
+/**
+ * ElastiCache: the new group's default user, created or reused, within the user quota: locked,
+ * or (`onAuth`) carrying the AUTH token and the token clients' access.
+ */
+function planGroupDefaultUser(
   request: MigrateToRbacRequest,
   userGroupId: string,
   engine: 'redis' | 'valkey',
   state: MigrationState,
   quotas: { usersPerAccount: number },
+  onAuth: boolean,
+  rerun: boolean,
 ): DefaultUserPlan {
   const defaultUserId = request.defaultUserId ?? derivedId(userGroupId, 'default', 'defaultUserId');
-  const defaultUser = planDefaultUser(defaultUserId, 'defaultUserId', engine, state.users);
+  const existing = state.users.find((u) => u.userId === defaultUserId);
+  const keepsToken =
+    onAuth || (rerun && existing !== undefined && !isLockedAccessString(existing.accessString));
+  const defaultUser = (keepsToken ? planTokenDefaultUser : planDefaultUser)(
+    defaultUserId,
+    'defaultUserId',
+    engine,
+    state.users,
+  );
   if (request.userIds.includes(defaultUserId))
     throw new ValidationError(
       `user ${defaultUserId} is the default user; leave it out of userIds`,

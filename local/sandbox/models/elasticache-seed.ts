@@ -1,5 +1,7 @@
+import { generateAuthToken } from '../../../functions/core/auth-token-policy.js';
 import { generatePassword } from '../../../functions/core/password-policy.js';
 import type { ElastiCacheModel } from './elasticache.js';
+import type { SecretsManagerModel } from './secrets-manager.js';
 
 /** What `seedRbacDemo` puts in the sandbox (the CLI's local mode and the demo use it). */
 export const RBAC_DEMO = {
@@ -10,6 +12,9 @@ export const RBAC_DEMO = {
   user: 'orders-reader',
   /** TLS on, still on AUTH (no user group): the migrate-to-rbac candidate. */
   authReplicationGroup: 'legacy-cache',
+  /** Its AUTH token (generated), by partial ARN: `migrate-to-rbac --auth-token-secret-arn`. */
+  authTokenSecretArn:
+    'arn:aws:secretsmanager:us-east-1:000000000000:secret:cachegate/elasticache/auth-tokens/legacy-cache',
   /** A user that is in no group yet, for `migrate-to-rbac --user`. */
   unassignedUser: 'legacy-app',
   /** TLS off: migrate-to-rbac refuses it. */
@@ -18,10 +23,14 @@ export const RBAC_DEMO = {
 
 /**
  * A small ElastiCache account for local runs: a replication group on RBAC with its user group
- * and one member, one on AUTH with TLS, one without TLS, and a user in no group. Passwords are
- * generated and thrown away: nothing here is meant to be logged in with.
+ * and one member, one on AUTH with TLS (its generated token in a Secrets Manager secret, as an
+ * operator keeps it), one without TLS, and a user in no group. Passwords are generated and thrown
+ * away: nothing here is meant to be logged in with.
  */
-export function seedRbacDemo(model: ElastiCacheModel): void {
+export async function seedRbacDemo(
+  model: ElastiCacheModel,
+  secretsManager: SecretsManagerModel,
+): Promise<void> {
   model.seedUser({
     userId: RBAC_DEMO.user,
     userName: RBAC_DEMO.user,
@@ -40,10 +49,14 @@ export function seedRbacDemo(model: ElastiCacheModel): void {
     transitEncryption: true,
     userGroupIds: [RBAC_DEMO.userGroup],
   });
-  model.seedReplicationGroup({
-    id: RBAC_DEMO.authReplicationGroup,
-    transitEncryption: true,
-    authTokenEnabled: true,
+  const authToken = generateAuthToken();
+  model.seedReplicationGroup({ id: RBAC_DEMO.authReplicationGroup, transitEncryption: true, authToken });
+  const { ARN } = await secretsManager.commands.CreateSecret({
+    Name: `cachegate/elasticache/auth-tokens/${RBAC_DEMO.authReplicationGroup}`,
+    SecretString: authToken,
   });
+  if (!ARN.startsWith(`${RBAC_DEMO.authTokenSecretArn}-`)) {
+    throw new Error(`sandbox: the demo token secret is ${ARN}, not under ${RBAC_DEMO.authTokenSecretArn}`);
+  }
   model.seedReplicationGroup({ id: RBAC_DEMO.plaintextReplicationGroup, transitEncryption: false });
 }
