@@ -4,7 +4,7 @@
 // Usage: node bench/rotation-bench.mjs [--users 1000] [--speed 1000]
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { build } from '../scripts/build.mjs';
+import { openBenchSandbox } from './sandbox-bench.mjs';
 
 const { values } = parseArgs({
   options: { users: { type: 'string', default: '1000' }, speed: { type: 'string', default: '1000' } },
@@ -12,19 +12,7 @@ const { values } = parseArgs({
 const users = Number(values.users);
 const speed = Number(values.speed);
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-process.env.AWS_REGION ??= 'us-east-1';
-
-await build();
-const { createSandbox } = await import('../dist/local/sandbox/index.js');
-const { createTables } = await import('../dist/local/sandbox/tables.js');
-const { LocalStateMachine } = await import('../dist/local/runner/local-state-machine.js');
-const { seedUserWithSecret } = await import('../dist/local/sandbox/seed-user-with-secret.js');
-
-const sandbox = await createSandbox({ speed });
-await createTables();
+const { sandbox, LocalStateMachine, seedUserWithSecret } = await openBenchSandbox(speed);
 sandbox.model('ElastiCache').quotas.usersPerAccount = users + 2;
 for (let i = 0; i <= users; i += 1) {
   await seedUserWithSecret(sandbox, `bench-${i}`, {

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { generatePassword } from '../../functions/core/password-policy.js';
 import { LocalStateMachine, type LocalExecution } from '../../local/runner/local-state-machine.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
@@ -8,7 +7,13 @@ import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
 import { createTables } from '../../local/sandbox/tables.js';
-import { PasswordMirror, SimulatedClient, secretsClient, seedRotatableUser } from './rotate-fixtures.js';
+import {
+  PasswordMirror,
+  SimulatedClient,
+  currentPasswordsAreLive,
+  secretsClient,
+  seedRotatableUser,
+} from './rotate-fixtures.js';
 
 const USERS = 1000;
 
@@ -87,12 +92,8 @@ describe('rotate-all workflow', () => {
     ]);
     expect(client.failures).toEqual([]);
     expect(mirror.maxPasswordCount).toBeLessThanOrEqual(2);
-    for (const { userId, secretArn } of seeded) {
-      const { SecretString } = await secretsClient().send(new GetSecretValueCommand({ SecretId: secretArn }));
-      const { password } = JSON.parse(SecretString ?? '{}') as { password: string };
-      expect(mirror.passwords.get(userId)?.[0]).toBe(password);
-      expect(mirror.passwords.get(userId)).toHaveLength(2);
-    }
+    expect(await currentPasswordsAreLive(mirror, seeded)).toEqual([]);
+    expect(seeded.filter(({ userId }) => mirror.passwords.get(userId)?.length !== 2)).toEqual([]);
     const summary = sandbox
       .model<EventBridgeModel>('EventBridge')
       .events.filter((e) => e.detailType === 'PasswordRotationCompleted');

@@ -174,3 +174,17 @@ export async function secretStages(secretArn: string): Promise<Record<string, st
   );
   return VersionIdsToStages ?? {};
 }
+
+/** Each user's AWSCURRENT password (read from Secrets Manager) is the newest one the user holds. */
+export async function currentPasswordsAreLive(
+  mirror: PasswordMirror,
+  users: readonly { userId: string; secretArn: string }[],
+): Promise<string[]> {
+  const mismatched: string[] = [];
+  for (const { userId, secretArn } of users) {
+    const { SecretString } = await secretsClient().send(new GetSecretValueCommand({ SecretId: secretArn }));
+    const { password } = JSON.parse(SecretString ?? '{}') as { password: string };
+    if (mirror.passwords.get(userId)?.[0] !== password) mismatched.push(userId);
+  }
+  return mismatched;
+}

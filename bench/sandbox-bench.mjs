@@ -1,0 +1,20 @@
+// What the sandbox benches share: quiet handlers, the CLI build, and a sandbox with its tables.
+// The benches run the transpiled dist/ (no TypeScript at run time), built first.
+import { build } from '../scripts/build.mjs';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+process.env.AWS_REGION ??= 'us-east-1';
+
+/** A sandbox at `speed` with its DynamoDB tables, and the modules a rotation bench needs. */
+export async function openBenchSandbox(speed) {
+  await build();
+  const { createSandbox } = await import('../dist/local/sandbox/index.js');
+  const { createTables } = await import('../dist/local/sandbox/tables.js');
+  const { LocalStateMachine } = await import('../dist/local/runner/local-state-machine.js');
+  const { seedUserWithSecret } = await import('../dist/local/sandbox/seed-user-with-secret.js');
+  const sandbox = await createSandbox({ speed });
+  await createTables();
+  return { sandbox, LocalStateMachine, seedUserWithSecret };
+}
