@@ -21,10 +21,13 @@ import {
 } from './snapshots.js';
 import { userSecretName } from './user-secret.js';
 
-const identifier = z
+/** A user ID or user group ID as ElastiCache takes it (also what an access request may name). */
+export const cacheIdentifierSchema = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/, 'must be 1-40 letters, digits or hyphens, starting with a letter')
   .refine((id) => !id.includes('--') && !id.endsWith('-'), 'must not contain "--" or end with "-"');
+
+export const cacheUserNameSchema = z.string().min(1).max(120).regex(/^\S+$/, 'must not contain whitespace');
 
 /**
  * The onboard-user workflow's input. Extra fields (e.g. `type` from an access request) are
@@ -33,12 +36,12 @@ const identifier = z
  */
 export const onboardUserRequestSchema = z.object({
   service: cacheServiceSchema,
-  userId: identifier,
-  userName: z.string().min(1).max(120).regex(/^\S+$/, 'must not contain whitespace'),
+  userId: cacheIdentifierSchema,
+  userName: cacheUserNameSchema,
   engine: z.enum(['redis', 'valkey']).default('redis'),
   accessString: z.string().min(1).max(2048),
   userGroupIds: z
-    .array(identifier)
+    .array(cacheIdentifierSchema)
     .min(1)
     .max(100)
     .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a user group'),
