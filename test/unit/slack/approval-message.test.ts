@@ -52,7 +52,9 @@ describe('the Slack approval message', () => {
     expect(plain).toContain(`user groups ${PING} ${PHISHING}`);
     expect(plain).toContain(`Justification: urgent ${PHISHING}`);
     expect(
-      (m.blocks as { text?: { emoji?: boolean } }[]).filter((b) => b.text?.type === 'plain_text'),
+      (m.blocks as { text?: { type: string; emoji?: boolean } }[]).filter(
+        (b) => b.text?.type === 'plain_text',
+      ),
     ).not.toContainEqual(expect.objectContaining({ text: expect.objectContaining({ emoji: true }) }));
   });
 
