@@ -1,30 +1,84 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import { CachegateError } from './errors.js';
-import { rbacIdentifier } from './rbac/identifier.js';
+import { AccessStringError, normalizeAccessString } from './access-string/index.js';
+import { CachegateError, ValidationError } from './errors.js';
+import { validateCommonName } from './pki/ca-operations.js';
+import { parseCsr } from './pki/csr.js';
+import { MalformedInputError } from './pki/errors.js';
+import { fromPem } from './pki/pem.js';
+import { cacheIdentifierSchema, cacheUserNameSchema } from './rbac/onboarding.js';
+import { HIDDEN_CHARACTERS, HIDDEN_CHARACTERS_MESSAGE } from './visible-text.js';
 
-/** What someone asks for: a cache RBAC user, or a Client VPN certificate. */
+/** A zod field check that runs `check` and turns its typed error into an issue on that field. */
+function checked<T>(check: (value: T) => T, errors: (new (...args: never[]) => Error)[]) {
+  return (value: T, context: z.RefinementCtx): T => {
+    try {
+      return check(value);
+    } catch (error) {
+      if (!errors.some((type) => error instanceof type)) throw error;
+      const message = (error as Error).message.replace(/^[\w .-]+: /, '');
+      context.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }
+  };
+}
+
+const PEM_CSR =
+  /^-----BEGIN CERTIFICATE REQUEST-----\r?\n(?:[A-Za-z0-9+/]{1,76}={0,2}\r?\n)+-----END CERTIFICATE REQUEST-----(?:\r?\n)?$/;
+
+/** Free text a person reads: nothing hidden (no control or invisible formatting characters). */
+const visible = (schema: z.ZodString) =>
+  schema.regex(new RegExp(`^(?:(?!${HIDDEN_CHARACTERS.source}).)*$`, 'su'), HIDDEN_CHARACTERS_MESSAGE);
+
+/**
+ * What someone asks for: a cache RBAC user, or a Client VPN certificate. Every field is checked
+ * here, when the request is made, by the same code the granting workflows run (IDs against
+ * ElastiCache's patterns, the access string parsed and normalised, the CSR parsed and its key and
+ * signature checked), so a request nobody could grant never reaches an approver. The access string
+ * is stored normalised: what the approver is shown is what the user is created with. Unknown keys
+ * are refused.
+ */
 export const accessRequestKindSchema = z.discriminatedUnion('type', [
-  z.object({
+  z.strictObject({
     type: z.literal('cache-user'),
-    userId: rbacIdentifier,
-    userName: z.string().min(1).max(120),
-    accessString: z.string().min(1).max(2048),
-    userGroupIds: z.array(rbacIdentifier).min(1).max(100),
+    userId: cacheIdentifierSchema,
+    userName: cacheUserNameSchema,
+    accessString: visible(z.string().min(1).max(2048)).transform(
+      checked((text: string) => normalizeAccessString(text), [AccessStringError]),
+    ),
+    userGroupIds: z
+      .array(cacheIdentifierSchema)
+      .min(1)
+      .max(100)
+      .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a user group'),
   }),
-  z.object({
+  z.strictObject({
     type: z.literal('vpn-certificate'),
-    commonName: z
+    commonName: z.string().transform(checked((cn: string) => validateCommonName(cn), [ValidationError])),
+    // Exactly one PEM block, lines of base64 and nothing else: the only line breaks a request may hold.
+    csrPem: z
       .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, 'must be 1-64 of letters, digits, . _ @ -'),
-    csrPem: z.string().startsWith('-----BEGIN CERTIFICATE REQUEST-----').max(16_384).optional(),
+      .max(16_384)
+      .regex(PEM_CSR, 'must be one PEM "CERTIFICATE REQUEST" block and nothing else')
+      .transform(
+        checked(
+          (pem: string) => {
+            parseCsr(fromPem(pem, 'CERTIFICATE REQUEST', 'csrPem'), 'csrPem');
+            return pem;
+          },
+          [ValidationError, MalformedInputError],
+        ),
+      )
+      .optional(),
   }),
 ]);
 
 export const accessRequestSchema = z.object({
   requestId: z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'must be 8-64 letters, digits or hyphens'),
   requester: z.string().min(1).max(128),
-  justification: z.string().trim().min(10, 'must explain the need in at least 10 characters').max(1000),
+  justification: visible(
+    z.string().trim().min(10, 'must explain the need in at least 10 characters').max(1000),
+  ),
   kind: accessRequestKindSchema,
 });
 

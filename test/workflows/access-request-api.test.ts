@@ -94,7 +94,7 @@ async function call(
   const response = await invokeRoute({
     method,
     path,
-    headers: options.headers ?? {},
+    headers: { 'content-type': 'application/json', ...options.headers },
     body,
     identity: options.identity,
   });

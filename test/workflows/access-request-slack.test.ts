@@ -84,7 +84,10 @@ async function requestAccess(h: Harness) {
   const response = await invokeRoute({
     method: 'POST',
     path: '/access-requests',
-    headers: { 'Idempotency-Key': `slack-test-${keyCounter}-${h.triggers.signingSecret.slice(0, 6)}` },
+    headers: {
+      'content-type': 'application/json',
+      'Idempotency-Key': `slack-test-${keyCounter}-${h.triggers.signingSecret.slice(0, 6)}`,
+    },
     body: JSON.stringify({
       kind: {
         type: 'cache-user',

@@ -40,7 +40,7 @@ export function parseCreateAccessRequest(
   if (key === undefined) throw new ValidationError('header is required', IDEMPOTENCY_KEY_HEADER);
   if (!idempotencyKeyPattern.test(key))
     throw new ValidationError('must be 8-128 of letters, digits, _ . : -', IDEMPOTENCY_KEY_HEADER);
-  const body = parseJsonBody(event, createAccessRequestBodySchema);
+  const body = parseJsonBody(event, createAccessRequestBodySchema, { multiline: ['kind.csrPem'] });
   const request: AccessRequest = {
     requestId: accessRequestIdFor(requester, key),
     requester,

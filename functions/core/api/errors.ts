@@ -13,3 +13,19 @@ export class ForbiddenError extends CachegateError {
     super('FORBIDDEN', message, { exitCode: 2 });
   }
 }
+
+/** A body in a media type the route does not take (415): only `application/json` is parsed. */
+export class UnsupportedMediaTypeError extends CachegateError {
+  readonly field = 'Content-Type';
+  constructor() {
+    super('UNSUPPORTED_MEDIA_TYPE', 'Content-Type: must be application/json', { exitCode: 2 });
+  }
+}
+
+/** A body over the route's size limit (413); it was not parsed. */
+export class PayloadTooLargeError extends CachegateError {
+  readonly field = 'body';
+  constructor(limit: number) {
+    super('PAYLOAD_TOO_LARGE', `body: must be at most ${limit} bytes`, { exitCode: 2 });
+  }
+}

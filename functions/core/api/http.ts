@@ -3,7 +3,13 @@ import { AlreadyDecidedError, ApproverNotAllowedError, SelfApprovalError } from 
 import { identityFromIamArn } from '../approver-identity.js';
 import { CachegateError, ValidationError } from '../errors.js';
 import { SlackSignatureError } from '../slack-signature.js';
-import { ForbiddenError, UnauthenticatedError } from './errors.js';
+import {
+  ForbiddenError,
+  PayloadTooLargeError,
+  UnauthenticatedError,
+  UnsupportedMediaTypeError,
+} from './errors.js';
+import { findHiddenCharacters, HIDDEN_CHARACTERS_MESSAGE } from '../visible-text.js';
 
 /**
  * The parts of an API Gateway REST proxy event cachegate reads. API Gateway always sends this
@@ -60,18 +66,43 @@ export function rawBody(event: ApiGatewayEvent): string {
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 }
 
+/** No API body needs more (an access request nests 3 deep); deeper ones are refused before any walk. */
+const MAX_BODY_DEPTH = 8;
+
+/** How deep objects and arrays nest in a parsed JSON value, counted without recursion. */
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (item === null || typeof item !== 'object') continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > MAX_BODY_DEPTH) return deepest;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/** `application/json`, with or without parameters (`; charset=utf-8`), in any letter case. */
+export function isJsonContentType(value: string | undefined): boolean {
+  return value !== undefined && /^application\/json\s*(?:;.*)?$/i.test(value.trim());
+}
+
 /**
- * Parses a JSON body with a strict zod schema. Errors name the field (`kind.userId`), or the
- * unexpected key, and never echo a value.
+ * Parses a JSON body with a strict zod schema. A body must say `Content-Type: application/json`
+ * (415 otherwise: API Gateway's model validation applies to that media type only, so another one
+ * would skip it), fit the size limit (413), hold no control or invisible formatting character in
+ * any key or string (except line breaks at `multiline` paths), and match the schema. Errors name
+ * the field (`kind.userId`), or the unexpected key, and never echo a value.
  */
 export function parseJsonBody<S extends z.ZodType>(
   event: ApiGatewayEvent,
   schema: S,
-  options: { optional?: boolean } = {},
+  options: { optional?: boolean; multiline?: readonly string[] } = {},
 ): z.infer<S> {
   const text = rawBody(event);
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES)
-    throw new ValidationError(`must be at most ${MAX_BODY_BYTES} bytes`, 'body');
+  if (text !== '' && !isJsonContentType(header(event, 'Content-Type'))) throw new UnsupportedMediaTypeError();
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
   let value: unknown;
   if (text.trim() === '') {
     if (!options.optional) throw new ValidationError('is required (a JSON object)', 'body');
@@ -85,9 +116,15 @@ export function parseJsonBody<S extends z.ZodType>(
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     throw new ValidationError('must be a JSON object', 'body');
+  if (depthOf(value) > MAX_BODY_DEPTH)
+    throw new ValidationError(`must not nest deeper than ${MAX_BODY_DEPTH} levels`, 'body');
+  const hidden = findHiddenCharacters(value, options.multiline);
+  if (hidden !== undefined) throw new ValidationError(HIDDEN_CHARACTERS_MESSAGE, hidden);
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
+  // An unknown key first: it is what a caller most needs to hear (a field it thinks it set).
+  const issues = result.error.issues;
+  const issue = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0];
   if (issue?.code === 'unrecognized_keys') {
     const path = [...issue.path, issue.keys[0]].join('.');
     throw new ValidationError('is not a known field', path);
@@ -130,6 +167,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
 };
 
 /**
@@ -151,7 +190,7 @@ export function errorResponse(error: unknown): ApiResponse {
       return jsonResponse(status, {
         error: error.code,
         message: error.message,
-        ...(error instanceof ValidationError && error.field ? { field: error.field } : {}),
+        ...('field' in error && typeof error.field === 'string' ? { field: error.field } : {}),
       });
     }
   }

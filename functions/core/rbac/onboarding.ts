@@ -31,7 +31,10 @@ import {
 } from './iam-auth.js';
 import { userSecretName } from './user-secret.js';
 
-const identifier = rbacIdentifier;
+/** A user ID or user group ID as ElastiCache stores it, lower case (also what an access request may name). */
+export const cacheIdentifierSchema = rbacIdentifier;
+
+export const cacheUserNameSchema = z.string().min(1).max(120).regex(/^\S+$/, 'must not contain whitespace');
 
 /**
  * The onboard-user workflow's input. Extra fields (e.g. `type` from an access request) are
@@ -40,15 +43,15 @@ const identifier = rbacIdentifier;
  */
 export const onboardUserRequestSchema = z.object({
   service: cacheServiceSchema,
-  userId: identifier,
-  userName: z.string().min(1).max(120).regex(/^\S+$/, 'must not contain whitespace'),
+  userId: cacheIdentifierSchema,
+  userName: cacheUserNameSchema,
   engine: z.enum(['redis', 'valkey']).default('redis'),
   /** `password` (generated, kept in Secrets Manager) or `iam` (IAM auth tokens; `principalArn` connects). */
   auth: z.enum(['password', 'iam']).default('password'),
   principalArn: iamPrincipalArnSchema.optional(),
   accessString: z.string().min(1).max(2048),
   userGroupIds: z
-    .array(identifier)
+    .array(cacheIdentifierSchema)
     .min(1)
     .max(100)
     .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a user group'),

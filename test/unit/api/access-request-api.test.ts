@@ -32,7 +32,7 @@ function post(
   userArn = BOB,
 ) {
   return {
-    headers,
+    headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
     requestContext: { identity: { userArn } },
   };
@@ -102,7 +102,8 @@ describe('POST /access-requests parsing', () => {
   it('decodes a base64-encoded body', () => {
     const body = Buffer.from('{"reason":"left the team"}').toString('base64');
     expect(rawBody({ body, isBase64Encoded: true })).toBe('{"reason":"left the team"}');
-    expect(parseJsonBody({ body, isBase64Encoded: true }, revokeBodySchema)).toEqual({
+    const headers = { 'Content-Type': 'application/json; charset=utf-8' };
+    expect(parseJsonBody({ body, headers, isBase64Encoded: true }, revokeBodySchema)).toEqual({
       reason: 'left the team',
     });
   });
