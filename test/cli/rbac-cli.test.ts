@@ -245,13 +245,17 @@ describe('--state-machine-arn: the deployed workflow through StartExecution / De
   afterAll(async () => sandbox.close());
 
   it('starts the execution and polls it until it succeeds', async () => {
+    const secretsBefore = sandbox.model<SecretsManagerModel>('Secrets Manager').allSecretStrings().length;
     const output = await runWorkflow(
       'onboard-user',
       { userId: 'erin', userName: 'erin', accessString: 'on ~* +@read', userGroupIds: ['orders-users'] },
       { stateMachineArn: stateMachineArn(sandbox, 'onboard-user'), pollSeconds: 1 },
     );
     expect(output).toMatchObject({ userId: 'erin', status: 'active' });
-    expect(sandbox.model<SecretsManagerModel>('Secrets Manager').allSecretStrings()).toHaveLength(1);
+    // One new secret: erin's (the demo account already keeps legacy-cache's AUTH token in one).
+    expect(sandbox.model<SecretsManagerModel>('Secrets Manager').allSecretStrings()).toHaveLength(
+      secretsBefore + 1,
+    );
   });
 
   it('a refused request is a ValidationError (exit 2) with the validation step’s message', async () => {

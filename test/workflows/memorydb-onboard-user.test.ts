@@ -173,7 +173,7 @@ describe('onboard-user with service memorydb (real ASL on the local runner)', ()
       [
         'an upper-case user ID (MemoryDB stores names in lower case)',
         () => request({ userId: 'Mdb-Upper', userName: 'Mdb-Upper' }),
-        /userId: MemoryDB stores user names in lower case: use mdb-upper/,
+        /userId: must be lower case \(AWS stores these IDs in lower case\): use mdb-upper/,
       ],
       [
         'the open-access ACL',

@@ -45,7 +45,7 @@ describe('IDs AWS stores in lower case are refused in mixed case, with the spell
 
   it('the onboarding API answers 400 naming kind.userId', () => {
     const event = {
-      headers: { 'Idempotency-Key': 'key-0001' },
+      headers: { 'Idempotency-Key': 'key-0001', 'Content-Type': 'application/json' },
       body: JSON.stringify({
         justification: 'needs read access to orders',
         kind: {
