@@ -40,6 +40,8 @@ const TRANSIENT_ERRORS = new Set([
   'InternalFailure',
   'ServiceUnavailable',
   'ThrottlingException',
+  'Throttling',
+  'RequestLimitExceeded',
   'APICallRateForCustomerExceededFault',
 ]);
 

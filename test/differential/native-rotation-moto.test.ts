@@ -20,6 +20,7 @@ import {
   userSecretTags,
 } from '../../functions/core/rbac/user-secret.js';
 import { handler } from '../../functions/rotate-secret/handler.js';
+import { createTables } from '../../local/sandbox/tables.js';
 import { lambdaContext } from '../workflows/rotate-fixtures.js';
 import { motoAvailable, startMotoServer, type MotoServer } from './moto-server.js';
 
@@ -31,6 +32,9 @@ describeIf('rotate-secret on moto: native RotateSecret', () => {
   beforeAll(async () => {
     moto = await startMotoServer();
     moto.installForAdapters();
+    // The rotation function holds the user's claim (DynamoDB) while it works: moto's DynamoDB
+    // gets the same tables the stack creates.
+    await createTables();
     secrets = new SecretsManagerClient(moto.clientConfig);
   });
   afterAll(async () => {

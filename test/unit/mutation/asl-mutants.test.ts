@@ -21,11 +21,11 @@ describe('ASL mutants', () => {
     const original = machine('offboard-user');
     const before = JSON.stringify(original);
     const mutant = aslMutants(original).find(
-      (m) => m.description === 'RemoveUserFromGroup: Retry[1] no longer retries InvalidUserGroupStateFault',
+      (m) => m.description === 'RemoveUserFromGroup: Retry[2] no longer retries InvalidUserGroupStateFault',
     );
     expect(mutant).toBeDefined();
-    expect(removeFromGroup(mutant!.definition).Retry[1]!.ErrorEquals).toEqual(['InvalidACLStateFault']);
-    expect(removeFromGroup(original).Retry[1]!.ErrorEquals).toEqual([
+    expect(removeFromGroup(mutant!.definition).Retry[2]!.ErrorEquals).toEqual(['InvalidACLStateFault']);
+    expect(removeFromGroup(original).Retry[2]!.ErrorEquals).toEqual([
       'InvalidUserGroupStateFault',
       'InvalidACLStateFault',
     ]);
@@ -34,9 +34,16 @@ describe('ASL mutants', () => {
 
   it('drops the transient errors of a retrier together, and a retrier left empty whole', () => {
     const mutant = aslMutants(machine('offboard-user')).find(
-      (m) => m.description === 'RemoveUserFromGroup: Retry[0] no longer retries transient errors',
+      (m) => m.description === 'RemoveUserFromGroup: Retry[1] no longer retries transient errors',
     );
     expect(removeFromGroup(mutant!.definition).Retry.map((r) => r.ErrorEquals)).toEqual([
+      [
+        'Throttling',
+        'ThrottlingException',
+        'RequestLimitExceeded',
+        'APICallRateForCustomerExceededFault',
+        'Lambda.TooManyRequestsException',
+      ],
       ['InvalidUserGroupStateFault', 'InvalidACLStateFault'],
     ]);
   });
