@@ -152,7 +152,7 @@ const hasRedis = requireBinary('redis-server');
 const installedRedis = hasRedis
   ? (/v=(\S+)/.exec(spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout)?.[1] ?? 'unknown')
   : undefined;
-const catalogComparable = installedRedis?.startsWith('7.0.') === true || interopMandatory();
+const catalogComparable = installedRedis?.startsWith('7.0.') === true || interopMandatory(process.env.CI);
 if (hasRedis && !catalogComparable) {
   console.warn(`skipping the catalog check: redis-server ${installedRedis} is not 7.0`);
 }
