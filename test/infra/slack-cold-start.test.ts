@@ -17,7 +17,10 @@ import { cachegateFunction } from '../../infra/constructs/cachegate-function.js'
  * Time is compared as CPU time against a bare `node -e` in the same run, so a loaded machine
  * slows both sides alike.
  */
-const BUNDLE_BUDGET_BYTES = 560 * 1024;
+// 600 KB: the approval path now parses and explains the access string it shows (the engine
+// command catalogs, ~80 KB), which took the bundle to ~560 KB. The EC2 client alone adds ~500 KB,
+// so a heavy import still fails this.
+const BUNDLE_BUDGET_BYTES = 600 * 1024;
 const IMPORT_BUDGET_X_NODE_START = 6;
 const ANSWER_BUDGET_X_NODE_START = 5;
 
