@@ -3,7 +3,7 @@
  * and the only non-alphanumeric characters allowed are `! & # $ ^ < > -` (the ElastiCache
  * "Authenticating with AUTH" page) — stricter than RBAC user passwords, so every valid token is
  * also a valid user password (migrate-to-rbac gives the token to the group's `default` user).
- * Reasons never quote the token (design rule 1 in docs/rbac.md: no secret in an error).
+ * Reasons never quote the token (safety rule 1 in docs/architecture.md: no secret in an error).
  */
 import { randomInt } from 'node:crypto';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, type PasswordCheck } from './password-policy.js';

@@ -251,7 +251,7 @@ describe('rotate-password and Secrets Manager native rotation on one secret', ()
   });
 });
 
-describe('design rule 1', () => {
+describe('safety rule 1 (docs/architecture.md): no secret in a payload', () => {
   it('no password in any execution history of these interleavings', () => {
     expectNoPasswordLeak(sandbox, workflows.executions, 5);
   });
