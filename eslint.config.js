@@ -15,6 +15,15 @@ const EMULATOR = {
   message: 'production code never imports the development emulator (local/).',
 };
 const CLI = { group: ['**/bin/**', '**/bin/*'], message: 'only the CLI imports the CLI.' };
+const CLI_ENTRY = {
+  group: [
+    '**/bin/cli/main.js',
+    '**/bin/cli/**/*-commands.js',
+    '**/bin/cli/*-commands.js',
+    '**/bin/cli/commands.js',
+  ],
+  message: 'the demo plays the operator through the CLI actions, never through the command wiring.',
+};
 const INFRA = { group: ['**/infra/**', '**/infra/*'], message: 'only the CDK app imports infra/.' };
 const TESTS = { group: ['**/test/**', '**/test/*'], message: 'production code never imports tests.' };
 const ADAPTERS = {
@@ -66,6 +75,12 @@ export const layerRules = [
   {
     files: ['local/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [CLI, INFRA, TESTS] }] },
+  },
+  // The demo narrates what an operator does, so it calls the CLI's actions (bin/cli/<group>/*),
+  // the same code the commands call; the rest of the emulator stays below the CLI.
+  {
+    files: ['local/demo/**/*.ts', 'local/demo.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [CLI_ENTRY, INFRA, TESTS] }] },
   },
 ];
 

@@ -27,6 +27,8 @@ describe('layer rules', () => {
     ['workflows/x.ts', "import { registerWorkflows } from '../local/workflows.js';"],
     ['local/sandbox/x.ts', "import { main } from '../../bin/cli/main.js';"],
     ['local/x.ts', "import { CachegateStack } from '../infra/cachegate-stack.js';"],
+    ['local/demo/x.ts', "import { run } from '../../bin/cli/main.js';"],
+    ['local/demo/x.ts', "import { registerVpnCommands } from '../../bin/cli/vpn/vpn-commands.js';"],
   ])('%s may not: %s', async (file, source) => {
     expect(await restrictedImports(file, source)).toHaveLength(1);
   });
@@ -36,6 +38,7 @@ describe('layer rules', () => {
     ['functions/aws/x.ts', "import { ElastiCacheClient } from '@aws-sdk/client-elasticache';"],
     ['infra/constructs/x.ts', "import { placeholdersOf } from '../../workflows/placeholders.js';"],
     ['local/runner/x.ts', "import { createUser } from '../../functions/aws/elasticache.js';"],
+    ['local/demo/x.ts', "import { writeVpnProfile } from '../../bin/cli/vpn/vpn-actions.js';"],
   ])('%s may: %s', async (file, source) => {
     expect(await restrictedImports(file, source)).toEqual([]);
   });

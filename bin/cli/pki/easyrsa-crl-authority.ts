@@ -1,9 +1,9 @@
-import { revokeCertificate } from '../../functions/core/pki/ca-operations.js';
-import type { RevocationReason } from '../../functions/core/pki/cert-index.js';
-import type { CrlAuthority } from '../../functions/core/pki/ports-crl-authority.js';
-import { ConflictError } from '../../functions/core/errors.js';
-import { EasyRsaStore, exists } from '../pki/easyrsa-store.js';
-import { fileSigner } from '../pki/file-signer.js';
+import { revokeCertificate } from '../../../functions/core/pki/ca-operations.js';
+import type { RevocationReason } from '../../../functions/core/pki/cert-index.js';
+import type { CrlAuthority } from '../../../functions/core/pki/ports-crl-authority.js';
+import { ConflictError } from '../../../functions/core/errors.js';
+import { EasyRsaStore, exists } from './easyrsa-store.js';
+import { fileSigner } from './file-signer.js';
 
 /**
  * The Client VPN workflows' CA ports over an easy-rsa `pki/` directory (local runs of

@@ -6,13 +6,13 @@ import {
   DescribeClientVpnEndpointsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
-import { createAwsClient } from '../../functions/aws/clients.js';
-import { CachegateError } from '../../functions/core/errors.js';
+import { createAwsClient } from '../../../functions/aws/clients.js';
+import { CachegateError } from '../../../functions/core/errors.js';
 import {
   type CacheSubnet,
   type EndpointPlan,
   planCacheVpnEndpoint,
-} from '../../functions/core/vpn/endpoint-plan.js';
+} from '../../../functions/core/vpn/endpoint-plan.js';
 
 export interface ProvisionInput {
   readonly vpcId: string;

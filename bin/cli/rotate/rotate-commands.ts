@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
-import { ValidationError } from '../../functions/core/errors.js';
-import type { CacheService } from '../../functions/core/rbac/cache-service.js';
+import { ValidationError } from '../../../functions/core/errors.js';
+import type { CacheService } from '../../../functions/core/rbac/cache-service.js';
 import {
   checkStateMachineArn,
   outputOf,
   parsePollSeconds,
   runDeployedWorkflow,
   type WorkflowResult,
-} from './deployed-workflow.js';
-import { quietLambdaOutput } from '../../local/lambda-output.js';
+} from '../deployed-workflow.js';
+import { quietLambdaOutput } from '../../../local/lambda-output.js';
 
 interface RotateOptions {
   user?: string;
@@ -65,7 +65,7 @@ async function rotate(options: RotateOptions): Promise<void> {
   const pollSeconds = parsePollSeconds(options.pollSeconds);
   if (options.stateMachineArn !== undefined) checkStateMachineArn(options.stateMachineArn);
   const requestedBy = options.requestedBy ?? 'cachegate-cli';
-  const { parseCacheServiceOption } = await import('../../functions/core/rbac/cache-service.js');
+  const { parseCacheServiceOption } = await import('../../../functions/core/rbac/cache-service.js');
   const service = parseCacheServiceOption(options.service);
   let input: Record<string, unknown>;
   if (options.user !== undefined) {
@@ -75,7 +75,7 @@ async function rotate(options: RotateOptions): Promise<void> {
     input = { userId: options.user, requestedBy, service };
   } else {
     const { parseSelectorText, rotationSelectorSchema } =
-      await import('../../functions/core/rotation/selection.js');
+      await import('../../../functions/core/rotation/selection.js');
     const selector = rotationSelectorSchema.safeParse(parseSelectorText(options.selector ?? 'all'));
     if (!selector.success)
       throw new ValidationError('use all, tag:<key>=<value> or group:<user-group-id>', '--selector');
@@ -90,7 +90,7 @@ async function rotate(options: RotateOptions): Promise<void> {
   const result = options.stateMachineArn
     ? await runDeployedWorkflow(options.stateMachineArn, input, { pollSeconds })
     : await runLocal(workflow, input, service, options.user);
-  const { failureReason } = await import('../../functions/core/rotation/selection.js');
+  const { failureReason } = await import('../../../functions/core/rotation/selection.js');
   printResult(outputOf(workflow, result, failureReason), options.json === true);
 }
 
@@ -145,10 +145,10 @@ async function runLocal(
   quietLambdaOutput();
   const [{ createSandbox }, { createTables }, { LocalStateMachine }, { seedUserWithSecret }] =
     await Promise.all([
-      import('../../local/sandbox/index.js'),
-      import('../../local/sandbox/tables.js'),
-      import('../../local/runner/local-state-machine.js'),
-      import('../../local/sandbox/seed-user-with-secret.js'),
+      import('../../../local/sandbox/index.js'),
+      import('../../../local/sandbox/tables.js'),
+      import('../../../local/runner/local-state-machine.js'),
+      import('../../../local/sandbox/seed-user-with-secret.js'),
     ]);
   const sandbox = await createSandbox({ speed: 2000 });
   try {

@@ -1,8 +1,8 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { caKeyFromPem, keySigner, type CaSigner } from '../../functions/core/pki/signer.js';
-import type { ParsedCertificate } from '../../functions/core/pki/x509.js';
-import { CachegateError, NotFoundError } from '../../functions/core/errors.js';
+import { caKeyFromPem, keySigner, type CaSigner } from '../../../functions/core/pki/signer.js';
+import type { ParsedCertificate } from '../../../functions/core/pki/x509.js';
+import { CachegateError, NotFoundError } from '../../../functions/core/errors.js';
 
 /** Fails unless `key` is the private half of the CA certificate's public key. */
 export function assertKeyMatchesCa(key: KeyObject, ca: ParsedCertificate, source: string): void {

@@ -1,24 +1,25 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { CachegateError, ValidationError } from '../../functions/core/errors.js';
+import { join } from 'node:path';
+import { CachegateError, ValidationError } from '../../../functions/core/errors.js';
 import {
   auditPosture,
   DEFAULT_POSTURE_POLICY,
   SEVERITIES,
   type PosturePolicy,
   type Severity,
-} from '../../functions/core/posture/findings.js';
-import { parseIpv4Cidr } from '../../functions/core/vpn/client-cidr.js';
+} from '../../../functions/core/posture/findings.js';
+import { parseIpv4Cidr } from '../../../functions/core/vpn/client-cidr.js';
 import {
   buildReport,
   failsOn,
   mergeReports,
   renderTable,
   type PostureReport,
-} from '../../functions/core/posture/report.js';
-import type { PostureSnapshot } from '../../functions/core/posture/snapshot.js';
-import { quietLambdaOutput } from '../../local/lambda-output.js';
+} from '../../../functions/core/posture/report.js';
+import type { PostureSnapshot } from '../../../functions/core/posture/snapshot.js';
+import { quietLambdaOutput } from '../../../local/lambda-output.js';
+import { repoRoot } from '../../../workflows/repo-root.js';
 
 export interface AuditOptions {
   aws?: boolean;
@@ -62,7 +63,7 @@ export async function audit(options: AuditOptions): Promise<void> {
         ? await auditAws(options, policy)
         : await auditSandbox(options.sandbox ?? 'seeded', policy);
   const { renderHtml } = options.html
-    ? await import('../../functions/core/posture/report-html.js')
+    ? await import('../../../functions/core/posture/report-html.js')
     : { renderHtml: undefined };
   const text = options.json
     ? `${JSON.stringify(report, null, 2)}\n`
@@ -136,10 +137,10 @@ async function auditSandbox(account: string, policy: PosturePolicy): Promise<Pos
     { gatherPostureSnapshot },
     { setCrlAuthority },
   ] = await Promise.all([
-    import('../../local/sandbox/index.js'),
-    import('../../local/sandbox/posture-seed.js'),
-    import('../../functions/aws/posture-snapshot.js'),
-    import('../../functions/aws/crl-authority.js'),
+    import('../../../local/sandbox/index.js'),
+    import('../../../local/sandbox/posture-seed.js'),
+    import('../../../functions/aws/posture-snapshot.js'),
+    import('../../../functions/aws/crl-authority.js'),
   ]);
   const sandbox = await createSandbox({ speed: 0 });
   try {
@@ -166,7 +167,7 @@ async function auditAws(options: AuditOptions, policy: PosturePolicy): Promise<P
   if (options.caSecretArn) process.env.CA_CERT_SECRET_ARN = options.caSecretArn;
   if (options.certificatesTable) process.env.CERTIFICATES_TABLE = options.certificatesTable;
   if (options.crlTable) process.env.CRL_STORE_TABLE = options.crlTable;
-  const { gatherPostureSnapshot } = await import('../../functions/aws/posture-snapshot.js');
+  const { gatherPostureSnapshot } = await import('../../../functions/aws/posture-snapshot.js');
   const snapshot = await gatherPostureSnapshot({
     region,
     cacheSubnetCidrs: options.cacheCidr ?? [],
@@ -189,7 +190,7 @@ function auditRegionInChild(region: string): Promise<PostureReport> {
       a !== '--fail-on' &&
       all[i - 1] !== '--fail-on',
   );
-  const launcher = fileURLToPath(new URL('../../../bin/cachegate', import.meta.url));
+  const launcher = join(repoRoot(), 'bin', 'cachegate');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [launcher, ...passOn, '--region', region, '--json'], {
       stdio: ['ignore', 'pipe', 'inherit'],

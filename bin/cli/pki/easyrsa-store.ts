@@ -14,11 +14,11 @@ import {
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { formatIndex, parseIndex, type CertIndexEntry } from '../../functions/core/pki/cert-index.js';
-import { MalformedInputError } from '../../functions/core/pki/errors.js';
-import { fromPem } from '../../functions/core/pki/pem.js';
-import { parseCertificate, type ParsedCertificate } from '../../functions/core/pki/x509.js';
-import { CachegateError, NotFoundError, ValidationError } from '../../functions/core/errors.js';
+import { formatIndex, parseIndex, type CertIndexEntry } from '../../../functions/core/pki/cert-index.js';
+import { MalformedInputError } from '../../../functions/core/pki/errors.js';
+import { fromPem } from '../../../functions/core/pki/pem.js';
+import { parseCertificate, type ParsedCertificate } from '../../../functions/core/pki/x509.js';
+import { CachegateError, NotFoundError, ValidationError } from '../../../functions/core/errors.js';
 
 /**
  * The certificate index as an easy-rsa 3 `pki/` directory (index.txt, serial, crlnumber, ca.crt,

@@ -1,10 +1,10 @@
 import { X509Certificate } from 'node:crypto';
-import { ValidationError, NotFoundError } from '../../functions/core/errors.js';
-import { validateCommonName } from '../../functions/core/pki/ca-operations.js';
+import { ValidationError, NotFoundError } from '../../../functions/core/errors.js';
+import { validateCommonName } from '../../../functions/core/pki/ca-operations.js';
 import {
   vpnCertificateProblems,
   type VpnCertificatePurpose,
-} from '../../functions/core/vpn/certificate-checks.js';
+} from '../../../functions/core/vpn/certificate-checks.js';
 import type { EasyRsaStore } from '../pki/easyrsa-store.js';
 
 export interface StoreCertificate {

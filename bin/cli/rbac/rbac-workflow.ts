@@ -1,8 +1,8 @@
-import { outputOf, runDeployedWorkflow, type WorkflowResult } from './deployed-workflow.js';
-import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
-import type { MemoryDbModel } from '../../local/sandbox/models/memorydb.js';
-import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
-import { quietLambdaOutput } from '../../local/lambda-output.js';
+import { outputOf, runDeployedWorkflow, type WorkflowResult } from '../deployed-workflow.js';
+import type { ElastiCacheModel } from '../../../local/sandbox/models/elasticache.js';
+import type { MemoryDbModel } from '../../../local/sandbox/models/memorydb.js';
+import type { SecretsManagerModel } from '../../../local/sandbox/models/secrets-manager.js';
+import { quietLambdaOutput } from '../../../local/lambda-output.js';
 
 /** Where a CLI command runs its workflow: a fresh local sandbox, or a deployed state machine. */
 export interface WorkflowTarget {
@@ -36,7 +36,7 @@ export async function runWorkflow(
 async function runLocal(workflow: string, input: unknown): Promise<WorkflowResult> {
   const sandbox = await openLocalSandbox();
   try {
-    const { LocalStateMachine } = await import('../../local/runner/local-state-machine.js');
+    const { LocalStateMachine } = await import('../../../local/runner/local-state-machine.js');
     progress(`local sandbox (dry run, nothing is kept): running ${workflow}`);
     const machine = LocalStateMachine.load(workflow, {
       sandbox,
@@ -57,10 +57,10 @@ async function runLocal(workflow: string, input: unknown): Promise<WorkflowResul
 export async function openLocalSandbox() {
   quietLambdaOutput();
   const [{ createSandbox }, { createTables }, { seedRbacDemo }, { seedMemoryDbDemo }] = await Promise.all([
-    import('../../local/sandbox/index.js'),
-    import('../../local/sandbox/tables.js'),
-    import('../../local/sandbox/models/elasticache-seed.js'),
-    import('../../local/sandbox/models/memorydb-seed.js'),
+    import('../../../local/sandbox/index.js'),
+    import('../../../local/sandbox/tables.js'),
+    import('../../../local/sandbox/models/elasticache-seed.js'),
+    import('../../../local/sandbox/models/memorydb-seed.js'),
   ]);
   // Fast simulated time: a 15 s Wait state takes a few real milliseconds.
   const sandbox = await createSandbox({ speed: 5000 });

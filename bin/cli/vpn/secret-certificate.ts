@@ -1,8 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createAwsClient } from '../../functions/aws/clients.js';
-import { CachegateError, NotFoundError, ValidationError } from '../../functions/core/errors.js';
-import { vpnCertificateProblems } from '../../functions/core/vpn/certificate-checks.js';
+import { createAwsClient } from '../../../functions/aws/clients.js';
+import { CachegateError, NotFoundError, ValidationError } from '../../../functions/core/errors.js';
+import { vpnCertificateProblems } from '../../../functions/core/vpn/certificate-checks.js';
 import type { StoreCertificate } from './store-certificate.js';
 
 /** The issue-certificate workflow stores each generated client key under this prefix. */

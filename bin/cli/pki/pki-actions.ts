@@ -7,23 +7,23 @@ import {
   revokeCertificate,
   validateCaName,
   validateCommonName,
-} from '../../functions/core/pki/ca-operations.js';
-import { isExpired, type CertIndexEntry } from '../../functions/core/pki/cert-index.js';
-import { timeKey, parseTimeText } from '../../functions/core/pki/asn1-time.js';
+} from '../../../functions/core/pki/ca-operations.js';
+import { isExpired, type CertIndexEntry } from '../../../functions/core/pki/cert-index.js';
+import { timeKey, parseTimeText } from '../../../functions/core/pki/asn1-time.js';
 import {
   buildCaCertificate,
   DEFAULT_CA_DAYS,
   DEFAULT_CERT_DAYS,
   generateRsaKey,
   randomSerial,
-} from '../../functions/core/pki/certificate-builder.js';
-import { checkCrl, parseCrl } from '../../functions/core/pki/crl-verify.js';
-import { parseCsr, type ParsedCsr } from '../../functions/core/pki/csr.js';
-import { buildOvpnProfile } from '../../functions/core/pki/ovpn-profile.js';
-import { fromPem, toPem } from '../../functions/core/pki/pem.js';
-import { caKeyFromPem, keySigner } from '../../functions/core/pki/signer.js';
-import { parseCertificate } from '../../functions/core/pki/x509.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../functions/core/errors.js';
+} from '../../../functions/core/pki/certificate-builder.js';
+import { checkCrl, parseCrl } from '../../../functions/core/pki/crl-verify.js';
+import { parseCsr, type ParsedCsr } from '../../../functions/core/pki/csr.js';
+import { buildOvpnProfile } from '../../../functions/core/pki/ovpn-profile.js';
+import { fromPem, toPem } from '../../../functions/core/pki/pem.js';
+import { caKeyFromPem, keySigner } from '../../../functions/core/pki/signer.js';
+import { parseCertificate } from '../../../functions/core/pki/x509.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../../functions/core/errors.js';
 import { parseDays } from './crl-actions.js';
 import { EasyRsaStore, exists, writeFileAtomic } from './easyrsa-store.js';
 import { assertKeyMatchesCa, fileSigner } from './file-signer.js';

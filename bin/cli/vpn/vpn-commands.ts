@@ -29,7 +29,7 @@ export function registerVpnCommands(program: Command): void {
         days?: string;
         region?: string;
       }) => {
-        const { caInitCommand } = await import('../../local/vpn/vpn-actions.js');
+        const { caInitCommand } = await import('./vpn-actions.js');
         await caInitCommand(options);
       },
     );
@@ -65,7 +65,7 @@ export function registerVpnCommands(program: Command): void {
         region?: string;
         json?: boolean;
       }) => {
-        const { bootstrapCommand } = await import('../../local/vpn/vpn-actions.js');
+        const { bootstrapCommand } = await import('./vpn-actions.js');
         await bootstrapCommand(options);
       },
     );
@@ -100,7 +100,7 @@ export function registerVpnCommands(program: Command): void {
         dnsName?: string;
         region?: string;
       }) => {
-        const { profileCommand } = await import('../../local/vpn/vpn-actions.js');
+        const { profileCommand } = await import('./vpn-actions.js');
         await profileCommand(options);
       },
     );

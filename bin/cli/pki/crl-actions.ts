@@ -1,23 +1,23 @@
 import { readFileSync, statSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { buildCrl } from '../../functions/core/pki/crl-encode.js';
+import { buildCrl } from '../../../functions/core/pki/crl-encode.js';
 import {
   DEFAULT_CRL_DAYS,
   planCrlFromIndexText,
   type CrlBuildRecord,
-} from '../../functions/core/pki/crl-plan.js';
-import { checkCrl, parseCrl, type CrlReport, type ParsedCrl } from '../../functions/core/pki/crl-verify.js';
-import { WasmIndexScanner } from '../../functions/core/pki/crl-index-scan.js';
-import { CrlInvalidError } from '../../functions/core/pki/errors.js';
-import { fromPem, toPemBytes } from '../../functions/core/pki/pem.js';
+} from '../../../functions/core/pki/crl-plan.js';
+import { checkCrl, parseCrl, type CrlReport, type ParsedCrl } from '../../../functions/core/pki/crl-verify.js';
+import { WasmIndexScanner } from '../../../functions/core/pki/crl-index-scan.js';
+import { CrlInvalidError } from '../../../functions/core/pki/errors.js';
+import { fromPem, toPemBytes } from '../../../functions/core/pki/pem.js';
 import {
   caKeyId,
   parseCertificate,
   verifySignature,
   type ParsedCertificate,
-} from '../../functions/core/pki/x509.js';
-import { NotFoundError, ValidationError } from '../../functions/core/errors.js';
+} from '../../../functions/core/pki/x509.js';
+import { NotFoundError, ValidationError } from '../../../functions/core/errors.js';
 import { EasyRsaStore, writeFileAtomic } from './easyrsa-store.js';
 import { fileSigner } from './file-signer.js';
 

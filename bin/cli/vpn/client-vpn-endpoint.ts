@@ -1,6 +1,6 @@
 import { DescribeClientVpnEndpointsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { createAwsClient } from '../../functions/aws/clients.js';
-import { CachegateError, NotFoundError } from '../../functions/core/errors.js';
+import { createAwsClient } from '../../../functions/aws/clients.js';
+import { CachegateError, NotFoundError } from '../../../functions/core/errors.js';
 
 export interface ClientVpnEndpointInfo {
   readonly endpointId: string;

@@ -3,12 +3,12 @@ import {
   catalogFor,
   normalizeAccessString,
   type CacheEngine,
-} from '../../functions/core/access-string/index.js';
-import { ValidationError } from '../../functions/core/errors.js';
-import { parseInput } from '../../functions/core/parse-input.js';
-import { migrateToRbacRequestSchema } from '../../functions/core/rbac/migration.js';
-import { offboardUserRequestSchema } from '../../functions/core/rbac/offboarding.js';
-import { onboardUserRequestSchema } from '../../functions/core/rbac/onboarding.js';
+} from '../../../functions/core/access-string/index.js';
+import { ValidationError } from '../../../functions/core/errors.js';
+import { parseInput } from '../../../functions/core/parse-input.js';
+import { migrateToRbacRequestSchema } from '../../../functions/core/rbac/migration.js';
+import { offboardUserRequestSchema } from '../../../functions/core/rbac/offboarding.js';
+import { onboardUserRequestSchema } from '../../../functions/core/rbac/onboarding.js';
 import { openLocalSandbox, runWorkflow, type WorkflowTarget } from './rbac-workflow.js';
 
 const out = (line: string): void => {
@@ -163,7 +163,7 @@ export async function connectToken(options: {
   serverless?: boolean;
 }): Promise<void> {
   const { ElastiCacheClient } = await import('@aws-sdk/client-elasticache');
-  const { iamAuthToken } = await import('../../functions/aws/iam-auth-token.js');
+  const { iamAuthToken } = await import('../../../functions/aws/iam-auth-token.js');
   const client = new ElastiCacheClient(options.region ? { region: options.region } : {});
   const region = await client.config.region();
   if (!region) throw new ValidationError('no AWS region: pass --region or set AWS_REGION', '--region');
@@ -269,11 +269,11 @@ function checkElastiCacheFlags(options: {
 
 /** `user list`: the local sandbox's users, or with `aws` the account's (DescribeUsers). */
 export async function listUsers(options: { json?: boolean; aws?: boolean; service?: string }): Promise<void> {
-  const { parseCacheServiceOption } = await import('../../functions/core/rbac/cache-service.js');
+  const { parseCacheServiceOption } = await import('../../../functions/core/rbac/cache-service.js');
   const service = parseCacheServiceOption(options.service);
   const sandbox = options.aws ? undefined : await openLocalSandbox();
   try {
-    const { cacheRbac } = await import('../../functions/aws/cache-rbac-port.js');
+    const { cacheRbac } = await import('../../../functions/aws/cache-rbac-port.js');
     const users = await cacheRbac(service).listUsers();
     if (options.json) {
       out(JSON.stringify(users, null, 2));

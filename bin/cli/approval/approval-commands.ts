@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ValidationError } from '../../functions/core/errors.js';
+import { ValidationError } from '../../../functions/core/errors.js';
 
 interface DecisionOptions {
   as?: string;
@@ -47,7 +47,7 @@ export function registerApprovalCommands(program: Command): void {
           });
         } else {
           if (options.as === undefined) throw new ValidationError('is required (or use --aws)', '--as');
-          const { decideThroughServe } = await import('../../local/serve/approve-client.js');
+          const { decideThroughServe } = await import('../../../local/serve/approve-client.js');
           result = await decideThroughServe({ url: options.url, approvalId, approver: options.as, decision });
         }
         process.stdout.write(

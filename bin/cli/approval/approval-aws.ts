@@ -2,8 +2,8 @@ import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import type { SourceData } from '@smithy/types';
 import { STSClient } from '@aws-sdk/client-sts';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { APPROVAL_ID_PATTERN, type Decision } from '../../functions/core/access-request.js';
-import { CachegateError, ValidationError } from '../../functions/core/errors.js';
+import { APPROVAL_ID_PATTERN, type Decision } from '../../../functions/core/access-request.js';
+import { CachegateError, ValidationError } from '../../../functions/core/errors.js';
 
 export interface AwsDecisionOptions {
   approvalId: string;

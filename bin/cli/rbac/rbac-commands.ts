@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ValidationError } from '../../functions/core/errors.js';
+import { ValidationError } from '../../../functions/core/errors.js';
 import type { createUser, deleteUser, migrateToRbac } from './rbac-actions.js';
 
 const LOCAL_NOTE =

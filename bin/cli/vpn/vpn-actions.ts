@@ -1,8 +1,8 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CachegateError, ValidationError } from '../../functions/core/errors.js';
-import { validateCommonName } from '../../functions/core/pki/ca-operations.js';
-import { buildOvpnProfile } from '../../functions/core/pki/ovpn-profile.js';
+import { CachegateError, ValidationError } from '../../../functions/core/errors.js';
+import { validateCommonName } from '../../../functions/core/pki/ca-operations.js';
+import { buildOvpnProfile } from '../../../functions/core/pki/ovpn-profile.js';
 import { EasyRsaStore, exists, writeFileAtomic } from '../pki/easyrsa-store.js';
 import { issueCert } from '../pki/pki-actions.js';
 import { CLIENT_VPN_ENDPOINT_ID, describeClientVpnEndpoint } from './client-vpn-endpoint.js';

@@ -1,12 +1,12 @@
-import { setCrlAuthority } from '../../functions/aws/crl-authority.js';
-import { ValidationError } from '../../functions/core/errors.js';
-import { LocalStateMachine } from '../../local/runner/local-state-machine.js';
-import { createSandbox } from '../../local/sandbox/index.js';
-import type { Ec2ClientVpnModel } from '../../local/sandbox/models/ec2-client-vpn.js';
-import { createTables } from '../../local/sandbox/tables.js';
-import { easyRsaCrlAuthority } from '../../local/vpn-crl/easyrsa-crl-authority.js';
-import { checkStateMachineArn, outputOf, pollExecution, startDeployedWorkflow } from './deployed-workflow.js';
-import { quietLambdaOutput } from '../../local/lambda-output.js';
+import { setCrlAuthority } from '../../../functions/aws/crl-authority.js';
+import { ValidationError } from '../../../functions/core/errors.js';
+import { LocalStateMachine } from '../../../local/runner/local-state-machine.js';
+import { createSandbox } from '../../../local/sandbox/index.js';
+import type { Ec2ClientVpnModel } from '../../../local/sandbox/models/ec2-client-vpn.js';
+import { createTables } from '../../../local/sandbox/tables.js';
+import { easyRsaCrlAuthority } from '../pki/easyrsa-crl-authority.js';
+import { checkStateMachineArn, outputOf, pollExecution, startDeployedWorkflow } from '../deployed-workflow.js';
+import { quietLambdaOutput } from '../../../local/lambda-output.js';
 
 export interface WorkflowTarget {
   /** Start the deployed workflow in AWS; without it, run locally in the embedded sandbox. */
@@ -83,7 +83,7 @@ async function runLocally(name: string, input: object, storeDir: string, endpoin
   try {
     await createTables();
     setCrlAuthority(async () => authority);
-    const { toPem } = await import('../../functions/core/pki/pem.js');
+    const { toPem } = await import('../../../functions/core/pki/pem.js');
     const caPem = toPem('CERTIFICATE', (await authority.ca.certificate()).der);
     const model = sandbox.model<Ec2ClientVpnModel>('EC2');
     const endpoints = Array.from({ length: Number(endpointsText) }, () =>

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { CachegateError } from '../../functions/core/errors.js';
-import { buildCrlCommand } from '../../local/pki/crl-actions.js';
+import { CachegateError } from '../../../functions/core/errors.js';
+import { buildCrlCommand } from './crl-actions.js';
 
 /**
  * `cachegate crl build` without commander: it is benchmarked against `openssl ca -gencrl` as a

@@ -15,7 +15,7 @@ export function registerPkiCommands(program: Command): void {
     .requiredOption('--cn <ca-name>', 'common name of the CA')
     .option('--days <n>', 'CA certificate validity in days (default 3650)')
     .action(async (options: { store: string; cn: string; days?: string }) => {
-      const { initPki } = await import('../../local/pki/pki-actions.js');
+      const { initPki } = await import('./pki-actions.js');
       await initPki(options);
     });
   pki
@@ -24,7 +24,7 @@ export function registerPkiCommands(program: Command): void {
     .requiredOption('--from <easyrsa-pki-dir>', 'the easy-rsa pki/ directory')
     .requiredOption('--store <dir>', 'destination store (same path as --from adopts it in place)')
     .action(async (options: { from: string; store: string }) => {
-      const { importEasyRsa } = await import('../../local/pki/pki-actions.js');
+      const { importEasyRsa } = await import('./pki-actions.js');
       await importEasyRsa(options);
     });
 
@@ -40,7 +40,7 @@ export function registerPkiCommands(program: Command): void {
     .option('--days <n>', 'validity in days (default 825, as easy-rsa)')
     .option('--remote <dns-name>', 'with --out: also write <cn>.ovpn for this Client VPN endpoint')
     .action(async (options: Record<string, string | boolean | undefined>) => {
-      const { issueCert } = await import('../../local/pki/pki-actions.js');
+      const { issueCert } = await import('./pki-actions.js');
       await issueCert(options as unknown as Parameters<typeof issueCert>[0]);
     });
   cert
@@ -54,7 +54,7 @@ export function registerPkiCommands(program: Command): void {
       'RFC 5280 reason: unspecified, keyCompromise, CACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold',
     )
     .action(async (options: { store: string; cn?: string; serial?: string; reason?: string }) => {
-      const { revokeCert } = await import('../../local/pki/pki-actions.js');
+      const { revokeCert } = await import('./pki-actions.js');
       await revokeCert(options);
     });
   cert
@@ -63,7 +63,7 @@ export function registerPkiCommands(program: Command): void {
     .requiredOption('--store <dir>', 'CA store')
     .option('--json', 'JSON output')
     .action(async (options: { store: string; json?: boolean }) => {
-      const { listCerts } = await import('../../local/pki/pki-actions.js');
+      const { listCerts } = await import('./pki-actions.js');
       await listCerts(options);
     });
 
@@ -75,7 +75,7 @@ export function registerPkiCommands(program: Command): void {
     .requiredOption('--out <file>', 'PEM output file (the store crl.pem is updated too)')
     .option('--days <n>', 'validity (nextUpdate) in days (default 180, as easy-rsa)')
     .action(async (options: { store: string; out: string; days?: string }) => {
-      const { buildCrlCommand } = await import('../../local/pki/crl-actions.js');
+      const { buildCrlCommand } = await import('./crl-actions.js');
       await buildCrlCommand(options);
     });
   crl
@@ -86,7 +86,7 @@ export function registerPkiCommands(program: Command): void {
     .option('--min-days <n>', 'fail if nextUpdate is less than this many days away (default 0)')
     .option('--json', 'JSON report (exit 1 when invalid)')
     .action(async (options: { ca: string; crl: string; json?: boolean; minDays?: string }) => {
-      const { verifyCrlCommand } = await import('../../local/pki/crl-actions.js');
+      const { verifyCrlCommand } = await import('./crl-actions.js');
       await verifyCrlCommand(options);
     });
 }

@@ -6,31 +6,31 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { createAwsClient } from '../../functions/aws/clients.js';
-import { DynamoDbCertIndex } from '../../functions/aws/dynamodb-cert-index.js';
-import { kmsCaSigner, kmsPublicKey } from '../../functions/aws/kms-ca-signer.js';
-import { CERTIFICATES_TABLE } from '../../functions/aws/table-definitions.js';
+import { createAwsClient } from '../../../functions/aws/clients.js';
+import { DynamoDbCertIndex } from '../../../functions/aws/dynamodb-cert-index.js';
+import { kmsCaSigner, kmsPublicKey } from '../../../functions/aws/kms-ca-signer.js';
+import { CERTIFICATES_TABLE } from '../../../functions/aws/table-definitions.js';
 import {
   CachegateError,
   ConflictError,
   NotFoundError,
   ValidationError,
-} from '../../functions/core/errors.js';
+} from '../../../functions/core/errors.js';
 import {
   issueCertificate,
   validateCaName,
   validateCommonName,
-} from '../../functions/core/pki/ca-operations.js';
+} from '../../../functions/core/pki/ca-operations.js';
 import {
   buildCaCertificate,
   DEFAULT_CA_DAYS,
   DEFAULT_CERT_DAYS,
   generateRsaKey,
   randomSerial,
-} from '../../functions/core/pki/certificate-builder.js';
-import { fromPem, toPem } from '../../functions/core/pki/pem.js';
-import { parseCertificate, type ParsedCertificate } from '../../functions/core/pki/x509.js';
-import { vpnCertificateProblems } from '../../functions/core/vpn/certificate-checks.js';
+} from '../../../functions/core/pki/certificate-builder.js';
+import { fromPem, toPem } from '../../../functions/core/pki/pem.js';
+import { parseCertificate, type ParsedCertificate } from '../../../functions/core/pki/x509.js';
+import { vpnCertificateProblems } from '../../../functions/core/vpn/certificate-checks.js';
 import { writeFileAtomic } from '../pki/easyrsa-store.js';
 import { SECRET_ARN } from './secret-certificate.js';
 
