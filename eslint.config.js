@@ -30,6 +30,14 @@ const ADAPTERS = {
   group: ['**/aws/**', '**/aws/*', '**/commons/**', '**/commons/*'],
   message: 'core is pure: it takes plain data; adapters and Powertools stay outside.',
 };
+const USE_CASES = {
+  group: ['**/use-cases/**', '**/use-cases/*'],
+  message: 'use cases sit above core and the adapters: handlers, the CLI and the emulator call them.',
+};
+const SDK_OUTSIDE_ADAPTERS = {
+  ...AWS_SDK,
+  message: 'only the adapters (functions/aws) talk to the AWS SDK; they return outcomes, not SDK exceptions.',
+};
 const HANDLERS = {
   group: ['../../*/handler.js', '../*/handler.js', '**/handler.js'],
   message: 'a handler is an entry point: import the code it calls, not the handler.',
@@ -55,14 +63,28 @@ export const layerRules = [
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: IO_MODULES, patterns: [AWS_SDK, ADAPTERS, EMULATOR, CLI, INFRA, TESTS, HANDLERS] },
+        {
+          paths: IO_MODULES,
+          patterns: [AWS_SDK, ADAPTERS, USE_CASES, EMULATOR, CLI, INFRA, TESTS, HANDLERS],
+        },
       ],
     },
   },
   {
+    files: ['functions/aws/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [USE_CASES, EMULATOR, CLI, INFRA, TESTS, HANDLERS] }],
+    },
+  },
+  {
     files: ['functions/**/*.ts'],
-    ignores: ['functions/core/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [EMULATOR, CLI, INFRA, TESTS, HANDLERS] }] },
+    ignores: ['functions/core/**', 'functions/aws/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [SDK_OUTSIDE_ADAPTERS, EMULATOR, CLI, INFRA, TESTS, HANDLERS] },
+      ],
+    },
   },
   {
     files: ['workflows/**/*.ts'],

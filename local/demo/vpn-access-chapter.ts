@@ -7,7 +7,7 @@ import { createAwsClient } from '../../functions/aws/clients.js';
 import { DynamoDbCertIndex } from '../../functions/aws/dynamodb-cert-index.js';
 import { CERTIFICATES_TABLE, tableName } from '../../functions/aws/table-definitions.js';
 import { approvalIdFor } from '../../functions/core/access-request.js';
-import { decideApproval } from '../../functions/decide-approval/decide.js';
+import { decideApproval } from '../../functions/use-cases/decide-approval.js';
 import { cacheReachability } from '../../functions/core/vpn/reachability.js';
 import { vpnAccessSchema } from '../../functions/core/vpn/access-config.js';
 import { repoRoot } from '../../workflows/repo-root.js';

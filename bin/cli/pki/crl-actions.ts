@@ -7,7 +7,12 @@ import {
   planCrlFromIndexText,
   type CrlBuildRecord,
 } from '../../../functions/core/pki/crl-plan.js';
-import { checkCrl, parseCrl, type CrlReport, type ParsedCrl } from '../../../functions/core/pki/crl-verify.js';
+import {
+  checkCrl,
+  parseCrl,
+  type CrlReport,
+  type ParsedCrl,
+} from '../../../functions/core/pki/crl-verify.js';
 import { WasmIndexScanner } from '../../../functions/core/pki/crl-index-scan.js';
 import { CrlInvalidError } from '../../../functions/core/pki/errors.js';
 import { fromPem, toPemBytes } from '../../../functions/core/pki/pem.js';

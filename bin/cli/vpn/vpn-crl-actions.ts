@@ -5,7 +5,12 @@ import { createSandbox } from '../../../local/sandbox/index.js';
 import type { Ec2ClientVpnModel } from '../../../local/sandbox/models/ec2-client-vpn.js';
 import { createTables } from '../../../local/sandbox/tables.js';
 import { easyRsaCrlAuthority } from '../pki/easyrsa-crl-authority.js';
-import { checkStateMachineArn, outputOf, pollExecution, startDeployedWorkflow } from '../deployed-workflow.js';
+import {
+  checkStateMachineArn,
+  outputOf,
+  pollExecution,
+  startDeployedWorkflow,
+} from '../deployed-workflow.js';
 import { quietLambdaOutput } from '../../../local/lambda-output.js';
 
 export interface WorkflowTarget {

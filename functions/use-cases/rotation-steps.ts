@@ -23,19 +23,19 @@ import {
   rotationPasswordList,
 } from '../core/rotation/plan.js';
 import { AWSPENDING } from '../core/rotation/stages.js';
-import { publishAuditEvent } from './audit-events.js';
+import { publishAuditEvent } from '../aws/audit-events.js';
 import type { CacheService } from '../core/rbac/cache-service.js';
-import { cacheRbac } from './cache-rbac-port.js';
-import { releaseUserClaim, takeUserClaim } from './user-claims.js';
-import { probeEndpointFromEnv, tryAuth } from './rotation-probe.js';
+import { cacheRbac } from '../aws/cache-rbac-port.js';
+import { releaseUserClaim, takeUserClaim } from '../aws/user-claims.js';
+import { probeEndpointFromEnv, tryAuth } from '../aws/rotation-probe.js';
 import {
   describeRotatingSecret,
   moveVersionStage,
   readUserSecret,
   versionHoldsValue,
   type RotatingSecret,
-} from './rotation-secrets.js';
-import { storeSecretVersion } from './secrets.js';
+} from '../aws/rotation-secrets.js';
+import { storeSecretVersion } from '../aws/secrets.js';
 
 /** How many times BeginRotation looks at a user that is not `active` (15 s apart) before refusing. */
 export const MAX_USER_CHECKS = 20;

@@ -1,4 +1,3 @@
-import { InvalidToken, TaskDoesNotExist, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { AlreadyDecidedError, assertMayDecide, type Decision } from '../core/access-request.js';
 import { auditEvent } from '../core/audit-event.js';
 import {
@@ -57,26 +56,15 @@ function unansweredDecision(approval: StoredApproval, decision: Decision): Store
   return approval;
 }
 
+/**
+ * Sends the recorded decision to the waiting task. When no task waits any more (`task-gone`: an
+ * earlier send got through and its reply was lost, the window ended and the workflow's own check
+ * reads the record, or the execution ended), there is nothing left to send.
+ */
 async function answerWorkflow(approval: StoredApproval): Promise<void> {
-  try {
-    if (approval.status === 'APPROVED') {
-      await sendTaskSuccess(approval.taskToken, { decision: approval.status, approver: approval.decidedBy });
-    } else {
-      await sendTaskFailure(
-        approval.taskToken,
-        'AccessRequest.Rejected',
-        `rejected by ${approval.decidedBy}`,
-      );
-    }
-  } catch (error) {
-    // The task no longer waits: an earlier send got through (its reply was lost), the window
-    // ended and the workflow's own check reads the recorded decision, or the execution ended.
-    // Either way there is nothing left to send.
-    if (!(
-      error instanceof TaskTimedOut ||
-      error instanceof InvalidToken ||
-      error instanceof TaskDoesNotExist
-    ))
-      throw error;
+  if (approval.status === 'APPROVED') {
+    await sendTaskSuccess(approval.taskToken, { decision: approval.status, approver: approval.decidedBy });
+  } else {
+    await sendTaskFailure(approval.taskToken, 'AccessRequest.Rejected', `rejected by ${approval.decidedBy}`);
   }
 }

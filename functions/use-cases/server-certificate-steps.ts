@@ -10,8 +10,8 @@ import {
   ServerCertificateNotRenewedError,
   type ServerCertificateRenewalSettings,
 } from '../core/vpn/server-certificate-renewal.js';
-import { describeCertificate, importCertificate, type AcmCertificate } from './acm.js';
-import { caFromEnvironment } from './ca-from-environment.js';
+import { describeCertificate, importCertificate, type AcmCertificate } from '../aws/acm.js';
+import { caFromEnvironment } from '../aws/ca-from-environment.js';
 
 /*
  * The steps of renew-server-certificate. Payloads carry the ARN, serials and dates; the new

@@ -10,10 +10,10 @@ import { USER_ID_TAG, isManagedUserSecret, serviceOfUserSecretName } from '../co
 import { RotationNotReadyError, RotationRefusedError } from '../core/rotation/errors.js';
 import { checkRotationToken, type RotationStep } from '../core/rotation/secrets-manager-contract.js';
 import { stagesOf } from '../core/rotation/stages.js';
-import { describeSecret } from './secrets.js';
-import { serviceNow } from './service-clock.js';
-import { releaseUserClaim, takeUserClaim } from './user-claims.js';
-import { moveVersionStage } from './rotation-secrets.js';
+import { describeSecret } from '../aws/secrets.js';
+import { serviceNow } from '../aws/service-clock.js';
+import { releaseUserClaim, takeUserClaim } from '../aws/user-claims.js';
+import { moveVersionStage } from '../aws/rotation-secrets.js';
 import {
   checkRotationPasswords,
   promotePendingPassword,
