@@ -12,7 +12,7 @@ import { encodeTime } from '../core/pki/asn1-time.js';
 import { fromPem } from '../core/pki/pem.js';
 import { parseCertificate } from '../core/pki/x509.js';
 import type { CertIndexEntry, CertStatus, RevocationReason } from '../core/pki/cert-index.js';
-import type { RevocationIndex } from '../core/pki/ports-crl-authority.js';
+import type { RevocationIndex } from '../core/ports/crl-authority.js';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { createAwsClient } from './clients.js';
 import { serviceNow } from './service-clock.js';

@@ -25,7 +25,7 @@ import {
 import { AWSPENDING } from '../core/rotation/stages.js';
 import { publishAuditEvent } from '../aws/audit-events.js';
 import type { CacheService } from '../core/rbac/cache-service.js';
-import { cacheRbac } from '../aws/cache-rbac-port.js';
+import { cacheRbac } from '../aws/cache-rbac.js';
 import { releaseUserClaim, takeUserClaim } from '../aws/user-claims.js';
 import { probeEndpointFromEnv, tryAuth } from '../aws/rotation-probe.js';
 import {

@@ -7,7 +7,7 @@ import {
   randomSerial,
 } from '../../functions/core/pki/certificate-builder.js';
 import { toPem } from '../../functions/core/pki/pem.js';
-import type { CrlAuthority } from '../../functions/core/pki/ports-crl-authority.js';
+import type { CrlAuthority } from '../../functions/core/ports/crl-authority.js';
 import { keySigner, type CaSigner } from '../../functions/core/pki/signer.js';
 import { parseCertificate, type ParsedCertificate } from '../../functions/core/pki/x509.js';
 import { ConflictError } from '../../functions/core/errors.js';

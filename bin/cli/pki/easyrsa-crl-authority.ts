@@ -1,6 +1,6 @@
 import { revokeCertificate } from '../../../functions/core/pki/ca-operations.js';
 import type { RevocationReason } from '../../../functions/core/pki/cert-index.js';
-import type { CrlAuthority } from '../../../functions/core/pki/ports-crl-authority.js';
+import type { CrlAuthority } from '../../../functions/core/ports/crl-authority.js';
 import { ConflictError } from '../../../functions/core/errors.js';
 import { EasyRsaStore, exists } from './easyrsa-store.js';
 import { fileSigner } from './file-signer.js';

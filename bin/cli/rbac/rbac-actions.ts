@@ -273,7 +273,7 @@ export async function listUsers(options: { json?: boolean; aws?: boolean; servic
   const service = parseCacheServiceOption(options.service);
   const sandbox = options.aws ? undefined : await openLocalSandbox();
   try {
-    const { cacheRbac } = await import('../../../functions/aws/cache-rbac-port.js');
+    const { cacheRbac } = await import('../../../functions/aws/cache-rbac.js');
     const users = await cacheRbac(service).listUsers();
     if (options.json) {
       out(JSON.stringify(users, null, 2));

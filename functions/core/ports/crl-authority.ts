@@ -1,6 +1,6 @@
-import type { CertIndexEntry, RevocationReason } from './cert-index.js';
-import type { CaSigner } from './signer.js';
-import type { ParsedCertificate } from './x509.js';
+import type { CertIndexEntry, RevocationReason } from '../pki/cert-index.js';
+import type { CaSigner } from '../pki/signer.js';
+import type { ParsedCertificate } from '../pki/x509.js';
 
 /**
  * What the Client VPN workflows (revoke-certificate, refresh-crl) need from the certificate

@@ -1,11 +1,41 @@
-import type { CacheService } from '../core/rbac/cache-service.js';
-import * as elastiCache from './elasticache.js';
-import type { CacheReplicationGroup, CacheUser, CacheUserGroup, NewCacheUser } from './elasticache.js';
-import * as memoryDb from './memorydb.js';
+import type { ReplicationGroupSnapshot } from '../rbac/snapshots.js';
 
-export type { CacheReplicationGroup, CacheUser, CacheUserGroup, NewCacheUser } from './elasticache.js';
-import type { CacheEngine } from './elasticache.js';
-export type { CacheService } from '../core/rbac/cache-service.js';
+export type CacheEngine = 'redis' | 'valkey';
+
+/** A cache RBAC user (ElastiCache or MemoryDB) as cachegate sees it: no password, only how many there are. */
+export interface CacheUser {
+  userId: string;
+  userName: string;
+  status: string;
+  engine: string;
+  accessString: string;
+  authenticationType: string;
+  passwordCount: number;
+  userGroupIds: string[];
+}
+
+export interface CacheUserGroup {
+  userGroupId: string;
+  status: string;
+  engine: string;
+  userIds: string[];
+  pendingUserIdsToAdd: string[];
+  pendingUserIdsToRemove: string[];
+  replicationGroupIds: string[];
+}
+
+/** A replication group as cachegate sees it: exactly what the migration planning reads. */
+export type CacheReplicationGroup = ReplicationGroupSnapshot;
+
+export interface NewCacheUser {
+  userId: string;
+  userName: string;
+  engine: CacheEngine;
+  accessString: string;
+  /** One or two passwords; none means `no-password-required` (or IAM authentication with `iam`). */
+  passwords: string[];
+  iam?: boolean;
+}
 
 /**
  * What the RBAC workflow Lambdas need from a cache service: users and the groups that grant
@@ -34,14 +64,4 @@ export interface CacheRbacPort {
   describeEngineVersion(replicationGroupId: string): Promise<string | undefined>;
   /** migrate-to-rbac: attach the group (MemoryDB: UpdateCluster ACLName), applied immediately. */
   attachUserGroup(replicationGroupId: string, userGroupId: string): Promise<CacheReplicationGroup>;
-}
-
-const ADAPTERS: Record<CacheService, CacheRbacPort> = {
-  elasticache: elastiCache,
-  memorydb: memoryDb,
-};
-
-/** The adapter for `service` (ElastiCache unless told otherwise). */
-export function cacheRbac(service: CacheService = 'elasticache'): CacheRbacPort {
-  return ADAPTERS[service];
 }
