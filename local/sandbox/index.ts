@@ -13,7 +13,7 @@ import { Sandbox } from './sandbox.js';
 
 export { Sandbox } from './sandbox.js';
 export { SandboxClock } from './clock.js';
-export type { FaultSpec, FaultMode } from './faults.js';
+export type { ArmedFaultHandle, FaultSpec, FaultMode } from './faults.js';
 
 export interface SandboxOptions {
   /** Simulated seconds per real second; 0 = manual clock (see SandboxClock). */
