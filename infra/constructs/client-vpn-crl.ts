@@ -110,7 +110,7 @@ export class ClientVpnCrl extends Construct {
     ec2('terminate-revoked-connections', ['DescribeClientVpnConnections', 'TerminateClientVpnConnections']);
     this.grantCertificateAuthority(fns, props.certificateAuthority);
     props.auditBus.grantPutEventsTo(fns['verify-endpoint-crl']!);
-    props.auditBus.grantPutEventsTo(fns['summarize-crl-distribution']!);
+    props.auditBus.grantPutEventsTo(fns['publish-crl-distribution']!);
     fns['publish-crl-expiry-metric']!.addToRolePolicy(
       new PolicyStatement({
         actions: ['cloudwatch:PutMetricData'],

@@ -98,7 +98,7 @@ const GRANTS: Record<string, Grant> = {
     elastiCache: [describeUsers, { actions: ['elasticache:DescribeUserGroups'], resource: 'usergroup' }],
     other: ['listSecrets'],
   },
-  'summarise-rotation': { other: ['audit', 'metrics'] },
+  'summarize-rotation': { other: ['audit', 'metrics'] },
   'rotate-secret': {
     other: ['lock'],
     elastiCache: [describeUsers, modifyUser],

@@ -68,7 +68,7 @@ const FUNCTIONS = [
   'publish-crl',
   'publish-crl-expiry-metric',
   'revoke-certificate-in-index',
-  'summarize-crl-distribution',
+  'publish-crl-distribution',
   'terminate-revoked-connections',
   'verify-endpoint-crl',
 ];
@@ -90,7 +90,7 @@ describe('ClientVpnCrl', () => {
         'publish-crl-expiry-metric',
         'revoke-certificate-in-index',
         'start-scheduled-workflow',
-        'summarize-crl-distribution',
+        'publish-crl-distribution',
         'terminate-revoked-connections',
         'verify-endpoint-crl',
       ].map((n) => `cachegate-${n}`),
@@ -109,7 +109,7 @@ describe('ClientVpnCrl', () => {
       ],
       'publish-crl': [],
       'revoke-certificate-in-index': [],
-      'summarize-crl-distribution': [],
+      'publish-crl-distribution': [],
       'end-revocation-hold': [],
     };
     for (const [fn, actions] of Object.entries(expected)) {
@@ -190,7 +190,7 @@ describe('ClientVpnCrl', () => {
     for (const fn of ['verify-endpoint-crl', 'publish-crl-expiry-metric']) {
       expect(caVariables(fn)).toEqual(['CA_CERT_SECRET_ARN']);
     }
-    for (const fn of ['import-endpoint-crl', 'terminate-revoked-connections', 'summarize-crl-distribution']) {
+    for (const fn of ['import-endpoint-crl', 'terminate-revoked-connections', 'publish-crl-distribution']) {
       expect(caVariables(fn)).toEqual([]);
     }
   });

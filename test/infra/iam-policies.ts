@@ -1,5 +1,5 @@
 /**
- * Every IAM role in the synthesized stack, summarised per principal that uses it: each Lambda
+ * Every IAM role in the synthesized stack, summarized per principal that uses it: each Lambda
  * function (`lambda/<FunctionName>`), each state machine (`states/<StateMachineName>`) and any
  * other role (`role/<logical ID>`). The summary is what the role may do: who assumes it, its
  * managed policies and every statement of every policy attached to it, with CloudFormation

@@ -138,7 +138,7 @@ describe('Rotation construct', () => {
       'dynamodb:GetItem',
       'dynamodb:PutItem',
     ]);
-    expect(actionsOf('summarise-rotation')).toEqual(['cloudwatch:PutMetricData', 'events:PutEvents']);
+    expect(actionsOf('summarize-rotation')).toEqual(['cloudwatch:PutMetricData', 'events:PutEvents']);
     // No rotation function may delete secrets or users, or touch another service's resources
     // (the native rotation function takes the user's claim: the claims table).
     expect(actionsOf('rotate-secret').filter((a) => a.startsWith('dynamodb:'))).toEqual([
@@ -160,7 +160,7 @@ describe('Rotation construct', () => {
     );
     expect(JSON.stringify(secretStatements.map((s) => s.Resource))).toContain(USER_SECRETS);
     expect(JSON.stringify(secretStatements.map((s) => s.Resource))).toContain(MEMORYDB_USER_SECRETS);
-    const metrics = statementsOfFunction('summarise-rotation').find((s) =>
+    const metrics = statementsOfFunction('summarize-rotation').find((s) =>
       [s.Action].flat().includes('cloudwatch:PutMetricData'),
     );
     expect(metrics?.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'cachegate' } });
@@ -181,7 +181,7 @@ const ROTATION_FUNCTIONS = [
   'finish-password-rotation',
   'abandon-password-rotation',
   'select-rotation-users',
-  'summarise-rotation',
+  'summarize-rotation',
   'rotate-secret',
 ];
 

@@ -95,7 +95,7 @@ export interface RotationSummary {
 }
 
 /** The rotate-all report: one line per selected user, counted by outcome. */
-export function summariseRotation(results: UserRotationResult[]): RotationSummary {
+export function summarizeRotation(results: UserRotationResult[]): RotationSummary {
   const users = [...results].sort((a, b) => a.userId.localeCompare(b.userId));
   const count = (status: RotationStatus) => users.filter((r) => r.status === status).length;
   return {

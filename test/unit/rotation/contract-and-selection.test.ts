@@ -15,7 +15,7 @@ import {
   parseSelectorText,
   rotationSelectorSchema,
   selectRotationUsers,
-  summariseRotation,
+  summarizeRotation,
 } from '../../../functions/core/rotation/selection.js';
 
 describe('checkRotationToken (the Secrets Manager rotation contract)', () => {
@@ -180,9 +180,9 @@ describe('selectRotationUsers', () => {
   });
 });
 
-describe('summariseRotation / failureReason', () => {
+describe('summarizeRotation / failureReason', () => {
   it('counts every user by outcome, sorted by user ID', () => {
-    const summary = summariseRotation([
+    const summary = summarizeRotation([
       { userId: 'b', status: 'failed', reason: 'x' },
       { userId: 'a', status: 'rotated' },
       { userId: 'c', status: 'skipped', reason: 'y' },

@@ -4,7 +4,7 @@ import { publishRotationMetrics } from '../aws/rotation-metrics.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { auditEvent } from '../core/audit-event.js';
 import { cacheServiceSchema } from '../core/rbac/cache-service.js';
-import { failureReason, summariseRotation } from '../core/rotation/selection.js';
+import { failureReason, summarizeRotation } from '../core/rotation/selection.js';
 
 const resultSchema = z.object({
   userId: z.string().min(1),
@@ -24,7 +24,7 @@ const inputSchema = z.object({
 
 /** Last step of rotate-all: the per-user report, the summary audit event and the CloudWatch metrics. */
 export const handler = lambdaHandler(inputSchema, async ({ results, skipped, actor, requestId, service }) => {
-  const summary = summariseRotation(
+  const summary = summarizeRotation(
     [...results, ...skipped].map(({ userId, status, reason, error, cause }) => {
       const why =
         reason ?? (error !== undefined || cause !== undefined ? failureReason(error, cause) : undefined);
