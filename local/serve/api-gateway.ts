@@ -16,48 +16,34 @@ export interface HttpRequest {
 
 type Handler = (event: unknown, context: unknown) => Promise<ApiResponse>;
 
-interface Route {
+/** A route of the API: the method and resource API Gateway matches, and the Lambda (function folder) it invokes. */
+export interface ApiRoute {
   method: string;
-  pattern: RegExp;
   resource: string;
-  load: () => Promise<Handler>;
+  lambda: string;
 }
 
-/** The same routes the CDK RestApi declares, each served by the same handler. */
-const ROUTES: Route[] = [
-  {
-    method: 'POST',
-    pattern: /^\/access-requests$/,
-    resource: '/access-requests',
-    load: async () =>
-      (await import('../../functions/api-create-access-request/handler.js')).handler as Handler,
-  },
-  {
-    method: 'GET',
-    pattern: /^\/access-requests\/(?<id>[^/]+)$/,
-    resource: '/access-requests/{id}',
-    load: async () => (await import('../../functions/api-get-access-request/handler.js')).handler as Handler,
-  },
-  {
-    method: 'POST',
-    pattern: /^\/access-requests\/(?<id>[^/]+)\/revoke$/,
-    resource: '/access-requests/{id}/revoke',
-    load: async () =>
-      (await import('../../functions/api-revoke-access-request/handler.js')).handler as Handler,
-  },
-  ...(['approve', 'reject'] as const).map((decision) => ({
-    method: 'POST',
-    pattern: new RegExp(`^/approvals/(?<approvalId>[^/]+)/${decision}$`),
-    resource: `/approvals/{approvalId}/${decision}`,
-    load: async () => (await import('../../functions/api-decide-approval/handler.js')).handler as Handler,
-  })),
-  {
-    method: 'POST',
-    pattern: /^\/slack\/interactions$/,
-    resource: '/slack/interactions',
-    load: async () => (await import('../../functions/slack-interaction/handler.js')).handler as Handler,
-  },
+/**
+ * The same routes the CDK RestApi declares (infra/constructs/onboarding-api.ts), each served by
+ * the same handler; test/infra/conventions.test.ts checks the two tables agree.
+ */
+export const API_ROUTES: readonly ApiRoute[] = [
+  { method: 'POST', resource: '/access-requests', lambda: 'api-create-access-request' },
+  { method: 'GET', resource: '/access-requests/{id}', lambda: 'api-get-access-request' },
+  { method: 'POST', resource: '/access-requests/{id}/revoke', lambda: 'api-revoke-access-request' },
+  { method: 'POST', resource: '/approvals/{approvalId}/approve', lambda: 'api-decide-approval' },
+  { method: 'POST', resource: '/approvals/{approvalId}/reject', lambda: 'api-decide-approval' },
+  { method: 'POST', resource: '/slack/interactions', lambda: 'slack-interaction' },
 ];
+
+/** `/access-requests/{id}/revoke` → a pattern with a named group per path parameter. */
+function patternOf(resource: string): RegExp {
+  return new RegExp(`^${resource.replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}$`);
+}
+
+async function loadHandler(lambda: string): Promise<Handler> {
+  return (await import(`../../functions/${lambda}/handler.js`)).handler as Handler;
+}
 
 /** A Lambda context good enough for Powertools and middy. */
 export function lambdaContext(functionName: string) {
@@ -118,7 +104,7 @@ function decodePathParameter(name: string, value: string): string {
 
 /** Routes a request to its handler as API Gateway would (404/405 for unknown routes). */
 export async function invokeRoute(request: HttpRequest): Promise<ApiResponse> {
-  const candidates = ROUTES.filter((route) => route.pattern.test(request.path));
+  const candidates = API_ROUTES.filter((route) => patternOf(route.resource).test(request.path));
   const route = candidates.find((r) => r.method === request.method);
   if (!route) {
     const statusCode = candidates.length > 0 ? 405 : 404;
@@ -128,11 +114,10 @@ export async function invokeRoute(request: HttpRequest): Promise<ApiResponse> {
       body: JSON.stringify({ error: statusCode === 404 ? 'NOT_FOUND' : 'METHOD_NOT_ALLOWED' }),
     };
   }
-  const groups = route.pattern.exec(request.path)?.groups ?? {};
+  const groups = patternOf(route.resource).exec(request.path)?.groups ?? {};
   const pathParameters = Object.fromEntries(
     Object.entries(groups).map(([name, value]) => [name, decodePathParameter(name, value)]),
   );
-  const handler = await route.load();
-  const name = route.resource === '/slack/interactions' ? 'slack-interaction' : 'api';
-  return handler(apiGatewayEvent(request, route.resource, pathParameters), lambdaContext(name));
+  const handler = await loadHandler(route.lambda);
+  return handler(apiGatewayEvent(request, route.resource, pathParameters), lambdaContext(route.lambda));
 }

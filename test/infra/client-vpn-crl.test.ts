@@ -87,13 +87,15 @@ describe('ClientVpnCrl', () => {
         'import-endpoint-crl',
         'inspect-endpoint-crl',
         'publish-crl',
+        'publish-crl-distribution',
         'publish-crl-expiry-metric',
         'revoke-certificate-in-index',
         'start-scheduled-workflow',
-        'publish-crl-distribution',
         'terminate-revoked-connections',
         'verify-endpoint-crl',
-      ].map((n) => `cachegate-${n}`),
+      ]
+        .map((n) => `cachegate-${n}`)
+        .sort(),
     );
   });
 

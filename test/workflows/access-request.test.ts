@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { sampleInput } from './rbac-fixture.js';
 import { randomUUID } from 'node:crypto';
 import { decideApproval } from '../../functions/use-cases/decide-approval.js';
 import { getApproval, getRequest } from '../../functions/aws/access-requests-table.js';
@@ -48,19 +49,12 @@ function machine(approver: Approver, speedSandbox = sandbox): LocalStateMachine 
   });
 }
 
+/** The documented sample (events/access-request.json), with a fresh request ID per run. */
 function requestInput(requester = 'bob') {
+  const { request } = sampleInput<{ request: Record<string, unknown> }>('access-request');
   return {
-    request: {
-      requestId: `req-${randomUUID()}`,
-      requester,
-      justification: 'need read access to the orders cache for incident 4711',
-      kind: {
-        type: 'cache-user',
-        userId: 'orders-reader',
-        userName: 'orders-reader',
-        accessString: 'on ~orders:* +@read',
-        userGroupIds: ['orders-group'],
-      },
+    request: { ...request, requestId: `req-${randomUUID()}`, requester } as Record<string, unknown> & {
+      requestId: string;
     },
   };
 }

@@ -20,6 +20,7 @@ import {
   createElastiCacheWorld,
   entered,
   expectNoPasswordLeak,
+  sampleInput,
   type WorkflowRuns,
 } from './rbac-fixture.js';
 
@@ -125,10 +126,9 @@ afterAll(async () => {
 
   const finish = (input: Record<string, unknown>) =>
     workflows.run('finish-migration', {
+      ...sampleInput<Record<string, unknown>>('finish-migration'),
       replicationGroupId: RG,
       authTokenSecretArn: TOKEN_SECRET_ARN,
-      windowSeconds: 240,
-      requestedBy: 'alice',
       ...input,
     });
   const auditOf = (action: string) =>

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { sampleInput } from './rbac-fixture.js';
 import { generatePassword } from '../../functions/core/password-policy.js';
 import { LocalStateMachine, type LocalExecution } from '../../local/runner/local-state-machine.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
@@ -71,7 +72,7 @@ describe('rotate-all workflow', () => {
     const client = new SimulatedClient(model, mirror, watched);
     client.start();
     const started = performance.now();
-    const run = await rotateAll({ selector: { all: true }, requestedBy: 'scheduler' });
+    const run = await rotateAll(sampleInput('rotate-all'));
     const seconds = (performance.now() - started) / 1000;
     await client.stop();
     expect(run.status).toBe('SUCCEEDED');

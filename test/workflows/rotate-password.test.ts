@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { sampleInput } from './rbac-fixture.js';
 import { ElastiCacheClient, ModifyUserCommand } from '@aws-sdk/client-elasticache';
 import { InvalidUserStateFault } from '@aws-sdk/client-elasticache';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
@@ -263,7 +264,7 @@ describe('rotate-password workflow (real ASL on the local runner)', () => {
   it('a run started after the first one finished rotates again (the lock was released)', async () => {
     const userId = nextUserId();
     await seedRotatableUser(sandbox, userId);
-    await rotate({ userId });
+    await rotate({ ...sampleInput<object>('rotate-password'), userId });
     const again = await rotate({ userId });
     expect((again.output as { status: string }).status).toBe('rotated');
   });
