@@ -62,16 +62,14 @@ function main() {
       console.log(`no changed lines in functions/core since ${base.slice(0, 12)}: nothing to mutate`);
       return 0;
     }
-    console.log(`mutating the lines of functions/core changed since ${base.slice(0, 12)}:\n  ${mutate.join('\n  ')}`);
+    console.log(
+      `mutating the lines of functions/core changed since ${base.slice(0, 12)}:\n  ${mutate.join('\n  ')}`,
+    );
   }
-  const run = spawnSync(
-    'npx',
-    ['stryker', 'run', '--mutate', mutate.join(',')],
-    {
-      stdio: 'inherit',
-      env: { ...process.env, MUTATE_PART: 'core', MUTATE_REPORT: 'changed', MUTATE_BREAK: '75' },
-    },
-  );
+  const run = spawnSync('npx', ['stryker', 'run', '--mutate', mutate.join(',')], {
+    stdio: 'inherit',
+    env: { ...process.env, MUTATE_PART: 'core', MUTATE_REPORT: 'changed', MUTATE_BREAK: '75' },
+  });
   printScores(['changed']);
   return run.status ?? 1;
 }
