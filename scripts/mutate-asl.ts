@@ -86,9 +86,7 @@ function testsFor(machine: string): string[] {
  * Unit tests that read the definitions without running them (every Lambda task retries
  * throttling, the rotation workflows agree ...): quick, and run against every mutant.
  */
-const staticTests = values.tests
-  ? []
-  : testFiles(['test/unit'], (text) => /readAsl|loadDefinition|\.asl\.json/.test(text));
+const staticTests = testFiles(['test/unit'], (text) => /readAsl|loadDefinition|\.asl\.json/.test(text));
 
 interface Result {
   machine: string;
@@ -160,14 +158,21 @@ function jest(tests: string[], options: { names?: string[]; recordCoverage?: boo
   });
   let ran = 0;
   const testNames = new Map<string, string[]>();
+  const failed = new Set<string>();
   try {
     const result = JSON.parse(readFileSync(resultFile, 'utf8')) as {
       numPassedTests: number;
       numFailedTests: number;
-      testResults: { name: string; assertionResults: { fullName: string }[] }[];
+      testResults: {
+        name: string;
+        assertionResults: { fullName: string; status: string }[];
+      }[];
     };
     ran = result.numPassedTests + result.numFailedTests;
     for (const suite of result.testResults) {
+      for (const test of suite.assertionResults) {
+        if (test.status === 'failed') failed.add(`${relative(scratch, suite.name)} ${test.fullName}`);
+      }
       testNames.set(
         relative(scratch, suite.name),
         suite.assertionResults.map((test) => test.fullName),
@@ -176,7 +181,7 @@ function jest(tests: string[], options: { names?: string[]; recordCoverage?: boo
   } catch {
     // No result file: Jest did not get as far as writing one (timeout, crash): `run` says why.
   }
-  return { ...run, ran, testNames };
+  return { ...run, ran, testNames, failed };
 }
 
 /** Which tests can notice a mutant: a Retry or Catch only where its state raised an error. */
@@ -218,6 +223,7 @@ try {
   let coverage: AslCoverageLine[] = [];
   let staticNames: string[] = [];
   let baselineSeconds = 0;
+  let failedUnmutated = new Set<string>();
   if (scratch) {
     // The unmutated definitions must pass first (a failure here is a broken or flaky test, and
     // every mutant would look killed); the same run records which test reaches which state.
@@ -225,18 +231,31 @@ try {
     const started = Date.now();
     console.log(`baseline: ${all.length} test files, recording the states each test reaches`);
     const baseline = jest(all, { recordCoverage: true });
-    writeFileSync(join(logs, 'baseline.log'), `${baseline.stdout}\n${baseline.stderr}`);
-    if (baseline.error || baseline.status !== 0) {
-      console.log('baseline FAILED: the tests fail without a mutant; see reports/asl-mutation/baseline.log');
-      process.exit(1);
-    }
+    const baselineLog = `${machines.length === 1 ? machines[0] : 'machines'}.baseline.log`;
+    writeFileSync(join(logs, baselineLog), `${baseline.stdout}\n${baseline.stderr}`);
     baselineSeconds = Math.round((Date.now() - started) / 1000);
-    console.log(`baseline passed in ${baselineSeconds} s`);
-    staticNames = staticTests.flatMap((file) => baseline.testNames.get(file) ?? []);
+    if (baseline.error || baseline.ran === 0) {
+      throw new Error(`the baseline run did not complete; see reports/asl-mutation/${baselineLog}`);
+    }
+    // A test that fails unmutated (broken, or flaky on a loaded machine) would make every mutant
+    // it covers look killed: it is left out, and named.
+    failedUnmutated = baseline.failed;
+    if (baseline.status !== 0) {
+      console.log(
+        `baseline: ${baseline.failed.size} test(s) fail without a mutant and are not used` +
+          ` (a suite that failed to load runs no test): see reports/asl-mutation/${baselineLog}\n  ` +
+          [...baseline.failed].join('\n  '),
+      );
+    }
+    console.log(`baseline ran in ${baselineSeconds} s`);
+    staticNames = staticTests.flatMap((file) =>
+      (baseline.testNames.get(file) ?? []).filter((name) => !failedUnmutated.has(`${file} ${name}`)),
+    );
     coverage = readFileSync(coverageFile, 'utf8')
       .split('\n')
       .filter(Boolean)
-      .map((line) => JSON.parse(line) as AslCoverageLine);
+      .map((line) => JSON.parse(line) as AslCoverageLine)
+      .filter((line) => !failedUnmutated.has(`${relative(scratch, line.testPath)} ${line.testName}`));
   }
   for (const { machine, file, original, mutants, tests } of plan) {
     if (values.scores) continue;
