@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { CertIndexEntry } from './cert-index.js';
 
@@ -15,15 +14,57 @@ const DAY_MS = 86_400_000;
 export const DEFAULT_GRACE_DAYS = 7;
 export const MAX_GRACE_DAYS = 90;
 
-export const pendingRevocationSchema = z.strictObject({
-  serial: z.string().regex(/^[0-9A-F]+$/),
-  commonName: z.string().min(1),
-  successorSerial: z.string().regex(/^[0-9A-F]+$/),
-  recordedAt: z.iso.datetime(),
-  revokeAfter: z.iso.datetime(),
-});
-export type PendingRevocation = z.infer<typeof pendingRevocationSchema>;
-export const pendingRevocationsSchema = z.array(pendingRevocationSchema);
+export interface PendingRevocation {
+  /** The predecessor, revoked once the grace period is over. */
+  serial: string;
+  commonName: string;
+  successorSerial: string;
+  recordedAt: string;
+  revokeAfter: string;
+}
+
+const SERIAL = /^[0-9A-F]+$/;
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
+
+/**
+ * The pending revocations file as written by `pendingRevocation` (a JSON array); anything else is
+ * refused, naming the file: a damaged record must stop a CRL build, not drop a revocation.
+ * Checked by hand rather than with a schema library: `crl build` reads it, and that path loads
+ * only what it needs (docs/pki.md).
+ */
+export function parsePendingRevocations(text: string, file: string): PendingRevocation[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ValidationError('is not valid JSON', file);
+  }
+  const valid = (p: unknown): p is PendingRevocation => {
+    const r = p as Record<string, unknown>;
+    return (
+      typeof p === 'object' &&
+      p !== null &&
+      Object.keys(r).length === 5 &&
+      typeof r.serial === 'string' &&
+      SERIAL.test(r.serial) &&
+      typeof r.successorSerial === 'string' &&
+      SERIAL.test(r.successorSerial) &&
+      typeof r.commonName === 'string' &&
+      r.commonName.length > 0 &&
+      typeof r.recordedAt === 'string' &&
+      ISO.test(r.recordedAt) &&
+      typeof r.revokeAfter === 'string' &&
+      ISO.test(r.revokeAfter)
+    );
+  };
+  if (!Array.isArray(parsed) || !parsed.every(valid)) {
+    throw new ValidationError(
+      'must be a JSON array of {serial, commonName, successorSerial, recordedAt, revokeAfter}',
+      file,
+    );
+  }
+  return parsed;
+}
 
 /** `--grace-days`: whole days 0-90 (0: revoked by the next CRL build). */
 export function parseGraceDays(text: string | undefined, field = 'grace-days'): number {

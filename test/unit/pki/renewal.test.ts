@@ -5,6 +5,7 @@ import type { CertIndexEntry } from '../../../functions/core/pki/cert-index.js';
 import { generateRsaKey } from '../../../functions/core/pki/certificate-builder.js';
 import {
   parseGraceDays,
+  parsePendingRevocations,
   pendingRevocation,
   predecessorFor,
   splitDue,
@@ -71,5 +72,23 @@ describe('renewal', () => {
   it('--grace-days defaults to 7 and takes 0 (revoked by the next CRL build)', () => {
     expect(parseGraceDays(undefined)).toBe(7);
     expect(parseGraceDays('0')).toBe(0);
+  });
+
+  it('reads back the pending revocations it wrote, and refuses a damaged file naming it', async () => {
+    const { entry } = await issue([], 'erin');
+    const record = [pendingRevocation(entry, 'EF', now, 7)];
+    expect(parsePendingRevocations(JSON.stringify(record), 'renewed/pending-revocations.json')).toEqual(
+      record,
+    );
+    for (const damaged of [
+      '{',
+      '{}',
+      JSON.stringify([{ ...record[0], serial: 'xyz' }]),
+      JSON.stringify([{ ...record[0], extra: 1 }]),
+    ]) {
+      expect(() => parsePendingRevocations(damaged, 'renewed/pending-revocations.json')).toThrow(
+        /^renewed\/pending-revocations.json: /,
+      );
+    }
   });
 });
