@@ -83,7 +83,7 @@ describe('IAM-authenticated ElastiCache users', () => {
     const userArn = elastiCacheUserArn(cache().arn, 'orders-iam');
     expect(userArn).toBe('arn:aws:elasticache:eu-west-1:123456789012:user:orders-iam');
     expect(
-      JSON.parse(iamConnectPolicyDocument([cache().arn.replace('orders', 'b-cache'), cache().arn], userArn)),
+      JSON.parse(iamConnectPolicyDocument([cache().arn, cache().arn.replace('orders', 'b-cache')], userArn)),
     ).toEqual({
       Version: '2012-10-17',
       Statement: [
