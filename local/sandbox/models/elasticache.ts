@@ -37,6 +37,11 @@ import {
   type RbacFaults,
 } from './cache-rbac-model-helpers.js';
 import {
+  DEFAULT_SERVERLESS_DELAYS,
+  ElastiCacheServerless,
+  type ServerlessCacheDelays,
+} from './elasticache-serverless.js';
+import {
   checkEngine,
   checkIdentifier,
   checkUserName,
@@ -46,7 +51,7 @@ import {
 } from './elasticache-parameters.js';
 
 /** Simulated durations of the asynchronous changes (milliseconds of sandbox time). */
-export interface ElastiCacheDelays {
+export interface ElastiCacheDelays extends ServerlessCacheDelays {
   userCreate: number;
   userModify: number;
   userDelete: number;
@@ -107,6 +112,7 @@ const DEFAULT_DELAYS: ElastiCacheDelays = {
   userGroupModify: 60_000,
   userGroupDelete: 30_000,
   replicationGroupModify: 120_000,
+  ...DEFAULT_SERVERLESS_DELAYS,
 };
 
 /** AWS's documented quotas: 1000 users per account, 100 users per group, 100 groups. */
@@ -191,6 +197,7 @@ export class ElastiCacheModel implements ServiceModel {
   private readonly region: string;
   private readonly accountId: string;
   private readonly notifications: Promise<void>[] = [];
+  private readonly serverless: ElastiCacheServerless;
   onUserChanged: UserChangedHook | undefined;
   onReplicationGroupChanged: ReplicationGroupChangedHook | undefined;
 
@@ -204,6 +211,17 @@ export class ElastiCacheModel implements ServiceModel {
     this.quotas = { ...DEFAULT_QUOTAS, ...options.quotas };
     this.onUserChanged = options.onUserChanged;
     this.onReplicationGroupChanged = options.onReplicationGroupChanged;
+    this.serverless = new ElastiCacheServerless(
+      clock,
+      {
+        attachableUserGroup: (id) => {
+          const group = this.activeUserGroup(id);
+          return { userGroupId: group.userGroupId, engine: group.engine };
+        },
+      },
+      (name) => this.arn('serverlesscache', name),
+      this.delays,
+    );
     // Every account has the built-in `default` user: open access, no password.
     this.users.set(BUILT_IN_DEFAULT_USER, {
       userId: BUILT_IN_DEFAULT_USER,
@@ -216,6 +234,18 @@ export class ElastiCacheModel implements ServiceModel {
   }
 
   readonly commands = {
+    CreateServerlessCache: (input: Record<string, unknown>) =>
+      this.settled(() => this.serverless.commands.CreateServerlessCache(input)),
+    DescribeServerlessCaches: (input: {
+      ServerlessCacheName?: string;
+      MaxResults?: number;
+      NextToken?: string;
+    }) => this.settled(() => this.serverless.commands.DescribeServerlessCaches(input)),
+    ModifyServerlessCache: (input: Record<string, unknown>) =>
+      this.settled(() => this.serverless.commands.ModifyServerlessCache(input)),
+    DeleteServerlessCache: (input: Record<string, unknown>) =>
+      this.settled(() => this.serverless.commands.DeleteServerlessCache(input)),
+
     CreateUser: (input: UserInput & { Tags?: unknown[] }) =>
       this.settled(() => {
         const userId = checkIdentifier('UserId', input.UserId);
@@ -431,6 +461,7 @@ export class ElastiCacheModel implements ServiceModel {
             delete group.pendingChanges;
             group.status = 'active';
             this.notifyAccessOfUserGroup(group.userGroupId);
+            this.serverless.userGroupChanged(group.userGroupId);
           },
         };
         return this.userGroupView(group);
@@ -439,11 +470,14 @@ export class ElastiCacheModel implements ServiceModel {
     DeleteUserGroup: (input: { UserGroupId?: string }) =>
       this.settled(() => {
         const group = this.activeUserGroup(input.UserGroupId);
-        const attached = this.replicationGroupsOf(group.userGroupId);
+        const attached = [
+          ...this.replicationGroupsOf(group.userGroupId),
+          ...this.serverless.cachesOf(group.userGroupId),
+        ];
         if (attached.length > 0) {
           throw serviceFault(
             InvalidUserGroupStateFault,
-            `User group ${group.userGroupId} is associated with replication group(s) ${attached.join(', ')}.`,
+            `User group ${group.userGroupId} is associated with cache(s) ${attached.join(', ')}.`,
           );
         }
         group.status = 'deleting';
@@ -778,6 +812,12 @@ export class ElastiCacheModel implements ServiceModel {
     this.notifyAccess(group);
   }
 
+  /** Test and demo set-up: an `available` serverless cache, checked like CreateServerlessCache. */
+  seedServerlessCache(spec: Parameters<ElastiCacheServerless['seed']>[0]): void {
+    this.applyDueChanges();
+    this.serverless.seed(spec);
+  }
+
   /** Applies every change whose time has come and waits for the hooks they triggered. */
   async settle(): Promise<void> {
     this.applyDueChanges();
@@ -787,7 +827,12 @@ export class ElastiCacheModel implements ServiceModel {
 
   private applyDueChanges(): void {
     applyDueChanges(
-      [...this.users.values(), ...this.userGroups.values(), ...this.replicationGroups.values()],
+      [
+        ...this.users.values(),
+        ...this.userGroups.values(),
+        ...this.replicationGroups.values(),
+        ...this.serverless.resources(),
+      ],
       this.clock.nowMs(),
     );
   }
@@ -990,6 +1035,7 @@ export class ElastiCacheModel implements ServiceModel {
           }
         : {}),
       ReplicationGroups: this.replicationGroupsOf(group.userGroupId),
+      ServerlessCaches: this.serverless.cachesOf(group.userGroupId),
       ARN: this.arn('usergroup', group.userGroupId),
     };
   }
