@@ -8,6 +8,7 @@ import { CertificateAuthority } from './constructs/certificate-authority.js';
 import { OnboardingApi } from './constructs/onboarding-api.js';
 import { CacheVpnAccess, importCacheNetwork } from './constructs/cache-vpn-access.js';
 import { ClientVpnCrl } from './constructs/client-vpn-crl.js';
+import { PostureSchedule } from './constructs/posture-schedule.js';
 import { ServerCertificateRenewal } from './constructs/server-certificate-renewal.js';
 import { Rbac } from './constructs/rbac.js';
 import { Rotation, importRotationProbe } from './constructs/rotation.js';
@@ -69,27 +70,27 @@ export class CachegateStack extends Stack {
       auditBus: audit.bus,
       logRetention,
     });
-    if (config.clientVpn) {
-      new ClientVpnCrl(this, 'ClientVpnCrl', {
-        auditBus: audit.bus,
-        certificateAuthority: certificateAuthority.crlAuthority(),
-        logRetention,
-        settings: config.clientVpn,
-        schedules,
-        schedule: config.schedules.refreshCrl,
-        endpoints: [
-          ...config.clientVpn.endpointIds.map((endpointId) => ({
-            endpointId,
-            endpointArn: this.formatArn({
-              service: 'ec2',
-              resource: 'client-vpn-endpoint',
-              resourceName: endpointId,
-            }),
-          })),
-          ...(this.vpnAccess ? [this.vpnAccess.crlTarget()] : []),
-        ],
-      });
-    }
+    const clientVpnCrl = config.clientVpn
+      ? new ClientVpnCrl(this, 'ClientVpnCrl', {
+          auditBus: audit.bus,
+          certificateAuthority: certificateAuthority.crlAuthority(),
+          logRetention,
+          settings: config.clientVpn,
+          schedules,
+          schedule: config.schedules.refreshCrl,
+          endpoints: [
+            ...config.clientVpn.endpointIds.map((endpointId) => ({
+              endpointId,
+              endpointArn: this.formatArn({
+                service: 'ec2',
+                resource: 'client-vpn-endpoint',
+                resourceName: endpointId,
+              }),
+            })),
+            ...(this.vpnAccess ? [this.vpnAccess.crlTarget()] : []),
+          ],
+        })
+      : undefined;
     if (config.vpnAccess) {
       new ServerCertificateRenewal(this, 'ServerCertificateRenewal', {
         auditBus: audit.bus,
@@ -101,6 +102,15 @@ export class CachegateStack extends Stack {
         schedule: config.schedules.renewServerCertificate,
       });
     }
+    new PostureSchedule(this, 'Posture', {
+      auditBus: audit.bus,
+      logRetention,
+      expression: config.posture.expression,
+      cacheSubnetCidrs:
+        config.posture.cacheSubnetCidrs ?? config.vpnAccess?.cacheSubnets.map((s) => s.cidr) ?? [],
+      certificateAuthority: certificateAuthority.crlAuthority(),
+      ...(clientVpnCrl ? { crlStore: clientVpnCrl.crlStore } : {}),
+    });
     const rotation = new Rotation(this, 'Rotation', {
       auditBus: audit.bus,
       logRetention,

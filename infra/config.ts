@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { clientVpnCrlSchema } from '../functions/core/crl-refresh/distribution-config.js';
 import { CACHE_SERVICES } from '../functions/core/rbac/cache-service.js';
-import { vpnAccessSchema } from '../functions/core/vpn/access-config.js';
-import { workflowScheduleSchema } from '../functions/core/workflow-schedule.js';
+import { ipv4Cidr, vpnAccessSchema } from '../functions/core/vpn/access-config.js';
+import { isScheduleExpression, workflowScheduleSchema } from '../functions/core/workflow-schedule.js';
 import { APPROVAL_TIMEOUT_BOUNDS, DEFAULT_APPROVAL_TIMEOUT_SECONDS } from '../workflows/approval-timeout.js';
 
 /**
@@ -125,6 +125,23 @@ export const cachegateConfigSchema = z.object({
         .default(['elasticache']),
     })
     .default({ services: ['elasticache'] }),
+  /**
+   * The scheduled posture audit (`audit-posture`): when it runs (an EventBridge rule expression,
+   * UTC; Scheduler's `at()` is not a rule expression) and the cache subnets Client VPN
+   * authorization rules should stay within (default: `vpnAccess.cacheSubnets`).
+   */
+  posture: z
+    .object({
+      expression: z
+        .string()
+        .refine(
+          (e) => !e.startsWith('at(') && isScheduleExpression(e),
+          'must be an EventBridge rule expression: rate(N minutes|hours|days) or cron(6 fields)',
+        )
+        .default('rate(1 day)'),
+      cacheSubnetCidrs: z.array(ipv4Cidr).optional(),
+    })
+    .prefault({}),
   /** Password rotation; with `probe`, the new password is tried on the cache before promotion. */
   rotation: z.object({ probe: rotationProbeSchema.optional() }).optional(),
 });

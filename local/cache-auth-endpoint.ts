@@ -9,7 +9,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Sandbox } from './sandbox/index.js';
-import { authenticateWithIamToken, type IamAuthResult } from './sandbox/models/elasticache-iam-auth.js';
+import { authenticateWithIamToken, type IamAuthResult } from './sandbox/models/elasticache/iam-auth.js';
 import type { IamModel } from './sandbox/models/iam.js';
 
 export interface CacheAuthEndpoint {

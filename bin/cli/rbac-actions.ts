@@ -328,7 +328,8 @@ export async function listUsers(options: { json?: boolean; aws?: boolean; servic
 }
 
 /**
- * `user migrate-to-iam`: password → IAM for an existing ElastiCache user (bin/cli/iam-migration.ts).
+ * `user migrate-to-iam`: password → IAM for an existing ElastiCache user (migrateUserToIam in
+ * functions/core/rbac/iam-migration.ts).
  * Locally both workflows run on one fresh sandbox, whose cache answers the probe's `AUTH` with
  * the sandbox's SigV4 check; deployed, the two state machines are started in turn and the user is
  * read with DescribeUsers (credentials from the environment).
@@ -343,8 +344,8 @@ export async function migrateUserToIamCommand(options: {
   offboardStateMachineArn?: string;
   pollSeconds?: number;
 }): Promise<void> {
-  const { iamMigrationRequestSchema } = await import('../../functions/core/rbac/iam-migration.js');
-  const { migrateUserToIam } = await import('./iam-migration.js');
+  const { iamMigrationRequestSchema, migrateUserToIam } =
+    await import('../../functions/core/rbac/iam-migration.js');
   const flags = { iamUserId: '--iam-user-id', principalArn: '--principal' };
   const request = parseRequest<import('../../functions/core/rbac/iam-migration.js').IamMigrationRequest>(
     iamMigrationRequestSchema,

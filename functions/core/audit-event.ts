@@ -19,7 +19,8 @@ export type AuditAction =
   | 'CertificateIssued'
   | 'CertificateRevoked'
   | 'CrlImported'
-  | 'ServerCertificateRenewed';
+  | 'ServerCertificateRenewed'
+  | 'PostureAudited';
 
 export interface AuditEvent {
   schemaVersion: '1';

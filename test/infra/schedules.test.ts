@@ -79,7 +79,16 @@ describe('WorkflowSchedules', () => {
         'Fn::GetAtt': [starterId(), 'Arn'],
       });
     }
-    template.resourceCountIs('AWS::Events::Rule', 0);
+    // The one EventBridge rule is the posture audit's, and it invokes a Lambda: no state machine
+    // is started by a rule (a repeated delivery would start a second run).
+    const rules = Object.values(template.findResources('AWS::Events::Rule')) as Resource[];
+    expect(rules.map((r) => r.Properties.Name)).toEqual(['cachegate-audit-posture']);
+    for (const rule of rules) {
+      for (const target of rule.Properties.Targets as { Arn: unknown; RoleArn?: unknown }[]) {
+        expect(JSON.stringify(target.Arn)).toMatch(/auditposture/);
+        expect(target.RoleArn).toBeUndefined();
+      }
+    }
   });
 
   it('lets the Lambda start only rotate-all, refresh-crl and renew-server-certificate, and tells it their ARNs', () => {

@@ -12,8 +12,8 @@ import {
 } from '../../local/cache-auth-endpoint.js';
 import { LocalStateMachine } from '../../local/runner/local-state-machine.js';
 import type { Sandbox } from '../../local/sandbox/index.js';
-import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
-import { authenticateWithIamToken } from '../../local/sandbox/models/elasticache-iam-auth.js';
+import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache/index.js';
+import { authenticateWithIamToken } from '../../local/sandbox/models/elasticache/iam-auth.js';
 import type { IamModel } from '../../local/sandbox/models/iam.js';
 import {
   cacheUser,

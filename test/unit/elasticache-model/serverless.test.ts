@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { SandboxClock } from '../../../local/sandbox/clock.js';
-import { ElastiCacheModel } from '../../../local/sandbox/models/elasticache.js';
+import { ElastiCacheModel } from '../../../local/sandbox/models/elasticache/index.js';
 
 let clock: SandboxClock;
 let model: ElastiCacheModel;
