@@ -366,6 +366,14 @@ export async function migrateUserToIamCommand(options: {
     );
   }
   const say = (line: string) => process.stderr.write(`${line}\n`);
+  // The planning's refusals name request fields: retold with the flags.
+  const withFlags = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      throw withFlag(error, flags);
+    }
+  };
   const { describeUser, describeUserGroup } = await import('../../functions/aws/elasticache.js');
   const read = async (userId: string, iamUserId: string) => {
     const [user, iamUser] = await Promise.all([describeUser(userId), describeUser(iamUserId)]);
@@ -373,15 +381,17 @@ export async function migrateUserToIamCommand(options: {
   };
   if (deployed !== undefined) {
     const target = (arn: string) => ({ stateMachineArn: arn, pollSeconds: options.pollSeconds ?? 10 });
-    const outcome = await migrateUserToIam(
-      request,
-      {
-        read,
-        onboard: async (input) =>
-          (await run('onboard-user', input, target(options.onboardStateMachineArn!), flags)) as never,
-        offboard: (input) => run('offboard-user', input, target(options.offboardStateMachineArn!), flags),
-      },
-      say,
+    const outcome = await withFlags(() =>
+      migrateUserToIam(
+        request,
+        {
+          read,
+          onboard: async (input) =>
+            (await run('onboard-user', input, target(options.onboardStateMachineArn!), flags)) as never,
+          offboard: (input) => run('offboard-user', input, target(options.offboardStateMachineArn!), flags),
+        },
+        say,
+      ),
     );
     printIamMigration(outcome, request.userId);
     return;
@@ -415,14 +425,16 @@ export async function migrateUserToIamCommand(options: {
         throw withFlag(error, flags);
       }
     };
-    const outcome = await migrateUserToIam(
-      request,
-      {
-        read,
-        onboard: async (input) => (await local('onboard-user', input)) as never,
-        offboard: (input) => local('offboard-user', input),
-      },
-      say,
+    const outcome = await withFlags(() =>
+      migrateUserToIam(
+        request,
+        {
+          read,
+          onboard: async (input) => (await local('onboard-user', input)) as never,
+          offboard: (input) => local('offboard-user', input),
+        },
+        say,
+      ),
     );
     printIamMigration(outcome, request.userId);
   } finally {

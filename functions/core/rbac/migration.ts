@@ -48,6 +48,8 @@ export const migrateToRbacRequestSchema = z
      * --user-group-id).
      */
     serverlessCacheName: rbacIdentifier.optional(),
+    /** `replicationGroupId` names a serverless cache: the parsed form of `serverlessCacheName`. */
+    serverless: z.boolean().optional(),
     /** The user group to create and attach; `<replicationGroupId>-users` when left out. */
     userGroupId: rbacIdentifier.optional(),
     /** The group's locked default user; `<userGroupId>-default` when left out. */
@@ -76,11 +78,12 @@ export const migrateToRbacRequestSchema = z
       });
     }
   })
-  .transform(({ serverlessCacheName, replicationGroupId, ...rest }) => ({
+  // Parsed again by the workflow, the result must mean the same: `serverless` carries the kind.
+  .transform(({ serverlessCacheName, replicationGroupId, serverless, ...rest }) => ({
     ...rest,
     /** The target's ID: a replication group, MemoryDB cluster or serverless cache. */
     replicationGroupId: (serverlessCacheName ?? replicationGroupId) as string,
-    serverless: serverlessCacheName !== undefined,
+    serverless: serverlessCacheName !== undefined || serverless === true,
   }));
 
 export type MigrateToRbacRequest = z.output<typeof migrateToRbacRequestSchema>;
