@@ -5,6 +5,7 @@ import type { CachegateConfig } from './config.js';
 import { AccessRequests } from './constructs/access-requests.js';
 import { AuditTrail } from './constructs/audit-trail.js';
 import { CertificateAuthority } from './constructs/certificate-authority.js';
+import { CertificateExpiryNotices } from './constructs/certificate-expiry-notices.js';
 import { OnboardingApi } from './constructs/onboarding-api.js';
 import { CacheVpnAccess, importCacheNetwork } from './constructs/cache-vpn-access.js';
 import { ClientVpnCrl } from './constructs/client-vpn-crl.js';
@@ -48,24 +49,24 @@ export class CachegateStack extends Stack {
       approvalTimeoutSeconds: config.approvals.timeoutSeconds,
       approvers: config.approvals.approvers,
     });
-    if (config.api) {
-      new OnboardingApi(this, 'OnboardingApi', {
-        auth: config.api.auth,
-        throttle: config.api.throttle,
-        table: accessRequests.table,
-        auditBus: audit.bus,
-        logRetention,
-        approvers: config.approvals.approvers,
-        personalSessionRoles: config.approvals.personalSessionRoles,
-        stateMachineArns: {
-          accessRequest: accessRequests.workflow.stateMachine.stateMachineArn,
-          offboardUser: this.stateMachineArn('offboard-user'),
-          revokeCertificate: this.stateMachineArn('revoke-certificate'),
-        },
-        ...(config.slack ? { slack: config.slack } : {}),
-        requestApprovalFunction: accessRequests.workflow.functions['request-approval']!,
-      });
-    }
+    const onboardingApi = config.api
+      ? new OnboardingApi(this, 'OnboardingApi', {
+          auth: config.api.auth,
+          throttle: config.api.throttle,
+          table: accessRequests.table,
+          auditBus: audit.bus,
+          logRetention,
+          approvers: config.approvals.approvers,
+          personalSessionRoles: config.approvals.personalSessionRoles,
+          stateMachineArns: {
+            accessRequest: accessRequests.workflow.stateMachine.stateMachineArn,
+            offboardUser: this.stateMachineArn('offboard-user'),
+            revokeCertificate: this.stateMachineArn('revoke-certificate'),
+          },
+          ...(config.slack ? { slack: config.slack } : {}),
+          requestApprovalFunction: accessRequests.workflow.functions['request-approval']!,
+        })
+      : undefined;
     const certificateAuthority = new CertificateAuthority(this, 'CertificateAuthority', {
       auditBus: audit.bus,
       logRetention,
@@ -102,6 +103,17 @@ export class CachegateStack extends Stack {
         schedule: config.schedules.renewServerCertificate,
       });
     }
+    new CertificateExpiryNotices(this, 'CertificateExpiryNotices', {
+      auditBus: audit.bus,
+      logRetention,
+      expression: config.clientCertificateNotices.expression,
+      noticeDays: config.clientCertificateNotices.days,
+      certificatesTable: certificateAuthority.table,
+      // Slack messages go out through the onboarding API's Slack app (its secret).
+      ...(config.slack && onboardingApi
+        ? { slack: { channelId: config.slack.channelId, secret: onboardingApi.slackSecret } }
+        : {}),
+    });
     new PostureSchedule(this, 'Posture', {
       auditBus: audit.bus,
       logRetention,

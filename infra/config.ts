@@ -29,6 +29,14 @@ const rotationProbeSchema = z.object({
   ]),
 });
 
+/** An EventBridge rule's schedule (UTC): rules take `rate()` and `cron()`, not Scheduler's `at()`. */
+const ruleExpressionSchema = z
+  .string()
+  .refine(
+    (e) => !e.startsWith('at(') && isScheduleExpression(e),
+    'must be an EventBridge rule expression: rate(N minutes|hours|days) or cron(6 fields)',
+  );
+
 /**
  * Deployment configuration, read once by the app and passed down as typed props: constructs
  * never look at process.env. `infra/config/example.json` enables every capability, so a plain
@@ -132,14 +140,23 @@ export const cachegateConfigSchema = z.object({
    */
   posture: z
     .object({
-      expression: z
-        .string()
-        .refine(
-          (e) => !e.startsWith('at(') && isScheduleExpression(e),
-          'must be an EventBridge rule expression: rate(N minutes|hours|days) or cron(6 fields)',
-        )
-        .default('rate(1 day)'),
+      expression: ruleExpressionSchema.default('rate(1 day)'),
       cacheSubnetCidrs: z.array(ipv4Cidr).optional(),
+    })
+    .prefault({}),
+  /**
+   * Client certificate expiry notices (`notify-certificate-expiry`): when the check runs (rule
+   * expression, UTC) and how many days before expiry a holder is told (once per threshold), in
+   * the `slack` channel when there is one, always as an audit event.
+   */
+  clientCertificateNotices: z
+    .object({
+      expression: ruleExpressionSchema.default('rate(1 day)'),
+      days: z
+        .array(z.number().int().min(1).max(365))
+        .min(1)
+        .refine((days) => new Set(days).size === days.length, 'a threshold appears twice')
+        .default([30, 7, 1]),
     })
     .prefault({}),
   /** Password rotation; with `probe`, the new password is tried on the cache before promotion. */

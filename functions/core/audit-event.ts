@@ -20,7 +20,8 @@ export type AuditAction =
   | 'CertificateRevoked'
   | 'CrlImported'
   | 'ServerCertificateRenewed'
-  | 'PostureAudited';
+  | 'PostureAudited'
+  | 'CertificateExpiryNotified';
 
 export interface AuditEvent {
   schemaVersion: '1';

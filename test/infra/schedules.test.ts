@@ -79,13 +79,17 @@ describe('WorkflowSchedules', () => {
         'Fn::GetAtt': [starterId(), 'Arn'],
       });
     }
-    // The one EventBridge rule is the posture audit's, and it invokes a Lambda: no state machine
-    // is started by a rule (a repeated delivery would start a second run).
+    // The EventBridge rules are the read-and-tell checks' (posture, certificate expiry notices),
+    // and each invokes a Lambda: no state machine is started by a rule (a repeated delivery would
+    // start a second run).
     const rules = Object.values(template.findResources('AWS::Events::Rule')) as Resource[];
-    expect(rules.map((r) => r.Properties.Name)).toEqual(['cachegate-audit-posture']);
+    expect(rules.map((r) => r.Properties.Name).sort()).toEqual([
+      'cachegate-audit-posture',
+      'cachegate-notify-certificate-expiry',
+    ]);
     for (const rule of rules) {
       for (const target of rule.Properties.Targets as { Arn: unknown; RoleArn?: unknown }[]) {
-        expect(JSON.stringify(target.Arn)).toMatch(/auditposture/);
+        expect(JSON.stringify(target.Arn)).toMatch(/auditposture|notifycertificateexpiry/);
         expect(target.RoleArn).toBeUndefined();
       }
     }

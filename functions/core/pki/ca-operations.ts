@@ -9,7 +9,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
  * Issue and revoke as pure operations on the index: they validate everything, sign, and return the
  * new index; the store persists the result only after they succeed.
  */
-const COMMON_NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
+export const COMMON_NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
 
 export function validateCommonName(cn: string, field = 'cn'): string {
   if (!COMMON_NAME.test(cn)) {
@@ -56,6 +56,12 @@ export interface IssueRequest {
   readonly days: number;
   readonly signer: CaSigner;
   readonly random: (size: number) => Buffer;
+  /**
+   * A renewal: the serial of the CN's current certificate, which may stay valid beside the new one
+   * during its grace period (functions/core/pki/renewal.ts). Any other valid certificate for the CN
+   * still refuses the issue.
+   */
+  readonly replacing?: string;
 }
 
 export interface IssueResult {
@@ -69,7 +75,9 @@ export async function issueCertificate(req: IssueRequest): Promise<IssueResult> 
   if (!Number.isInteger(req.days) || req.days < 1 || req.days > 3650) {
     throw new ValidationError('must be a whole number of days between 1 and 3650', 'days');
   }
-  if (req.index.some((e) => e.status === 'V' && e.commonName === req.commonName)) {
+  if (
+    req.index.some((e) => e.status === 'V' && e.commonName === req.commonName && e.serial !== req.replacing)
+  ) {
     throw new ConflictError(`a valid certificate for CN "${req.commonName}" already exists; revoke it first`);
   }
   const notAfter = addDays(req.now, req.days);
