@@ -71,6 +71,10 @@ describe('cachegate user / migrate-to-rbac on the local sandbox', () => {
     expect(result.status).toBe(0);
     const users = JSON.parse(result.stdout) as { userId: string; userGroupIds: string[] }[];
     expect(users.map((u) => u.userId)).toEqual(['default', RBAC_DEMO.user, RBAC_DEMO.unassignedUser]);
+    // Each user with the caches its groups serve.
+    expect(users.find((u) => u.userId === RBAC_DEMO.user)).toMatchObject({
+      caches: [RBAC_DEMO.rbacReplicationGroup],
+    });
     expect(JSON.stringify(users)).not.toMatch(/"passwords?":/);
   });
 
