@@ -117,6 +117,7 @@ describe('PostureSchedule construct', () => {
     expect(granted).toEqual(
       expect.arrayContaining([
         'elasticache:DescribeReplicationGroups',
+        'elasticache:DescribeServerlessCaches',
         'memorydb:DescribeClusters',
         'ec2:ExportClientVpnClientCertificateRevocationList',
         'acm:DescribeCertificate',
