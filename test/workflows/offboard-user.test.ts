@@ -138,8 +138,9 @@ describe('offboard-user workflow (real ASL on the local runner)', () => {
   it('waits for a pending addition to finish, then removes the user', async () => {
     const saved = { ...model.delays };
     const userId = await onboardedUser(['orders-group']);
-    // 4 simulated minutes: still pending when validation looks, after the claim step's time.
-    Object.assign(model.delays, { userGroupModify: 240_000 });
+    // 15 simulated minutes (0.9 s real): still pending when validation looks, after the claim
+    // step's time, even at load ≈ 35 (4 minutes were over before the first look there).
+    Object.assign(model.delays, { userGroupModify: 900_000 });
     const execution = await run(
       'offboard-user',
       { userId },
