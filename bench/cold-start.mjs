@@ -158,7 +158,8 @@ function firstCallsFrom(script, functions, args, label) {
 /**
  * The workflow tests that reach what the demo does not: rotate-all and a failed rotation, the
  * server-certificate renewal, a failed certificate issue, finish-migration, an approval that
- * times out, the IAM approval route, the schedule starter, the posture audit, expiry notices.
+ * times out, the IAM approval route, the schedule starter, the posture audit, expiry notices,
+ * and the Secrets Manager rotation function.
  */
 const FIRST_CALL_TESTS = [
   'test/workflows/rotate-all.test.ts',
@@ -171,6 +172,7 @@ const FIRST_CALL_TESTS = [
   'test/workflows/start-scheduled-workflow.test.ts',
   'test/workflows/audit-posture.test.ts',
   'test/workflows/notify-certificate-expiry.test.ts',
+  'test/workflows/rotate-secret.test.ts',
 ];
 
 function measureFirstCalls(functions) {
