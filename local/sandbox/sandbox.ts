@@ -122,6 +122,9 @@ export class Sandbox {
       defaults: {
         region: this.region,
         credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+        // Only DynamoDB goes over HTTP (to dynalite); hundreds of workflow children at once
+        // (an emergency rotation) would queue behind the default 50 sockets.
+        requestHandler: { httpAgent: { maxSockets: 1000 } },
       },
       attach: attachSandboxRouting,
     });

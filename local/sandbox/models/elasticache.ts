@@ -1,4 +1,10 @@
 import {
+  DEFAULT_MODIFYING_LATENCY,
+  checkLatencyDistribution,
+  drawLatency,
+  seededRandom,
+} from '../modifying-latency.js';
+import {
   CacheClusterNotFoundFault,
   DefaultUserAssociatedToUserGroupFault,
   DefaultUserRequired,
@@ -193,6 +199,7 @@ export class ElastiCacheModel implements ServiceModel {
   private readonly notifications: Promise<void>[] = [];
   onUserChanged: UserChangedHook | undefined;
   onReplicationGroupChanged: ReplicationGroupChangedHook | undefined;
+  private modifying: { latency: typeof DEFAULT_MODIFYING_LATENCY; random: () => number } | undefined;
 
   constructor(
     private readonly clock: SandboxClock,
@@ -213,6 +220,22 @@ export class ElastiCacheModel implements ServiceModel {
       authentication: { type: 'no-password' },
       status: 'active',
     });
+  }
+
+  /**
+   * Modifications of users and user groups take a seeded draw from `latency` (default: the
+   * documented assumption, local/sandbox/modifying-latency.ts) instead of the fixed
+   * `delays.userModify` / `delays.userGroupModify`, which stay for tests that step the clock.
+   */
+  useModifyingLatency(latency = DEFAULT_MODIFYING_LATENCY, seed = 1): void {
+    checkLatencyDistribution('user', latency.user);
+    checkLatencyDistribution('userGroup', latency.userGroup);
+    this.modifying = { latency, random: seededRandom(seed) };
+  }
+
+  private modifyingMs(kind: 'user' | 'userGroup'): number {
+    if (!this.modifying) return kind === 'user' ? this.delays.userModify : this.delays.userGroupModify;
+    return drawLatency(this.modifying.latency[kind], this.modifying.random);
   }
 
   readonly commands = {
@@ -323,7 +346,7 @@ export class ElastiCacheModel implements ServiceModel {
         }
         user.status = 'modifying';
         user.pending = {
-          readyAt: this.clock.nowMs() + this.delays.userModify,
+          readyAt: this.clock.nowMs() + this.modifyingMs('user'),
           apply: () => {
             if (accessString !== undefined) user.accessString = accessString;
             if (authentication !== undefined) user.authentication = authentication;
@@ -424,7 +447,7 @@ export class ElastiCacheModel implements ServiceModel {
         group.status = 'modifying';
         group.pendingChanges = { add, remove };
         group.pending = {
-          readyAt: this.clock.nowMs() + this.delays.userGroupModify,
+          readyAt: this.clock.nowMs() + this.modifyingMs('userGroup'),
           apply: () => {
             for (const id of remove) group.userIds.delete(id);
             for (const id of add) if (this.users.has(id)) group.userIds.add(id);
