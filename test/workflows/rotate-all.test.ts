@@ -107,7 +107,12 @@ describe('rotate-all workflow', () => {
       ['UserRotationsFailed', 0],
       ['UserRotationsSkipped', 3],
     ]);
-    const perUser = run.events.filter((e) => (e as { type: string }).type === 'StateEntered').length / USERS;
+    // Each user runs in a child execution of the Distributed Map: count the states they entered.
+    const children = run.mapRuns.flatMap((mapRun) => mapRun.executions);
+    expect(children).toHaveLength(USERS);
+    const perUser =
+      children.flatMap((child) => child.events).filter((e) => (e as { type: string }).type === 'StateEntered')
+        .length / USERS;
     console.log(
       `rotate-all: ${USERS} users in ${seconds.toFixed(1)} s, ${perUser.toFixed(1)} state transitions per user`,
     );

@@ -43,10 +43,10 @@ describe('rotate-all runs the very same per-user steps as rotate-password', () =
     );
   });
 
-  it('runs every user as a child execution, as many at a time as the selection step says: 10, or 250 in an emergency', () => {
+  it('runs every user as a child execution, as many at a time as the selection step says: 10, or 400 in an emergency', () => {
     expect(rotateAll.States.RotateEachUser.MaxConcurrencyPath).toBe('$.selection.maxConcurrency');
     expect(rotationConcurrency(false)).toBe(10);
-    expect(rotationConcurrency(true)).toBe(250);
+    expect(rotationConcurrency(true)).toBe(400);
     expect(rotateAll.States.RotateEachUser.ItemProcessor.ProcessorConfig).toEqual({
       Mode: 'DISTRIBUTED',
       ExecutionType: 'STANDARD',
