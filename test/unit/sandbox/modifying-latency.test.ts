@@ -6,7 +6,7 @@ import {
   meanLatency,
   seededRandom,
 } from '../../../local/sandbox/modifying-latency.js';
-import { ElastiCacheModel } from '../../../local/sandbox/models/elasticache.js';
+import { ElastiCacheModel } from '../../../local/sandbox/models/elasticache/index.js';
 
 const quantile = (values: number[], q: number) =>
   [...values].sort((a, b) => a - b)[Math.floor(q * values.length)]!;
