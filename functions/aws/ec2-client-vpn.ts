@@ -12,15 +12,14 @@ import { assumedRoleCredentials } from './assumed-role.js';
 import { createAwsClient } from './clients.js';
 
 const clients = new Map<string, EC2Client>();
-let locations: Record<string, EndpointLocation> | undefined;
 
 /**
  * The EC2 client for an endpoint: the Lambda's own region and credentials, unless the deployed
  * configuration places the endpoint in another region (`region`) or account (`roleArn`, assumed).
  */
 function ec2(endpointId?: string): EC2Client {
-  locations ??= parseEndpointLocations(process.env);
-  const where = endpointId === undefined ? undefined : locations[endpointId];
+  const where: EndpointLocation | undefined =
+    endpointId === undefined ? undefined : parseEndpointLocations(process.env)[endpointId];
   const key = `${where?.region ?? ''} ${where?.roleArn ?? ''}`;
   let client = clients.get(key);
   if (!client) {
