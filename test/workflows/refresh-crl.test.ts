@@ -86,7 +86,7 @@ describe('refresh-crl', () => {
     });
   }, 60_000);
 
-  it('repairs drift on one endpoint only (a CRL from another CA lets everyone in)', async () => {
+  it('repairs drift on one endpoint only (a CRL from another CA refuses everyone)', async () => {
     const other = await TestPki.create('Someone else');
     await createAwsClient(EC2Client, {}).send(
       new ImportClientVpnClientCertificateRevocationListCommand({

@@ -457,7 +457,7 @@ function clientCertificateFindings(snapshot: PostureSnapshot, policy: PosturePol
         severity: 'medium',
         resource: `client-certificate/${certificate.commonName}`,
         evidence: `certificate ${certificate.serial} expires in ${wholeDays(days)} (on ${certificate.notAfter.slice(0, 10)})`,
-        fix: `issue its successor before it expires: a new VPN certificate access request for ${certificate.commonName} (or, on an easy-rsa store, cachegate cert revoke --cn ${certificate.commonName} then cachegate cert issue --cn ${certificate.commonName})`,
+        fix: `issue its successor before it expires: a new VPN certificate access request for ${certificate.commonName} (or, on an easy-rsa store, cachegate cert renew --cn ${certificate.commonName}: the old one is revoked after a grace period)`,
         expiresAt: certificate.notAfter,
       },
     ];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { RotationProgress, formatDuration } from '../../../bin/cli/rotation-progress.js';
+import { RotationProgress, formatDuration } from '../../../bin/cli/rotate/rotation-progress.js';
 
 /** A stream that records what was written, as a terminal (isTTY) or as a file/pipe. */
 function stream(isTTY: boolean) {
