@@ -120,6 +120,10 @@ function cacheResource(cache: CachePosture): string {
   return `${cache.kind}/${cache.id}`;
 }
 
+/** How `cachegate migrate-to-rbac` names an ElastiCache cache (a serverless cache takes one user group). */
+const migrateTarget = (cache: CachePosture): string =>
+  cache.kind === 'serverless-cache' ? `--serverless-cache ${cache.id}` : `--replication-group ${cache.id}`;
+
 function cacheFindings(cache: CachePosture, now: Date): Finding[] {
   const resource = cacheResource(cache);
   const findings: Finding[] = [];
@@ -168,8 +172,8 @@ function cacheFindings(cache: CachePosture, now: Date): Finding[] {
       evidence:
         'no user group and no AUTH token: anyone who reaches the cache has every command on every key',
       fix: cache.transitEncryption
-        ? `cachegate migrate-to-rbac --replication-group ${cache.id} --user <user>`
-        : `turn on in-transit encryption first (see cache-without-tls), then cachegate migrate-to-rbac --replication-group ${cache.id}`,
+        ? `cachegate migrate-to-rbac ${migrateTarget(cache)} --user <user>`
+        : `turn on in-transit encryption first (see cache-without-tls), then cachegate migrate-to-rbac ${migrateTarget(cache)}`,
     });
   }
   return findings;
