@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { LocalStateMachine, type LocalExecution } from '../../local/runner/local-state-machine.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache/index.js';
+import { genericFault } from '../../local/sandbox/service-error.js';
 import { createTables } from '../../local/sandbox/tables.js';
 import {
   PasswordMirror,
@@ -51,6 +52,15 @@ describe('emergency rotation under throttling', () => {
   it('rotates every user, all at once, surviving throttling errors with no lockout', async () => {
     // Burst 1: the first users of the wave collide at once; 2/s sustained is ample for the run after that.
     sandbox.throttling.enable({ ElastiCache: { ratePerSecond: 2, burst: 1 } });
+    // On a slow machine the users' first steps can spread their ModifyUser calls out enough that
+    // the bucket never refuses one: ElastiCache's throttling error on the first 30 is certain.
+    const refusals = sandbox.faults.inject({
+      service: 'ElastiCache',
+      command: 'ModifyUser',
+      times: 30,
+      mode: 'throw',
+      error: () => genericFault('Throttling', 'Rate exceeded', 400),
+    });
     const watched = seeded.filter((_, i) => i % 10 === 0);
     const client = new SimulatedClient(model, mirror, watched);
     client.start();
@@ -70,8 +80,11 @@ describe('emergency rotation under throttling', () => {
       .filter((user) => user.status !== 'rotated' && user.userId !== 'default')
       .map((user) => `${user.userId}: ${user.reason ?? user.status}`);
     expect(notRotated).toEqual([]);
-    // The buckets did refuse calls, and the workflow absorbed every refusal.
-    expect(sandbox.throttling.throttled.get('ElastiCache') ?? 0).toBeGreaterThan(0);
+    // ElastiCache refused calls with its throttling error, and the workflow absorbed every refusal.
+    expect(refusals.fired() + (sandbox.throttling.throttled.get('ElastiCache') ?? 0)).toBeGreaterThanOrEqual(
+      30,
+    );
+    refusals.disarm();
     // Beyond what one inline Map could run (40): every user in flight at once.
     expect(peakConcurrency(run)).toBe(USERS);
     expect(client.failures).toEqual([]);
