@@ -170,7 +170,9 @@ function cacheFindings(cache: CachePosture, now: Date): Finding[] {
       severity: 'critical',
       resource,
       evidence:
-        'no user group and no AUTH token: anyone who reaches the cache has every command on every key',
+        cache.kind === 'serverless-cache'
+          ? 'no user group (RBAC is the only access control a serverless cache has): anyone who reaches the cache has every command on every key'
+          : 'no user group and no AUTH token: anyone who reaches the cache has every command on every key',
       fix: cache.transitEncryption
         ? `cachegate migrate-to-rbac ${migrateTarget(cache)} --user <user>`
         : `turn on in-transit encryption first (see cache-without-tls), then cachegate migrate-to-rbac ${migrateTarget(cache)}`,
