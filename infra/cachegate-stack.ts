@@ -136,21 +136,22 @@ export class CachegateStack extends Stack {
       certificateAuthority: certificateAuthority.crlAuthority(),
       ...(clientVpnCrl ? { crlStore: clientVpnCrl.crlStore } : {}),
     });
+    const probeConfig = config.rotation?.probe;
+    const probe = probeConfig ? importRotationProbe(this, probeConfig, config.vpnAccess) : undefined;
     const rotation = new Rotation(this, 'Rotation', {
       auditBus: audit.bus,
       logRetention,
       schedules,
       schedule: config.schedules.rotateAll,
       services: config.rbac.services,
-      ...(config.rotation?.probe
-        ? { probe: importRotationProbe(this, config.rotation.probe, config.vpnAccess) }
-        : {}),
+      ...(probe ? { probe } : {}),
     });
     new Rbac(this, 'Rbac', {
       auditBus: audit.bus,
       logRetention,
       services: config.rbac.services,
       userClaims: rotation.locks,
+      ...(probe && probeConfig?.cache ? { iamProbe: { ...probe, cache: probeConfig.cache } } : {}),
     });
   }
 
