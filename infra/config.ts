@@ -16,6 +16,14 @@ const rotationProbeSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?:\d{1,5}$/, 'must be host:port')
     .refine((endpoint) => Number(endpoint.split(':')[1]) <= 65535, 'port must be 1-65535'),
+  /**
+   * The replication group ID or serverless cache name the endpoint belongs to: with it, new IAM
+   * users are verified through the probe too (an IAM auth token is signed for one cache).
+   */
+  cache: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be a lower-case replication group ID or serverless cache name')
+    .optional(),
   network: vpnAccessSchema.pick({ vpc: true, cacheSubnets: true, cacheSecurityGroupId: true }).optional(),
   /** Subnets of the verify function (private, in the same VPC). Default: the cache subnets. */
   subnetIds: z
@@ -135,12 +143,12 @@ export const cachegateConfigSchema = z.object({
     .default({ services: ['elasticache'] }),
   /**
    * The scheduled posture audit (`audit-posture`): when it runs (an EventBridge rule expression,
-   * UTC; Scheduler's `at()` is not a rule expression) and the cache subnets Client VPN
+   * UTC; default twice a day, so each day-long period of its alarm holds a report) and the cache subnets Client VPN
    * authorization rules should stay within (default: `vpnAccess.cacheSubnets`).
    */
   posture: z
     .object({
-      expression: ruleExpressionSchema.default('rate(1 day)'),
+      expression: ruleExpressionSchema.default('rate(12 hours)'),
       cacheSubnetCidrs: z.array(ipv4Cidr).optional(),
     })
     .prefault({}),

@@ -1,12 +1,16 @@
+import { Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Port, SecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { CacheService } from '../../functions/core/rbac/cache-service.js';
 import { USER_CLAIMS_TABLE } from '../../functions/aws/table-definitions.js';
 import { AslWorkflow } from './asl-workflow.js';
+import type { RotationProbeProps } from './rotation.js';
 import { RuntimeNamedGrants } from './runtime-named-grants.js';
 
 export interface RbacProps {
@@ -19,6 +23,12 @@ export interface RbacProps {
   services?: readonly CacheService[];
   /** The per-user claims table (created with the rotation lock table's name): one change per user at a time. */
   userClaims: ITable;
+  /**
+   * The connectivity probe (config `rotation.probe` with its `cache`): onboard-user's
+   * VerifyIamUser runs in the cache's VPC and authenticates a new IAM user there with a token it
+   * signs. Without it the step reports `skipped`.
+   */
+  iamProbe?: Pick<RotationProbeProps, 'endpoint' | 'network' | 'subnets'> & { cache: string };
 }
 
 /** The ElastiCache RBAC workflows, deployed as `cachegate-<name>`. */
@@ -30,7 +40,7 @@ export const RBAC_WORKFLOWS = [
   'finish-migration',
 ] as const;
 
-type ElastiCacheResource = 'user' | 'usergroup' | 'replicationgroup' | 'cluster';
+type ElastiCacheResource = 'user' | 'usergroup' | 'replicationgroup' | 'cluster' | 'serverlesscache';
 
 /** What one Lambda may do: ElastiCache actions by resource type, secret actions, audit events, claims. */
 interface Grant {
@@ -50,6 +60,10 @@ const describeReplicationGroups = {
   actions: ['elasticache:DescribeReplicationGroups'],
   resources: ['replicationgroup'],
 } as const;
+const describeServerlessCaches = {
+  actions: ['elasticache:DescribeServerlessCaches'],
+  resources: ['serverlesscache'],
+} as const;
 /** ModifyUserGroup authorizes on the group and on each user added or removed. */
 const modifyUserGroup = {
   actions: ['elasticache:ModifyUserGroup'],
@@ -68,13 +82,14 @@ const GRANTS: Record<string, Grant> = {
   'claim-user': { userClaims: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
   'release-user-claim': { userClaims: ['dynamodb:DeleteItem'] },
   'validate-onboard-user': {
-    // Replication groups and their nodes: the engine and version of each cache the requested
-    // groups serve (access-string catalog, IAM support).
+    // Replication groups and their nodes, serverless caches: the engine and version of each
+    // cache the requested groups serve (access-string catalog, IAM support).
     elastiCache: [
       describeUsers,
       describeUserGroups,
       describeReplicationGroups,
       { actions: ['elasticache:DescribeCacheClusters'], resources: ['cluster'] },
+      describeServerlessCaches,
     ],
     userSecrets: ['secretsmanager:DescribeSecret'],
   },
@@ -96,7 +111,8 @@ const GRANTS: Record<string, Grant> = {
   'check-cache-user': { elastiCache: [describeUsers] },
   'add-user-to-group': { elastiCache: [describeUserGroups, modifyUserGroup] },
   'remove-user-from-group': { elastiCache: [describeUserGroups, modifyUserGroup] },
-  'check-group-membership': { elastiCache: [describeUserGroups] },
+  // A membership change lands on the group's serverless caches after the group: wait for them too.
+  'check-group-membership': { elastiCache: [describeUserGroups, describeServerlessCaches] },
   'validate-offboard-user': {
     elastiCache: [describeUsers, describeUserGroups],
     userSecrets: ['secretsmanager:DescribeSecret'],
@@ -117,6 +133,7 @@ const GRANTS: Record<string, Grant> = {
       describeReplicationGroups,
       // The engine version (RBAC needs a minimum) is on the member clusters only.
       { actions: ['elasticache:DescribeCacheClusters'], resources: ['cluster'] },
+      describeServerlessCaches,
       describeUsers,
       describeUserGroups,
     ],
@@ -137,9 +154,12 @@ const GRANTS: Record<string, Grant> = {
       describeReplicationGroups,
       // ModifyReplicationGroup authorizes on the replication group and the user groups it attaches.
       { actions: ['elasticache:ModifyReplicationGroup'], resources: ['replicationgroup', 'usergroup'] },
+      describeServerlessCaches,
+      // ModifyServerlessCache --user-group-id: the serverless cache and the user group it takes.
+      { actions: ['elasticache:ModifyServerlessCache'], resources: ['serverlesscache', 'usergroup'] },
     ],
   },
-  'check-replication-group': { elastiCache: [describeReplicationGroups] },
+  'check-replication-group': { elastiCache: [describeReplicationGroups, describeServerlessCaches] },
   // finish-migration: read the group and the token secret; list clients with the token; lock default.
   'validate-finish-migration': {
     elastiCache: [describeReplicationGroups, describeUsers, describeUserGroups],
@@ -154,6 +174,14 @@ const GRANTS: Record<string, Grant> = {
       policies: ['iam:CreatePolicy', 'iam:GetPolicy', 'iam:GetPolicyVersion'],
       attachments: ['iam:AttachRolePolicy', 'iam:AttachUserPolicy'],
     },
+  },
+  // Verifies an IAM user through the connectivity probe with a token it signs itself: the cache
+  // checks that the signer may connect as that user. The same reach as the rotation functions,
+  // which read every user's password (docs/rbac.md, "Verifying an IAM user").
+  'verify-iam-user': {
+    elastiCache: [
+      { actions: ['elasticache:Connect'], resources: ['replicationgroup', 'serverlesscache', 'user'] },
+    ],
   },
   'revoke-iam-connect': {
     iamConnectPolicies: {
@@ -239,6 +267,43 @@ export class Rbac extends Construct {
     }
     this.workflows = workflows;
     for (const [name, fn] of Object.entries(functions)) this.grant(name, fn, props);
+    const verifier = functions['verify-iam-user'];
+    if (props.iamProbe && verifier) this.placeIamProbe(verifier, props.iamProbe);
+  }
+
+  /**
+   * VerifyIamUser in the cache's VPC: its security group allows out only the cache port (the
+   * cache's group gains the matching ingress). Signing a token needs no network, so nothing else
+   * is opened. Set on the CloudFormation resource, as for the rotation probe, so the function
+   * keeps its logical ID when a probe is added.
+   */
+  private placeIamProbe(fn: NodejsFunction, probe: NonNullable<RbacProps['iamProbe']>): void {
+    const port = Number(probe.endpoint.split(':')[1]);
+    const securityGroup = new SecurityGroup(this, 'IamProbeSecurityGroup', {
+      vpc: probe.network.vpc,
+      description: 'cachegate IAM user verification: the cache port only',
+      allowAllOutbound: false,
+    });
+    securityGroup.connections.allowTo(
+      probe.network.cacheSecurityGroup,
+      Port.tcp(port),
+      'cache port, from the cachegate IAM user verification only',
+    );
+    const subnets = probe.subnets ?? probe.network.cacheSubnets;
+    (fn.node.defaultChild as CfnFunction).vpcConfig = {
+      subnetIds: subnets.map((subnet) => subnet.subnetId),
+      securityGroupIds: [securityGroup.securityGroupId],
+    };
+    fn.role?.addManagedPolicy(
+      ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'),
+    );
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      reason:
+        'AWSLambdaVPCAccessExecutionRole only allows managing the network interfaces Lambda needs to run the function in the VPC (what CDK attaches to any VPC function).',
+    });
+    fn.addEnvironment('ROTATION_PROBE_ENDPOINT', probe.endpoint);
+    fn.addEnvironment('ROTATION_PROBE_CACHE', probe.cache);
   }
 
   private grant(name: string, fn: NodejsFunction, props: RbacProps): void {

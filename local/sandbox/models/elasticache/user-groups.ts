@@ -11,6 +11,7 @@ import {
 import { serviceFault } from '../../service-error.js';
 import { checkQuota, membersAfterChange, oneOrAll } from '../cache-rbac-model-helpers.js';
 import { checkEngine, checkIdentifier, type Engine } from './parameters.js';
+import { takeInUserGroupChange } from './serverless-caches.js';
 import {
   DEFAULT_USER_NAME,
   FAULTS,
@@ -84,13 +85,14 @@ export function userGroupCommands(s: ElastiCacheState) {
         group.status = 'modifying';
         group.pendingChanges = { add, remove };
         group.pending = {
-          readyAt: s.clock.nowMs() + s.delays.userGroupModify,
+          readyAt: s.clock.nowMs() + s.modifyingMs('userGroup'),
           apply: () => {
             for (const id of remove) group.userIds.delete(id);
             for (const id of add) if (s.users.has(id)) group.userIds.add(id);
             delete group.pendingChanges;
             group.status = 'active';
             s.notifyAccessOfUserGroup(group.userGroupId);
+            takeInUserGroupChange(s, group.userGroupId);
           },
         };
         return s.userGroupView(group);
@@ -99,11 +101,14 @@ export function userGroupCommands(s: ElastiCacheState) {
     DeleteUserGroup: (input: { UserGroupId?: string }) =>
       s.settled(() => {
         const group = s.activeUserGroup(input.UserGroupId);
-        const attached = s.replicationGroupsOf(group.userGroupId);
+        const attached = [
+          ...s.replicationGroupsOf(group.userGroupId),
+          ...s.serverlessCachesOf(group.userGroupId),
+        ];
         if (attached.length > 0) {
           throw serviceFault(
             InvalidUserGroupStateFault,
-            `User group ${group.userGroupId} is associated with replication group(s) ${attached.join(', ')}.`,
+            `User group ${group.userGroupId} is associated with cache(s) ${attached.join(', ')}.`,
           );
         }
         group.status = 'deleting';
