@@ -262,11 +262,19 @@ describe('Rbac construct', () => {
       const file = join(mkdtempSync(join(tmpdir(), 'cachegate-rbac-')), 'config.json');
       writeFileSync(file, JSON.stringify(example));
       const app = new App({ context: { 'aws:cdk:bundling-stacks': [], config: file } });
-      const policies = JSON.stringify(
-        Template.fromStack(buildApp(app).stack).findResources('AWS::IAM::Policy'),
-      );
+      const all = Template.fromStack(buildApp(app).stack).findResources('AWS::IAM::Policy');
+      // The scheduled posture audit reads every cache in the account, MemoryDB included (an
+      // open-access cluster is a finding whether or not cachegate manages MemoryDB): read-only.
+      const isPosture = (id: string) => id.startsWith('Posture');
+      const policies = JSON.stringify(Object.entries(all).filter(([id]) => !isPosture(id)));
       expect(policies).not.toContain('memorydb');
       expect(policies).toContain('elasticache:CreateUser');
+      const postureActions = JSON.stringify(Object.entries(all).filter(([id]) => isPosture(id))).match(
+        /memorydb:[A-Z][A-Za-z]+/g,
+      );
+      expect(new Set(postureActions)).toEqual(
+        new Set(['memorydb:DescribeClusters', 'memorydb:DescribeUsers', 'memorydb:DescribeAcls']),
+      );
     });
   });
 });
