@@ -16,7 +16,10 @@ export const handler = lambdaHandler(offboardUserRequestSchema, async (request) 
     cache.listUserGroups(),
     describeSecret(userSecretName(request.userId, request.service)),
   ]);
-  const secretExists = secret !== undefined && isManagedUserSecret(secret.tags, request.userId);
+  // A secret already scheduled for deletion is what a finished offboarding leaves: offboarding
+  // again would change nothing, and must not audit a second deletion.
+  const secretExists =
+    secret !== undefined && isManagedUserSecret(secret.tags, request.userId) && !secret.deletionDate;
   const plan = planOffboarding(request, { user, userGroups, secretExists });
   logger.info('offboarding planned', {
     service: plan.service,

@@ -64,8 +64,12 @@ const modifyUserGroup = {
  * that is missing here fails the synth, so nothing is deployed without a reviewed grant.
  */
 const GRANTS: Record<string, Grant> = {
-  // Takes a claim: reads the item, then a conditional PutItem (functions/aws/user-claims.ts).
-  'claim-user': { userClaims: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
+  // Takes a claim: reads the item, then a conditional PutItem (functions/aws/user-claims.ts); a
+  // claim a finished native rotation left is released for it (functions/aws/claim-recovery.ts).
+  'claim-user': {
+    userClaims: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+    userSecrets: ['secretsmanager:DescribeSecret'],
+  },
   'release-user-claim': { userClaims: ['dynamodb:DeleteItem'] },
   'validate-onboard-user': {
     // Replication groups and their nodes: the engine and version of each cache the requested
@@ -190,6 +194,7 @@ const MEMORYDB_GRANTS: Record<string, MemoryDbGrant> = {
     userSecrets: true,
   },
   'store-user-password': { userSecrets: true },
+  'claim-user': { userSecrets: true },
   'create-cache-user': {
     memoryDb: [{ actions: ['memorydb:CreateUser', 'memorydb:DescribeUsers'], resources: ['user'] }],
     userSecrets: true,

@@ -4,6 +4,7 @@ import { ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-s
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { createAwsClient } from '../../functions/aws/clients.js';
 import { LambdaCrashSignal } from '../sandbox/faults.js';
+import { runInvocation } from '../sandbox/lambda-invocation.js';
 import type { StepFunctionsModel } from '../sandbox/models/step-functions.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { readAsl } from '../../workflows/asl-files.js';
@@ -187,10 +188,10 @@ export class LocalStateMachine {
       );
     });
     try {
-      const result = await Promise.race([
-        handler(JSON.parse(JSON.stringify(payload ?? {})), context),
+      const result = await runInvocation(
+        () => handler(JSON.parse(JSON.stringify(payload ?? {})), context),
         timedOut,
-      ]);
+      );
       return {
         StatusCode: 200,
         ExecutedVersion: '$LATEST',

@@ -44,7 +44,9 @@ export function planOffboarding(
     throw new ValidationError('"default" is the built-in user and cannot be offboarded', 'userId');
   }
   if (!state.user && !state.secretExists) {
-    throw new NotFoundError(`userId: user ${request.userId} does not exist and has no cachegate secret`);
+    throw new NotFoundError(
+      `userId: user ${request.userId} does not exist and has no cachegate secret left to delete (none, or already scheduled for deletion: offboarded)`,
+    );
   }
   const userGroupIds = state.userGroups
     .filter((g) => g.userIds.includes(request.userId) || g.pendingUserIdsToAdd.includes(request.userId))
