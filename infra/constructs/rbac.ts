@@ -92,7 +92,20 @@ const GRANTS: Record<string, Grant> = {
     ],
   },
   'create-cache-user': {
-    elastiCache: [{ actions: ['elasticache:CreateUser', 'elasticache:DescribeUsers'], resources: ['user'] }],
+    // Tags on create (the run's cachegate:created-by tag) also authorize AddTagsToResource (the
+    // Service Authorization Reference lists it beside CreateUser); ListTagsForResource reads it back
+    // on a retry that finds the user.
+    elastiCache: [
+      {
+        actions: [
+          'elasticache:CreateUser',
+          'elasticache:DescribeUsers',
+          'elasticache:AddTagsToResource',
+          'elasticache:ListTagsForResource',
+        ],
+        resources: ['user'],
+      },
+    ],
     userSecrets: ['secretsmanager:GetSecretValue'],
     // migrate-to-rbac's default user on AUTH: its password is the token, read by version.
     authTokenSecrets: ['secretsmanager:GetSecretValue'],
@@ -196,7 +209,13 @@ const MEMORYDB_GRANTS: Record<string, MemoryDbGrant> = {
   'store-user-password': { userSecrets: true },
   'claim-user': { userSecrets: true },
   'create-cache-user': {
-    memoryDb: [{ actions: ['memorydb:CreateUser', 'memorydb:DescribeUsers'], resources: ['user'] }],
+    // TagResource for tags on create: an ASSUMPTION by analogy with ElastiCache (docs/aws-facts.md).
+    memoryDb: [
+      {
+        actions: ['memorydb:CreateUser', 'memorydb:DescribeUsers', 'memorydb:TagResource', 'memorydb:ListTags'],
+        resources: ['user'],
+      },
+    ],
     userSecrets: true,
   },
   'check-cache-user': { memoryDb: [describeMemoryDbUsers] },

@@ -21,7 +21,7 @@ import { LocalStateMachine, type LambdaHandler } from '../../../local/runner/loc
 import { LambdaCrashSignal, type ArmedFaultHandle } from '../../../local/sandbox/faults.js';
 import { runInvocation } from '../../../local/sandbox/lambda-invocation.js';
 import { createSandbox, type Sandbox } from '../../../local/sandbox/index.js';
-import type { ElastiCacheModel } from '../../../local/sandbox/models/elasticache.js';
+import type { ElastiCacheModel } from '../../../local/sandbox/models/elasticache/index.js';
 import type { EventBridgeModel } from '../../../local/sandbox/models/eventbridge.js';
 import type { SecretsManagerModel } from '../../../local/sandbox/models/secrets-manager.js';
 import { seedUserWithSecret } from '../../../local/sandbox/seed-user-with-secret.js';
