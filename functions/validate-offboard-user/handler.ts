@@ -16,11 +16,13 @@ export const handler = lambdaHandler(offboardUserRequestSchema, async (request) 
     cache.listUserGroups(),
     describeSecret(userSecretName(request.userId, request.service)),
   ]);
-  // A secret already scheduled for deletion is what a finished offboarding leaves: offboarding
-  // again would change nothing, and must not audit a second deletion.
-  const secretExists =
-    secret !== undefined && isManagedUserSecret(secret.tags, request.userId) && !secret.deletionDate;
-  const plan = planOffboarding(request, { user, userGroups, secretExists });
+  const secretExists = secret !== undefined && isManagedUserSecret(secret.tags, request.userId);
+  const plan = planOffboarding(request, {
+    user,
+    userGroups,
+    secretExists,
+    secretScheduledForDeletion: secretExists && secret.deletionDate !== undefined,
+  });
   logger.info('offboarding planned', {
     service: plan.service,
     userId: plan.userId,

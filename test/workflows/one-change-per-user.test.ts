@@ -16,12 +16,7 @@ import { LambdaCrashSignal } from '../../local/sandbox/faults.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import { serviceFault } from '../../local/sandbox/service-error.js';
 import { listUserGroups } from '../../functions/aws/elasticache.js';
-import {
-  causeOf,
-  createElastiCacheWorld,
-  type WorkflowRuns,
-  expectNoPasswordLeak,
-} from './rbac-fixture.js';
+import { causeOf, createElastiCacheWorld, type WorkflowRuns, expectNoPasswordLeak } from './rbac-fixture.js';
 import {
   lambdaContext,
   PasswordMirror,
@@ -149,7 +144,10 @@ describe('onboarding adopts only a user its own run created', () => {
       handlers: {
         'create-cache-user': async (event, ctx) => {
           const { handler } = await import('../../functions/create-cache-user/handler.js');
-          const result = await (handler as unknown as (e: unknown, c: unknown) => Promise<unknown>)(event, ctx);
+          const result = await (handler as unknown as (e: unknown, c: unknown) => Promise<unknown>)(
+            event,
+            ctx,
+          );
           calls += 1;
           // The user was created, then the Lambda died before answering: Step Functions retries.
           if (calls === 1) throw new LambdaCrashSignal('CreateCacheUser, after CreateUser');
