@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { serviceNow } from '../aws/service-clock.js';
-import { takeUserClaimRecovering } from '../aws/claim-recovery.js';
+import { takeUserClaimRecovering } from '../use-cases/claim-recovery.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 import {

@@ -3,7 +3,6 @@ import { type AnyAwsClient, setAwsClientHook } from '../../functions/aws/clients
 import { setServiceClock } from '../../functions/aws/service-clock.js';
 import { SandboxClock } from './clock.js';
 import { FaultInjector } from './faults.js';
-import { invocationEnded } from './lambda-invocation.js';
 import { ThrottlingModel } from './throttling.js';
 import { UnmodelledCommandError } from './service-error.js';
 
@@ -26,7 +25,6 @@ export function attachSandboxRouting(client: AnyAwsClient): void {
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       async (args: any) => {
         const sandbox = installedSandbox();
-        if (invocationEnded()) return new Promise<never>(() => undefined);
         const command = context.commandName.replace(/Command$/, '');
         await sandbox.faults.before(serviceId, command, args.input);
         sandbox.throttling.take(serviceId, command);

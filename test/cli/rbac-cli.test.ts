@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { runWorkflow } from '../../bin/cli/rbac-workflow.js';
+import { runWorkflow } from '../../bin/cli/rbac/rbac-workflow.js';
 import { createTables } from '../../local/sandbox/tables.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache/index.js';

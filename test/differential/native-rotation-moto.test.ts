@@ -89,7 +89,7 @@ describeIf('rotate-secret on moto: native RotateSecret', () => {
 
     await step('finishSecret', stored.arn, token);
     const after = await secrets.send(new DescribeSecretCommand({ SecretId: stored.arn }));
-    // finishSecret labels the version it audited (functions/aws/rotation-contract.ts).
+    // finishSecret labels the version it audited (functions/use-cases/rotation-contract.ts).
     expect([...(after.VersionIdsToStages?.[token] ?? [])].sort()).toEqual([
       'AWSCURRENT',
       'CACHEGATE_AUDITED',

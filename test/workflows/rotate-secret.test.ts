@@ -9,7 +9,7 @@ import {
   AUDITED_LABEL,
   NATIVE_ROTATION_ACTOR,
   PASSWORDS_SET_LABEL,
-} from '../../functions/aws/rotation-contract.js';
+} from '../../functions/use-cases/rotation-contract.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import { generatePassword } from '../../functions/core/password-policy.js';
 import { handler } from '../../functions/rotate-secret/handler.js';

@@ -11,15 +11,14 @@
 import { GetSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { randomUUID } from 'node:crypto';
 import { describeUser } from '../../../functions/aws/elasticache.js';
-import { NATIVE_ROTATION_ACTOR } from '../../../functions/aws/rotation-contract.js';
+import { NATIVE_ROTATION_ACTOR } from '../../../functions/use-cases/rotation-contract.js';
 import { tryAuth } from '../../../functions/aws/rotation-probe.js';
-import { takeUserClaimRecovering } from '../../../functions/aws/claim-recovery.js';
+import { takeUserClaimRecovering } from '../../../functions/use-cases/claim-recovery.js';
 import { releaseUserClaim } from '../../../functions/aws/user-claims.js';
 import { userSecretName } from '../../../functions/core/rbac/user-secret.js';
 import { handler as rotateSecretHandler } from '../../../functions/rotate-secret/handler.js';
 import { LocalStateMachine, type LambdaHandler } from '../../../local/runner/local-state-machine.js';
-import { LambdaCrashSignal, type ArmedFaultHandle } from '../../../local/sandbox/faults.js';
-import { runInvocation } from '../../../local/sandbox/lambda-invocation.js';
+import { LambdaCrashSignal, lambdaInvocation, type ArmedFaultHandle } from '../../../local/sandbox/faults.js';
 import { createSandbox, type Sandbox } from '../../../local/sandbox/index.js';
 import type { ElastiCacheModel } from '../../../local/sandbox/models/elasticache/index.js';
 import type { EventBridgeModel } from '../../../local/sandbox/models/eventbridge.js';
@@ -89,9 +88,6 @@ export class ChaosWorld {
         name,
         LocalStateMachine.load(name, {
           sandbox,
-          // 900 s is Lambda's maximum: three real seconds at the chaos clock, so only a hang (not
-          // a loaded machine) reaches it.
-          lambdaTimeoutSeconds: 900,
           ...(transform ? { transform } : {}),
         }),
       );
@@ -231,23 +227,35 @@ export class ChaosWorld {
     }
   }
 
-  /** The rotation function as Lambda runs it for Secrets Manager: a crash or a timeout fails the step. */
+  /**
+   * The rotation function as Lambda runs it for Secrets Manager, with the local runner's timeout
+   * rule: its own work has real time, and once an injected hang holds it, a second (its 60 s at
+   * the chaos clock, at least a second) until it times out. A crash or a timeout fails the step.
+   */
   private async invokeRotationFunction(event: unknown): Promise<void> {
-    const timeoutMs = this.sandbox.clock.realMsFor(900_000);
-    const deadline = performance.now() + timeoutMs;
+    let deadline = performance.now() + 30_000;
     let timer: NodeJS.Timeout | undefined;
+    let timeOut: () => void = () => undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timeOut = () => reject(new Error('Task timed out after 60.00 seconds'));
+      timer = setTimeout(timeOut, deadline - performance.now());
+    });
+    const hung = () => {
+      deadline = Math.min(deadline, performance.now() + Math.max(1000, this.sandbox.clock.realMsFor(60_000)));
+      clearTimeout(timer);
+      timer = setTimeout(timeOut, Math.max(0, deadline - performance.now()));
+    };
+    const context = {
+      ...lambdaContext('cachegate-rotate-secret'),
+      getRemainingTimeInMillis: () => Math.max(0, Math.floor(deadline - performance.now())),
+    };
     try {
-      await runInvocation(
-        () =>
-          (rotateSecretHandler as unknown as LambdaHandler)(event, {
-            ...lambdaContext('cachegate-rotate-secret'),
-            // The deadline middy's early timeout works from, as the local runner gives its Lambdas.
-            getRemainingTimeInMillis: () => Math.max(0, Math.floor(deadline - performance.now())),
-          }),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('Task timed out after 900.00 seconds')), timeoutMs);
-        }),
-      );
+      await Promise.race([
+        lambdaInvocation.run({ hung }, () =>
+          (rotateSecretHandler as unknown as LambdaHandler)(event, context),
+        ),
+        timedOut,
+      ]);
     } catch (error) {
       if (error instanceof LambdaCrashSignal) throw new Error('Runtime.ExitError');
       throw error;
@@ -265,7 +273,7 @@ export class ChaosWorld {
       const cacheUser = (await describeUser(userId)) !== undefined;
       // Held = a new run could not take it now. A claim a finished native rotation left behind
       // (its finishSecret failed after the promotion) is free by the claim rule: the next run
-      // releases it for its dead holder (functions/aws/claim-recovery.ts).
+      // releases it for its dead holder (functions/use-cases/claim-recovery.ts).
       const probe = await takeUserClaimRecovering({
         userId,
         service: 'elasticache',
