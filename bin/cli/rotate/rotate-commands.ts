@@ -108,7 +108,7 @@ async function rotate(options: RotateOptions): Promise<void> {
  * The users a run should have rotated and did not: failed, or skipped because another workflow
  * held them (a skip for having no password to rotate is not one). The CLI exits 1 for them.
  */
-function notRotated(output: unknown, isBusy: (reason: string | undefined) => boolean): string[] {
+export function notRotated(output: unknown, isBusy: (reason: string | undefined) => boolean): string[] {
   const result = output as {
     status?: string;
     userId?: string;
