@@ -212,7 +212,12 @@ const MEMORYDB_GRANTS: Record<string, MemoryDbGrant> = {
     // TagResource for tags on create: an ASSUMPTION by analogy with ElastiCache (docs/aws-facts.md).
     memoryDb: [
       {
-        actions: ['memorydb:CreateUser', 'memorydb:DescribeUsers', 'memorydb:TagResource', 'memorydb:ListTags'],
+        actions: [
+          'memorydb:CreateUser',
+          'memorydb:DescribeUsers',
+          'memorydb:TagResource',
+          'memorydb:ListTags',
+        ],
         resources: ['user'],
       },
     ],
