@@ -49,11 +49,14 @@ it(
     );
     const failed = results.filter((r) => r.violations.length > 0).sort((a, b) => a.seed - b.seed);
     const faults = results.reduce((sum, r) => sum + r.faultsFired, 0);
-    const longest = Math.max(...results.map((r) => r.longestRunMs));
+    const closest = results
+      .map((r) => r.closestToExpiry)
+      .reduce((a, b) => (b.share > a.share ? b : a), { share: 0, run: '' });
     process.stdout.write(
       `chaos: ${results.length} schedules, ${faults} faults injected, ` +
         `${results.length - failed.length} held every invariant, ${failed.length} did not ` +
-        `(${Math.round(performance.now() - started)} ms; longest run ${Math.round(longest)} ms; ` +
+        `(${Math.round(performance.now() - started)} ms; closest to its claim's expiry: ${closest.run}, ` +
+        `${Math.round(closest.share * 100)} % of the claim's life; ` +
         `redis AUTH checked in ${Math.ceil(runs / redisEvery)}${redis ? '' : ' (no redis-server: model only)'})\n`,
     );
     if (plant !== 'none') {
@@ -71,10 +74,10 @@ it(
       ].join('\n'),
     );
     expect(report).toEqual([]);
-    // A run that outlasts its claim (an hour and five minutes for a rotation: 13 real seconds at
-    // the chaos clock) may lose it to another run, as on AWS a run past its TimeoutSeconds would
-    // have been stopped: past that, this machine is too slow for the chaos clock.
-    expect(longest).toBeLessThan(13_000);
+    // A run that outlasts its claim (at the chaos clock) may lose it to another run, where on AWS
+    // it would have been stopped at its TimeoutSeconds first: past that, this machine was too
+    // slow for the chaos clock, and a violation would be the machine's, not cachegate's.
+    expect(closest.share).toBeLessThan(1);
   },
   60_000 + runs * 1_000,
 );
