@@ -272,6 +272,7 @@ function toCacheUserGroup(acl: ACL): CacheUserGroup {
     pendingUserIdsToAdd: acl.PendingChanges?.UserNamesToAdd ?? [],
     pendingUserIdsToRemove: acl.PendingChanges?.UserNamesToRemove ?? [],
     replicationGroupIds: acl.Clusters ?? [],
+    serverlessCacheIds: [],
   };
 }
 

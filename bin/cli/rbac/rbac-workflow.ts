@@ -1,5 +1,6 @@
 import { outputOf, runDeployedWorkflow, type WorkflowResult } from '../deployed-workflow.js';
 import type { ElastiCacheModel } from '../../../local/sandbox/models/elasticache/index.js';
+import type { IamModel } from '../../../local/sandbox/models/iam.js';
 import type { MemoryDbModel } from '../../../local/sandbox/models/memorydb/index.js';
 import type { SecretsManagerModel } from '../../../local/sandbox/models/secrets-manager.js';
 import { quietLambdaOutput } from '../../../local/lambda-output.js';
@@ -36,21 +37,30 @@ export async function runWorkflow(
 async function runLocal(workflow: string, input: unknown): Promise<WorkflowResult> {
   const sandbox = await openLocalSandbox();
   try {
-    const { LocalStateMachine } = await import('../../../local/runner/local-state-machine.js');
-    progress(`local sandbox (dry run, nothing is kept): running ${workflow}`);
-    const machine = LocalStateMachine.load(workflow, {
-      sandbox,
-      onEvent: (event) => {
-        if (event.type === 'StateEntered' && event.state) progress(`  ${workflow} › ${event.state.name}`);
-        if (event.type === 'StateRetried' && event.state)
-          progress(`  ${workflow} › ${event.state.name} (retrying)`);
-      },
-    });
-    const run = await machine.run(input);
-    return { status: run.status, output: run.output, error: run.error, cause: run.cause };
+    return await runOnSandbox(sandbox, workflow, input);
   } finally {
     await sandbox.close();
   }
+}
+
+/** Runs `workflow` on an open local sandbox (a command made of several workflows shares one). */
+export async function runOnSandbox(
+  sandbox: Awaited<ReturnType<typeof openLocalSandbox>>,
+  workflow: string,
+  input: unknown,
+): Promise<WorkflowResult> {
+  const { LocalStateMachine } = await import('../../../local/runner/local-state-machine.js');
+  progress(`local sandbox (dry run, nothing is kept): running ${workflow}`);
+  const machine = LocalStateMachine.load(workflow, {
+    sandbox,
+    onEvent: (event) => {
+      if (event.type === 'StateEntered' && event.state) progress(`  ${workflow} › ${event.state.name}`);
+      if (event.type === 'StateRetried' && event.state)
+        progress(`  ${workflow} › ${event.state.name} (retrying)`);
+    },
+  });
+  const run = await machine.run(input);
+  return { status: run.status, output: run.output, error: run.error, cause: run.cause };
 }
 
 /** A fresh sandbox seeded with the demo account; Powertools stays quiet on the terminal. */
@@ -70,5 +80,7 @@ export async function openLocalSandbox() {
     sandbox.model<SecretsManagerModel>('Secrets Manager'),
   );
   seedMemoryDbDemo(sandbox.model<MemoryDbModel>('MemoryDB'));
+  // The sandbox has no CreateRole: the demo's application role exists from the start.
+  sandbox.model<IamModel>('IAM').seedPrincipal('role', 'orders-app');
   return sandbox;
 }
