@@ -1,3 +1,4 @@
+import { roleAccount } from '../functions/core/crl-refresh/endpoint-locations.js';
 import { ArnFormat, Stack, type StackProps } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -88,6 +89,18 @@ export class CachegateStack extends Stack {
                 resourceName: endpointId,
               }),
             })),
+            ...config.clientVpn.endpoints.map(({ endpointId, region, roleArn }) => ({
+              endpointId,
+              endpointArn: this.formatArn({
+                service: 'ec2',
+                resource: 'client-vpn-endpoint',
+                resourceName: endpointId,
+                ...(region ? { region } : {}),
+                ...(roleArn ? { account: roleAccount(roleArn) } : {}),
+              }),
+              ...(region ? { region } : {}),
+              ...(roleArn ? { roleArn } : {}),
+            })),
             ...(this.vpnAccess ? [this.vpnAccess.crlTarget()] : []),
           ],
         })
@@ -123,21 +136,22 @@ export class CachegateStack extends Stack {
       certificateAuthority: certificateAuthority.crlAuthority(),
       ...(clientVpnCrl ? { crlStore: clientVpnCrl.crlStore } : {}),
     });
+    const probeConfig = config.rotation?.probe;
+    const probe = probeConfig ? importRotationProbe(this, probeConfig, config.vpnAccess) : undefined;
     const rotation = new Rotation(this, 'Rotation', {
       auditBus: audit.bus,
       logRetention,
       schedules,
       schedule: config.schedules.rotateAll,
       services: config.rbac.services,
-      ...(config.rotation?.probe
-        ? { probe: importRotationProbe(this, config.rotation.probe, config.vpnAccess) }
-        : {}),
+      ...(probe ? { probe } : {}),
     });
     new Rbac(this, 'Rbac', {
       auditBus: audit.bus,
       logRetention,
       services: config.rbac.services,
       userClaims: rotation.locks,
+      ...(probe && probeConfig?.cache ? { iamProbe: { ...probe, cache: probeConfig.cache } } : {}),
     });
   }
 
