@@ -100,7 +100,7 @@ const GRANTS: Record<string, Grant> = {
   },
   'summarise-rotation': { other: ['audit', 'metrics'] },
   'rotate-secret': {
-    other: ['lock'],
+    other: ['lock', 'audit'],
     elastiCache: [describeUsers, modifyUser],
     secrets: [
       'secretsmanager:DescribeSecret',
