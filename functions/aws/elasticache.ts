@@ -281,6 +281,30 @@ export async function attachUserGroup(
   return toCacheReplicationGroup(group ?? {});
 }
 
+/**
+ * Changes the AUTH token, applied immediately (`AuthToken` + `AuthTokenUpdateStrategy`, API
+ * reference): `ROTATE` adds the token (old and new both accepted), `SET` keeps only it — after a
+ * ROTATE, or with `UserGroupIdsToRemove` when going back from RBAC (rollback-to-auth). The token
+ * is never part of an error cachegate raises.
+ */
+export async function modifyAuthToken(
+  replicationGroupId: string,
+  token: string,
+  strategy: 'ROTATE' | 'SET',
+  userGroupIdsToRemove: string[] = [],
+): Promise<CacheReplicationGroup> {
+  const { ReplicationGroup: group } = await elastiCache().send(
+    new ModifyReplicationGroupCommand({
+      ReplicationGroupId: replicationGroupId,
+      ApplyImmediately: true,
+      AuthToken: token,
+      AuthTokenUpdateStrategy: strategy,
+      ...(userGroupIdsToRemove.length > 0 ? { UserGroupIdsToRemove: userGroupIdsToRemove } : {}),
+    }),
+  );
+  return toCacheReplicationGroup(group ?? {});
+}
+
 function toCacheUser(user: User): CacheUser {
   return {
     userId: user.UserId ?? '',
@@ -314,6 +338,9 @@ function toCacheReplicationGroup(group: ReplicationGroup): CacheReplicationGroup
     ...(group.ARN ? { arn: group.ARN } : {}),
     transitEncryptionEnabled: group.TransitEncryptionEnabled ?? false,
     authTokenEnabled: group.AuthTokenEnabled ?? false,
+    ...(group.PendingModifiedValues?.AuthTokenStatus
+      ? { authTokenStatus: group.PendingModifiedValues.AuthTokenStatus }
+      : {}),
     userGroupIds: group.UserGroupIds ?? [],
     pendingUserGroupIdsToAdd: group.PendingModifiedValues?.UserGroups?.UserGroupIdsToAdd ?? [],
     pendingUserGroupIdsToRemove: group.PendingModifiedValues?.UserGroups?.UserGroupIdsToRemove ?? [],
