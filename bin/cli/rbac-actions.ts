@@ -6,6 +6,7 @@ import {
 } from '../../functions/core/access-string/index.js';
 import { ValidationError } from '../../functions/core/errors.js';
 import { parseInput } from '../../functions/core/parse-input.js';
+import { finishMigrationRequestSchema } from '../../functions/core/rbac/finish-migration.js';
 import { migrateToRbacRequestSchema } from '../../functions/core/rbac/migration.js';
 import { offboardUserRequestSchema } from '../../functions/core/rbac/offboarding.js';
 import { onboardUserRequestSchema } from '../../functions/core/rbac/onboarding.js';
@@ -31,6 +32,8 @@ const FLAGS: Record<string, string> = {
   service: '--service',
   auth: '--auth',
   principalArn: '--principal',
+  windowSeconds: '--window-seconds',
+  forceReason: '--force-reason',
 };
 
 /**
@@ -64,9 +67,10 @@ async function run(
   request: unknown,
   target: WorkflowTarget,
   flags?: Record<string, string>,
+  localPrelude?: { workflow: string; input: unknown },
 ): Promise<unknown> {
   try {
-    return await runWorkflow(workflow, request, target);
+    return await runWorkflow(workflow, request, target, localPrelude);
   } catch (error) {
     throw withFlag(error, flags);
   }
@@ -231,6 +235,55 @@ export async function migrateToRbac(
       ? `MemoryDB cluster ${output.clusterName} is available with ACL ${output.aclName} (${output.memberIds.join(', ')})`
       : `replication group ${output.replicationGroupId} is available with user group ${output.userGroupId} (${output.memberIds.join(', ')}; default user ${output.defaultUserId})`,
   );
+}
+
+/**
+ * `migrate-to-rbac finish`: the finish-migration workflow (lock the default user once no client
+ * logs in with the old token, or at once with `--force-reason`). The local dry run first migrates
+ * the group on its fresh sandbox; it has no connectivity probe, so there only a forced finish locks.
+ */
+export async function finishMigration(
+  options: Common & {
+    replicationGroup: string;
+    authTokenSecretArn: string;
+    windowSeconds?: string;
+    forceReason?: string;
+    user?: string[];
+  },
+): Promise<void> {
+  const request = parseRequest<{ replicationGroupId: string; authTokenSecretArn: string }>(
+    finishMigrationRequestSchema,
+    {
+      replicationGroupId: options.replicationGroup,
+      authTokenSecretArn: options.authTokenSecretArn,
+      ...(options.windowSeconds === undefined ? {} : { windowSeconds: wholeNumber(options.windowSeconds) }),
+      ...(options.forceReason === undefined ? {} : { forceReason: options.forceReason }),
+      requestedBy: options.requestedBy ?? 'cachegate-cli',
+    },
+  );
+  const prelude = {
+    workflow: 'migrate-to-rbac',
+    input: {
+      replicationGroupId: request.replicationGroupId,
+      authTokenSecretArn: request.authTokenSecretArn,
+      userIds: options.user ?? [],
+      requestedBy: options.requestedBy ?? 'cachegate-cli',
+    },
+  };
+  const output = (await run('finish-migration', request, options, {}, prelude)) as {
+    replicationGroupId: string;
+    defaultUserId: string;
+    userGroupId: string;
+    forced: boolean;
+  };
+  out(
+    `replication group ${output.replicationGroupId}: default user ${output.defaultUserId} of ${output.userGroupId} is locked${output.forced ? ' (forced)' : ''}; AUTH <token> no longer logs in`,
+  );
+}
+
+/** A flag's text as a number when it is one (the schema then checks the range and names the flag). */
+function wholeNumber(text: string): number | string {
+  return /^\d+$/.test(text) ? Number(text) : text;
 }
 
 /** MemoryDB speaks of clusters and ACLs: the ElastiCache flags are refused rather than reinterpreted. */

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ValidationError } from '../../functions/core/errors.js';
-import type { createUser, deleteUser, migrateToRbac } from './rbac-actions.js';
+import type { createUser, deleteUser, finishMigration, migrateToRbac } from './rbac-actions.js';
 
 const LOCAL_NOTE =
   'Without --state-machine-arn the workflow runs on a fresh local sandbox seeded with a demo account ' +
@@ -118,7 +118,7 @@ export function registerRbacCommands(program: Command): void {
       checkAccessString(accessString, options);
     });
 
-  workflowOptions(
+  const migrate = workflowOptions(
     program
       .command('migrate-to-rbac')
       .description(
@@ -139,8 +139,34 @@ export function registerRbacCommands(program: Command): void {
       )
       .option('--acl <name>', 'MemoryDB: name of the ACL to create (default <cluster>-acl)'),
     'migrate-to-rbac',
-  ).action(async (options: Parameters<typeof migrateToRbac>[0]) => {
+  );
+  migrate.action(async (options: Parameters<typeof migrateToRbac>[0]) => {
     const actions = await import('./rbac-actions.js');
     await actions.migrateToRbac(options);
+  });
+  workflowOptions(
+    migrate
+      .command('finish')
+      .description(
+        'after migrate-to-rbac: lock the default user (which carries the old AUTH token) once no connection has logged in as default for --window-seconds (looked at through the connectivity probe), or at once with --force-reason',
+      )
+      .requiredOption('--replication-group <id>', 'the migrated replication group')
+      .requiredOption(
+        '--auth-token-secret-arn <arn>',
+        'the token secret migrate-to-rbac was given (the probe logs in with it to list connections)',
+      )
+      .option(
+        '--window-seconds <n>',
+        'how long no connection may log in as default before the lock (default 3600)',
+      )
+      .option(
+        '--force-reason <text>',
+        'lock now, whatever is connected, for this reason (kept in the audit event)',
+      )
+      .option('--user <id...>', 'local dry run only: the users the preceding migration puts in the group'),
+    'finish-migration',
+  ).action(async (options: Parameters<typeof finishMigration>[0]) => {
+    const actions = await import('./rbac-actions.js');
+    await actions.finishMigration(options);
   });
 }

@@ -26,27 +26,47 @@ export async function runWorkflow(
   workflow: string,
   input: unknown,
   target: WorkflowTarget,
+  /**
+   * Local dry run only: a workflow run first on the same fresh sandbox, for a command whose
+   * workflow needs an earlier one's result (finish needs a migrated group); it must succeed.
+   */
+  localPrelude?: { workflow: string; input: unknown },
 ): Promise<unknown> {
   const result = target.stateMachineArn
     ? await runDeployedWorkflow(target.stateMachineArn, input, { pollSeconds: target.pollSeconds ?? 10 })
-    : await runLocal(workflow, input);
+    : await runLocal(workflow, input, localPrelude);
   return outputOf(workflow, result);
 }
 
-async function runLocal(workflow: string, input: unknown): Promise<WorkflowResult> {
+async function runLocal(
+  workflow: string,
+  input: unknown,
+  prelude?: { workflow: string; input: unknown },
+): Promise<WorkflowResult> {
   const sandbox = await openLocalSandbox();
   try {
     const { LocalStateMachine } = await import('../../local/runner/local-state-machine.js');
     progress(`local sandbox (dry run, nothing is kept): running ${workflow}`);
-    const machine = LocalStateMachine.load(workflow, {
-      sandbox,
-      onEvent: (event) => {
-        if (event.type === 'StateEntered' && event.state) progress(`  ${workflow} › ${event.state.name}`);
-        if (event.type === 'StateRetried' && event.state)
-          progress(`  ${workflow} › ${event.state.name} (retrying)`);
-      },
-    });
-    const run = await machine.run(input);
+    const load = (name: string) =>
+      LocalStateMachine.load(name, {
+        sandbox,
+        onEvent: (event) => {
+          if (event.type === 'StateEntered' && event.state) progress(`  ${name} › ${event.state.name}`);
+          if (event.type === 'StateRetried' && event.state)
+            progress(`  ${name} › ${event.state.name} (retrying)`);
+        },
+      });
+    if (prelude) {
+      progress(`  first ${prelude.workflow}, so the dry run has something to work on`);
+      const first = await load(prelude.workflow).run(prelude.input);
+      outputOf(prelude.workflow, {
+        status: first.status,
+        output: first.output,
+        error: first.error,
+        cause: first.cause,
+      });
+    }
+    const run = await load(workflow).run(input);
     return { status: run.status, output: run.output, error: run.error, cause: run.cause };
   } finally {
     await sandbox.close();

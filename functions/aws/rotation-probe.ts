@@ -75,9 +75,7 @@ export function tryAuth(
       finish(new ProbeUnavailableError(`cannot reach ${endpoint.host}:${endpoint.port}: ${error.message}`)),
     );
     socket.once(endpoint.tls ? 'secureConnect' : 'connect', () =>
-      socket.write(
-        encodeCommand(userName === undefined ? ['AUTH', password] : ['AUTH', userName, password]),
-      ),
+      socket.write(encodeCommand(userName === undefined ? ['AUTH', password] : ['AUTH', userName, password])),
     );
     socket.on('data', (chunk: Buffer) => {
       reply += chunk.toString('utf8');

@@ -19,7 +19,15 @@ export interface RbacProps {
   services?: readonly CacheService[];
   /** The per-user claims table (created with the rotation lock table's name): one change per user at a time. */
   userClaims: ITable;
+  /**
+   * Puts a function that talks to the cache itself in the cache's VPC with the connectivity
+   * probe's endpoint and security group (Rotation.placeInCacheVpc; a no-op without a probe).
+   */
+  placeInCacheVpc?: (fn: NodejsFunction) => void;
 }
+
+/** finish-migration's look at `CLIENT LIST`: the one RBAC function that talks to the cache. */
+const PROBE_FUNCTIONS = ['count-default-connections'];
 
 /** The ElastiCache RBAC workflows, deployed as `cachegate-<name>`. */
 export const RBAC_WORKFLOWS = [
@@ -239,6 +247,10 @@ export class Rbac extends Construct {
     }
     this.workflows = workflows;
     for (const [name, fn] of Object.entries(functions)) this.grant(name, fn, props);
+    for (const name of PROBE_FUNCTIONS) {
+      const fn = functions[name];
+      if (fn) props.placeInCacheVpc?.(fn);
+    }
   }
 
   private grant(name: string, fn: NodejsFunction, props: RbacProps): void {

@@ -6,7 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { InvalidReplicationGroupStateFault } from '@aws-sdk/client-elasticache';
-import { CreateSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { randomUUID } from 'node:crypto';
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  RotateSecretCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { currentUserClaim } from '../../functions/aws/user-claims.js';
 import { generateAuthToken } from '../../functions/core/auth-token-policy.js';
 import { authTokenClaimKey } from '../../functions/core/rotation/auth-token-rotation.js';
@@ -27,7 +32,7 @@ import { runTokenClient } from '../../local/token-client.js';
 import { tryAuth } from '../../functions/aws/rotation-probe.js';
 import { startRedisServer, type RedisServer } from '../interop/redis-server.js';
 import { requireBinary } from '../interop/require-binary.js';
-import { secretVersions, secretsClient } from './rotate-fixtures.js';
+import { lambdaContext, secretVersions, secretsClient } from './rotate-fixtures.js';
 
 const hasRedis = requireBinary('redis-server');
 
@@ -48,7 +53,7 @@ beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
   for (const method of consoleMethods)
     console[method] = (...args: unknown[]) => void logLines.push(args.map(String).join(' '));
-  sandbox = await createSandbox({ speed: 2000 });
+  sandbox = await createSandbox({ speed: 10000 });
   await createTables();
   model = sandbox.model<ElastiCacheModel>('ElastiCache');
   if (hasRedis) {
@@ -475,6 +480,58 @@ describe('rotate-auth-token workflow (real ASL on the local runner)', () => {
     const { run, client: second } = await rotateWatched(group);
     expect(run.output).toMatchObject({ versionId: pending });
     await expectRotated(run, second, group, before);
+  });
+
+  it('native RotateSecret on a token secret: ROTATE at setSecret, both tokens tried at testSecret, promoted at finishSecret', async () => {
+    const group = await seedGroup('native');
+    const secrets = sandbox.model<SecretsManagerModel>('Secrets Manager');
+    const functionArn = 'arn:aws:lambda:us-east-1:000000000000:function:cachegate-rotate-secret';
+    const { handler } = (await import('../../functions/rotate-secret/handler.js')) as unknown as {
+      handler: (event: unknown, context: unknown) => Promise<{ outcome: string }>;
+    };
+    secrets.registerRotationFunction(
+      functionArn,
+      async (event) => (await handler(event, lambdaContext('cachegate-rotate-secret'))).outcome,
+    );
+    const before = await secretVersions(group.secretArn);
+    const client = new CurrentTokenClient(group);
+    const token = randomUUID();
+    // A day of simulated time, so the group is surely still modifying when testSecret first looks.
+    const modifyDelay = model.delays.replicationGroupModify;
+    model.delays.replicationGroupModify = 24 * 3600_000;
+    await secretsClient().send(
+      new RotateSecretCommand({
+        SecretId: group.secretArn,
+        RotationLambdaARN: functionArn,
+        ClientRequestToken: token,
+      }),
+    );
+    await client.once();
+    // The group is still modifying when testSecret first looks: Secrets Manager tries again later.
+    expect(secrets.lastRotation(group.secretArn)).toMatchObject({
+      completed: ['createSecret', 'setSecret'],
+      failed: { step: 'testSecret', error: expect.stringMatching(/^RotationNotReadyError/) },
+    });
+    expect(await currentUserClaim(authTokenClaimKey(group.id))).toMatchObject({
+      owner: `native-rotation:${token}`,
+    });
+    sandbox.clock.advance(model.delays.replicationGroupModify);
+    model.delays.replicationGroupModify = modifyDelay;
+    await client.once();
+    expect(await secrets.reattemptRotation(group.secretArn)).toEqual({
+      versionId: token,
+      completed: ['createSecret', 'setSecret', 'testSecret', 'finishSecret'],
+    });
+    await client.once();
+    expect(client.failures).toEqual([]);
+    const versions = await secretVersions(group.secretArn);
+    expect(versions[token]).toEqual(['AWSCURRENT', 'CACHEGATE_PASSWORDS_SET']);
+    expect(versions[Object.keys(before)[0] ?? '']).toEqual(['AWSPREVIOUS']);
+    // Both tokens accepted: the previous one is retired by SET (rotate-auth-token) or the next ROTATE.
+    expect([...(tokens.get(group.id) ?? [])].sort()).toEqual(
+      [group.token, await tokenOf(group.secretArn, token)].sort(),
+    );
+    expect(await currentUserClaim(authTokenClaimKey(group.id))).toBeUndefined();
   });
 
   it('never lets a token into the execution history, outputs, errors, log lines or audit events', () => {
