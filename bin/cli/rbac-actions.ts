@@ -8,9 +8,10 @@ import { ValidationError } from '../../functions/core/errors.js';
 import { parseInput } from '../../functions/core/parse-input.js';
 import { finishMigrationRequestSchema } from '../../functions/core/rbac/finish-migration.js';
 import { migrateToRbacRequestSchema } from '../../functions/core/rbac/migration.js';
+import { rollbackToAuthRequestSchema } from '../../functions/core/rbac/rollback-to-auth.js';
 import { offboardUserRequestSchema } from '../../functions/core/rbac/offboarding.js';
 import { onboardUserRequestSchema } from '../../functions/core/rbac/onboarding.js';
-import { openLocalSandbox, runWorkflow, type WorkflowTarget } from './rbac-workflow.js';
+import { openLocalSandbox, runLocalWorkflow, runWorkflow, type WorkflowTarget } from './rbac-workflow.js';
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -238,7 +239,7 @@ export async function migrateToRbac(
 }
 
 /**
- * `migrate-to-rbac finish`: the finish-migration workflow (lock the default user once no client
+ * `finish-migration`: the finish-migration workflow (lock the default user once no client
  * logs in with the old token, or at once with `--force-reason`). The local dry run first migrates
  * the group on its fresh sandbox; it has no connectivity probe, so there only a forced finish locks.
  */
@@ -279,6 +280,55 @@ export async function finishMigration(
   out(
     `replication group ${output.replicationGroupId}: default user ${output.defaultUserId} of ${output.userGroupId} is locked${output.forced ? ' (forced)' : ''}; AUTH <token> no longer logs in`,
   );
+}
+
+/**
+ * `rollback-to-auth`: undo a migration (the user group removed, the token secret's AWSCURRENT set
+ * as the AUTH token with SET). With `aws`, on the account of the environment's credentials;
+ * otherwise a dry run on a fresh local sandbox that first migrates the group.
+ */
+export async function rollbackToAuth(options: {
+  replicationGroup: string;
+  authTokenSecretArn: string;
+  requestedBy?: string;
+  aws?: boolean;
+}): Promise<void> {
+  const { randomUUID } = await import('node:crypto');
+  const request = parseRequest<{
+    replicationGroupId: string;
+    authTokenSecretArn: string;
+    requestedBy: string;
+  }>(rollbackToAuthRequestSchema, {
+    replicationGroupId: options.replicationGroup,
+    authTokenSecretArn: options.authTokenSecretArn,
+    requestedBy: options.requestedBy ?? 'cachegate-cli',
+  });
+  const sandbox = options.aws ? undefined : await openLocalSandbox();
+  try {
+    if (sandbox) {
+      process.stderr.write(
+        `local sandbox (dry run, nothing is kept): migrating ${request.replicationGroupId} first, then rolling back\n`,
+      );
+      await runLocalWorkflow(sandbox, 'migrate-to-rbac', {
+        replicationGroupId: request.replicationGroupId,
+        authTokenSecretArn: request.authTokenSecretArn,
+      });
+    }
+    const { rollbackToAuth: rollback } = await import('../../functions/aws/rollback-to-auth.js');
+    const result = await rollback(request, {
+      owner: `cli-${randomUUID()}`,
+      progress: (line) => process.stderr.write(`${line}\n`),
+      // Locally the sandbox's clock runs fast: a short real wait is many simulated seconds.
+      ...(sandbox ? { sleep: () => new Promise<void>((resolve) => setTimeout(resolve, 20)) } : {}),
+    }).catch((error: unknown) => {
+      throw withFlag(error);
+    });
+    out(
+      `replication group ${result.replicationGroupId} is back on AUTH (token from version ${result.secretVersionId}); user group ${result.userGroupId} was removed`,
+    );
+  } finally {
+    await sandbox?.close();
+  }
 }
 
 /** A flag's text as a number when it is one (the schema then checks the range and names the flag). */

@@ -73,6 +73,17 @@ async function runLocal(
   }
 }
 
+/** Runs a workflow on an open local sandbox; it must succeed (its failure is thrown as the CLI reports it). */
+export async function runLocalWorkflow(
+  sandbox: Awaited<ReturnType<typeof openLocalSandbox>>,
+  workflow: string,
+  input: unknown,
+): Promise<unknown> {
+  const { LocalStateMachine } = await import('../../local/runner/local-state-machine.js');
+  const run = await LocalStateMachine.load(workflow, { sandbox }).run(input);
+  return outputOf(workflow, { status: run.status, output: run.output, error: run.error, cause: run.cause });
+}
+
 /** A fresh sandbox seeded with the demo account; Powertools stays quiet on the terminal. */
 export async function openLocalSandbox() {
   quietLambdaOutput();

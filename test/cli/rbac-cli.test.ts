@@ -195,10 +195,9 @@ describe('cachegate user / migrate-to-rbac on the local sandbox', () => {
     );
   });
 
-  it('migrate-to-rbac finish: the local dry run migrates first; forced, it locks default; unforced, it needs the probe', async () => {
+  it('finish-migration: the local dry run migrates first; forced, it locks default; unforced, it needs the probe', async () => {
     const common = [
-      'migrate-to-rbac',
-      'finish',
+      'finish-migration',
       '--replication-group',
       RBAC_DEMO.authReplicationGroup,
       '--auth-token-secret-arn',
@@ -218,12 +217,37 @@ describe('cachegate user / migrate-to-rbac on the local sandbox', () => {
     expect(unforced.stdout).toBe('');
   });
 
+  it('rollback-to-auth: the local dry run migrates the group, then puts it back on AUTH with the token secret', async () => {
+    const result = await cachegate(
+      'rollback-to-auth',
+      '--replication-group',
+      RBAC_DEMO.authReplicationGroup,
+      '--auth-token-secret-arn',
+      RBAC_DEMO.authTokenSecretArn,
+    );
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(
+      /^replication group legacy-cache is back on AUTH \(token from version [0-9a-f-]+\); user group legacy-cache-users was removed\n$/,
+    );
+    expect(result.stderr).toMatch(/migrating legacy-cache first, then rolling back/);
+  });
+
   it.each([
+    [
+      'rollback-to-auth with a secret outside the token prefix',
+      [
+        'rollback-to-auth',
+        '--replication-group',
+        'legacy-cache',
+        '--auth-token-secret-arn',
+        'arn:aws:secretsmanager:us-east-1:000000000000:secret:elsewhere',
+      ],
+      /^cachegate: --auth-token-secret-arn: must be the ARN/m,
+    ],
     [
       'finish with a reason too short to record',
       [
-        'migrate-to-rbac',
-        'finish',
+        'finish-migration',
         '--replication-group',
         'legacy-cache',
         '--auth-token-secret-arn',
@@ -236,8 +260,7 @@ describe('cachegate user / migrate-to-rbac on the local sandbox', () => {
     [
       'finish with a window that is not a number of seconds',
       [
-        'migrate-to-rbac',
-        'finish',
+        'finish-migration',
         '--replication-group',
         'legacy-cache',
         '--auth-token-secret-arn',
@@ -309,7 +332,7 @@ describe('--state-machine-arn: the deployed workflow through StartExecution / De
     );
   });
 
-  it('migrate-to-rbac finish starts the deployed finish-migration and reports the lock', async () => {
+  it('finish-migration starts the deployed finish-migration and reports the lock', async () => {
     await runWorkflow(
       'migrate-to-rbac',
       { replicationGroupId: 'legacy-cache', authTokenSecretArn: RBAC_DEMO.authTokenSecretArn },
