@@ -5,9 +5,11 @@ import type { CachegateConfig } from './config.js';
 import { AccessRequests } from './constructs/access-requests.js';
 import { AuditTrail } from './constructs/audit-trail.js';
 import { CertificateAuthority } from './constructs/certificate-authority.js';
+import { CertificateExpiryNotices } from './constructs/certificate-expiry-notices.js';
 import { OnboardingApi } from './constructs/onboarding-api.js';
 import { CacheVpnAccess, importCacheNetwork } from './constructs/cache-vpn-access.js';
 import { ClientVpnCrl } from './constructs/client-vpn-crl.js';
+import { PostureSchedule } from './constructs/posture-schedule.js';
 import { ServerCertificateRenewal } from './constructs/server-certificate-renewal.js';
 import { Rbac } from './constructs/rbac.js';
 import { Rotation, importRotationProbe } from './constructs/rotation.js';
@@ -47,49 +49,49 @@ export class CachegateStack extends Stack {
       approvalTimeoutSeconds: config.approvals.timeoutSeconds,
       approvers: config.approvals.approvers,
     });
-    if (config.api) {
-      new OnboardingApi(this, 'OnboardingApi', {
-        auth: config.api.auth,
-        throttle: config.api.throttle,
-        table: accessRequests.table,
-        auditBus: audit.bus,
-        logRetention,
-        approvers: config.approvals.approvers,
-        personalSessionRoles: config.approvals.personalSessionRoles,
-        stateMachineArns: {
-          accessRequest: accessRequests.workflow.stateMachine.stateMachineArn,
-          offboardUser: this.stateMachineArn('offboard-user'),
-          revokeCertificate: this.stateMachineArn('revoke-certificate'),
-        },
-        ...(config.slack ? { slack: config.slack } : {}),
-        requestApprovalFunction: accessRequests.workflow.functions['request-approval']!,
-      });
-    }
+    const onboardingApi = config.api
+      ? new OnboardingApi(this, 'OnboardingApi', {
+          auth: config.api.auth,
+          throttle: config.api.throttle,
+          table: accessRequests.table,
+          auditBus: audit.bus,
+          logRetention,
+          approvers: config.approvals.approvers,
+          personalSessionRoles: config.approvals.personalSessionRoles,
+          stateMachineArns: {
+            accessRequest: accessRequests.workflow.stateMachine.stateMachineArn,
+            offboardUser: this.stateMachineArn('offboard-user'),
+            revokeCertificate: this.stateMachineArn('revoke-certificate'),
+          },
+          ...(config.slack ? { slack: config.slack } : {}),
+          requestApprovalFunction: accessRequests.workflow.functions['request-approval']!,
+        })
+      : undefined;
     const certificateAuthority = new CertificateAuthority(this, 'CertificateAuthority', {
       auditBus: audit.bus,
       logRetention,
     });
-    if (config.clientVpn) {
-      new ClientVpnCrl(this, 'ClientVpnCrl', {
-        auditBus: audit.bus,
-        certificateAuthority: certificateAuthority.crlAuthority(),
-        logRetention,
-        settings: config.clientVpn,
-        schedules,
-        schedule: config.schedules.refreshCrl,
-        endpoints: [
-          ...config.clientVpn.endpointIds.map((endpointId) => ({
-            endpointId,
-            endpointArn: this.formatArn({
-              service: 'ec2',
-              resource: 'client-vpn-endpoint',
-              resourceName: endpointId,
-            }),
-          })),
-          ...(this.vpnAccess ? [this.vpnAccess.crlTarget()] : []),
-        ],
-      });
-    }
+    const clientVpnCrl = config.clientVpn
+      ? new ClientVpnCrl(this, 'ClientVpnCrl', {
+          auditBus: audit.bus,
+          certificateAuthority: certificateAuthority.crlAuthority(),
+          logRetention,
+          settings: config.clientVpn,
+          schedules,
+          schedule: config.schedules.refreshCrl,
+          endpoints: [
+            ...config.clientVpn.endpointIds.map((endpointId) => ({
+              endpointId,
+              endpointArn: this.formatArn({
+                service: 'ec2',
+                resource: 'client-vpn-endpoint',
+                resourceName: endpointId,
+              }),
+            })),
+            ...(this.vpnAccess ? [this.vpnAccess.crlTarget()] : []),
+          ],
+        })
+      : undefined;
     if (config.vpnAccess) {
       new ServerCertificateRenewal(this, 'ServerCertificateRenewal', {
         auditBus: audit.bus,
@@ -101,6 +103,26 @@ export class CachegateStack extends Stack {
         schedule: config.schedules.renewServerCertificate,
       });
     }
+    new CertificateExpiryNotices(this, 'CertificateExpiryNotices', {
+      auditBus: audit.bus,
+      logRetention,
+      expression: config.clientCertificateNotices.expression,
+      noticeDays: config.clientCertificateNotices.days,
+      certificatesTable: certificateAuthority.table,
+      // Slack messages go out through the onboarding API's Slack app (its secret).
+      ...(config.slack && onboardingApi
+        ? { slack: { channelId: config.slack.channelId, secret: onboardingApi.slackSecret } }
+        : {}),
+    });
+    new PostureSchedule(this, 'Posture', {
+      auditBus: audit.bus,
+      logRetention,
+      expression: config.posture.expression,
+      cacheSubnetCidrs:
+        config.posture.cacheSubnetCidrs ?? config.vpnAccess?.cacheSubnets.map((s) => s.cidr) ?? [],
+      certificateAuthority: certificateAuthority.crlAuthority(),
+      ...(clientVpnCrl ? { crlStore: clientVpnCrl.crlStore } : {}),
+    });
     const rotation = new Rotation(this, 'Rotation', {
       auditBus: audit.bus,
       logRetention,

@@ -3,8 +3,8 @@ import * as z from 'zod';
 import { clientVpnCrlSchema } from '../functions/core/crl-refresh/distribution-config.js';
 import { CACHE_SERVICES } from '../functions/core/rbac/cache-service.js';
 import { rbacIdentifier } from '../functions/core/rbac/identifier.js';
-import { vpnAccessSchema } from '../functions/core/vpn/access-config.js';
-import { workflowScheduleSchema } from '../functions/core/workflow-schedule.js';
+import { ipv4Cidr, vpnAccessSchema } from '../functions/core/vpn/access-config.js';
+import { isScheduleExpression, workflowScheduleSchema } from '../functions/core/workflow-schedule.js';
 import { APPROVAL_TIMEOUT_BOUNDS, DEFAULT_APPROVAL_TIMEOUT_SECONDS } from '../workflows/approval-timeout.js';
 
 /**
@@ -29,6 +29,14 @@ const rotationProbeSchema = z.object({
     z.object({ via: z.literal('nat') }),
   ]),
 });
+
+/** An EventBridge rule's schedule (UTC): rules take `rate()` and `cron()`, not Scheduler's `at()`. */
+const ruleExpressionSchema = z
+  .string()
+  .refine(
+    (e) => !e.startsWith('at(') && isScheduleExpression(e),
+    'must be an EventBridge rule expression: rate(N minutes|hours|days) or cron(6 fields)',
+  );
 
 /**
  * Deployment configuration, read once by the app and passed down as typed props: constructs
@@ -128,6 +136,32 @@ export const cachegateConfigSchema = z.object({
         .default(['elasticache']),
     })
     .default({ services: ['elasticache'] }),
+  /**
+   * The scheduled posture audit (`audit-posture`): when it runs (an EventBridge rule expression,
+   * UTC; Scheduler's `at()` is not a rule expression) and the cache subnets Client VPN
+   * authorization rules should stay within (default: `vpnAccess.cacheSubnets`).
+   */
+  posture: z
+    .object({
+      expression: ruleExpressionSchema.default('rate(1 day)'),
+      cacheSubnetCidrs: z.array(ipv4Cidr).optional(),
+    })
+    .prefault({}),
+  /**
+   * Client certificate expiry notices (`notify-certificate-expiry`): when the check runs (rule
+   * expression, UTC) and how many days before expiry a holder is told (once per threshold), in
+   * the `slack` channel when there is one, always as an audit event.
+   */
+  clientCertificateNotices: z
+    .object({
+      expression: ruleExpressionSchema.default('rate(1 day)'),
+      days: z
+        .array(z.number().int().min(1).max(365))
+        .min(1)
+        .refine((days) => new Set(days).size === days.length, 'a threshold appears twice')
+        .default([30, 7, 1]),
+    })
+    .prefault({}),
   /**
    * Password rotation; with `probe`, the new password is tried on the cache before promotion (and
    * finish-migration counts `default` connections through it). `authTokens`: replication groups

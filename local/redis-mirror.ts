@@ -2,7 +2,7 @@ import type {
   ReplicationGroupAccess,
   ReplicationGroupChangedHook,
   UserChangedHook,
-} from './sandbox/models/elasticache.js';
+} from './sandbox/models/elasticache/index.js';
 import type { RedisServer } from './redis-server.js';
 
 /**

@@ -37,6 +37,7 @@ const TRANSIENT_ERRORS = new Set([
   'Lambda.TooManyRequestsException',
   'Lambda.Unknown',
   'Sandbox.Timedout',
+  'TimeoutError',
   'InternalFailure',
   'ServiceUnavailable',
   'ThrottlingException',

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ValidationError } from '../../functions/core/errors.js';
+import { SERVE_SECRET_ENV } from '../../local/serve/approve-client.js';
 
 interface DecisionOptions {
   as?: string;
@@ -47,8 +48,21 @@ export function registerApprovalCommands(program: Command): void {
           });
         } else {
           if (options.as === undefined) throw new ValidationError('is required (or use --aws)', '--as');
+          // From the environment, not an option: a command line is visible to every local user.
+          const secret = process.env[SERVE_SECRET_ENV];
+          if (!secret)
+            throw new ValidationError(
+              'is required: the approval secret `cachegate serve` printed at start',
+              SERVE_SECRET_ENV,
+            );
           const { decideThroughServe } = await import('../../local/serve/approve-client.js');
-          result = await decideThroughServe({ url: options.url, approvalId, approver: options.as, decision });
+          result = await decideThroughServe({
+            url: options.url,
+            approvalId,
+            approver: options.as,
+            decision,
+            secret,
+          });
         }
         process.stdout.write(
           `${result.approvalId} ${result.decision.toLowerCase()} by ${result.approver} (request ${result.requestId})\n`,

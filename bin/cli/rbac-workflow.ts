@@ -1,6 +1,6 @@
 import { outputOf, runDeployedWorkflow, type WorkflowResult } from './deployed-workflow.js';
-import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
-import type { MemoryDbModel } from '../../local/sandbox/models/memorydb.js';
+import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache/index.js';
+import type { MemoryDbModel } from '../../local/sandbox/models/memorydb/index.js';
 import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
 import { quietLambdaOutput } from '../../local/lambda-output.js';
 
@@ -90,8 +90,8 @@ export async function openLocalSandbox() {
   const [{ createSandbox }, { createTables }, { seedRbacDemo }, { seedMemoryDbDemo }] = await Promise.all([
     import('../../local/sandbox/index.js'),
     import('../../local/sandbox/tables.js'),
-    import('../../local/sandbox/models/elasticache-seed.js'),
-    import('../../local/sandbox/models/memorydb-seed.js'),
+    import('../../local/sandbox/models/elasticache/seed.js'),
+    import('../../local/sandbox/models/memorydb/seed.js'),
   ]);
   // Fast simulated time: a 15 s Wait state takes a few real milliseconds.
   const sandbox = await createSandbox({ speed: 5000 });

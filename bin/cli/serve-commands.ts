@@ -16,6 +16,7 @@ export function registerServeCommands(program: Command): void {
     .option('--auto-approve <approver>', 'approve every request as this approver (demo)')
     .option('--speed <n>', 'simulated seconds per real second', '60')
     .option('--approval-timeout <seconds>', 'how long approvers have to decide (default 86400, 300-604800)')
+    .option('--verbose', 'also print the handlers’ JSON log lines and Powertools warnings')
     .action(
       async (options: {
         port: string;
@@ -23,10 +24,16 @@ export function registerServeCommands(program: Command): void {
         autoApprove?: string;
         speed: string;
         approvalTimeout?: string;
+        verbose?: boolean;
       }) => {
+        const { quietLambdaOutput } = await import('../../local/lambda-output.js');
+        quietLambdaOutput(options.verbose === true);
         const { parseServeOptions } = await import('../../local/serve/serve-options.js');
         const { runServe } = await import('../../local/serve/server.js');
         await runServe({ ...parseServeOptions(options), log: (line) => process.stdout.write(`${line}\n`) });
+        // Executions still waiting (an approval, a retry) hold timers in this process; they were
+        // abandoned by the stop, so they must not keep it alive.
+        process.exit(0);
       },
     );
 }

@@ -2,7 +2,7 @@ import { setCrlAuthority } from '../../functions/aws/crl-authority.js';
 import { ValidationError } from '../../functions/core/errors.js';
 import { LocalStateMachine } from '../../local/runner/local-state-machine.js';
 import { createSandbox } from '../../local/sandbox/index.js';
-import type { Ec2ClientVpnModel } from '../../local/sandbox/models/ec2-client-vpn.js';
+import type { Ec2ClientVpnModel } from '../../local/sandbox/models/ec2-client-vpn/index.js';
 import { createTables } from '../../local/sandbox/tables.js';
 import { easyRsaCrlAuthority } from '../../local/vpn-crl/easyrsa-crl-authority.js';
 import { checkStateMachineArn, outputOf, pollExecution, startDeployedWorkflow } from './deployed-workflow.js';

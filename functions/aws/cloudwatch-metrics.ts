@@ -29,3 +29,21 @@ export async function putDaysUntilCrlExpiry(endpointId: string, days: number, at
     }),
   );
 }
+
+export const POSTURE_FINDINGS = 'PostureFindings';
+
+/** Publishes the count of posture findings per severity (dimension `Severity`), zeros included, so alarms see every period. */
+export async function putPostureFindings(counts: Record<string, number>, at: Date): Promise<void> {
+  await cloudWatch().send(
+    new PutMetricDataCommand({
+      Namespace: METRICS_NAMESPACE,
+      MetricData: Object.entries(counts).map(([severity, count]) => ({
+        MetricName: POSTURE_FINDINGS,
+        Dimensions: [{ Name: 'Severity', Value: severity }],
+        Value: count,
+        Unit: StandardUnit.Count,
+        Timestamp: at,
+      })),
+    }),
+  );
+}

@@ -27,6 +27,8 @@ export interface GatherOptions {
   cacheSubnetCidrs: string[];
   /** Read the stack's CA, its CRL store and certificate index (false where no CA is deployed). */
   withCa: boolean;
+  /** With the CA: read its latest CRL too (false where the stack has no CRL store); default true. */
+  withCrlStore?: boolean;
 }
 
 const SERVICES: CacheServiceName[] = ['elasticache', 'memorydb'];
@@ -63,7 +65,7 @@ export async function gatherPostureSnapshot(options: GatherOptions): Promise<Pos
       secrets.push(await secretPosture(service, secret.userId, secret.arn));
     }
   }
-  const ca = options.withCa ? await caPosture() : undefined;
+  const ca = options.withCa ? await caPosture(options.withCrlStore ?? true) : undefined;
   const vpnEndpoints: VpnEndpointPosture[] = [];
   const serverSerials = new Set<string>();
   for (const endpoint of await listEndpoints()) {
@@ -132,7 +134,7 @@ async function secretPosture(
   };
 }
 
-async function caPosture(): Promise<
+async function caPosture(withCrlStore: boolean): Promise<
   | {
       certificate: ParsedCertificate;
       posture: CaPosture;
@@ -148,7 +150,7 @@ async function caPosture(): Promise<
     if (error instanceof CachegateError && error.code === 'CA_NOT_CONFIGURED') return undefined;
     throw error;
   }
-  const latest = await latestCrl();
+  const latest = withCrlStore ? await latestCrl() : undefined;
   const entries = await authority.index.entries();
   return {
     certificate,

@@ -228,7 +228,10 @@ export async function promotePendingPassword(request: {
   };
 }
 
-/** The audit event, then the claim is released. */
+/**
+ * The claim is released, then the audit event is published: the event is the step's last call, so
+ * a retry of this step (after a failed release, say) never publishes it twice.
+ */
 export async function finishRotation(request: {
   userId: string;
   owner: string;
@@ -242,6 +245,7 @@ export async function finishRotation(request: {
   service?: CacheService;
 }): Promise<void> {
   const service = request.service ?? 'elasticache';
+  await releaseUserClaim({ userId: request.userId, service, owner: request.owner });
   await publishAuditEvent(
     auditEvent(
       'PasswordRotated',
@@ -258,7 +262,6 @@ export async function finishRotation(request: {
       request.requestId,
     ),
   );
-  await releaseUserClaim({ userId: request.userId, service, owner: request.owner });
 }
 
 /**

@@ -23,7 +23,7 @@ function checked<T>(check: (value: T) => T, errors: (new (...args: never[]) => E
   };
 }
 
-const PEM_CSR =
+export const PEM_CSR =
   /^-----BEGIN CERTIFICATE REQUEST-----\r?\n(?:[A-Za-z0-9+/]{1,76}={0,2}\r?\n)+-----END CERTIFICATE REQUEST-----(?:\r?\n)?$/;
 
 /** Free text a person reads: nothing hidden (no control or invisible formatting characters). */
@@ -77,7 +77,8 @@ export const accessRequestSchema = z.object({
   requestId: z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'must be 8-64 letters, digits or hyphens'),
   requester: z.string().min(1).max(128),
   justification: visible(
-    z.string().trim().min(10, 'must explain the need in at least 10 characters').max(1000),
+    // The maximum counts surrounding spaces (as API Gateway's model does); the minimum does not.
+    z.string().max(1000).trim().min(10, 'must explain the need in at least 10 characters'),
   ),
   kind: accessRequestKindSchema,
 });

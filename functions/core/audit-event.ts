@@ -22,7 +22,9 @@ export type AuditAction =
   | 'CertificateIssued'
   | 'CertificateRevoked'
   | 'CrlImported'
-  | 'ServerCertificateRenewed';
+  | 'ServerCertificateRenewed'
+  | 'PostureAudited'
+  | 'CertificateExpiryNotified';
 
 export interface AuditEvent {
   schemaVersion: '1';

@@ -5,6 +5,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { repoRoot } from '../../workflows/repo-root.js';
+import { shakeableSdkClient } from './shakeable-sdk.js';
 
 export interface CachegateFunctionProps {
   logRetention: RetentionDays;
@@ -66,10 +67,12 @@ export function cachegateFunction(
       mainFields: ['module', 'main'],
       // The SDK goes into the bundle (ESM, tree-shaken to the clients and commands the function
       // uses) instead of coming from the runtime's copy, whose full clients cost up to ~800 ms to
-      // import; its default credential chain is cut to the environment link (lambda-credentials.ts).
+      // import; its default credential chain is cut to the environment link (lambda-credentials.ts),
+      // and EC2 comes from a copy whose shape table esbuild can tree-shake (shakeable-sdk.ts).
       bundleAwsSDK: true,
       esbuildArgs: {
         '--alias:@aws-sdk/credential-provider-node': join(root, 'functions', 'aws', 'lambda-credentials.ts'),
+        '--alias:@aws-sdk/client-ec2': shakeableSdkClient(root, '@aws-sdk/client-ec2'),
       },
       banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
     },

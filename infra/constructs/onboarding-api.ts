@@ -3,7 +3,6 @@ import {
   AccessLogFormat,
   AuthorizationType,
   CognitoUserPoolsAuthorizer,
-  JsonSchemaType,
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
@@ -21,6 +20,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { grantAccessRequestItems } from './access-request-items.js';
+import { ACCESS_REQUEST_MODEL_SCHEMA } from './access-request-model.js';
 import { cachegateFunction } from './cachegate-function.js';
 import { ACCESS_REQUEST_ITEMS, ACCESS_REQUESTS_TABLE } from '../../functions/aws/table-definitions.js';
 import { stateMachineEnvVar } from '../../functions/core/api/workflow-arns.js';
@@ -270,56 +270,11 @@ export class OnboardingApi extends Construct {
 
   /** The POST body's shape, checked by API Gateway before the Lambda (which checks it again with zod). */
   private createRequestModel(): Model {
-    const text = (minLength: number, maxLength: number) => ({
-      type: JsonSchemaType.STRING,
-      minLength,
-      maxLength,
-    });
     return new Model(this, 'CreateAccessRequestModel', {
       restApi: this.api,
       contentType: 'application/json',
       modelName: 'CreateAccessRequest',
-      schema: {
-        type: JsonSchemaType.OBJECT,
-        additionalProperties: false,
-        required: ['kind', 'justification'],
-        properties: {
-          justification: text(10, 1000),
-          kind: {
-            type: JsonSchemaType.OBJECT,
-            required: ['type'],
-            oneOf: [
-              {
-                type: JsonSchemaType.OBJECT,
-                additionalProperties: false,
-                required: ['type', 'userId', 'userName', 'accessString', 'userGroupIds'],
-                properties: {
-                  type: { type: JsonSchemaType.STRING, enum: ['cache-user'] },
-                  userId: { ...text(1, 40), pattern: '^[a-zA-Z][a-zA-Z0-9-]{0,39}$' },
-                  userName: text(1, 120),
-                  accessString: text(1, 2048),
-                  userGroupIds: {
-                    type: JsonSchemaType.ARRAY,
-                    minItems: 1,
-                    maxItems: 100,
-                    items: text(1, 120),
-                  },
-                },
-              },
-              {
-                type: JsonSchemaType.OBJECT,
-                additionalProperties: false,
-                required: ['type', 'commonName'],
-                properties: {
-                  type: { type: JsonSchemaType.STRING, enum: ['vpn-certificate'] },
-                  commonName: { ...text(1, 64), pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$' },
-                  csrPem: text(1, 16_384),
-                },
-              },
-            ],
-          },
-        },
-      },
+      schema: ACCESS_REQUEST_MODEL_SCHEMA,
     });
   }
 

@@ -1,6 +1,6 @@
 import { setCrlAuthority } from '../../functions/aws/crl-authority.js';
 import type { CloudWatchModel } from '../sandbox/models/cloudwatch.js';
-import type { Ec2ClientVpnModel } from '../sandbox/models/ec2-client-vpn.js';
+import type { Ec2ClientVpnModel } from '../sandbox/models/ec2-client-vpn/index.js';
 import { MemoryCrlAuthority } from '../vpn-crl/memory-crl-authority.js';
 import type { DemoContext } from './demo-context.js';
 

@@ -1,6 +1,6 @@
 import { iamAuthToken } from '../../functions/aws/iam-auth-token.js';
-import type { ElastiCacheModel } from '../sandbox/models/elasticache.js';
-import { authenticateWithIamToken } from '../sandbox/models/elasticache-iam-auth.js';
+import type { ElastiCacheModel } from '../sandbox/models/elasticache/index.js';
+import { authenticateWithIamToken } from '../sandbox/models/elasticache/iam-auth.js';
 import type { IamModel } from '../sandbox/models/iam.js';
 import type { DemoContext } from './demo-context.js';
 import { expectSuccess } from './rbac-chapter.js';

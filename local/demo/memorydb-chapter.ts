@@ -1,7 +1,7 @@
 import { cacheRbac } from '../../functions/aws/cache-rbac-port.js';
-import type { MemoryDbModel } from '../sandbox/models/memorydb.js';
-import { RBAC_DEMO } from '../sandbox/models/elasticache-seed.js';
-import { seedMemoryDbDemo } from '../sandbox/models/memorydb-seed.js';
+import type { MemoryDbModel } from '../sandbox/models/memorydb/index.js';
+import { RBAC_DEMO } from '../sandbox/models/elasticache/seed.js';
+import { seedMemoryDbDemo } from '../sandbox/models/memorydb/seed.js';
 import type { DemoContext } from './demo-context.js';
 import { causeOf, expectSuccess } from './rbac-chapter.js';
 

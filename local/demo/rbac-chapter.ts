@@ -10,10 +10,10 @@ import {
   type RedisReply,
   type RedisServer,
 } from '../redis-server.js';
-import type { ElastiCacheModel } from '../sandbox/models/elasticache.js';
+import type { ElastiCacheModel } from '../sandbox/models/elasticache/index.js';
 import type { SecretsManagerModel } from '../sandbox/models/secrets-manager.js';
 import { runTokenClient, type TokenClientReport } from '../token-client.js';
-import { RBAC_DEMO, seedRbacDemo } from '../sandbox/models/elasticache-seed.js';
+import { RBAC_DEMO, seedRbacDemo } from '../sandbox/models/elasticache/seed.js';
 import type { DemoContext } from './demo-context.js';
 
 const CAROL = { userId: 'carol-orders-reader', accessString: 'on ~orders:* -@all +@read' };

@@ -1,6 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createAwsClient } from '../../functions/aws/clients.js';
-import type { ElastiCacheModel } from '../sandbox/models/elasticache.js';
+import type { ElastiCacheModel } from '../sandbox/models/elasticache/index.js';
 import { seedUserWithSecret } from '../sandbox/seed-user-with-secret.js';
 import type { DemoContext } from './demo-context.js';
 

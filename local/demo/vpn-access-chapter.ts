@@ -12,7 +12,7 @@ import { cacheReachability } from '../../functions/core/vpn/reachability.js';
 import { vpnAccessSchema } from '../../functions/core/vpn/access-config.js';
 import { repoRoot } from '../../workflows/repo-root.js';
 import { localStateDir } from '../state-dir.js';
-import type { Ec2ClientVpnModel } from '../sandbox/models/ec2-client-vpn.js';
+import type { Ec2ClientVpnModel } from '../sandbox/models/ec2-client-vpn/index.js';
 import { provisionSandboxCa } from '../sandbox-ca.js';
 import { provisionCacheVpnEndpoint } from '../vpn/provision-endpoint.js';
 import { bootstrapFromStackCa } from '../vpn/stack-ca.js';

@@ -14,6 +14,17 @@ export interface FaultSpec {
   mode: FaultMode;
   /** For `throw`: the error to raise (default a 500 `InternalFailure`). */
   error?: () => Error;
+  /**
+   * Only calls whose input this accepts count (and fail): e.g. calls naming one user, so faults
+   * aimed at one schedule of the chaos test leave concurrent schedules alone.
+   */
+  matches?: (input: unknown) => boolean;
+}
+
+/** An armed fault: how often it has fired so far, and how to take it out again. */
+export interface ArmedFaultHandle {
+  fired(): number;
+  disarm(): void;
 }
 
 /**
@@ -27,9 +38,11 @@ export class LambdaCrashSignal extends Error {
   }
 }
 
-interface ArmedFault extends Required<Omit<FaultSpec, 'error'>> {
+interface ArmedFault extends Required<Omit<FaultSpec, 'error' | 'matches'>> {
   error?: () => Error;
+  matches?: (input: unknown) => boolean;
   seen: number;
+  fired: number;
 }
 
 /** Counts calls per command and makes chosen calls throw, hang forever or crash the caller. */
@@ -37,8 +50,15 @@ export class FaultInjector {
   private armed: ArmedFault[] = [];
   private readonly callCounts = new Map<string, number>();
 
-  inject(spec: FaultSpec): void {
-    this.armed.push({ nth: 1, times: 1, ...spec, seen: 0 });
+  inject(spec: FaultSpec): ArmedFaultHandle {
+    const fault: ArmedFault = { nth: 1, times: 1, ...spec, seen: 0, fired: 0 };
+    this.armed.push(fault);
+    return {
+      fired: () => fault.fired,
+      disarm: () => {
+        this.armed = this.armed.filter((f) => f !== fault);
+      },
+    };
   }
 
   clear(): void {
@@ -51,13 +71,15 @@ export class FaultInjector {
   }
 
   /** Called by the sandbox middleware before the model runs. */
-  async before(service: string, command: string): Promise<void> {
+  async before(service: string, command: string, input?: unknown): Promise<void> {
     const key = `${service}.${command}`;
     this.callCounts.set(key, (this.callCounts.get(key) ?? 0) + 1);
     for (const fault of this.armed) {
       if (fault.service !== service || fault.command !== command) continue;
+      if (fault.matches && !fault.matches(input)) continue;
       fault.seen += 1;
       if (fault.seen < fault.nth || fault.seen >= fault.nth + fault.times) continue;
+      fault.fired += 1;
       const what = `${key} (call ${fault.seen})`;
       if (fault.mode === 'hang') return new Promise<never>(() => undefined);
       if (fault.mode === 'crash') throw new LambdaCrashSignal(what);

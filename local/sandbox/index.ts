@@ -1,19 +1,19 @@
 import { SandboxClock } from './clock.js';
 import { AcmModel } from './models/acm.js';
 import { CloudWatchModel } from './models/cloudwatch.js';
-import { Ec2ClientVpnModel } from './models/ec2-client-vpn.js';
-import { ElastiCacheModel } from './models/elasticache.js';
+import { Ec2ClientVpnModel } from './models/ec2-client-vpn/index.js';
+import { ElastiCacheModel } from './models/elasticache/index.js';
 import { EventBridgeModel } from './models/eventbridge.js';
 import { IamModel } from './models/iam.js';
 import { KmsModel } from './models/kms.js';
-import { MemoryDbModel } from './models/memorydb.js';
+import { MemoryDbModel } from './models/memorydb/index.js';
 import { SecretsManagerModel } from './models/secrets-manager.js';
 import { StepFunctionsModel } from './models/step-functions.js';
 import { Sandbox } from './sandbox.js';
 
 export { Sandbox } from './sandbox.js';
 export { SandboxClock } from './clock.js';
-export type { FaultSpec, FaultMode } from './faults.js';
+export type { ArmedFaultHandle, FaultSpec, FaultMode } from './faults.js';
 
 export interface SandboxOptions {
   /** Simulated seconds per real second; 0 = manual clock (see SandboxClock). */

@@ -18,9 +18,9 @@ import { generatePassword } from '../../functions/core/password-policy.js';
 import { userSecretName, userSecretTags } from '../../functions/core/rbac/user-secret.js';
 import type { CacheServiceName } from '../../functions/core/posture/snapshot.js';
 import { MemoryCrlAuthority } from '../vpn-crl/memory-crl-authority.js';
-import type { Ec2ClientVpnModel } from './models/ec2-client-vpn.js';
-import type { ElastiCacheModel } from './models/elasticache.js';
-import type { MemoryDbModel } from './models/memorydb.js';
+import type { Ec2ClientVpnModel } from './models/ec2-client-vpn/index.js';
+import type { ElastiCacheModel } from './models/elasticache/index.js';
+import type { MemoryDbModel } from './models/memorydb/index.js';
 import type { Sandbox } from './sandbox.js';
 import { createTables } from './tables.js';
 

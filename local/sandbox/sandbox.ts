@@ -26,7 +26,7 @@ export function attachSandboxRouting(client: AnyAwsClient): void {
       async (args: any) => {
         const sandbox = installedSandbox();
         const command = context.commandName.replace(/Command$/, '');
-        await sandbox.faults.before(serviceId, command);
+        await sandbox.faults.before(serviceId, command, args.input);
         sandbox.throttling.take(serviceId, command);
         if (serviceId === 'DynamoDB') return next(args);
         return { output: await sandbox.dispatch(serviceId, command, args.input), response: {} };

@@ -3,8 +3,8 @@ import { createAwsClient } from '../../functions/aws/clients.js';
 import { generatePassword } from '../../functions/core/password-policy.js';
 import type { CacheService } from '../../functions/core/rbac/cache-service.js';
 import { userSecretName, userSecretTags } from '../../functions/core/rbac/user-secret.js';
-import type { ElastiCacheModel } from './models/elasticache.js';
-import type { MemoryDbModel } from './models/memorydb.js';
+import type { ElastiCacheModel } from './models/elasticache/index.js';
+import type { MemoryDbModel } from './models/memorydb/index.js';
 import type { Sandbox } from './sandbox.js';
 
 /**

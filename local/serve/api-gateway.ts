@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ApiResponse } from '../../functions/core/api/http.js';
+import { ValidationError } from '../../functions/core/errors.js';
 
 /** The caller as API Gateway would have authenticated them locally: an IAM ARN or a Cognito sub. */
 export type LocalIdentity = { iamArn: string } | { cognitoSub: string } | undefined;
@@ -106,6 +107,15 @@ export function apiGatewayEvent(
   };
 }
 
+/** A malformed percent-escape (`%zz`) is the caller's error: a 400 naming the parameter, not a 500. */
+function decodePathParameter(name: string, value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new ValidationError('is not a valid percent-encoded path segment', name);
+  }
+}
+
 /** Routes a request to its handler as API Gateway would (404/405 for unknown routes). */
 export async function invokeRoute(request: HttpRequest): Promise<ApiResponse> {
   const candidates = ROUTES.filter((route) => route.pattern.test(request.path));
@@ -120,7 +130,7 @@ export async function invokeRoute(request: HttpRequest): Promise<ApiResponse> {
   }
   const groups = route.pattern.exec(request.path)?.groups ?? {};
   const pathParameters = Object.fromEntries(
-    Object.entries(groups).map(([k, v]) => [k, decodeURIComponent(v)]),
+    Object.entries(groups).map(([name, value]) => [name, decodePathParameter(name, value)]),
   );
   const handler = await route.load();
   const name = route.resource === '/slack/interactions' ? 'slack-interaction' : 'api';

@@ -1,12 +1,17 @@
 import type { Decision } from '../../functions/core/access-request.js';
 import { CachegateError, ValidationError } from '../../functions/core/errors.js';
 
+/** The environment variable `cachegate approve|reject` reads `serve`'s approval secret from. */
+export const SERVE_SECRET_ENV = 'CACHEGATE_SERVE_SECRET';
+
 /** `cachegate approve|reject` against a running `cachegate serve` (HTTP on localhost). */
 export async function decideThroughServe(options: {
   url: string;
   approvalId: string;
   approver: string;
   decision: Decision;
+  /** The approval secret `cachegate serve` printed at start. */
+  secret: string;
 }): Promise<{ approvalId: string; requestId: string; decision: Decision; approver: string }> {
   if (!/^AP-[A-Z2-9]{10}$/.test(options.approvalId))
     throw new ValidationError('must look like AP-XXXXXXXXXX', 'approval-id');
@@ -17,7 +22,7 @@ export async function decideThroughServe(options: {
   try {
     response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${options.secret}` },
       body: JSON.stringify({ approver: options.approver, decision: options.decision }),
     });
   } catch {

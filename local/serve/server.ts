@@ -1,10 +1,21 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setSlackNotifier } from '../../functions/aws/slack-notifier.js';
 import { approvalIdFor, parseApprovers } from '../../functions/core/access-request.js';
-import { errorResponse, jsonResponse, type ApiResponse } from '../../functions/core/api/http.js';
+import {
+  PayloadTooLargeError,
+  UnauthenticatedError,
+  UnsupportedMediaTypeError,
+} from '../../functions/core/api/errors.js';
+import {
+  errorResponse,
+  isJsonContentType,
+  jsonResponse,
+  type ApiResponse,
+} from '../../functions/core/api/http.js';
 import { ValidationError } from '../../functions/core/errors.js';
 import { decideApproval } from '../../functions/decide-approval/decide.js';
 import { localStateDir } from '../state-dir.js';
@@ -12,6 +23,7 @@ import { createSandbox } from '../sandbox/index.js';
 import { createTables } from '../sandbox/tables.js';
 import { registerWorkflows } from '../workflows.js';
 import { invokeRoute } from './api-gateway.js';
+import { SERVE_SECRET_ENV } from './approve-client.js';
 import { configureLocalTriggers } from './local-triggers.js';
 
 /**
@@ -21,6 +33,16 @@ import { configureLocalTriggers } from './local-triggers.js';
 export const LOCAL_IDENTITY_HEADER = 'x-cachegate-local-identity';
 /** Local-only route `cachegate approve|reject` uses: POST {approver, decision}. */
 const LOCAL_DECISION_ROUTE = /^\/local\/approvals\/(?<id>AP-[A-Z2-9]{10})$/;
+/**
+ * Routes that decide an approval. The caller names the approver on them (a body field, or the
+ * local identity header), so each needs this run's approval secret as `Authorization: Bearer`:
+ * without it, any web page open in a browser on this machine could post a decision to 127.0.0.1.
+ */
+const DECISION_PATHS = [LOCAL_DECISION_ROUTE, /^\/approvals\/[^/]+\/(?:approve|reject)$/];
+/** Bodies over this are answered 413 (after reading them, so the client sees the answer). */
+const MAX_LOCAL_BODY_BYTES = 1024 * 1024;
+/** Past this much, a body is not even drained: the connection is closed. */
+const MAX_DRAINED_BYTES = 16 * MAX_LOCAL_BODY_BYTES;
 
 export interface ServeOptions {
   port: number;
@@ -38,6 +60,8 @@ export interface ServeOptions {
 export interface RunningServer {
   url: string;
   signingSecret: string;
+  /** Per run: the decision routes require it (`Authorization: Bearer <secret>`). */
+  approvalSecret: string;
   close: () => Promise<void>;
 }
 
@@ -81,8 +105,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     onSlackCall: (call) => options.log(`slack ${call.method}: ${call.message.text}`),
   });
 
+  const approvalSecret = randomBytes(32).toString('base64url');
   const server = createServer((req, res) => {
-    void handle(req, res, options.log);
+    void handle(req, res, approvalSecret, options.log);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -92,6 +117,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   return {
     url: `http://127.0.0.1:${port}`,
     signingSecret: triggers.signingSecret,
+    approvalSecret,
     close: async () => {
       await closeServer(server);
       setSlackNotifier(undefined);
@@ -100,18 +126,27 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, log: (line: string) => void): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  approvalSecret: string,
+  log: (line: string) => void,
+): Promise<void> {
   let response: ApiResponse;
   try {
     const body = await readBody(req);
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (DECISION_PATHS.some((route) => route.test(path))) checkApprovalSecret(req, approvalSecret);
     const headers: Record<string, string> = {};
     for (const [key, value] of Object.entries(req.headers)) {
-      if (key !== LOCAL_IDENTITY_HEADER && typeof value === 'string') headers[key] = value;
+      // The approval secret stays out of handler events (and so out of their logs).
+      if (key !== LOCAL_IDENTITY_HEADER && key !== 'authorization' && typeof value === 'string')
+        headers[key] = value;
     }
     const caller = req.headers[LOCAL_IDENTITY_HEADER];
     const decision = LOCAL_DECISION_ROUTE.exec(path);
     if (decision && req.method === 'POST') {
+      if (!isJsonContentType(req.headers['content-type'])) throw new UnsupportedMediaTypeError();
       response = await localDecision(decision.groups?.id as string, body);
     } else {
       response = await invokeRoute({
@@ -150,21 +185,36 @@ async function localDecision(approvalId: string, body: string): Promise<ApiRespo
   return jsonResponse(200, result);
 }
 
+function checkApprovalSecret(req: IncomingMessage, approvalSecret: string): void {
+  const given = Buffer.from(/^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
+  const expected = Buffer.from(approvalSecret);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    throw new UnauthenticatedError(
+      `Authorization: must be "Bearer <this run's approval secret>" (printed by cachegate serve at start; ${SERVE_SECRET_ENV} for cachegate approve)`,
+    );
+}
+
+/**
+ * The body as text. One over the limit is still read to its end (and dropped) so that the client,
+ * which is still sending, gets the 413 instead of a reset connection; one past MAX_DRAINED_BYTES
+ * is not worth reading, and its connection is closed.
+ */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > 1024 * 1024) {
-        reject(new ValidationError('must be at most 1 MiB', 'body'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      if (size > MAX_DRAINED_BYTES) req.destroy();
+      else if (size <= MAX_LOCAL_BODY_BYTES) chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () =>
+      size > MAX_LOCAL_BODY_BYTES
+        ? reject(new PayloadTooLargeError(MAX_LOCAL_BODY_BYTES))
+        : resolve(Buffer.concat(chunks).toString('utf8')),
+    );
     req.on('error', reject);
+    req.on('close', () => reject(new Error('the connection closed before the body ended')));
   });
 }
 
@@ -175,7 +225,11 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
-/** Runs until Ctrl-C, printing how to call it. */
+/**
+ * Runs until SIGINT or SIGTERM, printing how to call it. Workflows live in this process's memory:
+ * stopping abandons every execution still running, approvals pending included (said at start and
+ * at the stop); the caller ends the process, since those executions still hold timers.
+ */
 export async function runServe(options: ServeOptions): Promise<void> {
   const running = await startServer(options);
   options.log(`cachegate serve: ${running.url} (embedded sandbox, no AWS account)`);
@@ -188,11 +242,17 @@ export async function runServe(options: ServeOptions): Promise<void> {
     `  POST ${running.url}/slack/interactions  (Slack signing secret for this run: ${running.signingSecret})`,
   );
   options.log(
+    `  POST ${running.url}/local/approvals/{approvalId}  (cachegate approve|reject --as <approver>; Authorization: Bearer <approval secret>)`,
+  );
+  options.log(`  approval secret for this run: export ${SERVE_SECRET_ENV}=${running.approvalSecret}`);
+  options.log(
     `  approvers: ${options.approvers.join(', ')}${options.autoApprove ? `; auto-approving as ${options.autoApprove}` : ''}`,
   );
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+  options.log('  workflows run in memory: stopping serve loses every pending approval');
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
   });
+  options.log(`${signal}: stopping; pending approvals and running workflows are lost`);
   await running.close();
 }

@@ -80,7 +80,20 @@ describe('WorkflowSchedules', () => {
         'Fn::GetAtt': [starterId(), 'Arn'],
       });
     }
-    template.resourceCountIs('AWS::Events::Rule', 0);
+    // The EventBridge rules are the read-and-tell checks' (posture, certificate expiry notices),
+    // and each invokes a Lambda: no state machine is started by a rule (a repeated delivery would
+    // start a second run).
+    const rules = Object.values(template.findResources('AWS::Events::Rule')) as Resource[];
+    expect(rules.map((r) => r.Properties.Name).sort()).toEqual([
+      'cachegate-audit-posture',
+      'cachegate-notify-certificate-expiry',
+    ]);
+    for (const rule of rules) {
+      for (const target of rule.Properties.Targets as { Arn: unknown; RoleArn?: unknown }[]) {
+        expect(JSON.stringify(target.Arn)).toMatch(/auditposture|notifycertificateexpiry/);
+        expect(target.RoleArn).toBeUndefined();
+      }
+    }
   });
 
   it('lets the Lambda start only rotate-all, refresh-crl, renew-server-certificate and rotate-auth-token, and tells it their ARNs', () => {

@@ -8,7 +8,7 @@ import { approvalIdFor } from '../../functions/core/access-request.js';
 import { decideApproval } from '../../functions/decide-approval/decide.js';
 import type { Approver, LocalExecution, LocalStateMachine } from '../../local/runner/local-state-machine.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
-import type { Ec2ClientVpnModel } from '../../local/sandbox/models/ec2-client-vpn.js';
+import type { Ec2ClientVpnModel } from '../../local/sandbox/models/ec2-client-vpn/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import { createTables } from '../../local/sandbox/tables.js';
 import { provisionSandboxCa, type SandboxCa } from '../../local/sandbox-ca.js';

@@ -3,8 +3,8 @@ import { ListSecretsCommand, type SecretsManagerClient } from '@aws-sdk/client-s
 import { UserNotFoundFault, type ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { iamAuthToken } from '../../functions/aws/iam-auth-token.js';
 import type { Sandbox } from '../../local/sandbox/index.js';
-import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
-import { authenticateWithIamToken } from '../../local/sandbox/models/elasticache-iam-auth.js';
+import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache/index.js';
+import { authenticateWithIamToken } from '../../local/sandbox/models/elasticache/iam-auth.js';
 import type { IamModel } from '../../local/sandbox/models/iam.js';
 import { cacheUser, causeOf, createElastiCacheWorld, entered, type WorkflowRuns } from './rbac-fixture.js';
 

@@ -8,7 +8,7 @@ import {
 import type { LocalExecution } from '../../local/runner/local-state-machine.js';
 import type { Sandbox } from '../../local/sandbox/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
-import type { MemoryDbModel } from '../../local/sandbox/models/memorydb.js';
+import type { MemoryDbModel } from '../../local/sandbox/models/memorydb/index.js';
 import { serviceFault } from '../../local/sandbox/service-error.js';
 import { acl, causeOf, createMemoryDbWorld, entered, type WorkflowRuns } from './rbac-fixture.js';
 

@@ -15,9 +15,9 @@ import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { createAwsClient } from '../../functions/aws/clients.js';
 import type { LocalExecution } from '../../local/runner/local-state-machine.js';
 import type { Sandbox } from '../../local/sandbox/index.js';
-import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
+import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
-import type { MemoryDbModel } from '../../local/sandbox/models/memorydb.js';
+import type { MemoryDbModel } from '../../local/sandbox/models/memorydb/index.js';
 import { serviceFault } from '../../local/sandbox/service-error.js';
 import {
   acl,

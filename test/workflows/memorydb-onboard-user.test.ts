@@ -15,7 +15,7 @@ import { listUsers } from '../../functions/aws/memorydb.js';
 import type { LocalExecution } from '../../local/runner/local-state-machine.js';
 import type { Sandbox } from '../../local/sandbox/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
-import type { MemoryDbModel } from '../../local/sandbox/models/memorydb.js';
+import type { MemoryDbModel } from '../../local/sandbox/models/memorydb/index.js';
 import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
 import { serviceFault } from '../../local/sandbox/service-error.js';
 import {

@@ -9,7 +9,7 @@ import type { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mirrorReplicationGroupInto, mirrorUsersInto } from '../../local/redis-mirror.js';
 import type { Sandbox } from '../../local/sandbox/index.js';
-import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
+import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache/index.js';
 import { runTokenClient } from '../../local/token-client.js';
 import { requireBinary } from '../interop/require-binary.js';
 import { startRedisServer, type RedisServer } from '../interop/redis-server.js';

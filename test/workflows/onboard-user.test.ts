@@ -19,7 +19,7 @@ import {
 } from '../../local/runner/local-state-machine.js';
 import type { Sandbox } from '../../local/sandbox/index.js';
 import { LambdaCrashSignal } from '../../local/sandbox/faults.js';
-import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
+import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import { serviceFault } from '../../local/sandbox/service-error.js';
 import { RedisReplyError, startRedisServer, type RedisServer } from '../interop/redis-server.js';

@@ -11,7 +11,7 @@ import { currentUserClaim } from '../../functions/aws/user-claims.js';
 import { handler as rotateSecret } from '../../functions/rotate-secret/handler.js';
 import { LocalStateMachine, type LocalExecution } from '../../local/runner/local-state-machine.js';
 import type { Sandbox } from '../../local/sandbox/index.js';
-import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
+import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache/index.js';
 import { serviceFault } from '../../local/sandbox/service-error.js';
 import { createElastiCacheWorld, type WorkflowRuns, expectNoPasswordLeak } from './rbac-fixture.js';
 import {

@@ -18,9 +18,9 @@ import { listUsers } from '../../functions/aws/elasticache.js';
 import { LocalStateMachine, type LocalExecution } from '../../local/runner/local-state-machine.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import { createTables } from '../../local/sandbox/tables.js';
-import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
+import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
-import type { MemoryDbModel } from '../../local/sandbox/models/memorydb.js';
+import type { MemoryDbModel } from '../../local/sandbox/models/memorydb/index.js';
 import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
 
 /** The sample input of a workflow, as documented in `events/<name>.json`. */

@@ -10,7 +10,7 @@ import { setCrlAuthority } from '../../functions/aws/crl-authority.js';
 import { DynamoDbCertIndex } from '../../functions/aws/dynamodb-cert-index.js';
 import { LocalStateMachine, type LocalExecution } from '../../local/runner/local-state-machine.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
-import type { Ec2ClientVpnModel } from '../../local/sandbox/models/ec2-client-vpn.js';
+import type { Ec2ClientVpnModel } from '../../local/sandbox/models/ec2-client-vpn/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import { createTables } from '../../local/sandbox/tables.js';
 import { provisionSandboxCa, type SandboxCa } from '../../local/sandbox-ca.js';

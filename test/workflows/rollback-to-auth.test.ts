@@ -11,7 +11,7 @@ import { currentUserClaim } from '../../functions/aws/user-claims.js';
 import { authTokenClaimKey } from '../../functions/core/rotation/auth-token-rotation.js';
 import { mirrorReplicationGroupInto, mirrorUsersInto } from '../../local/redis-mirror.js';
 import type { Sandbox } from '../../local/sandbox/index.js';
-import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
+import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import { runTokenClient } from '../../local/token-client.js';
 import { startRedisServer, type RedisServer } from '../interop/redis-server.js';

@@ -3,7 +3,7 @@ import { generatePassword } from '../../functions/core/password-policy.js';
 import { LocalStateMachine, type LocalExecution } from '../../local/runner/local-state-machine.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import type { CloudWatchModel } from '../../local/sandbox/models/cloudwatch.js';
-import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
+import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
 import { createTables } from '../../local/sandbox/tables.js';

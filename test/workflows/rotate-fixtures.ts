@@ -14,8 +14,8 @@ import { tryAuth } from '../../functions/aws/rotation-probe.js';
 import type { CacheService } from '../../functions/core/rbac/cache-service.js';
 import { seedUserWithSecret } from '../../local/sandbox/seed-user-with-secret.js';
 import type { Sandbox } from '../../local/sandbox/sandbox.js';
-import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
-import type { MemoryDbModel } from '../../local/sandbox/models/memorydb.js';
+import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache/index.js';
+import type { MemoryDbModel } from '../../local/sandbox/models/memorydb/index.js';
 import type { RedisServer } from '../interop/redis-server.js';
 
 /** Either cache model: both settle changes on the clock and report settled users to a hook. */

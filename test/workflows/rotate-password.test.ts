@@ -12,7 +12,7 @@ import {
 } from '../../local/runner/local-state-machine.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import { LambdaCrashSignal } from '../../local/sandbox/faults.js';
-import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
+import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
 import { serviceFault } from '../../local/sandbox/service-error.js';

@@ -10,7 +10,7 @@ import { generatePassword } from '../../functions/core/password-policy.js';
 import { handler } from '../../functions/rotate-secret/handler.js';
 import { createTables } from '../../local/sandbox/tables.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
-import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache.js';
+import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache/index.js';
 import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
 import {
   lambdaContext,

@@ -9,7 +9,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
  * Issue and revoke as pure operations on the index: they validate everything, sign, and return the
  * new index; the store persists the result only after they succeed.
  */
-const COMMON_NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
+export const COMMON_NAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
 
 export function validateCommonName(cn: string, field = 'cn'): string {
   if (!COMMON_NAME.test(cn)) {

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { createAwsClient } from '../../../functions/aws/clients.js';
 import { createSandbox, type Sandbox } from '../../../local/sandbox/index.js';
-import type { Ec2ClientVpnModel } from '../../../local/sandbox/models/ec2-client-vpn.js';
+import type { Ec2ClientVpnModel } from '../../../local/sandbox/models/ec2-client-vpn/index.js';
 import { TestPki } from './vpn-pki-fixture.js';
 
 let sandbox: Sandbox;

@@ -6,7 +6,10 @@ import {
   type ReplicationGroup,
 } from '@aws-sdk/client-elasticache';
 import { SandboxClock } from '../../../local/sandbox/clock.js';
-import { ElastiCacheModel, type ReplicationGroupAccess } from '../../../local/sandbox/models/elasticache.js';
+import {
+  ElastiCacheModel,
+  type ReplicationGroupAccess,
+} from '../../../local/sandbox/models/elasticache/index.js';
 
 const OLD_TOKEN = 'Old-token-0123456789abcdef';
 const NEW_TOKEN = 'New-token!&#$^<>-0123456789';

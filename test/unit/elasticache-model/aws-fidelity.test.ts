@@ -11,7 +11,7 @@ import {
   UserAlreadyExistsFault,
 } from '@aws-sdk/client-elasticache';
 import { SandboxClock } from '../../../local/sandbox/clock.js';
-import { ElastiCacheModel } from '../../../local/sandbox/models/elasticache.js';
+import { ElastiCacheModel } from '../../../local/sandbox/models/elasticache/index.js';
 
 const PASSWORD = 'A'.repeat(20) + '-first-password';
 let clock: SandboxClock;

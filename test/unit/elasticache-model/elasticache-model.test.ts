@@ -16,7 +16,7 @@ import {
   type User,
 } from '@aws-sdk/client-elasticache';
 import { SandboxClock } from '../../../local/sandbox/clock.js';
-import { ElastiCacheModel } from '../../../local/sandbox/models/elasticache.js';
+import { ElastiCacheModel } from '../../../local/sandbox/models/elasticache/index.js';
 
 const PASSWORD_A = 'A'.repeat(20) + '-first-password';
 const PASSWORD_B = 'B'.repeat(20) + '-second-password';

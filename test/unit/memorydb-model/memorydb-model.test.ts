@@ -18,7 +18,7 @@ import {
   type User,
 } from '@aws-sdk/client-memorydb';
 import { SandboxClock } from '../../../local/sandbox/clock.js';
-import { MemoryDbModel } from '../../../local/sandbox/models/memorydb.js';
+import { MemoryDbModel } from '../../../local/sandbox/models/memorydb/index.js';
 
 const PASSWORD_A = 'A'.repeat(20) + '-first-password';
 const PASSWORD_B = 'B'.repeat(20) + '-second-password';

@@ -55,3 +55,25 @@ describe('throttling retries', () => {
     },
   );
 });
+
+/**
+ * A Lambda that runs out of time fails with `TimeoutError` when middy's early timeout answers
+ * first (every cachegate handler runs under middy), with `Sandbox.Timedout` when the runtime is
+ * stopped. Both mean "this attempt did not finish", and every step is idempotent: a state that
+ * retries one retries the other. Without it, a hung call in a step with no Catch (ClaimUser) ended
+ * the run and left the user's claim held until it expired.
+ */
+describe('timeout retries', () => {
+  const timeoutCases = workflowNames().flatMap((workflow) =>
+    retryingStates((JSON.parse(readAsl(workflow)) as { States: Record<string, State> }).States)
+      .filter(([, retry]) => retry.some((r) => r.ErrorEquals.includes('Sandbox.Timedout')))
+      .map(([state, retry]) => [workflow, state, retry] as const),
+  );
+
+  it('covers some states', () => expect(timeoutCases.length).toBeGreaterThan(40));
+
+  it.each(timeoutCases)('%s %s retries TimeoutError with Sandbox.Timedout', (_workflow, _state, retry) => {
+    const retrier = retry.find((r) => r.ErrorEquals.includes('Sandbox.Timedout'));
+    expect(retrier?.ErrorEquals).toContain('TimeoutError');
+  });
+});

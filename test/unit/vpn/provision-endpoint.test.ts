@@ -10,7 +10,7 @@ import { createAwsClient } from '../../../functions/aws/clients.js';
 import { cacheReachability } from '../../../functions/core/vpn/reachability.js';
 import { vpnAccessSchema } from '../../../functions/core/vpn/access-config.js';
 import { SandboxClock } from '../../../local/sandbox/clock.js';
-import { Ec2ClientVpnModel } from '../../../local/sandbox/models/ec2-client-vpn.js';
+import { Ec2ClientVpnModel } from '../../../local/sandbox/models/ec2-client-vpn/index.js';
 import { Sandbox } from '../../../local/sandbox/sandbox.js';
 import { provisionCacheVpnEndpoint } from '../../../local/vpn/provision-endpoint.js';
 import { randomBytes } from 'node:crypto';

@@ -14,7 +14,7 @@ import { kmsPublicKey } from '../../../functions/aws/kms-ca-signer.js';
 import { CERTIFICATES_TABLE } from '../../../functions/aws/table-definitions.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../../functions/core/errors.js';
 import { createSandbox, type Sandbox } from '../../../local/sandbox/index.js';
-import type { Ec2ClientVpnModel } from '../../../local/sandbox/models/ec2-client-vpn.js';
+import type { Ec2ClientVpnModel } from '../../../local/sandbox/models/ec2-client-vpn/index.js';
 import type { EventBridgeModel } from '../../../local/sandbox/models/eventbridge.js';
 import { createTables } from '../../../local/sandbox/tables.js';
 import { initStackCa } from '../../../local/vpn/stack-ca.js';

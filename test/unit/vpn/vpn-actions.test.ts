@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { NotFoundError, ValidationError } from '../../../functions/core/errors.js';
 import { initPki, issueCert, revokeCert } from '../../../local/pki/pki-actions.js';
 import { SandboxClock } from '../../../local/sandbox/clock.js';
-import { Ec2ClientVpnModel } from '../../../local/sandbox/models/ec2-client-vpn.js';
+import { Ec2ClientVpnModel } from '../../../local/sandbox/models/ec2-client-vpn/index.js';
 import { Sandbox } from '../../../local/sandbox/sandbox.js';
 import { bootstrapVpn, writeVpnProfile } from '../../../local/vpn/vpn-actions.js';
 

@@ -1,7 +1,7 @@
-import { generateAuthToken } from '../../../functions/core/auth-token-policy.js';
-import { generatePassword } from '../../../functions/core/password-policy.js';
-import type { ElastiCacheModel } from './elasticache.js';
-import type { SecretsManagerModel } from './secrets-manager.js';
+import { generateAuthToken } from '../../../../functions/core/auth-token-policy.js';
+import { generatePassword } from '../../../../functions/core/password-policy.js';
+import type { ElastiCacheModel } from './index.js';
+import type { SecretsManagerModel } from '../secrets-manager.js';
 
 /** What `seedRbacDemo` puts in the sandbox (the CLI's local mode and the demo use it). */
 export const RBAC_DEMO = {

@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { Sandbox } from '../sandbox.js';
-import type { IamModel } from './iam.js';
+import type { Sandbox } from '../../sandbox.js';
+import type { IamModel } from '../iam.js';
 
 const TOKEN_LIFETIME_SECONDS = 900;
 

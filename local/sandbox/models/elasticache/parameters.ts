@@ -2,7 +2,7 @@ import {
   InvalidParameterCombinationException,
   InvalidParameterValueException,
 } from '@aws-sdk/client-elasticache';
-import { serviceFault } from '../service-error.js';
+import { serviceFault } from '../../service-error.js';
 
 /**
  * ElastiCache's parameter rules for RBAC calls, as documented: identifiers, engines, the 1–2

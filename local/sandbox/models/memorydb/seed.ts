@@ -1,6 +1,6 @@
-import { generatePassword } from '../../../functions/core/password-policy.js';
-import { RBAC_DEMO } from './elasticache-seed.js';
-import type { MemoryDbModel } from './memorydb.js';
+import { generatePassword } from '../../../../functions/core/password-policy.js';
+import { RBAC_DEMO } from '../elasticache/seed.js';
+import type { MemoryDbModel } from './index.js';
 
 /**
  * The MemoryDB side of the CLI's local demo account, with the same names as the ElastiCache side
