@@ -15,11 +15,28 @@ const EMULATOR = {
   message: 'production code never imports the development emulator (local/).',
 };
 const CLI = { group: ['**/bin/**', '**/bin/*'], message: 'only the CLI imports the CLI.' };
+const CLI_ENTRY = {
+  group: [
+    '**/bin/cli/main.js',
+    '**/bin/cli/**/*-commands.js',
+    '**/bin/cli/*-commands.js',
+    '**/bin/cli/commands.js',
+  ],
+  message: 'the demo plays the operator through the CLI actions, never through the command wiring.',
+};
 const INFRA = { group: ['**/infra/**', '**/infra/*'], message: 'only the CDK app imports infra/.' };
 const TESTS = { group: ['**/test/**', '**/test/*'], message: 'production code never imports tests.' };
 const ADAPTERS = {
   group: ['**/aws/**', '**/aws/*', '**/commons/**', '**/commons/*'],
   message: 'core is pure: it takes plain data; adapters and Powertools stay outside.',
+};
+const USE_CASES = {
+  group: ['**/use-cases/**', '**/use-cases/*'],
+  message: 'use cases sit above core and the adapters: handlers, the CLI and the emulator call them.',
+};
+const SDK_OUTSIDE_ADAPTERS = {
+  ...AWS_SDK,
+  message: 'only the adapters (functions/aws) talk to the AWS SDK; they return outcomes, not SDK exceptions.',
 };
 const HANDLERS = {
   group: ['../../*/handler.js', '../*/handler.js', '**/handler.js'],
@@ -46,14 +63,28 @@ export const layerRules = [
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: IO_MODULES, patterns: [AWS_SDK, ADAPTERS, EMULATOR, CLI, INFRA, TESTS, HANDLERS] },
+        {
+          paths: IO_MODULES,
+          patterns: [AWS_SDK, ADAPTERS, USE_CASES, EMULATOR, CLI, INFRA, TESTS, HANDLERS],
+        },
       ],
     },
   },
   {
+    files: ['functions/aws/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [USE_CASES, EMULATOR, CLI, INFRA, TESTS, HANDLERS] }],
+    },
+  },
+  {
     files: ['functions/**/*.ts'],
-    ignores: ['functions/core/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [EMULATOR, CLI, INFRA, TESTS, HANDLERS] }] },
+    ignores: ['functions/core/**', 'functions/aws/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [SDK_OUTSIDE_ADAPTERS, EMULATOR, CLI, INFRA, TESTS, HANDLERS] },
+      ],
+    },
   },
   {
     files: ['workflows/**/*.ts'],
@@ -66,6 +97,12 @@ export const layerRules = [
   {
     files: ['local/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [CLI, INFRA, TESTS] }] },
+  },
+  // The demo narrates what an operator does, so it calls the CLI's actions (bin/cli/<group>/*),
+  // the same code the commands call; the rest of the emulator stays below the CLI.
+  {
+    files: ['local/demo/**/*.ts', 'local/demo.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [CLI_ENTRY, INFRA, TESTS] }] },
   },
 ];
 

@@ -7,7 +7,7 @@
  *   transient errors every Lambda task retries (Lambda.*, throttling, 5xx) are dropped together
  *   rather than one by one: each is handled the same way, and one mutant per retrier says
  *   whether any test notices that transient errors are no longer retried.
- * - `catch`: one Catch dropped.
+ * - `catch`: one Catch made to catch nothing (its ErrorEquals set to an error no task raises).
  * - `choice`: one Choice comparison flipped to its complement (`NumericLessThan` ↔
  *   `NumericGreaterThanEquals`, `BooleanEquals` true ↔ false, `IsPresent` true ↔ false ...), or
  *   wrapped in `Not` where no complement operator exists (`StringEquals`, `StringMatches` ...).
@@ -22,6 +22,8 @@ export interface AslMutant {
   readonly kind: MutantKind;
   /** What was changed, e.g. `RemoveUserFromGroup: Retry[1] no longer retries InvalidUserGroupStateFault`. */
   readonly description: string;
+  /** The state the mutant changes (a Choice's comparison, a Task's Retry or Catch). */
+  readonly state: string;
   readonly definition: unknown;
 }
 
@@ -45,6 +47,9 @@ const TRANSIENT_ERRORS = new Set([
   'RequestLimitExceeded',
   'APICallRateForCustomerExceededFault',
 ]);
+
+/** An error name nothing raises: a Catch matching only it never catches. */
+export const NEVER_RAISED = 'Mutant.NeverRaised';
 
 const COMPLEMENT: Record<string, string> = {
   NumericLessThan: 'NumericGreaterThanEquals',
@@ -83,6 +88,7 @@ export function aslMutants(definition: unknown, kinds?: ReadonlySet<MutantKind>)
   const counters = new Map<MutantKind, number>();
   const add = (
     kind: MutantKind,
+    state: string,
     description: string,
     path: Path,
     replace: (node: Json) => Json | undefined,
@@ -94,6 +100,7 @@ export function aslMutants(definition: unknown, kinds?: ReadonlySet<MutantKind>)
       id: `${kind}-${n}`,
       kind,
       description,
+      state,
       definition: replaceAt(definition as Json, path, replace),
     });
   };
@@ -110,9 +117,9 @@ export function aslMutants(definition: unknown, kinds?: ReadonlySet<MutantKind>)
       for (const { drop, what } of groups) {
         const description = `${name}: Retry[${r}] no longer retries ${what}`;
         if (drop.length === errors.length) {
-          add('retry', description, retryPath, (list) => (list as Json[]).filter((_, i) => i !== r));
+          add('retry', name, description, retryPath, (list) => (list as Json[]).filter((_, i) => i !== r));
         } else {
-          add('retry', description, [...retryPath, r, 'ErrorEquals'], (list) =>
+          add('retry', name, description, [...retryPath, r, 'ErrorEquals'], (list) =>
             (list as Json[]).filter((e) => !drop.includes(e as string)),
           );
         }
@@ -121,8 +128,14 @@ export function aslMutants(definition: unknown, kinds?: ReadonlySet<MutantKind>)
     const catchers = Array.isArray(state.Catch) ? state.Catch : [];
     catchers.forEach((catcher, c) => {
       const errors = ((catcher as JsonObject).ErrorEquals as string[] | undefined) ?? [];
-      add('catch', `${name}: Catch[${c}] (${errors.join(', ')}) removed`, [...path, 'Catch'], (list) =>
-        (list as Json[]).filter((_, i) => i !== c),
+      // Not removed from the list: its target state would become unreachable, which the ASL
+      // validator rejects before any test runs. A Catch matching nothing behaves as removed.
+      add(
+        'catch',
+        name,
+        `${name}: Catch[${c}] (${errors.join(', ')}) no longer catches`,
+        [...path, 'Catch', c, 'ErrorEquals'],
+        () => [NEVER_RAISED],
       );
     });
     if (state.Type === 'Choice' && Array.isArray(state.Choices)) {
@@ -132,9 +145,9 @@ export function aslMutants(definition: unknown, kinds?: ReadonlySet<MutantKind>)
           const value = comparison[operator] as Json;
           const where = `${name}: Choices[${c}] ${String(comparison.Variable)} ${operator} ${JSON.stringify(value)}`;
           const flipped = flip(comparison, operator, value);
-          add('choice', `${where} flipped to ${describe(flipped)}`, comparisonPath, () => flipped);
+          add('choice', name, `${where} flipped to ${describe(flipped)}`, comparisonPath, () => flipped);
           if (NUMERIC_BOUNDS.has(operator) && Number.isInteger(value) && (value as number) >= 2) {
-            add('bound', `${where} shortened to 1`, comparisonPath, (node) => ({
+            add('bound', name, `${where} shortened to 1`, comparisonPath, (node) => ({
               ...(node as JsonObject),
               [operator]: 1,
             }));

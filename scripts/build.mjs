@@ -18,7 +18,7 @@ async function listTs(dir) {
 
 /**
  * functions/core/pki/crl-index-scan.wat → dist/crl-index-scan.wasm (wabt's wat2wasm): the CLI's
- * `crl build` scans index.txt with it (bin/cli/crl-build-main.ts), and the tests check it
+ * `crl build` scans index.txt with it (bin/cli/pki/crl-build-main.ts), and the tests check it
  * against the JavaScript scanner. The reviewed source is the .wat; the binary is never committed.
  */
 async function compileWasm() {
@@ -52,9 +52,9 @@ export async function build() {
     logLevel: 'warning',
   });
   // `cachegate crl build` loads one bundled module (~10 ms faster than ~15 transpiled ones); it is
-  // benchmarked against openssl as a whole process (bin/cli/pki-crl-build.ts, bench/crl-bench.mjs).
+  // benchmarked against openssl as a whole process (bin/cli/pki/pki-crl-build.ts, bench/crl-bench.mjs).
   await esbuild.build({
-    entryPoints: [join(root, 'bin/cli/crl-build-main.ts')],
+    entryPoints: [join(root, 'bin/cli/pki/crl-build-main.ts')],
     outfile: join(root, 'dist', 'crl-build.cjs'),
     // CommonJS: bin/cachegate's shell part runs it directly, without the ES module loader.
     format: 'cjs',

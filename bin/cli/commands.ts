@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
-import { registerApprovalCommands } from './approval-commands.js';
-import { registerAuditCommands } from './audit-commands.js';
+import { registerApprovalCommands } from './approval/approval-commands.js';
+import { registerAuditCommands } from './audit/audit-commands.js';
 import { registerDemoCommand } from './demo-command.js';
-import { registerPkiCommands } from './pki-commands.js';
-import { registerRbacCommands } from './rbac-commands.js';
-import { registerRotateCommands } from './rotate-commands.js';
+import { registerPkiCommands } from './pki/pki-commands.js';
+import { registerRbacCommands } from './rbac/rbac-commands.js';
+import { registerRotateCommands } from './rotate/rotate-commands.js';
 import { registerServeCommands } from './serve-commands.js';
-import { registerVpnCommands } from './vpn-commands.js';
-import { registerVpnCrlCommands } from './vpn-crl-commands.js';
+import { registerVpnCommands } from './vpn/vpn-commands.js';
+import { registerVpnCrlCommands } from './vpn/vpn-crl-commands.js';
 
 /**
  * Each capability registers its command group here. Command modules only declare options;

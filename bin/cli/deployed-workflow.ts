@@ -45,11 +45,17 @@ export async function startDeployedWorkflow(
   stream: NodeJS.WriteStream = process.stderr,
 ): Promise<string> {
   const { startExecution } = await import('../../functions/aws/step-functions.js');
-  const executionArn = await startExecution(
+  // A fresh name every time: a taken name cannot be this command's own start.
+  const { outcome, executionArn } = await startExecution(
     checkStateMachineArn(stateMachineArn),
     `cli-${randomUUID()}`,
     input,
   );
+  if (outcome === 'name-taken')
+    throw new CachegateError(
+      'EXECUTION_NAME_TAKEN',
+      `an execution named like ${executionArn} already exists`,
+    );
   stream.write(`started ${executionArn}\n`);
   return executionArn;
 }
@@ -66,6 +72,8 @@ export async function pollExecution(executionArn: string, options: PollOptions):
   let last = '';
   for (;;) {
     const execution = await describeExecution(executionArn);
+    if (!execution)
+      throw new CachegateError('EXECUTION_NOT_FOUND', `Step Functions knows no execution ${executionArn}`);
     const line = `${execution.status} (${Math.round((Date.now() - started) / 1000)} s)`;
     if (stream.isTTY) stream.write(`\r${line}`.padEnd(40));
     else if (execution.status !== last) stream.write(`${line}\n`);

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { abandonRotation } from '../aws/rotation-steps.js';
+import { abandonRotation } from '../use-cases/rotation-steps.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 import { cacheServiceSchema } from '../core/rbac/cache-service.js';

@@ -1,4 +1,3 @@
-import { ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
 import { parseCreateAccessRequest, accessRequestView } from '../core/api/access-requests.js';
 import { apiGatewayEventSchema, jsonResponse, respond } from '../core/api/http.js';
 import { stateMachineArnFrom } from '../core/api/workflow-arns.js';
@@ -25,14 +24,17 @@ export const handler = lambdaHandler(apiGatewayEventSchema, (event) =>
         { requestId: request.requestId, fingerprint, request },
         new Date(),
       );
-      try {
-        await startExecution(stateMachineArnFrom(process.env, 'access-request'), request.requestId, {
+      const start = await startExecution(
+        stateMachineArnFrom(process.env, 'access-request'),
+        request.requestId,
+        {
           request,
-        });
-      } catch (error) {
-        // Same name, same input, already finished: this is the execution a repeat refers to.
-        if (!(error instanceof ExecutionAlreadyExists) || created) throw error;
-      }
+        },
+      );
+      // A repeat of a request whose execution has ended finds the name taken: that is the execution
+      // it refers to. A new request finding it taken is a fault (the claim above is the gate).
+      if (start.outcome === 'name-taken' && created)
+        throw new Error(`an execution named ${request.requestId} already exists`);
       const stored = await findRequest(request.requestId);
       logger.info('access request submitted', { requestId: request.requestId, repeated: !created });
       return jsonResponse(

@@ -3,7 +3,7 @@ import { apiGatewayEventSchema, callerIdentity, jsonResponse, respond } from '..
 import { approvalSettings } from '../commons/approval-settings.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
-import { decideApproval } from '../decide-approval/decide.js';
+import { decideApproval } from '../use-cases/decide-approval.js';
 
 /**
  * POST /approvals/{approvalId}/approve and /reject (IAM authorization at API Gateway). The

@@ -1,4 +1,3 @@
-import { ExecutionDoesNotExist } from '@aws-sdk/client-sfn';
 import { revocationOutcome } from '../core/api/access-requests.js';
 import { finishRevocation, type StoredRequest } from '../aws/access-requests-table.js';
 import { describeExecution } from '../aws/step-functions.js';
@@ -12,16 +11,15 @@ import { logger } from '../commons/powertools.js';
  */
 export async function withRevocationOutcome(request: StoredRequest, now: Date): Promise<StoredRequest> {
   if (request.status !== 'REVOKING' || !request.revocationExecutionArn) return request;
-  let status: string;
+  let execution;
   try {
-    ({ status } = await describeExecution(request.revocationExecutionArn));
+    execution = await describeExecution(request.revocationExecutionArn);
   } catch (error) {
-    if (!(error instanceof ExecutionDoesNotExist)) {
-      logger.warn('could not read the revocation execution', { requestId: request.requestId, error });
-    }
+    logger.warn('could not read the revocation execution', { requestId: request.requestId, error });
     return request;
   }
-  const outcome = revocationOutcome(status);
+  if (!execution) return request;
+  const outcome = revocationOutcome(execution.status);
   if (!outcome) return request;
   const recorded = await finishRevocation(request.requestId, outcome, now);
   logger.info('revocation ended', { requestId: request.requestId, status: recorded });

@@ -1,4 +1,3 @@
-import { ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
 import {
   accessRequestView,
   assertMayAccess,
@@ -39,15 +38,11 @@ export const handler = lambdaHandler(apiGatewayEventSchema, (event) =>
       assertMayAccess(request, caller, approvers);
       const revocation = planRevocation(request, caller, reason);
       const stateMachineArn = stateMachineArnFrom(process.env, revocation.workflow);
-      let executionArn = executionArnFor(stateMachineArn, revocation.executionName);
-      if (revocation.start) {
-        try {
-          executionArn = await startExecution(stateMachineArn, revocation.executionName, revocation.input);
-        } catch (error) {
-          // A concurrent revoke (another caller, so another input) started it first.
-          if (!(error instanceof ExecutionAlreadyExists)) throw error;
-        }
-      }
+      // A concurrent revoke (another caller, so another input) may have started it first: the
+      // name taken is then that execution.
+      const executionArn = revocation.start
+        ? (await startExecution(stateMachineArn, revocation.executionName, revocation.input)).executionArn
+        : executionArnFor(stateMachineArn, revocation.executionName);
       const now = new Date();
       const changed = await markRevoking(requestId, caller, executionArn, revocation.attempt, now);
       if (changed) {

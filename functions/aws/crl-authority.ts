@@ -1,4 +1,4 @@
-import type { CrlAuthority } from '../core/pki/ports-crl-authority.js';
+import type { CrlAuthority } from '../core/ports/crl-authority.js';
 import { caCertificateFromEnvironment, caSignerFromEnvironment } from './ca-from-environment.js';
 import { DynamoDbCertIndex } from './dynamodb-cert-index.js';
 

@@ -12,14 +12,14 @@ import { encodeTime } from '../core/pki/asn1-time.js';
 import { fromPem } from '../core/pki/pem.js';
 import { parseCertificate } from '../core/pki/x509.js';
 import type { CertIndexEntry, CertStatus, RevocationReason } from '../core/pki/cert-index.js';
-import type { RevocationIndex } from '../core/pki/ports-crl-authority.js';
+import type { RevocationIndex } from '../core/ports/crl-authority.js';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { createAwsClient } from './clients.js';
 import { serviceNow } from './service-clock.js';
 import { CERTIFICATES_TABLE, tableName } from './table-definitions.js';
 
 /**
- * The certificate index in DynamoDB, with the same rules as the easy-rsa store (local/pki): at
+ * The certificate index in DynamoDB, with the same rules as the easy-rsa store (bin/cli/pki): at
  * most one valid certificate per common name, a revoke applies once, the CRL number comes from an
  * atomic counter. Every change is a conditional write, so a retried step finds its own earlier
  * write and a concurrent change is detected rather than overwritten. Single-item writes only (no

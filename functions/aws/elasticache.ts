@@ -27,48 +27,17 @@ import { accessStringsEquivalent } from '../core/access-string/index.js';
 import { ConflictError } from '../core/errors.js';
 import { holdsExactly } from '../core/rbac/convergence.js';
 import type { CachePosture } from '../core/posture/snapshot.js';
-import type { ReplicationGroupSnapshot } from '../core/rbac/snapshots.js';
+import type {
+  CacheEngine,
+  CacheReplicationGroup,
+  CacheUser,
+  CacheUserGroup,
+  NewCacheUser,
+} from '../core/ports/cache-rbac.js';
 import { createAwsClient } from './clients.js';
 
 let client: ElastiCacheClient | undefined;
 const elastiCache = () => (client ??= createAwsClient(ElastiCacheClient, {}));
-
-export type CacheEngine = 'redis' | 'valkey';
-
-/** An ElastiCache RBAC user as cachegate sees it: no password, only how many there are. */
-export interface CacheUser {
-  userId: string;
-  userName: string;
-  status: string;
-  engine: string;
-  accessString: string;
-  authenticationType: string;
-  passwordCount: number;
-  userGroupIds: string[];
-}
-
-export interface CacheUserGroup {
-  userGroupId: string;
-  status: string;
-  engine: string;
-  userIds: string[];
-  pendingUserIdsToAdd: string[];
-  pendingUserIdsToRemove: string[];
-  replicationGroupIds: string[];
-}
-
-/** A replication group as cachegate sees it: exactly what the migration planning reads. */
-export type CacheReplicationGroup = ReplicationGroupSnapshot;
-
-export interface NewCacheUser {
-  userId: string;
-  userName: string;
-  engine: CacheEngine;
-  accessString: string;
-  /** One or two passwords; none means `no-password-required` (or IAM authentication with `iam`). */
-  passwords: string[];
-  iam?: boolean;
-}
 
 export async function describeUser(userId: string): Promise<CacheUser | undefined> {
   try {

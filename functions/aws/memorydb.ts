@@ -26,14 +26,19 @@ import { ConflictError, ValidationError } from '../core/errors.js';
 import type { CachePosture } from '../core/posture/snapshot.js';
 import { MEMORYDB_OPEN_ACCESS_ACL } from '../core/rbac/cache-service.js';
 import { holdsExactly } from '../core/rbac/convergence.js';
-import type { CacheReplicationGroup, CacheUser, CacheUserGroup, NewCacheUser } from './elasticache.js';
+import type {
+  CacheReplicationGroup,
+  CacheUser,
+  CacheUserGroup,
+  NewCacheUser,
+} from '../core/ports/cache-rbac.js';
 import { createAwsClient } from './clients.js';
 
 let client: MemoryDBClient | undefined;
 const memoryDb = () => (client ??= createAwsClient(MemoryDBClient, {}));
 
 /*
- * The MemoryDB side of the cache RBAC port (functions/aws/cache-rbac-port.ts). The mapping:
+ * The MemoryDB side of the cache RBAC port (functions/core/ports/cache-rbac.ts; the selector is functions/aws/cache-rbac.ts). The mapping:
  * - a MemoryDB user has one identifier, its name: `userId` and `userName` are both the user
  *   name, and creating a user whose `userName` differs from its `userId` is refused;
  * - an ACL plays the part of a user group: `userGroupId` is the ACL name, the members are user

@@ -12,7 +12,7 @@ import type {
 } from '../core/posture/snapshot.js';
 import { AWSCURRENT, AWSPENDING, AWSPREVIOUS } from '../core/rotation/stages.js';
 import { describeCertificate } from './acm.js';
-import { cacheRbac } from './cache-rbac-port.js';
+import { cacheRbac } from './cache-rbac.js';
 import { crlAuthority } from './crl-authority.js';
 import { latestCrl } from './crl-store.js';
 import { exportCrl, listAuthorizationCidrs, listEndpoints } from './ec2-client-vpn.js';

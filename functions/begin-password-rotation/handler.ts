@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { beginRotation } from '../aws/rotation-steps.js';
+import { beginRotation } from '../use-cases/rotation-steps.js';
 import { serviceNow } from '../aws/service-clock.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { checkTokenChange } from '../aws/auth-token-rotation-steps.js';
+import { checkTokenChange } from '../use-cases/auth-token-rotation-steps.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 
 const inputSchema = z.object({ replicationGroupId: z.string().min(1) });

@@ -1,11 +1,15 @@
 import * as z from 'zod';
 import { describeExecution } from '../aws/step-functions.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
+import { CachegateError } from '../core/errors.js';
 
 const inputSchema = z.object({ executionArn: z.string().min(1) });
 
 /** Polled between Wait states: only the status goes back into the workflow, not the output. */
 export const handler = lambdaHandler(inputSchema, async ({ executionArn }) => {
-  const { status, error } = await describeExecution(executionArn);
+  const execution = await describeExecution(executionArn);
+  // start-fulfilment started it: an unknown execution is a fault, not a status.
+  if (!execution) throw new CachegateError('EXECUTION_NOT_FOUND', `no execution ${executionArn}`);
+  const { status, error } = execution;
   return { status, ...(error ? { error } : {}) };
 });

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { cacheRbac } from '../aws/cache-rbac-port.js';
+import { cacheRbac } from '../aws/cache-rbac.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 import { cacheServiceSchema } from '../core/rbac/cache-service.js';

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { finishRotation } from '../aws/rotation-steps.js';
+import { finishRotation } from '../use-cases/rotation-steps.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { cacheServiceSchema } from '../core/rbac/cache-service.js';
 

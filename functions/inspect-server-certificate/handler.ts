@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { inspectServerCertificate } from '../aws/server-certificate-steps.js';
+import { inspectServerCertificate } from '../use-cases/server-certificate-steps.js';
 import { serviceNow } from '../aws/service-clock.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import {

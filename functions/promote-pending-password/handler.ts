@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { promotePendingPassword } from '../aws/rotation-steps.js';
+import { promotePendingPassword } from '../use-cases/rotation-steps.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 

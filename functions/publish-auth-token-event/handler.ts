@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { publishTokenEvent } from '../aws/auth-token-rotation-steps.js';
+import { publishTokenEvent } from '../use-cases/auth-token-rotation-steps.js';
 import { serviceNow } from '../aws/service-clock.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 

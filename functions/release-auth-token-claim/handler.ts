@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { releaseTokenClaim } from '../aws/auth-token-rotation-steps.js';
+import { releaseTokenClaim } from '../use-cases/auth-token-rotation-steps.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { runRotationStep } from '../aws/rotation-contract.js';
+import { runRotationStep } from '../use-cases/rotation-contract.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 import { ROTATION_STEPS } from '../core/rotation/secrets-manager-contract.js';

@@ -8,7 +8,7 @@ import { slackCredentials, slackNotifier } from '../aws/slack-notifier.js';
 import { approvalSettings } from '../commons/approval-settings.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
-import { decideApproval } from '../decide-approval/decide.js';
+import { decideApproval } from '../use-cases/decide-approval.js';
 
 /** Refusals the clicker is told about (only them, ephemerally); nothing changed. */
 const refusals = [SelfApprovalError, ApproverNotAllowedError, AlreadyDecidedError, NotFoundError];

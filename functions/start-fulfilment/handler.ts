@@ -21,7 +21,9 @@ export const handler = lambdaHandler(inputSchema, async ({ requestId, stateMachi
   const request = await getRequest(requestId);
   const approval = request.approvalId ? await getApproval(request.approvalId) : undefined;
   assertApproved(request, approval, approvalSettings().approvers);
-  const executionArn = await startExecution(stateMachineArns[request.kind.type], `access-${requestId}`, {
+  // The name and the input follow from the request, so a name already taken is this request's
+  // own earlier start (a retried step after the grant ended): it is the execution to follow.
+  const { executionArn } = await startExecution(stateMachineArns[request.kind.type], `access-${requestId}`, {
     requestId,
     requestedBy: request.requester,
     ...request.kind,

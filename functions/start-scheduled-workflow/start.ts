@@ -1,5 +1,4 @@
-import { ExecutionAlreadyExists } from '@aws-sdk/client-sfn';
-import { executionArnFor, stateMachineEnvVar } from '../core/api/workflow-arns.js';
+import { stateMachineEnvVar } from '../core/api/workflow-arns.js';
 import { ValidationError } from '../core/errors.js';
 import { scheduledExecutionName } from '../core/workflow-schedule.js';
 import { startExecution } from '../aws/step-functions.js';
@@ -36,16 +35,6 @@ export async function startScheduledWorkflow(
   if (!stateMachineArn)
     throw new ValidationError('is not a scheduled workflow of this deployment', 'workflow');
   const executionName = `${scheduledExecutionName(start.scheduledTime, start.periodMinutes)}${start.key ? `-${start.key}` : ''}`;
-  try {
-    const executionArn = await startExecution(stateMachineArn, executionName, start.input);
-    return { workflow: start.workflow, executionName, executionArn, started: true };
-  } catch (error) {
-    if (!(error instanceof ExecutionAlreadyExists)) throw error;
-    return {
-      workflow: start.workflow,
-      executionName,
-      executionArn: executionArnFor(stateMachineArn, executionName),
-      started: false,
-    };
-  }
+  const { outcome, executionArn } = await startExecution(stateMachineArn, executionName, start.input);
+  return { workflow: start.workflow, executionName, executionArn, started: outcome === 'started' };
 }

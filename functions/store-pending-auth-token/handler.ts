@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { storePendingToken } from '../aws/auth-token-rotation-steps.js';
+import { storePendingToken } from '../use-cases/auth-token-rotation-steps.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 import { clientRequestToken } from '../core/rbac/client-request-token.js';

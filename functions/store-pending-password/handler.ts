@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { storePendingPassword } from '../aws/rotation-steps.js';
+import { storePendingPassword } from '../use-cases/rotation-steps.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 import { clientRequestToken } from '../core/rbac/client-request-token.js';

@@ -1,4 +1,4 @@
-import { cacheRbac } from '../aws/cache-rbac-port.js';
+import { cacheRbac } from '../aws/cache-rbac.js';
 import { describeSecret } from '../aws/secrets.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';

@@ -1,7 +1,7 @@
 import { setCrlAuthority } from '../../functions/aws/crl-authority.js';
 import type { CloudWatchModel } from '../sandbox/models/cloudwatch.js';
 import type { Ec2ClientVpnModel } from '../sandbox/models/ec2-client-vpn/index.js';
-import { MemoryCrlAuthority } from '../vpn-crl/memory-crl-authority.js';
+import { MemoryCrlAuthority } from '../sandbox/memory-crl-authority.js';
 import type { DemoContext } from './demo-context.js';
 
 const SETTINGS = ['CLIENT_VPN_ENDPOINT_IDS', 'CRL_MAINTENANCE_WINDOW'];

@@ -1,4 +1,4 @@
-import { cacheRbac } from '../../functions/aws/cache-rbac-port.js';
+import { cacheRbac } from '../../functions/aws/cache-rbac.js';
 import type { MemoryDbModel } from '../sandbox/models/memorydb/index.js';
 import { RBAC_DEMO } from '../sandbox/models/elasticache/seed.js';
 import { seedMemoryDbDemo } from '../sandbox/models/memorydb/seed.js';

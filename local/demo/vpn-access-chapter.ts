@@ -7,16 +7,16 @@ import { createAwsClient } from '../../functions/aws/clients.js';
 import { DynamoDbCertIndex } from '../../functions/aws/dynamodb-cert-index.js';
 import { CERTIFICATES_TABLE, tableName } from '../../functions/aws/table-definitions.js';
 import { approvalIdFor } from '../../functions/core/access-request.js';
-import { decideApproval } from '../../functions/decide-approval/decide.js';
+import { decideApproval } from '../../functions/use-cases/decide-approval.js';
 import { cacheReachability } from '../../functions/core/vpn/reachability.js';
 import { vpnAccessSchema } from '../../functions/core/vpn/access-config.js';
 import { repoRoot } from '../../workflows/repo-root.js';
 import { localStateDir } from '../state-dir.js';
 import type { Ec2ClientVpnModel } from '../sandbox/models/ec2-client-vpn/index.js';
 import { provisionSandboxCa } from '../sandbox-ca.js';
-import { provisionCacheVpnEndpoint } from '../vpn/provision-endpoint.js';
-import { bootstrapFromStackCa } from '../vpn/stack-ca.js';
-import { writeVpnProfile } from '../vpn/vpn-actions.js';
+import { provisionCacheVpnEndpoint } from '../../bin/cli/vpn/provision-endpoint.js';
+import { bootstrapFromStackCa } from '../../bin/cli/vpn/stack-ca.js';
+import { writeVpnProfile } from '../../bin/cli/vpn/vpn-actions.js';
 import type { DemoContext } from './demo-context.js';
 
 /** A cache node inside the first cache subnet of the example config (10.0.1.0/24). */

@@ -3,7 +3,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { createAwsClient } from '../../functions/aws/clients.js';
-import { LambdaCrashSignal } from '../sandbox/faults.js';
+import { LambdaCrashSignal, lambdaInvocation } from '../sandbox/faults.js';
 import type { StepFunctionsModel } from '../sandbox/models/step-functions.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import { readAsl } from '../../workflows/asl-files.js';
@@ -162,11 +162,13 @@ export class LocalStateMachine {
     const handler = this.options.handlers?.[name] ?? (await importHandler(name));
     const timeoutSeconds = this.options.lambdaTimeoutSeconds ?? 60;
     const clock = this.options.sandbox.clock;
-    // Real handler work (DynamoDB calls, crypto) takes real milliseconds: a timeout scaled
-    // below a second would fail healthy calls, so only a hang can reach it. The context reports
-    // the same deadline (middy aborts a handler just before it, as Lambda would end it).
-    const timeoutMs = Math.max(1000, clock.realMsFor(timeoutSeconds * 1000));
-    const deadline = performance.now() + timeoutMs;
+    // The timeout is simulated time, but a handler's own work (crypto, DynamoDB calls) takes real
+    // milliseconds that a fast clock would count a thousandfold: on a loaded machine a healthy
+    // call would time out. So real work gets a real-time allowance, and the scaled timeout (at
+    // least a second) applies once the invocation waits on an injected hang.
+    const scaledMs = Math.max(1000, clock.realMsFor(timeoutSeconds * 1000));
+    const startedAt = performance.now();
+    let deadline = startedAt + Math.max(REAL_WORK_ALLOWANCE_MS, scaledMs);
     const context = {
       functionName: `cachegate-${name}`,
       functionVersion: '$LATEST',
@@ -179,16 +181,20 @@ export class LocalStateMachine {
       getRemainingTimeInMillis: () => Math.max(0, Math.floor(deadline - performance.now())),
     };
     let timer: NodeJS.Timeout | undefined;
+    let timeOut: () => void = () => undefined;
     const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(new StatesError('Sandbox.Timedout', `Task timed out after ${timeoutSeconds}.00 seconds`)),
-        timeoutMs,
-      );
+      timeOut = () =>
+        reject(new StatesError('Sandbox.Timedout', `Task timed out after ${timeoutSeconds}.00 seconds`));
+      timer = setTimeout(timeOut, deadline - startedAt);
     });
+    const hung = () => {
+      deadline = Math.min(deadline, startedAt + scaledMs);
+      clearTimeout(timer);
+      timer = setTimeout(timeOut, Math.max(0, deadline - performance.now()));
+    };
     try {
       const result = await Promise.race([
-        handler(JSON.parse(JSON.stringify(payload ?? {})), context),
+        lambdaInvocation.run({ hung }, () => handler(JSON.parse(JSON.stringify(payload ?? {})), context)),
         timedOut,
       ]);
       return {
@@ -242,6 +248,9 @@ export class LocalStateMachine {
     return answer.output;
   }
 }
+
+/** Real time a handler's own work may take before the sandbox calls it timed out. */
+const REAL_WORK_ALLOWANCE_MS = 30_000;
 
 async function importHandler(name: string): Promise<LambdaHandler> {
   if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`not a cachegate function name: ${name}`);

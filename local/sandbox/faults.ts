@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { genericFault } from './service-error.js';
 
 export type FaultMode = 'throw' | 'hang' | 'crash';
@@ -37,6 +38,13 @@ export class LambdaCrashSignal extends Error {
     this.name = 'LambdaCrashSignal';
   }
 }
+
+/**
+ * The Lambda invocation a call belongs to, set by the local runner around each handler: an
+ * injected hang tells its invocation, whose timeout then fires on the sandbox clock (a hang is
+ * simulated waiting), while real work keeps a real-time allowance (it is not simulated time).
+ */
+export const lambdaInvocation = new AsyncLocalStorage<{ hung(): void }>();
 
 interface ArmedFault extends Required<Omit<FaultSpec, 'error' | 'matches'>> {
   error?: () => Error;
@@ -81,7 +89,10 @@ export class FaultInjector {
       if (fault.seen < fault.nth || fault.seen >= fault.nth + fault.times) continue;
       fault.fired += 1;
       const what = `${key} (call ${fault.seen})`;
-      if (fault.mode === 'hang') return new Promise<never>(() => undefined);
+      if (fault.mode === 'hang') {
+        lambdaInvocation.getStore()?.hung();
+        return new Promise<never>(() => undefined);
+      }
       if (fault.mode === 'crash') throw new LambdaCrashSignal(what);
       throw fault.error?.() ?? genericFault('InternalFailure', `sandbox fault injected into ${what}`, 500);
     }

@@ -17,7 +17,7 @@ import type { FindingKind } from '../../functions/core/posture/findings.js';
 import { generatePassword } from '../../functions/core/password-policy.js';
 import { userSecretName, userSecretTags } from '../../functions/core/rbac/user-secret.js';
 import type { CacheServiceName } from '../../functions/core/posture/snapshot.js';
-import { MemoryCrlAuthority } from '../vpn-crl/memory-crl-authority.js';
+import { MemoryCrlAuthority } from './memory-crl-authority.js';
 import type { Ec2ClientVpnModel } from './models/ec2-client-vpn/index.js';
 import type { ElastiCacheModel } from './models/elasticache/index.js';
 import type { MemoryDbModel } from './models/memorydb/index.js';

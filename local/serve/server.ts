@@ -17,7 +17,7 @@ import {
   type ApiResponse,
 } from '../../functions/core/api/http.js';
 import { ValidationError } from '../../functions/core/errors.js';
-import { decideApproval } from '../../functions/decide-approval/decide.js';
+import { decideApproval } from '../../functions/use-cases/decide-approval.js';
 import { localStateDir } from '../state-dir.js';
 import { createSandbox } from '../sandbox/index.js';
 import { createTables } from '../sandbox/tables.js';

@@ -6,7 +6,7 @@ import { createAwsClient } from '../../functions/aws/clients.js';
 import { getApproval, getRequest } from '../../functions/aws/access-requests-table.js';
 import { setSlackNotifier } from '../../functions/aws/slack-notifier.js';
 import { executionArnFor } from '../../functions/core/api/workflow-arns.js';
-import { decideWithAws } from '../../bin/cli/approval-aws.js';
+import { decideWithAws } from '../../bin/cli/approval/approval-aws.js';
 import { withApprovalTimeout } from '../../workflows/approval-timeout.js';
 import { LocalStateMachine } from '../../local/runner/local-state-machine.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';

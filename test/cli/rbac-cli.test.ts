@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { runWorkflow } from '../../bin/cli/rbac-workflow.js';
+import { runWorkflow } from '../../bin/cli/rbac/rbac-workflow.js';
 import { createTables } from '../../local/sandbox/tables.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache/index.js';
@@ -338,7 +338,7 @@ describe('--state-machine-arn: the deployed workflow through StartExecution / De
       { replicationGroupId: 'legacy-cache', authTokenSecretArn: RBAC_DEMO.authTokenSecretArn },
       { stateMachineArn: stateMachineArn(sandbox, 'migrate-to-rbac'), pollSeconds: 1 },
     );
-    const { finishMigration } = await import('../../bin/cli/rbac-actions.js');
+    const { finishMigration } = await import('../../bin/cli/rbac/rbac-actions.js');
     const printed: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
     process.stdout.write = ((chunk: string) =>

@@ -5,7 +5,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCrl } from '../../functions/core/pki/crl-verify.js';
 import { fromPem } from '../../functions/core/pki/pem.js';
-import { isStaleLock } from '../../local/pki/easyrsa-store.js';
+import { isStaleLock } from '../../bin/cli/pki/easyrsa-store.js';
 import { runCli } from './run-cli.js';
 
 /**

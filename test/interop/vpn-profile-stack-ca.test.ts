@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CERTIFICATES_TABLE } from '../../functions/aws/table-definitions.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import { createTables } from '../../local/sandbox/tables.js';
-import { caInitCommand, stackBootstrapCommand, writeVpnProfile } from '../../local/vpn/vpn-actions.js';
+import { caInitCommand, stackBootstrapCommand, writeVpnProfile } from '../../bin/cli/vpn/vpn-actions.js';
 import { deployedCa, issueClientCertificate } from '../unit/vpn/stack-ca-fixture.js';
 import {
   SERVER_BOUND,

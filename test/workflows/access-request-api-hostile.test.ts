@@ -3,7 +3,7 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { getRequest } from '../../functions/aws/access-requests-table.js';
 import { setSlackNotifier } from '../../functions/aws/slack-notifier.js';
 import { executionArnFor } from '../../functions/core/api/workflow-arns.js';
-import { decideApproval } from '../../functions/decide-approval/decide.js';
+import { decideApproval } from '../../functions/use-cases/decide-approval.js';
 import { nameForCommonName, sha256WithRsa } from '../../functions/core/pki/certificate-builder.js';
 import { bitString, encodeDer, explicit, integer, raw, seq } from '../../functions/core/pki/der.js';
 import { toPem } from '../../functions/core/pki/pem.js';

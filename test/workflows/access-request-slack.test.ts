@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { getApproval, getRequest } from '../../functions/aws/access-requests-table.js';
 import { setSlackNotifier } from '../../functions/aws/slack-notifier.js';
 import { executionArnFor } from '../../functions/core/api/workflow-arns.js';
-import { decideApproval } from '../../functions/decide-approval/decide.js';
+import { decideApproval } from '../../functions/use-cases/decide-approval.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import type { StepFunctionsModel } from '../../local/sandbox/models/step-functions.js';

@@ -5,7 +5,7 @@ import { getRequest } from '../../functions/aws/access-requests-table.js';
 import { createAwsClient } from '../../functions/aws/clients.js';
 import { DynamoDbCertIndex } from '../../functions/aws/dynamodb-cert-index.js';
 import { approvalIdFor } from '../../functions/core/access-request.js';
-import { decideApproval } from '../../functions/decide-approval/decide.js';
+import { decideApproval } from '../../functions/use-cases/decide-approval.js';
 import type { Approver, LocalExecution, LocalStateMachine } from '../../local/runner/local-state-machine.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import type { Ec2ClientVpnModel } from '../../local/sandbox/models/ec2-client-vpn/index.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { decideApproval } from '../../functions/decide-approval/decide.js';
+import { decideApproval } from '../../functions/use-cases/decide-approval.js';
 import { getApproval, getRequest } from '../../functions/aws/access-requests-table.js';
 import { withApprovalTimeout } from '../../workflows/approval-timeout.js';
 import { readAsl } from '../../workflows/asl-files.js';

@@ -5,7 +5,7 @@ import type { CloudWatchModel } from '../../local/sandbox/models/cloudwatch.js';
 import type { Ec2ClientVpnModel } from '../../local/sandbox/models/ec2-client-vpn/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import { createTables } from '../../local/sandbox/tables.js';
-import { MemoryCrlAuthority } from '../../local/vpn-crl/memory-crl-authority.js';
+import { MemoryCrlAuthority } from '../../local/sandbox/memory-crl-authority.js';
 
 export const IMPORT = 'ImportClientVpnClientCertificateRevocationList';
 const SETTINGS = [

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { InvalidUserStateFault } from '@aws-sdk/client-memorydb';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { randomUUID } from 'node:crypto';
-import { PASSWORDS_SET_LABEL } from '../../functions/aws/rotation-contract.js';
+import { PASSWORDS_SET_LABEL } from '../../functions/use-cases/rotation-contract.js';
 import { currentUserClaim } from '../../functions/aws/user-claims.js';
 import { handler as rotateSecretHandler } from '../../functions/rotate-secret/handler.js';
 import {

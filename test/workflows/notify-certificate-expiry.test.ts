@@ -9,7 +9,7 @@ import { RecordingSlackNotifier } from '../../local/serve/recording-slack.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import { createTables } from '../../local/sandbox/tables.js';
-import { MemoryCrlAuthority } from '../../local/vpn-crl/memory-crl-authority.js';
+import { MemoryCrlAuthority } from '../../local/sandbox/memory-crl-authority.js';
 import { auditEventV1 } from '../unit/api/audit-event-schema.js';
 
 const DAY = 86_400_000;

@@ -9,6 +9,7 @@ import {
   UserNotFoundFault,
 } from '@aws-sdk/client-elasticache';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { handler as checkCacheUser } from '../../functions/check-cache-user/handler.js';
 import { handler as deleteCacheUser } from '../../functions/delete-cache-user/handler.js';
 import { LocalStateMachine, type LambdaHandler } from '../../local/runner/local-state-machine.js';
 import type { Sandbox } from '../../local/sandbox/index.js';
@@ -250,6 +251,47 @@ describe('offboard-user workflow (real ASL on the local runner)', () => {
     expect(ofType(execution, 'StateFailed').map((e) => e.Error)).toEqual(
       expect.arrayContaining(['InvalidUserStateFault', 'Lambda.Unknown']),
     );
+    expect(await userExists(userId)).toBe(false);
+  });
+
+  it('while the group removal and the deletion are pending, waits and looks again without asking twice', async () => {
+    const saved = { ...model.delays };
+    const userId = await onboardedUser(['orders-group']);
+    // 10 simulated minutes each: the looks every 15 s find each change still pending many times.
+    Object.assign(model.delays, { userGroupModify: 600_000, userDelete: 600_000 });
+    try {
+      const execution = await run('offboard-user', { userId });
+      expect(execution.status).toBe('SUCCEEDED');
+      // "pending" means wait and look again: one removal request for the one group, one deletion.
+      expect(entered(execution, 'CheckGroupRemoval')).toBeGreaterThanOrEqual(2);
+      expect(entered(execution, 'RemoveUserFromGroup')).toBe(1);
+      expect(entered(execution, 'CheckUserDeleted')).toBeGreaterThanOrEqual(2);
+      expect(entered(execution, 'DeleteCacheUser')).toBe(1);
+      expect(await userExists(userId)).toBe(false);
+    } finally {
+      Object.assign(model.delays, saved);
+    }
+  });
+
+  it('retries a throttled and then a crashed deletion check (CheckUserDeleted), then finishes', async () => {
+    const userId = await onboardedUser(['audit-group']);
+    let calls = 0;
+    const flakyCheck: LambdaHandler = async (event, context) => {
+      calls += 1;
+      if (calls === 1) throw Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
+      if (calls === 2) throw new LambdaCrashSignal('the test, in the deletion check');
+      return (checkCacheUser as LambdaHandler)(event, context);
+    };
+    const execution = await run(
+      'offboard-user',
+      { userId },
+      { handlers: { 'check-cache-user': flakyCheck } },
+    );
+    expect(execution.status).toBe('SUCCEEDED');
+    const checkFailures = ofType(execution, 'StateFailed')
+      .filter((e) => e.state.name === 'CheckUserDeleted')
+      .map((e) => e.Error);
+    expect(checkFailures).toEqual(['Throttling', 'Lambda.Unknown']);
     expect(await userExists(userId)).toBe(false);
   });
 

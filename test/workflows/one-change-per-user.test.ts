@@ -6,7 +6,7 @@ import {
   GetSecretValueCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { randomUUID } from 'node:crypto';
-import { setRotationPasswords } from '../../functions/aws/rotation-steps.js';
+import { setRotationPasswords } from '../../functions/use-cases/rotation-steps.js';
 import { currentUserClaim } from '../../functions/aws/user-claims.js';
 import { handler as rotateSecret } from '../../functions/rotate-secret/handler.js';
 import { LocalStateMachine, type LocalExecution } from '../../local/runner/local-state-machine.js';

@@ -79,7 +79,7 @@ describe('refresh-crl', () => {
     expect(world.metrics().length).toBe(metricsBefore + 2);
   }, 60_000);
 
-  it('repairs drift on one endpoint only (a CRL from another CA lets everyone in)', async () => {
+  it('repairs drift on one endpoint only (a CRL from another CA refuses everyone)', async () => {
     const other = await TestPki.create('Someone else');
     await createAwsClient(EC2Client, {}).send(
       new ImportClientVpnClientCertificateRevocationListCommand({

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describeReplicationGroup } from '../../functions/aws/elasticache.js';
-import { rollbackToAuth } from '../../functions/aws/rollback-to-auth.js';
+import { rollbackToAuth } from '../../functions/use-cases/rollback-to-auth.js';
 import { currentUserClaim } from '../../functions/aws/user-claims.js';
 import { authTokenClaimKey } from '../../functions/core/rotation/auth-token-rotation.js';
 import { mirrorReplicationGroupInto, mirrorUsersInto } from '../../local/redis-mirror.js';

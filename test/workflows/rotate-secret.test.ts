@@ -5,7 +5,7 @@ import {
   RotateSecretCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { randomUUID } from 'node:crypto';
-import { PASSWORDS_SET_LABEL } from '../../functions/aws/rotation-contract.js';
+import { PASSWORDS_SET_LABEL } from '../../functions/use-cases/rotation-contract.js';
 import { generatePassword } from '../../functions/core/password-policy.js';
 import { handler } from '../../functions/rotate-secret/handler.js';
 import { createTables } from '../../local/sandbox/tables.js';

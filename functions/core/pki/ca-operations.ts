@@ -56,6 +56,12 @@ export interface IssueRequest {
   readonly days: number;
   readonly signer: CaSigner;
   readonly random: (size: number) => Buffer;
+  /**
+   * A renewal: the serial of the CN's current certificate, which may stay valid beside the new one
+   * during its grace period (functions/core/pki/renewal.ts). Any other valid certificate for the CN
+   * still refuses the issue.
+   */
+  readonly replacing?: string;
 }
 
 export interface IssueResult {
@@ -69,7 +75,9 @@ export async function issueCertificate(req: IssueRequest): Promise<IssueResult> 
   if (!Number.isInteger(req.days) || req.days < 1 || req.days > 3650) {
     throw new ValidationError('must be a whole number of days between 1 and 3650', 'days');
   }
-  if (req.index.some((e) => e.status === 'V' && e.commonName === req.commonName)) {
+  if (
+    req.index.some((e) => e.status === 'V' && e.commonName === req.commonName && e.serial !== req.replacing)
+  ) {
     throw new ConflictError(`a valid certificate for CN "${req.commonName}" already exists; revoke it first`);
   }
   const notAfter = addDays(req.now, req.days);

@@ -84,6 +84,20 @@ describe('endpoints, associations, authorization rules and routes', () => {
         )
       ).name,
     ).toBe('InvalidClientVpnDuplicateAssociationException');
+    // Pending-associate: a route cannot be added yet (EC2 error codes page).
+    expect(
+      (
+        await errorOf(
+          ec2.send(
+            new CreateClientVpnRouteCommand({
+              ClientVpnEndpointId: id,
+              DestinationCidrBlock: '0.0.0.0/0',
+              TargetVpcSubnetId: 'subnet-0abc',
+            }),
+          ),
+        )
+      ).name,
+    ).toBe('InvalidClientVpnActiveAssociationNotFound');
     sandbox.clock.advance(model.delays.association);
     const { ClientVpnEndpoints } = await ec2.send(
       new DescribeClientVpnEndpointsCommand({ ClientVpnEndpointIds: [id] }),
@@ -134,7 +148,7 @@ describe('endpoints, associations, authorization rules and routes', () => {
           ),
         )
       ).name,
-    ).toBe('InvalidClientVpnActiveAssociationNotFound');
+    ).toBe('InvalidParameterValue');
     expect(model.connectClient(id, certificate).connected).toBe(true);
   });
 
@@ -235,7 +249,7 @@ describe('simulated clients', () => {
     });
   });
 
-  it('keeps no one out through a CRL from another CA (the documented pitfall)', async () => {
+  it('refuses every client while the CRL in force comes from another CA (OpenVPN with OpenSSL)', async () => {
     const id = model.seedEndpoint({ caCertPem: pki.caPem });
     const mallory = await pki.issue('mallory-1', now());
     pki.revoke('mallory-1', now());
@@ -245,8 +259,33 @@ describe('simulated clients', () => {
         CertificateRevocationList: await otherPki.crlPem(now(), { serials: [mallory.serial] }),
       }),
     );
+    const honest = await pki.issue('honest-1', now());
     sandbox.clock.advance(model.delays.crlActivation);
-    expect(model.connectClient(id, mallory.pem).connected).toBe(true);
+    expect(model.connectClient(id, mallory.pem)).toEqual({ connected: false, reason: 'crl-untrusted' });
+    expect(model.connectClient(id, honest.pem)).toEqual({ connected: false, reason: 'crl-untrusted' });
+  });
+
+  it('refuses every client while the CRL in force has the CA name but another key', async () => {
+    const id = model.seedEndpoint({ caCertPem: pki.caPem });
+    const alice = await pki.issue('alice-1', now());
+    const impostor = await TestPki.create('Ops VPN CA');
+    await ec2.send(
+      new ImportClientVpnClientCertificateRevocationListCommand({
+        ClientVpnEndpointId: id,
+        CertificateRevocationList: await impostor.crlPem(now()),
+      }),
+    );
+    sandbox.clock.advance(model.delays.crlActivation);
+    expect(model.connectClient(id, alice.pem)).toEqual({ connected: false, reason: 'crl-untrusted' });
+    // The CA's own CRL lets the same client in again.
+    await ec2.send(
+      new ImportClientVpnClientCertificateRevocationListCommand({
+        ClientVpnEndpointId: id,
+        CertificateRevocationList: await pki.crlPem(now()),
+      }),
+    );
+    sandbox.clock.advance(model.delays.crlActivation);
+    expect(model.connectClient(id, alice.pem).connected).toBe(true);
   });
 });
 
@@ -276,7 +315,8 @@ describe('CRL import and export', () => {
         }),
       ),
     );
-    expect(tooBig.name).toBe('ClientVpnCertificateRevocationListLimitExceeded');
+    // Not ClientVpnCertificateRevocationListLimitExceeded: that code counts CRLs, not entries.
+    expect(tooBig.name).toBe('InvalidParameterValue');
     expect(tooBig.message).toContain('20001');
     expect(
       await ec2.send(new ExportClientVpnClientCertificateRevocationListCommand({ ClientVpnEndpointId: id })),

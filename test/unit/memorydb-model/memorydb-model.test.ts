@@ -180,6 +180,23 @@ describe('MemoryDB model', () => {
       expect(second.Users?.map((u) => u.Name)).toEqual(['paged-2', 'paged-3']);
       expect(second.NextToken).toBeUndefined();
     });
+
+    it('answers a bad parameter with the fault each Describe declares (SDK @throws)', async () => {
+      // DescribeUsers and DescribeACLs declare InvalidParameterCombinationException only;
+      // DescribeClusters also declares InvalidParameterValueException.
+      await expect(c().DescribeUsers({ MaxResults: 0 })).rejects.toBeInstanceOf(
+        InvalidParameterCombinationException,
+      );
+      await expect(
+        c().DescribeUsers({ Filters: [{ Name: 'access-string', Values: ['x'] }] }),
+      ).rejects.toBeInstanceOf(InvalidParameterCombinationException);
+      await expect(c().DescribeACLs({ NextToken: 'x' })).rejects.toBeInstanceOf(
+        InvalidParameterCombinationException,
+      );
+      await expect(c().DescribeClusters({ MaxResults: 101 })).rejects.toBeInstanceOf(
+        InvalidParameterValueException,
+      );
+    });
   });
 
   describe('ACLs', () => {

@@ -12,7 +12,7 @@ import { vpnAccessSchema } from '../../../functions/core/vpn/access-config.js';
 import { SandboxClock } from '../../../local/sandbox/clock.js';
 import { Ec2ClientVpnModel } from '../../../local/sandbox/models/ec2-client-vpn/index.js';
 import { Sandbox } from '../../../local/sandbox/sandbox.js';
-import { provisionCacheVpnEndpoint } from '../../../local/vpn/provision-endpoint.js';
+import { provisionCacheVpnEndpoint } from '../../../bin/cli/vpn/provision-endpoint.js';
 import { randomBytes } from 'node:crypto';
 import { issueCertificate } from '../../../functions/core/pki/ca-operations.js';
 import { generateRsaKey } from '../../../functions/core/pki/certificate-builder.js';

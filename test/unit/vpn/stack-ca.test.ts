@@ -17,13 +17,13 @@ import { createSandbox, type Sandbox } from '../../../local/sandbox/index.js';
 import type { Ec2ClientVpnModel } from '../../../local/sandbox/models/ec2-client-vpn/index.js';
 import type { EventBridgeModel } from '../../../local/sandbox/models/eventbridge.js';
 import { createTables } from '../../../local/sandbox/tables.js';
-import { initStackCa } from '../../../local/vpn/stack-ca.js';
+import { initStackCa } from '../../../bin/cli/vpn/stack-ca.js';
 import {
   bootstrapCommand,
   caInitCommand,
   stackBootstrapCommand,
   writeVpnProfile,
-} from '../../../local/vpn/vpn-actions.js';
+} from '../../../bin/cli/vpn/vpn-actions.js';
 import { deployedCa, issueClientCertificate, type DeployedCa } from './stack-ca-fixture.js';
 
 let sandbox: Sandbox;

@@ -4,11 +4,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NotFoundError, ValidationError } from '../../../functions/core/errors.js';
-import { initPki, issueCert, revokeCert } from '../../../local/pki/pki-actions.js';
+import { initPki, issueCert, revokeCert } from '../../../bin/cli/pki/pki-actions.js';
 import { SandboxClock } from '../../../local/sandbox/clock.js';
 import { Ec2ClientVpnModel } from '../../../local/sandbox/models/ec2-client-vpn/index.js';
 import { Sandbox } from '../../../local/sandbox/sandbox.js';
-import { bootstrapVpn, writeVpnProfile } from '../../../local/vpn/vpn-actions.js';
+import { bootstrapVpn, writeVpnProfile } from '../../../bin/cli/vpn/vpn-actions.js';
 
 let root: string;
 let store: string;

@@ -217,8 +217,16 @@ function admit(
   if (now < cert.notBefore.getTime()) return refuse('certificate-not-yet-valid');
   if (now >= cert.notAfter.getTime()) return refuse('certificate-expired');
   const crl = s.activeCrl(endpoint);
-  // A CRL issued by another CA says nothing about this CA's certificates: it does not apply.
-  if (crl && crl.parsed.issuer.equals(ca.subject)) {
+  if (crl) {
+    // A CRL the client CA did not sign (another issuer, or the same name and another key): the
+    // server finds no valid CRL for the client's issuer and, with OpenVPN's OpenSSL backend,
+    // fails every client's verification. Modelled conservatively: everyone is refused.
+    if (
+      !crl.parsed.issuer.equals(ca.subject) ||
+      !verifySignature(crl.parsed.signatureAlgorithm, crl.parsed.tbs, ca.publicKey, crl.parsed.signature)
+    ) {
+      return refuse('crl-untrusted');
+    }
     if (!crl.parsed.nextUpdate || crl.parsed.nextUpdate.getTime() <= now) return refuse('crl-expired');
     if (crl.serials.has(cert.serial)) return refuse('certificate-revoked');
   }

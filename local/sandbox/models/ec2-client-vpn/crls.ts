@@ -5,7 +5,6 @@ import {
   type ParsedCrl,
 } from '../../../../functions/core/pki/crl-verify.js';
 import { fromPem } from '../../../../functions/core/pki/pem.js';
-import { genericFault } from '../../service-error.js';
 import { ClientVpnState, invalidParameter, missingParameter } from './state.js';
 import { dropAll } from './connections.js';
 
@@ -34,9 +33,11 @@ export function crlCommands(s: ClientVpnState) {
       } catch {
         throw invalidParameter('The certificate revocation list is not a valid PEM-encoded X.509 CRL');
       }
+      // The quota is 20,000 entries per CRL. ClientVpnCertificateRevocationListLimitExceeded is
+      // about the number of CRLs on an endpoint (EC2 error codes page), which an import, replacing
+      // the CRL, never raises. Assumption: an oversized CRL is an invalid parameter value.
       if (parsed.entryCount > CLIENT_VPN_MAX_CRL_ENTRIES) {
-        throw genericFault(
-          'ClientVpnCertificateRevocationListLimitExceeded',
+        throw invalidParameter(
           `The certificate revocation list has ${parsed.entryCount} entries; the limit is ${CLIENT_VPN_MAX_CRL_ENTRIES}`,
         );
       }

@@ -29,7 +29,8 @@ export type {
  * certificate there without its key and returns the ARN `CreateClientVpnEndpoint` takes.
  * Simulated clients (`connectClient`) connect only with a certificate signed by the endpoint's
  * client CA, within its validity, not revoked by the CRL in force; nobody connects while that CRL
- * has expired. A CRL from another CA does not apply to the endpoint's certificates (lets everyone in).
+ * has expired, nor while it was signed by another CA (OpenVPN's OpenSSL backend then fails every
+ * client's verification).
  */
 export class Ec2ClientVpnModel extends ClientVpnState implements ServiceModel {
   readonly serviceId = 'EC2';

@@ -14,10 +14,19 @@ export function routeCommands(s: ClientVpnState) {
       if (!parseCidr(input.DestinationCidrBlock)) {
         throw invalidParameter(`Invalid DestinationCidrBlock ${input.DestinationCidrBlock}`);
       }
-      if (!endpoint.associations.some((a) => a.subnetId === input.TargetVpcSubnetId)) {
+      // EC2 error codes page: InvalidClientVpnActiveAssociationNotFound is "this action … while it
+      // is in the pending-association state" — the endpoint has no settled target network yet.
+      if (s.endpointStatus(endpoint) === 'pending-associate') {
         throw genericFault(
           'InvalidClientVpnActiveAssociationNotFound',
-          `Subnet ${input.TargetVpcSubnetId} is not associated with Client VPN endpoint ${endpoint.id}`,
+          `Client VPN endpoint ${endpoint.id} is pending-associate; a route needs an associated target network`,
+        );
+      }
+      // Assumption: a subnet that is not one of the endpoint's target networks is an invalid
+      // parameter value (the page lists no code of its own for it).
+      if (!endpoint.associations.some((a) => a.subnetId === input.TargetVpcSubnetId)) {
+        throw invalidParameter(
+          `Subnet ${input.TargetVpcSubnetId} is not a target network of Client VPN endpoint ${endpoint.id}`,
         );
       }
       const duplicate = endpoint.routes.some(

@@ -43,7 +43,9 @@ export type ConnectRefusal =
   | 'certificate-not-yet-valid'
   | 'certificate-expired'
   | 'certificate-revoked'
-  | 'crl-expired';
+  | 'crl-expired'
+  /** The CRL in force was not signed by the endpoint's client CA: every client is refused. */
+  | 'crl-untrusted';
 
 export type ConnectResult =
   { connected: true; connectionId: string } | { connected: false; reason: ConnectRefusal };

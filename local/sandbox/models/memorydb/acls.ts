@@ -34,7 +34,7 @@ export function aclCommands(s: MemoryDbState) {
     DescribeACLs: (input: { ACLName?: string; MaxResults?: number; NextToken?: string }) =>
       s.settled(() => {
         const acls = oneOrAll(input.ACLName, (name) => s.findAcl(name), s.acls);
-        const { page, nextToken } = paginate(acls, input);
+        const { page, nextToken } = paginate(acls, input, InvalidParameterCombinationException);
         return { ACLs: page.map((a) => s.aclView(a)), NextToken: nextToken };
       }),
 

@@ -20,7 +20,7 @@ export function clusterCommands(s: MemoryDbState) {
     }) =>
       s.settled(() => {
         const clusters = oneOrAll(input.ClusterName, (name) => s.findCluster(name), s.clusters);
-        const { page, nextToken } = paginate(clusters, input);
+        const { page, nextToken } = paginate(clusters, input, InvalidParameterValueException);
         return { Clusters: page.map((c) => s.clusterView(c)), NextToken: nextToken };
       }),
 

@@ -271,14 +271,16 @@ export function checkName(kind: 'UserName' | 'ACLName', value: unknown): string 
 export function paginate<T>(
   items: T[],
   input: { MaxResults?: number; NextToken?: string },
+  /** The fault the operation declares for a bad parameter (DescribeUsers and DescribeACLs have no InvalidParameterValue). */
+  Fault: Parameters<typeof serviceFault>[0],
 ): { page: T[]; nextToken?: string } {
   const max = input.MaxResults ?? MAX_RESULTS;
   if (!Number.isInteger(max) || max < 1 || max > MAX_RESULTS) {
-    throw serviceFault(InvalidParameterValueException, `MaxResults must be between 1 and ${MAX_RESULTS}.`);
+    throw serviceFault(Fault, `MaxResults must be between 1 and ${MAX_RESULTS}.`);
   }
   const start = input.NextToken === undefined ? 0 : Number(input.NextToken);
   if (!Number.isInteger(start) || start < 0) {
-    throw serviceFault(InvalidParameterValueException, 'NextToken is not valid.');
+    throw serviceFault(Fault, 'NextToken is not valid.');
   }
   const page = items.slice(start, start + max);
   return { page, ...(start + max < items.length ? { nextToken: String(start + max) } : {}) };

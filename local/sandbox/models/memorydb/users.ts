@@ -53,12 +53,12 @@ export function userCommands(s: MemoryDbState) {
       s.settled(() => {
         if (input.Filters?.length) {
           throw serviceFault(
-            InvalidParameterValueException,
+            InvalidParameterCombinationException,
             'sandbox: DescribeUsers Filters are not modelled.',
           );
         }
         const users = oneOrAll(input.UserName, (name) => s.findUser(name), s.users);
-        const { page, nextToken } = paginate(users, input);
+        const { page, nextToken } = paginate(users, input, InvalidParameterCombinationException);
         return { Users: page.map((u) => s.userView(u)), NextToken: nextToken };
       }),
 

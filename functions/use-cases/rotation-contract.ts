@@ -1,0 +1,223 @@
+/**
+ * The Secrets Manager rotation contract (createSecret → setSecret → testSecret → finishSecret,
+ * the version ID being the `ClientRequestToken`) on top of the same rotation core and adapters
+ * as the rotate-password workflow. Secrets Manager retries a failed rotation with the same
+ * token, so every step is idempotent; nothing here sleeps: a step that finds the cache not yet
+ * ready throws RotationNotReadyError and the retry picks it up.
+ */
+import { UserBusyError } from '../core/errors.js';
+import { USER_ID_TAG, isManagedUserSecret, serviceOfUserSecretName } from '../core/rbac/user-secret.js';
+import { RotationNotReadyError, RotationRefusedError } from '../core/rotation/errors.js';
+import { checkRotationToken, type RotationStep } from '../core/rotation/secrets-manager-contract.js';
+import { stagesOf } from '../core/rotation/stages.js';
+import { AUTH_TOKEN_SECRET_PREFIX } from '../core/rbac/migration.js';
+import { rbacIdentifier } from '../core/rbac/identifier.js';
+import { describeSecret, type SecretDescription } from '../aws/secrets.js';
+import { serviceNow } from '../aws/service-clock.js';
+import { releaseUserClaim, takeUserClaim } from '../aws/user-claims.js';
+import { moveVersionStage } from '../aws/rotation-secrets.js';
+import {
+  checkTokenChange,
+  releaseTokenClaim,
+  rotateInPendingToken,
+  storePendingToken,
+  takeTokenClaim,
+  verifyTokens,
+} from './auth-token-rotation-steps.js';
+import {
+  checkRotationPasswords,
+  promotePendingPassword,
+  setRotationPasswords,
+  storePendingPassword,
+  verifyPendingPassword,
+} from './rotation-steps.js';
+
+/**
+ * Marks the version whose passwords were sent to the cache: a retried setSecret must not issue
+ * ModifyUser again once the user is settled with them (each ModifyUser restarts `modifying`, and
+ * testSecret would never see the user settle).
+ */
+export const PASSWORDS_SET_LABEL = 'CACHEGATE_PASSWORDS_SET';
+
+/**
+ * The claim owner of a native rotation: its token, the same for all four steps and their retries.
+ * Each step takes (renews) the user's claim before it changes anything, so native rotation and the
+ * rotate-password workflow never interleave on one user; finishSecret releases it. A rotation
+ * Secrets Manager gives up on leaves its claim to expire.
+ */
+export function nativeRotationOwner(token: string): string {
+  return `native-rotation:${token}`;
+}
+
+export async function runRotationStep(step: RotationStep, secretId: string, token: string): Promise<string> {
+  const secret = await describeSecret(secretId);
+  if (!secret) throw new RotationRefusedError(`secret ${secretId} does not exist`);
+  // An AUTH token secret (cachegate/elasticache/auth-tokens/<replication group>): the token contract.
+  if (secret.name.startsWith(AUTH_TOKEN_SECRET_PREFIX)) return runTokenRotationStep(step, secret, token);
+  const userId = secret.tags[USER_ID_TAG] ?? '';
+  // The name's prefix says whose user it is (cachegate/elasticache/users/ or cachegate/memorydb/users/).
+  const service = serviceOfUserSecretName(secret.name);
+  if (!isManagedUserSecret(secret.tags, userId) || service === undefined) {
+    throw new RotationRefusedError(`secret ${secret.arn} is not a cachegate user secret`);
+  }
+  const owner = nativeRotationOwner(token);
+  const check = checkRotationToken(step, token, secret.versionStages);
+  if (check.kind === 'done') {
+    await releaseUserClaim({ userId, service, owner });
+    return check.reason;
+  }
+  const claim = await takeUserClaim({ userId, service, owner, holder: 'native-rotation', now: serviceNow() });
+  if (!claim.taken) {
+    throw new UserBusyError(
+      `another workflow is changing user ${userId} (${claim.holder}); nothing was changed`,
+    );
+  }
+  const stages = stagesOf(secret.versionStages);
+  const currentVersionId = stages.currentVersionId ?? '';
+  switch (step) {
+    case 'createSecret': {
+      // Nothing reached the user yet: a refused createSecret frees the user for other workflows.
+      const pending = await storePendingPassword({ userId, secretArn: secret.arn, token }).catch(
+        async (error: unknown) => {
+          await releaseUserClaim({ userId, service, owner });
+          throw error;
+        },
+      );
+      if (pending.versionId !== token) {
+        await releaseUserClaim({ userId, service, owner });
+        throw new RotationRefusedError(
+          `another rotation is in progress (AWSPENDING is version ${pending.versionId}, not ${token})`,
+        );
+      }
+      return `AWSPENDING version ${token} ready`;
+    }
+    case 'setSecret': {
+      const marked = secret.versionStages[token]?.includes(PASSWORDS_SET_LABEL) ?? false;
+      if (marked) return `passwords of version ${token} already sent`;
+      await setRotationPasswords({
+        userId,
+        secretArn: secret.arn,
+        pendingVersionId: token,
+        currentVersionId,
+        service,
+      });
+      const holder = Object.entries(secret.versionStages).find(([, s]) =>
+        s.includes(PASSWORDS_SET_LABEL),
+      )?.[0];
+      await moveVersionStage(secret.arn, {
+        stage: PASSWORDS_SET_LABEL,
+        moveToVersionId: token,
+        ...(holder ? { removeFromVersionId: holder } : {}),
+      });
+      return `user ${userId} is being set to [pending, current]`;
+    }
+    case 'testSecret': {
+      const { convergence, status } = await checkRotationPasswords(userId, service);
+      if (convergence !== 'settled') {
+        throw new RotationNotReadyError(`user ${userId} is ${status}, not yet active with two passwords`);
+      }
+      const { result } = await verifyPendingPassword({
+        secretArn: secret.arn,
+        pendingVersionId: token,
+        service,
+      });
+      return `pending password ${result}`;
+    }
+    case 'finishSecret': {
+      const promoted = await promotePendingPassword({ secretArn: secret.arn, pendingVersionId: token });
+      await releaseUserClaim({ userId, service, owner });
+      return `version ${promoted.currentVersionId} is AWSCURRENT`;
+    }
+  }
+}
+
+/**
+ * The same contract for an AUTH token secret named `cachegate/elasticache/auth-tokens/<replication
+ * group>`: createSecret stores a new token, setSecret sends `ROTATE` (old and new both accepted),
+ * testSecret waits for the group to settle and tries both tokens through the probe (when the
+ * function has one), finishSecret promotes. The previous token stays accepted: clients re-read
+ * the secret at their own pace, and rotate-auth-token's `SET` (or the next rotation's `ROTATE`,
+ * which replaces the older of two tokens) retires it. The claim is the group's token claim.
+ */
+async function runTokenRotationStep(
+  step: RotationStep,
+  secret: SecretDescription,
+  token: string,
+): Promise<string> {
+  const parsed = rbacIdentifier.safeParse(secret.name.slice(AUTH_TOKEN_SECRET_PREFIX.length));
+  if (!parsed.success) {
+    throw new RotationRefusedError(
+      `secret ${secret.arn} must be named ${AUTH_TOKEN_SECRET_PREFIX}<replication group ID> to be rotated`,
+    );
+  }
+  const replicationGroupId = parsed.data;
+  const owner = nativeRotationOwner(token);
+  const check = checkRotationToken(step, token, secret.versionStages);
+  if (check.kind === 'done') {
+    await releaseTokenClaim({ replicationGroupId, owner });
+    return check.reason;
+  }
+  const claim = await takeTokenClaim({
+    replicationGroupId,
+    owner,
+    holder: 'native-rotation',
+    now: serviceNow(),
+  });
+  if (!claim.taken) {
+    throw new UserBusyError(
+      `another workflow is changing the AUTH token of ${replicationGroupId} (${claim.holder}); nothing was changed`,
+    );
+  }
+  const currentVersionId = stagesOf(secret.versionStages).currentVersionId ?? '';
+  switch (step) {
+    case 'createSecret': {
+      const pending = await storePendingToken({ secretArn: secret.arn, token }).catch(
+        async (error: unknown) => {
+          await releaseTokenClaim({ replicationGroupId, owner });
+          throw error;
+        },
+      );
+      if (pending.versionId !== token) {
+        await releaseTokenClaim({ replicationGroupId, owner });
+        throw new RotationRefusedError(
+          `another rotation is in progress (AWSPENDING is version ${pending.versionId}, not ${token})`,
+        );
+      }
+      return `AWSPENDING version ${token} ready`;
+    }
+    case 'setSecret': {
+      if (secret.versionStages[token]?.includes(PASSWORDS_SET_LABEL))
+        return `token of version ${token} already sent`;
+      await rotateInPendingToken({
+        replicationGroupId,
+        secretArn: secret.arn,
+        pendingVersionId: token,
+        currentVersionId,
+      });
+      const holder = Object.entries(secret.versionStages).find(([, s]) =>
+        s.includes(PASSWORDS_SET_LABEL),
+      )?.[0];
+      await moveVersionStage(secret.arn, {
+        stage: PASSWORDS_SET_LABEL,
+        moveToVersionId: token,
+        ...(holder ? { removeFromVersionId: holder } : {}),
+      });
+      return `replication group ${replicationGroupId} is rotating in the pending token`;
+    }
+    case 'testSecret': {
+      const { convergence, status } = await checkTokenChange(replicationGroupId);
+      if (convergence !== 'settled') {
+        throw new RotationNotReadyError(
+          `replication group ${replicationGroupId} is ${status}, not yet available with both tokens`,
+        );
+      }
+      const { result } = await verifyTokens({ secretArn: secret.arn, accepted: [token, currentVersionId] });
+      return `both tokens ${result}`;
+    }
+    case 'finishSecret': {
+      const promoted = await promotePendingPassword({ secretArn: secret.arn, pendingVersionId: token });
+      await releaseTokenClaim({ replicationGroupId, owner });
+      return `version ${promoted.currentVersionId} is AWSCURRENT`;
+    }
+  }
+}
