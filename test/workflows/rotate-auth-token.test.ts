@@ -257,10 +257,22 @@ describe('rotate-auth-token workflow (real ASL on the local runner)', () => {
     let redisNew: Promise<{ rounds: number; ok: number; failures: string[] }> | undefined;
     let windowOpen = false;
     let windowStarted: Promise<void> | undefined;
-    let oldStopped: Promise<void> | undefined;
+    const real = (
+      (await import('../../functions/retire-previous-auth-token/handler.js')) as { handler: LambdaHandler }
+    ).handler;
     const run = await rotate(
       { replicationGroupId: group.id, retireAfterHours: 1 },
       {
+        // The window ends when SET is sent: the old-token clients finish their last round first
+        // (at this clock speed SET settles within milliseconds of being sent).
+        handlers: {
+          'retire-previous-auth-token': async (event, context) => {
+            windowOpen = false;
+            await windowStarted;
+            await Promise.all([oldClient?.stop(false), redisOld]);
+            return real(event, context);
+          },
+        },
         onState: (name) => {
           if (name === 'WaitBeforeRetiringPreviousToken') {
             windowOpen = true;
@@ -278,16 +290,10 @@ describe('rotate-auth-token workflow (real ASL on the local runner)', () => {
               }
             })();
           }
-          if (name === 'RetirePreviousToken' && windowOpen) {
-            // SET is about to be sent: a client still holding the old token is expected to fail from here.
-            windowOpen = false;
-            oldStopped = windowStarted?.then(() => oldClient?.stop(false));
-          }
         },
       },
     );
     await windowStarted;
-    await oldStopped;
     expect(run.status).toBe('SUCCEEDED');
     expect(newClient).toBeDefined();
     await newClient?.stop();
@@ -309,15 +315,21 @@ describe('rotate-auth-token workflow (real ASL on the local runner)', () => {
 
   it('serialises two rotations of one group: the second ends as skipped, naming the holder', async () => {
     const group = await seedGroup('twice');
-    const [first, second] = await Promise.all([
-      rotate({ replicationGroupId: group.id, retireAfterHours: 1 }),
-      new Promise((resolve) => setTimeout(resolve, 30)).then(() => rotate({ replicationGroupId: group.id })),
-    ]);
-    const outcomes = [first, second].map((r) => (r.output as { status: string }).status).sort();
-    expect(outcomes).toEqual(['rotated', 'skipped']);
-    const skipped = [first, second].find((r) => (r.output as { status: string }).status === 'skipped');
-    expect((skipped?.output as { reason: string }).reason).toMatch(
-      /another workflow is changing the AUTH token of/,
+    // The second starts while the first holds the claim (it has stored its pending token).
+    let second: Promise<LocalExecution> | undefined;
+    const first = await rotate(
+      { replicationGroupId: group.id },
+      {
+        onState: (name) => {
+          if (name === 'RotateInPendingToken' && !second) second = rotate({ replicationGroupId: group.id });
+        },
+      },
+    );
+    const other = await second;
+    expect((first.output as { status: string }).status).toBe('rotated');
+    expect(other?.output).toMatchObject({ status: 'skipped' });
+    expect((other?.output as { reason: string }).reason).toMatch(
+      /another workflow is changing the AUTH token of .* \(/,
     );
     expect(Object.keys(await secretVersions(group.secretArn))).toHaveLength(2);
   });
@@ -499,24 +511,27 @@ describe('rotate-auth-token workflow (real ASL on the local runner)', () => {
     // A day of simulated time, so the group is surely still modifying when testSecret first looks.
     const modifyDelay = model.delays.replicationGroupModify;
     model.delays.replicationGroupModify = 24 * 3600_000;
-    await secretsClient().send(
-      new RotateSecretCommand({
-        SecretId: group.secretArn,
-        RotationLambdaARN: functionArn,
-        ClientRequestToken: token,
-      }),
-    );
-    await client.once();
-    // The group is still modifying when testSecret first looks: Secrets Manager tries again later.
-    expect(secrets.lastRotation(group.secretArn)).toMatchObject({
-      completed: ['createSecret', 'setSecret'],
-      failed: { step: 'testSecret', error: expect.stringMatching(/^RotationNotReadyError/) },
-    });
-    expect(await currentUserClaim(authTokenClaimKey(group.id))).toMatchObject({
-      owner: `native-rotation:${token}`,
-    });
-    sandbox.clock.advance(model.delays.replicationGroupModify);
-    model.delays.replicationGroupModify = modifyDelay;
+    try {
+      await secretsClient().send(
+        new RotateSecretCommand({
+          SecretId: group.secretArn,
+          RotationLambdaARN: functionArn,
+          ClientRequestToken: token,
+        }),
+      );
+      await client.once();
+      // The group is still modifying when testSecret first looks: Secrets Manager tries again later.
+      expect(secrets.lastRotation(group.secretArn)).toMatchObject({
+        completed: ['createSecret', 'setSecret'],
+        failed: { step: 'testSecret', error: expect.stringMatching(/^RotationNotReadyError/) },
+      });
+      expect(await currentUserClaim(authTokenClaimKey(group.id))).toMatchObject({
+        owner: `native-rotation:${token}`,
+      });
+      sandbox.clock.advance(model.delays.replicationGroupModify);
+    } finally {
+      model.delays.replicationGroupModify = modifyDelay;
+    }
     await client.once();
     expect(await secrets.reattemptRotation(group.secretArn)).toEqual({
       versionId: token,
