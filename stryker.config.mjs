@@ -82,8 +82,8 @@ export default {
     break: process.env.MUTATE_BREAK ? Number(process.env.MUTATE_BREAK) : null,
   },
   concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 1),
-  // Added to the covering tests' own time: a mutant run can wait a minute for a CPU on a loaded
-  // machine, and a false timeout would count as a kill.
-  timeoutMS: 60_000,
+  // Added to the covering tests' own time: on two cores shared with busy test runs, a nice-19
+  // mutant run was seen to wait over a minute for a CPU, and a false timeout counts as a kill.
+  timeoutMS: 180_000,
   cleanTempDir: 'always',
 };

@@ -138,12 +138,12 @@ export const cachegateConfigSchema = z.object({
     .default({ services: ['elasticache'] }),
   /**
    * The scheduled posture audit (`audit-posture`): when it runs (an EventBridge rule expression,
-   * UTC; Scheduler's `at()` is not a rule expression) and the cache subnets Client VPN
+   * UTC; default twice a day, so each day-long period of its alarm holds a report) and the cache subnets Client VPN
    * authorization rules should stay within (default: `vpnAccess.cacheSubnets`).
    */
   posture: z
     .object({
-      expression: ruleExpressionSchema.default('rate(1 day)'),
+      expression: ruleExpressionSchema.default('rate(12 hours)'),
       cacheSubnetCidrs: z.array(ipv4Cidr).optional(),
     })
     .prefault({}),

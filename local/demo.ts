@@ -9,6 +9,7 @@ import { memoryDbChapter } from './demo/memorydb-chapter.js';
 import { pkiChapter } from './demo/pki-chapter.js';
 import { rbacChapter } from './demo/rbac-chapter.js';
 import { rotationChapter } from './demo/rotation-chapter.js';
+import { serverlessChapter } from './demo/serverless-chapter.js';
 import { localStateDir } from './state-dir.js';
 import { createSandbox } from './sandbox/index.js';
 import { createTables } from './sandbox/tables.js';
@@ -68,6 +69,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     await rotationChapter(context);
     await memoryDbChapter(context);
     await iamChapter(context);
+    await serverlessChapter(context);
 
     await clientVpnChapter(context);
 

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { cacheRbac } from '../aws/cache-rbac.js';
+import { attachServerlessUserGroup, describeServerlessCache } from '../aws/elasticache.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 import { NotFoundError } from '../core/errors.js';
@@ -10,19 +11,34 @@ const inputSchema = z.object({
   replicationGroupId: z.string().min(1),
   userGroupId: z.string().min(1),
   service: cacheServiceSchema,
+  /** `replicationGroupId` names an ElastiCache serverless cache. */
+  serverless: z.boolean().default(false),
 });
 
 /**
- * ModifyReplicationGroup UserGroupIdsToAdd (applied immediately), or with `service: memorydb`
- * UpdateCluster ACLName, unless the group is attached or on its way. A busy replication group,
+ * ModifyReplicationGroup UserGroupIdsToAdd (applied immediately), with `serverless`
+ * ModifyServerlessCache UserGroupId, or with `service: memorydb` UpdateCluster ACLName, unless the group is attached or on its way. A busy replication group,
  * cluster, user group or ACL fails with its state fault, which the workflow retries.
  */
-export const handler = lambdaHandler(inputSchema, async ({ replicationGroupId, userGroupId, service }) => {
-  const cache = cacheRbac(service);
-  const group = await cache.describeReplicationGroup(replicationGroupId);
-  if (!group) throw new NotFoundError(`replication group ${replicationGroupId} does not exist`);
-  const requested = replicationGroupConvergence(group, userGroupId) === 'needs-change';
-  if (requested) await cache.attachUserGroup(replicationGroupId, userGroupId);
-  logger.info('user group attachment requested', { service, replicationGroupId, userGroupId, requested });
-  return { replicationGroupId, requested };
-});
+export const handler = lambdaHandler(
+  inputSchema,
+  async ({ replicationGroupId, userGroupId, service, serverless }) => {
+    const cache = cacheRbac(service);
+    const group = serverless
+      ? await describeServerlessCache(replicationGroupId)
+      : await cache.describeReplicationGroup(replicationGroupId);
+    const noun = serverless ? 'serverless cache' : 'replication group';
+    if (!group) throw new NotFoundError(`${noun} ${replicationGroupId} does not exist`);
+    const requested = replicationGroupConvergence(group, userGroupId) === 'needs-change';
+    if (requested && serverless) await attachServerlessUserGroup(replicationGroupId, userGroupId);
+    else if (requested) await cache.attachUserGroup(replicationGroupId, userGroupId);
+    logger.info('user group attachment requested', {
+      service,
+      replicationGroupId,
+      serverless,
+      userGroupId,
+      requested,
+    });
+    return { replicationGroupId, requested };
+  },
+);

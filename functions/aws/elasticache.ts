@@ -5,21 +5,26 @@ import {
   DeleteUserGroupCommand,
   DescribeCacheClustersCommand,
   DescribeReplicationGroupsCommand,
+  DescribeServerlessCachesCommand,
   DescribeUserGroupsCommand,
   DescribeUsersCommand,
   ElastiCacheClient,
   ModifyReplicationGroupCommand,
+  ModifyServerlessCacheCommand,
   ModifyUserCommand,
   ModifyUserGroupCommand,
   ReplicationGroupNotFoundFault,
+  ServerlessCacheNotFoundFault,
   UserAlreadyExistsFault,
   UserGroupAlreadyExistsFault,
   UserGroupNotFoundFault,
   UserNotFoundFault,
   paginateDescribeReplicationGroups,
+  paginateDescribeServerlessCaches,
   paginateDescribeUserGroups,
   paginateDescribeUsers,
   type ReplicationGroup,
+  type ServerlessCache,
   type User,
   type UserGroup,
 } from '@aws-sdk/client-elasticache';
@@ -274,6 +279,68 @@ export async function modifyAuthToken(
   return toCacheReplicationGroup(group ?? {});
 }
 
+/**
+ * A serverless cache, read as the replication-group snapshot the RBAC planning takes: its one
+ * user group (`UserGroupId`), no AUTH token and no pending values (a change shows as `modifying`
+ * instead), in-transit encryption always on (serverless caches accept only TLS connections:
+ * docs/aws-facts.md), and the engine version it reports (`FullEngineVersion`).
+ */
+export type CacheServerlessCache = CacheReplicationGroup & { serverless: true; endpoint?: string };
+
+export async function describeServerlessCache(name: string): Promise<CacheServerlessCache | undefined> {
+  try {
+    const { ServerlessCaches } = await elastiCache().send(
+      new DescribeServerlessCachesCommand({ ServerlessCacheName: name }),
+    );
+    return ServerlessCaches?.[0] ? toCacheServerlessCache(ServerlessCaches[0]) : undefined;
+  } catch (error) {
+    if (error instanceof ServerlessCacheNotFoundFault) return undefined;
+    throw error;
+  }
+}
+
+export async function listServerlessCaches(): Promise<CacheServerlessCache[]> {
+  const caches: CacheServerlessCache[] = [];
+  for await (const page of paginateDescribeServerlessCaches({ client: elastiCache() }, {})) {
+    caches.push(...(page.ServerlessCaches ?? []).map(toCacheServerlessCache));
+  }
+  return caches;
+}
+
+/**
+ * Makes `userGroupId` the serverless cache's user group (`ModifyServerlessCache --user-group-id`):
+ * RBAC is the only access control a serverless cache has, and it takes one user group.
+ */
+export async function attachServerlessUserGroup(
+  name: string,
+  userGroupId: string,
+): Promise<CacheServerlessCache> {
+  const { ServerlessCache: cache } = await elastiCache().send(
+    new ModifyServerlessCacheCommand({ ServerlessCacheName: name, UserGroupId: userGroupId }),
+  );
+  return toCacheServerlessCache(cache ?? {});
+}
+
+function toCacheServerlessCache(cache: ServerlessCache): CacheServerlessCache {
+  const version = cache.FullEngineVersion ?? cache.MajorEngineVersion;
+  return {
+    serverless: true,
+    replicationGroupId: cache.ServerlessCacheName ?? '',
+    status: cache.Status ?? 'unknown',
+    engine: cache.Engine ?? '',
+    ...(version ? { engineVersion: version } : {}),
+    ...(cache.ARN ? { arn: cache.ARN } : {}),
+    ...(cache.Endpoint?.Address
+      ? { endpoint: `${cache.Endpoint.Address}:${cache.Endpoint.Port ?? 6379}` }
+      : {}),
+    transitEncryptionEnabled: true,
+    authTokenEnabled: false,
+    userGroupIds: cache.UserGroupId ? [cache.UserGroupId] : [],
+    pendingUserGroupIdsToAdd: [],
+    pendingUserGroupIdsToRemove: [],
+  };
+}
+
 function toCacheUser(user: User): CacheUser {
   return {
     userId: user.UserId ?? '',
@@ -296,6 +363,7 @@ function toCacheUserGroup(group: UserGroup): CacheUserGroup {
     pendingUserIdsToAdd: group.PendingChanges?.UserIdsToAdd ?? [],
     pendingUserIdsToRemove: group.PendingChanges?.UserIdsToRemove ?? [],
     replicationGroupIds: group.ReplicationGroups ?? [],
+    serverlessCacheIds: group.ServerlessCaches ?? [],
   };
 }
 

@@ -1,7 +1,10 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, Checksum, SourceData } from '@smithy/types';
 import { IAM_AUTH_TOKEN_SECONDS, iamAuthTokenRequest } from '../core/rbac/iam-auth.js';
+import { createAwsClient } from './clients.js';
+import { serviceNow } from './service-clock.js';
 
 /** SHA-256 / HMAC-SHA-256 for the SigV4 signer, from node:crypto. */
 class NodeSha256 implements Checksum {
@@ -62,6 +65,22 @@ export async function iamAuthToken(spec: IamAuthTokenSpec): Promise<string> {
     .map(([key, value]) => `${encodeRfc3986(key)}=${encodeRfc3986(String(value))}`)
     .join('&');
   return `${hostname}${path}?${queryString}`;
+}
+
+/**
+ * A token signed with this function's own credentials and region (those its ElastiCache client
+ * uses): what the connectivity probe authenticates with when it verifies an IAM user.
+ */
+export async function iamAuthTokenForThisFunction(spec: {
+  cacheName: string;
+  userId: string;
+  serverless: boolean;
+}): Promise<string> {
+  const client = createAwsClient(ElastiCacheClient, {});
+  const region = await client.config.region();
+  const credentials = await client.config.credentials();
+  // Signed at the services' time: in the sandbox that is its simulated clock.
+  return iamAuthToken({ ...spec, region, credentials, signingDate: serviceNow() });
 }
 
 function encodeRfc3986(text: string): string {

@@ -257,6 +257,7 @@ function toCacheUserGroup(acl: ACL): CacheUserGroup {
     pendingUserIdsToAdd: acl.PendingChanges?.UserNamesToAdd ?? [],
     pendingUserIdsToRemove: acl.PendingChanges?.UserNamesToRemove ?? [],
     replicationGroupIds: acl.Clusters ?? [],
+    serverlessCacheIds: [],
   };
 }
 

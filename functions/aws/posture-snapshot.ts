@@ -16,7 +16,7 @@ import { cacheRbac } from './cache-rbac.js';
 import { crlAuthority } from './crl-authority.js';
 import { latestCrl } from './crl-store.js';
 import { exportCrl, listAuthorizationCidrs, listEndpoints } from './ec2-client-vpn.js';
-import { listReplicationGroupPostures } from './elasticache.js';
+import { listReplicationGroupPostures, listServerlessCaches } from './elasticache.js';
 import { listClusterPostures } from './memorydb.js';
 import { listUserSecrets } from './rotation-secrets.js';
 import { listSecretVersions } from './secrets.js';
@@ -40,6 +40,13 @@ const SERVICES: CacheServiceName[] = ['elasticache', 'memorydb'];
 export async function gatherPostureSnapshot(options: GatherOptions): Promise<PostureSnapshot> {
   const caches: CachePosture[] = [
     ...(await listReplicationGroupPostures()),
+    ...(await listServerlessCaches()).map((cache): CachePosture => ({
+      kind: 'serverless-cache',
+      id: cache.replicationGroupId,
+      transitEncryption: cache.transitEncryptionEnabled,
+      authTokenEnabled: cache.authTokenEnabled,
+      userGroupIds: cache.userGroupIds,
+    })),
     ...(await listClusterPostures()),
   ];
   const users = [];

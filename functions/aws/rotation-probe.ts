@@ -28,6 +28,23 @@ export class ProbeUnavailableError extends Error {
   }
 }
 
+/** The cache refused an IAM user's `AUTH` with a fresh token (IAM may still be propagating: retried). */
+export class IamAuthRejected extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IamAuthRejected';
+  }
+}
+
+/**
+ * The cache the ElastiCache probe endpoint belongs to (`ROTATION_PROBE_CACHE`: a replication
+ * group ID or serverless cache name): an IAM auth token is signed for one cache, so verifying an
+ * IAM user needs to know which one the endpoint reaches.
+ */
+export function probeCacheFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.ROTATION_PROBE_CACHE || undefined;
+}
+
 export function probeEndpointFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   service: CacheService = 'elasticache',

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { cacheRbac } from '../aws/cache-rbac.js';
+import { describeServerlessCache } from '../aws/elasticache.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { NotFoundError } from '../core/errors.js';
 import { cacheServiceSchema } from '../core/rbac/cache-service.js';
@@ -14,7 +15,8 @@ const inputSchema = z.object({
 
 /**
  * Polled between Wait states: settled only when the group is active, has no PendingChanges and
- * the user is (or is not) a member, as asked.
+ * the user is (or is not) a member, as asked, and every serverless cache using the group is
+ * `available` again (it takes the group's change in after the group: `modifying` meanwhile).
  */
 export const handler = lambdaHandler(inputSchema, async ({ userGroupId, userId, member, service }) => {
   const group = await cacheRbac(service).describeUserGroup(userGroupId);
@@ -22,5 +24,11 @@ export const handler = lambdaHandler(inputSchema, async ({ userGroupId, userId, 
     if (member) throw new NotFoundError(`user group ${userGroupId} does not exist`);
     return { userGroupId, status: 'absent', convergence: 'settled' };
   }
-  return { userGroupId, status: group.status, convergence: membershipConvergence(group, userId, member) };
+  const caches = await Promise.all(group.serverlessCacheIds.map((name) => describeServerlessCache(name)));
+  const cacheStatuses = caches.flatMap((cache) => (cache ? [cache.status] : []));
+  return {
+    userGroupId,
+    status: group.status,
+    convergence: membershipConvergence(group, userId, member, cacheStatuses),
+  };
 });

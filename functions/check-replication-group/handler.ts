@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { cacheRbac } from '../aws/cache-rbac.js';
+import { describeServerlessCache } from '../aws/elasticache.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { NotFoundError } from '../core/errors.js';
 import { cacheServiceSchema } from '../core/rbac/cache-service.js';
@@ -9,18 +10,27 @@ const inputSchema = z.object({
   replicationGroupId: z.string().min(1),
   userGroupId: z.string().min(1),
   service: cacheServiceSchema,
+  /** `replicationGroupId` names an ElastiCache serverless cache. */
+  serverless: z.boolean().default(false),
 });
 
 /**
- * Polled between Wait states: settled only when the replication group (MemoryDB: cluster) is
- * `available` with the user group (ACL) attached and no pending user-group change.
+ * Polled between Wait states: settled only when the replication group (MemoryDB: cluster;
+ * `serverless`: serverless cache) is `available` with the user group (ACL) attached and no
+ * pending user-group change.
  */
-export const handler = lambdaHandler(inputSchema, async ({ replicationGroupId, userGroupId, service }) => {
-  const group = await cacheRbac(service).describeReplicationGroup(replicationGroupId);
-  if (!group) throw new NotFoundError(`replication group ${replicationGroupId} does not exist`);
-  return {
-    replicationGroupId,
-    status: group.status,
-    convergence: replicationGroupConvergence(group, userGroupId),
-  };
-});
+export const handler = lambdaHandler(
+  inputSchema,
+  async ({ replicationGroupId, userGroupId, service, serverless }) => {
+    const group = serverless
+      ? await describeServerlessCache(replicationGroupId)
+      : await cacheRbac(service).describeReplicationGroup(replicationGroupId);
+    const noun = serverless ? 'serverless cache' : 'replication group';
+    if (!group) throw new NotFoundError(`${noun} ${replicationGroupId} does not exist`);
+    return {
+      replicationGroupId,
+      status: group.status,
+      convergence: replicationGroupConvergence(group, userGroupId),
+    };
+  },
+);

@@ -23,13 +23,7 @@ export function findHiddenCharacters(
     const text = multiline.includes(pathText(path)) ? value.replace(/\r?\n/g, '') : value;
     return HIDDEN_CHARACTERS.test(text) ? pathText(path) : undefined;
   }
-  if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) {
-      const found = findHiddenCharacters(item, multiline, [...path, index]);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  }
+  // Arrays too: their entries are their indexes in order, so a path reads `userGroupIds.1`.
   if (value !== null && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) {
       if (HIDDEN_CHARACTERS.test(key))

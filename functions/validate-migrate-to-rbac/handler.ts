@@ -1,4 +1,5 @@
 import { cacheRbac } from '../aws/cache-rbac.js';
+import { describeServerlessCache } from '../aws/elasticache.js';
 import { describeSecret, readCurrentSecretVersion } from '../aws/secrets.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
@@ -11,13 +12,19 @@ import { rejectForeignUserSecret } from '../core/rbac/user-secret.js';
  * RBAC, no other user group, on AUTH: the named token secret readable and holding a valid token),
  * the users, the new group and its locked default user, and the quotas. Nothing is changed
  * before this passes; a replication group without in-transit encryption is refused here.
+ * With `serverlessCacheName` the same for a serverless cache that has no user group yet.
  * With `service: memorydb` the same for a cluster on `open-access` and a new ACL (no default user).
  */
 export const handler = lambdaHandler(migrateToRbacRequestSchema, async (request) => {
   const cache = cacheRbac(request.service);
-  const replicationGroup = await cache.describeReplicationGroup(request.replicationGroupId);
+  const replicationGroup =
+    request.serverless && request.service === 'elasticache'
+      ? await describeServerlessCache(request.replicationGroupId)
+      : await cache.describeReplicationGroup(request.replicationGroupId);
   const [engineVersion, users, userGroups] = await Promise.all([
-    replicationGroup ? cache.describeEngineVersion(request.replicationGroupId) : undefined,
+    replicationGroup && !request.serverless
+      ? cache.describeEngineVersion(request.replicationGroupId)
+      : replicationGroup?.engineVersion,
     cache.listUsers(),
     cache.listUserGroups(),
   ]);
@@ -41,6 +48,7 @@ export const handler = lambdaHandler(migrateToRbacRequestSchema, async (request)
     onAuth: plan.authToken !== undefined,
     service: plan.service,
     replicationGroupId: plan.replicationGroupId,
+    serverless: plan.serverless,
     userGroupId: plan.userGroupId,
     memberIds: plan.memberIds,
     createUserGroup: plan.createUserGroup,

@@ -1,4 +1,5 @@
 import { cacheRbac } from '../aws/cache-rbac.js';
+import { describeServerlessCache } from '../aws/elasticache.js';
 import { describeSecret } from '../aws/secrets.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
@@ -25,15 +26,21 @@ export const handler = lambdaHandler(onboardUserRequestSchema, async (request) =
       );
     }),
   );
-  const targetCaches = described
-    .filter((entry) => entry !== undefined)
-    .map(({ found, engineVersion }) => ({
-      cacheId: found.replicationGroupId,
-      engine: found.engine,
-      ...(engineVersion ? { engineVersion } : {}),
-      ...(found.arn ? { arn: found.arn } : {}),
-      transitEncryptionEnabled: found.transitEncryptionEnabled,
-    }));
+  const serverlessNames = [...new Set(userGroups.flatMap((group) => group?.serverlessCacheIds ?? []))];
+  const serverless = await Promise.all(serverlessNames.map((name) => describeServerlessCache(name)));
+  const targetCaches = [
+    ...described.filter((entry) => entry !== undefined),
+    ...serverless
+      .filter((found) => found !== undefined)
+      .map((found) => ({ found, engineVersion: found.engineVersion })),
+  ].map(({ found, engineVersion }) => ({
+    cacheId: found.replicationGroupId,
+    ...('serverless' in found ? { serverless: true } : {}),
+    engine: found.engine,
+    ...(engineVersion ? { engineVersion } : {}),
+    ...(found.arn ? { arn: found.arn } : {}),
+    transitEncryptionEnabled: found.transitEncryptionEnabled,
+  }));
   const plan = planOnboarding(request, { users, userGroups, targetCaches });
   rejectForeignUserSecret(secret, request.userId, 'userId');
   logger.info('onboarding planned', {

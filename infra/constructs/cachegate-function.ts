@@ -45,7 +45,7 @@ export function cachegateFunction(
     depsLockFilePath: join(root, 'package-lock.json'),
     runtime: LAMBDA_RUNTIME,
     architecture: Architecture.ARM_64,
-    // Measured: 53–89 MB resident after the import, a 100–250 ms CPU cold start (docs/cold-start.md).
+    // Measured: 54–73 MB resident after the import, a 31–224 ms CPU cold start (docs/cold-start.md).
     memorySize: props.memorySize ?? 256,
     timeout: props.timeout ?? Duration.seconds(60),
     tracing: Tracing.ACTIVE,

@@ -117,6 +117,7 @@ export class PostureSchedule extends Construct {
   ): void {
     const grants = new RuntimeNamedGrants(this.fn);
     grants.cache('elasticache', ['elasticache:DescribeReplicationGroups'], ['replicationgroup']);
+    grants.cache('elasticache', ['elasticache:DescribeServerlessCaches'], ['serverlesscache']);
     grants.cache('elasticache', ['elasticache:DescribeUsers'], ['user']);
     grants.cache('elasticache', ['elasticache:DescribeUserGroups'], ['usergroup']);
     grants.cache('memorydb', ['memorydb:DescribeClusters'], ['cluster']);

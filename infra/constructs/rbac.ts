@@ -38,7 +38,7 @@ export const RBAC_WORKFLOWS = [
   'finish-migration',
 ] as const;
 
-type ElastiCacheResource = 'user' | 'usergroup' | 'replicationgroup' | 'cluster';
+type ElastiCacheResource = 'user' | 'usergroup' | 'replicationgroup' | 'cluster' | 'serverlesscache';
 
 /** What one Lambda may do: ElastiCache actions by resource type, secret actions, audit events, claims. */
 interface Grant {
@@ -58,6 +58,10 @@ const describeReplicationGroups = {
   actions: ['elasticache:DescribeReplicationGroups'],
   resources: ['replicationgroup'],
 } as const;
+const describeServerlessCaches = {
+  actions: ['elasticache:DescribeServerlessCaches'],
+  resources: ['serverlesscache'],
+} as const;
 /** ModifyUserGroup authorizes on the group and on each user added or removed. */
 const modifyUserGroup = {
   actions: ['elasticache:ModifyUserGroup'],
@@ -76,13 +80,14 @@ const GRANTS: Record<string, Grant> = {
   'claim-user': { userClaims: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
   'release-user-claim': { userClaims: ['dynamodb:DeleteItem'] },
   'validate-onboard-user': {
-    // Replication groups and their nodes: the engine and version of each cache the requested
-    // groups serve (access-string catalog, IAM support).
+    // Replication groups and their nodes, serverless caches: the engine and version of each
+    // cache the requested groups serve (access-string catalog, IAM support).
     elastiCache: [
       describeUsers,
       describeUserGroups,
       describeReplicationGroups,
       { actions: ['elasticache:DescribeCacheClusters'], resources: ['cluster'] },
+      describeServerlessCaches,
     ],
     userSecrets: ['secretsmanager:DescribeSecret'],
   },
@@ -104,7 +109,8 @@ const GRANTS: Record<string, Grant> = {
   'check-cache-user': { elastiCache: [describeUsers] },
   'add-user-to-group': { elastiCache: [describeUserGroups, modifyUserGroup] },
   'remove-user-from-group': { elastiCache: [describeUserGroups, modifyUserGroup] },
-  'check-group-membership': { elastiCache: [describeUserGroups] },
+  // A membership change lands on the group's serverless caches after the group: wait for them too.
+  'check-group-membership': { elastiCache: [describeUserGroups, describeServerlessCaches] },
   'validate-offboard-user': {
     elastiCache: [describeUsers, describeUserGroups],
     userSecrets: ['secretsmanager:DescribeSecret'],
@@ -125,6 +131,7 @@ const GRANTS: Record<string, Grant> = {
       describeReplicationGroups,
       // The engine version (RBAC needs a minimum) is on the member clusters only.
       { actions: ['elasticache:DescribeCacheClusters'], resources: ['cluster'] },
+      describeServerlessCaches,
       describeUsers,
       describeUserGroups,
     ],
@@ -145,9 +152,12 @@ const GRANTS: Record<string, Grant> = {
       describeReplicationGroups,
       // ModifyReplicationGroup authorizes on the replication group and the user groups it attaches.
       { actions: ['elasticache:ModifyReplicationGroup'], resources: ['replicationgroup', 'usergroup'] },
+      describeServerlessCaches,
+      // ModifyServerlessCache --user-group-id: the serverless cache and the user group it takes.
+      { actions: ['elasticache:ModifyServerlessCache'], resources: ['serverlesscache', 'usergroup'] },
     ],
   },
-  'check-replication-group': { elastiCache: [describeReplicationGroups] },
+  'check-replication-group': { elastiCache: [describeReplicationGroups, describeServerlessCaches] },
   // finish-migration: read the group and the token secret; list clients with the token; lock default.
   'validate-finish-migration': {
     elastiCache: [describeReplicationGroups, describeUsers, describeUserGroups],
@@ -162,6 +172,14 @@ const GRANTS: Record<string, Grant> = {
       policies: ['iam:CreatePolicy', 'iam:GetPolicy', 'iam:GetPolicyVersion'],
       attachments: ['iam:AttachRolePolicy', 'iam:AttachUserPolicy'],
     },
+  },
+  // Verifies an IAM user through the connectivity probe with a token it signs itself: the cache
+  // checks that the signer may connect as that user. The same reach as the rotation functions,
+  // which read every user's password (docs/rbac.md, "Verifying an IAM user").
+  'verify-iam-user': {
+    elastiCache: [
+      { actions: ['elasticache:Connect'], resources: ['replicationgroup', 'serverlesscache', 'user'] },
+    ],
   },
   'revoke-iam-connect': {
     iamConnectPolicies: {

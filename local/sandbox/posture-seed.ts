@@ -47,8 +47,8 @@ export interface PostureAccount {
 }
 
 /**
- * A sandbox account for `cachegate audit`: a clean base (a TLS replication group on RBAC with a
- * locked default user, a MemoryDB cluster on an ACL, users whose passwords live in fresh cachegate
+ * A sandbox account for `cachegate audit`: a clean base (a TLS replication group and a
+ * serverless cache on RBAC with a locked default user, a MemoryDB cluster on an ACL, users whose passwords live in fresh cachegate
  * secrets, a Client VPN endpoint holding the CA's latest CRL, a server certificate a year from
  * expiry, an authorization rule limited to the cache subnet, connection logging on) and, with
  * `problems`, at least one of each problem the audit looks for. The sandbox's clock is moved
@@ -101,6 +101,9 @@ export async function seedPostureAccount(
     transitEncryption: true,
     userGroupIds: ['orders-users'],
   });
+  // A serverless cache on RBAC: its one user group, with the same locked default user.
+  elastiCache.seedUserGroup({ id: 'sessions-users', userIds: ['orders-users-default', 'orders-reader'] });
+  elastiCache.seedServerlessCache({ name: 'sessions', userGroupId: 'sessions-users' });
   memoryDb.seedUser({
     userName: 'orders-reader',
     accessString: 'on ~orders:* -@all +@read',
@@ -125,6 +128,9 @@ export async function seedPostureAccount(
     elastiCache.seedReplicationGroup({ id: 'plaintext-cache', transitEncryption: false });
     expect('cache-without-tls', 'replication-group/plaintext-cache');
     expect('cache-without-access-control', 'replication-group/plaintext-cache');
+    // No user group: a serverless cache's only access control is RBAC.
+    elastiCache.seedServerlessCache({ name: 'open-sessions' });
+    expect('cache-without-access-control', 'serverless-cache/open-sessions');
     memoryDb.seedCluster({ name: 'legacy-cache' });
     expect('memorydb-open-access', 'memorydb-cluster/legacy-cache');
     // The built-in `default` user (on, no password, every command) as a group's default user.

@@ -28,6 +28,7 @@ describe('cachegate demo (npm start)', () => {
       'Password rotation under the two-password limit (rotate-password)',
       'MemoryDB: the same workflows against users, ACLs and clusters',
       'IAM authentication: a Valkey user with no password',
+      'ElastiCache Serverless (Valkey): a user group, IAM users, password → IAM',
       'Client VPN: revoke a certificate and refresh the CRL on every endpoint',
       'Certificate authority: easy-rsa store, CRL, and issue-certificate with KMS',
       'Audit trail (one event per change, identifiers only)',

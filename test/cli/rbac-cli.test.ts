@@ -71,7 +71,65 @@ describe('cachegate user / migrate-to-rbac on the local sandbox', () => {
     expect(result.status).toBe(0);
     const users = JSON.parse(result.stdout) as { userId: string; userGroupIds: string[] }[];
     expect(users.map((u) => u.userId)).toEqual(['default', RBAC_DEMO.user, RBAC_DEMO.unassignedUser]);
+    // Each user with the caches its groups serve.
+    expect(users.find((u) => u.userId === RBAC_DEMO.user)).toMatchObject({
+      caches: [RBAC_DEMO.rbacReplicationGroup],
+    });
     expect(JSON.stringify(users)).not.toMatch(/"passwords?":/);
+  });
+
+  it('migrate-to-rbac --serverless-cache attaches a first user group to a serverless cache', async () => {
+    const result = await cachegate(
+      'migrate-to-rbac',
+      '--serverless-cache',
+      RBAC_DEMO.serverlessCache,
+      '--user',
+      RBAC_DEMO.unassignedUser,
+    );
+    expect(result.stderr).toContain('migrate-to-rbac › AttachUserGroup');
+    expect([result.status, result.stdout]).toEqual([
+      0,
+      `serverless cache ${RBAC_DEMO.serverlessCache} is available with user group ${RBAC_DEMO.serverlessCache}-users (${RBAC_DEMO.serverlessCache}-users-default, ${RBAC_DEMO.unassignedUser}; default user ${RBAC_DEMO.serverlessCache}-users-default)\n`,
+    ]);
+    const both = await cachegate('migrate-to-rbac', '--serverless-cache', 'x', '--replication-group', 'y');
+    expect(both.status).toBe(2);
+    expect(both.stderr).toMatch(
+      /^cachegate: --serverless-cache: give --replication-group or --serverless-cache, not both/m,
+    );
+  });
+
+  it('user migrate-to-iam: an IAM user beside the password user, verified by the probe, then the password user offboarded', async () => {
+    const result = await cachegate(
+      'user',
+      'migrate-to-iam',
+      '--user-id',
+      RBAC_DEMO.user,
+      '--iam-user-id',
+      `${RBAC_DEMO.user}-iam`,
+      '--principal',
+      RBAC_DEMO.iamRole,
+    );
+    expect(result.stderr).toContain('onboard-user › VerifyIamUser');
+    expect(result.stderr).toContain('offboard-user › DeleteCacheUser');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(
+      new RegExp(
+        `^IAM user ${RBAC_DEMO.user}-iam is active \\(policy arn:aws:iam::000000000000:policy/cachegate/cachegate-elasticache-connect-${RBAC_DEMO.user}-iam\\); AUTH ${RBAC_DEMO.user}-iam with an IAM auth token accepted by orders-cache\n`,
+      ),
+    );
+    expect(result.stdout).toContain(`password user ${RBAC_DEMO.user} is deleted`);
+    const refused = await cachegate(
+      'user',
+      'migrate-to-iam',
+      '--user-id',
+      RBAC_DEMO.unassignedUser,
+      '--iam-user-id',
+      'app-iam',
+      '--principal',
+      RBAC_DEMO.iamRole,
+    );
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/^cachegate: --user-id: user legacy-app is in no user group/m);
   });
 
   describe('--service memorydb (the demo account has the same names as ACL, users and cluster)', () => {

@@ -78,6 +78,38 @@ const put = (sm: Sm, id: string, token: string, secret: string, stages?: string[
     }),
   );
 
+/**
+ * A case on one secret, `<ns>/s`, created with the value `v1` under token 1: the set-up most
+ * cases share, done here once.
+ */
+function secretCase(c: {
+  name: string;
+  differs?: DifferentialCase<Sm>['differs'];
+  run(context: { sm: Sm; ns: string; id: string; t: (n: number) => string }): Promise<Outcome>;
+}): DifferentialCase<Sm> {
+  return {
+    name: c.name,
+    ...(c.differs ? { differs: c.differs } : {}),
+    run: async (sm, ns) => {
+      const t = tokens(ns);
+      const id = `${ns}/s`;
+      await withSecret(sm, id, t);
+      return c.run({ sm, ns, id, t });
+    },
+  };
+}
+
+/** UpdateSecretVersionStage: `stage` onto version `to` and/or off version `from`. */
+const moveStage = (sm: Sm, id: string, stage: string, move: { to?: string; from?: string }) =>
+  sm.send(
+    new UpdateSecretVersionStageCommand({
+      SecretId: id,
+      VersionStage: stage,
+      ...(move.to ? { MoveToVersionId: move.to } : {}),
+      ...(move.from ? { RemoveFromVersionId: move.from } : {}),
+    }),
+  );
+
 async function listed(sm: Sm, ns: string, filters: Filter[], includePlannedDeletion = false) {
   const { SecretList = [] } = await sm.send(
     new ListSecretsCommand({
@@ -109,14 +141,12 @@ async function listFixture(sm: Sm, ns: string): Promise<void> {
 }
 
 const cases: DifferentialCase<Sm>[] = [
-  {
+  secretCase({
     name: 'CreateSecret with a value: that version is AWSCURRENT',
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
-      return { labels: await labels(sm, `${ns}/s`, t), value: await value(sm, { SecretId: `${ns}/s` }) };
+    run: async ({ sm, id, t }) => {
+      return { labels: await labels(sm, id, t), value: await value(sm, { SecretId: id }) };
     },
-  },
+  }),
   {
     name: 'CreateSecret without a value: no version, GetSecretValue finds none',
     run: async (sm, ns) => {
@@ -145,26 +175,22 @@ const cases: DifferentialCase<Sm>[] = [
       return { labels: await labels(sm, `${ns}/s`, t), value: await value(sm, { SecretId: `${ns}/s` }) };
     },
   },
-  {
+  secretCase({
     name: 'a second value takes AWSCURRENT and hands AWSPREVIOUS to the first',
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
-      await put(sm, `${ns}/s`, t(2), 'v2');
-      return labels(sm, `${ns}/s`, t);
+    run: async ({ sm, id, t }) => {
+      await put(sm, id, t(2), 'v2');
+      return labels(sm, id, t);
     },
-  },
-  {
+  }),
+  secretCase({
     name: 'a third value: AWSPREVIOUS moves on, the first version keeps no label',
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
-      await put(sm, `${ns}/s`, t(2), 'v2');
-      await put(sm, `${ns}/s`, t(3), 'v3');
-      return labels(sm, `${ns}/s`, t);
+    run: async ({ sm, id, t }) => {
+      await put(sm, id, t(2), 'v2');
+      await put(sm, id, t(3), 'v3');
+      return labels(sm, id, t);
     },
-  },
-  {
+  }),
+  secretCase({
     name: 'DescribeSecret lists only versions with labels',
     differs: {
       aws: 2,
@@ -172,16 +198,14 @@ const cases: DifferentialCase<Sm>[] = [
       source:
         'Secrets Manager API reference, DescribeSecret VersionIdsToStages: "A list of the versions of the secret that have staging labels attached"',
     },
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
-      await put(sm, `${ns}/s`, t(2), 'v2');
-      await put(sm, `${ns}/s`, t(3), 'v3');
-      const { VersionIdsToStages = {} } = await sm.send(new DescribeSecretCommand({ SecretId: `${ns}/s` }));
+    run: async ({ sm, id, t }) => {
+      await put(sm, id, t(2), 'v2');
+      await put(sm, id, t(3), 'v3');
+      const { VersionIdsToStages = {} } = await sm.send(new DescribeSecretCommand({ SecretId: id }));
       return Object.keys(VersionIdsToStages).length;
     },
-  },
-  {
+  }),
+  secretCase({
     name: 'ListSecretVersionIds leaves out unlabelled versions unless IncludeDeprecated',
     differs: {
       aws: { active: 2, all: 3 },
@@ -189,227 +213,144 @@ const cases: DifferentialCase<Sm>[] = [
       source:
         'Secrets Manager API reference, ListSecretVersionIds IncludeDeprecated: "By default, versions without staging labels aren\'t included"',
     },
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
-      await put(sm, `${ns}/s`, t(2), 'v2');
-      await put(sm, `${ns}/s`, t(3), 'v3');
+    run: async ({ sm, id, t }) => {
+      await put(sm, id, t(2), 'v2');
+      await put(sm, id, t(3), 'v3');
       const count = async (IncludeDeprecated: boolean) =>
-        (await sm.send(new ListSecretVersionIdsCommand({ SecretId: `${ns}/s`, IncludeDeprecated }))).Versions
+        (await sm.send(new ListSecretVersionIdsCommand({ SecretId: id, IncludeDeprecated }))).Versions
           ?.length;
       return { active: await count(false), all: await count(true) };
     },
-  },
-  {
+  }),
+  secretCase({
     name: 'PutSecretValue retried with the same token and value is the same version',
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
-      const first = await put(sm, `${ns}/s`, t(2), 'v2', ['AWSPENDING']);
-      const again = await put(sm, `${ns}/s`, t(2), 'v2', ['AWSPENDING']);
+    run: async ({ sm, id, t }) => {
+      const first = await put(sm, id, t(2), 'v2', ['AWSPENDING']);
+      const again = await put(sm, id, t(2), 'v2', ['AWSPENDING']);
       return {
         same: first.VersionId === again.VersionId,
         stages: [...(again.VersionStages ?? [])].sort(),
-        labels: await labels(sm, `${ns}/s`, t),
+        labels: await labels(sm, id, t),
       };
     },
-  },
-  {
+  }),
+  secretCase({
     name: 'PutSecretValue with a used token and another value fails with ResourceExistsException',
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
-      await put(sm, `${ns}/s`, t(2), 'v2');
-      return attempt(put(sm, `${ns}/s`, t(2), 'different'));
+    run: async ({ sm, id, t }) => {
+      await put(sm, id, t(2), 'v2');
+      return attempt(put(sm, id, t(2), 'different'));
     },
-  },
-  {
+  }),
+  secretCase({
     name: 'CreateSecret on an existing name fails with ResourceExistsException',
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
+    run: async ({ sm, id, t }) => {
       return attempt(
-        sm.send(
-          new CreateSecretCommand({ Name: `${ns}/s`, SecretString: 'other', ClientRequestToken: t(2) }),
-        ),
+        sm.send(new CreateSecretCommand({ Name: id, SecretString: 'other', ClientRequestToken: t(2) })),
       );
     },
-  },
-  {
+  }),
+  secretCase({
     name: 'PutSecretValue without a value fails',
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
-      return attempt(sm.send(new PutSecretValueCommand({ SecretId: `${ns}/s`, ClientRequestToken: t(2) })));
+    run: async ({ sm, id, t }) => {
+      return attempt(sm.send(new PutSecretValueCommand({ SecretId: id, ClientRequestToken: t(2) })));
     },
-  },
-  {
+  }),
+  secretCase({
     name: 'a ClientRequestToken shorter than 32 characters is refused',
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
-      return attempt(put(sm, `${ns}/s`, 'short-token', 'v2'));
+    run: async ({ sm, id }) => {
+      return attempt(put(sm, id, 'short-token', 'v2'));
     },
-  },
-  {
+  }),
+  secretCase({
     name: 'an AWSPENDING version leaves AWSCURRENT where it is',
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
-      await put(sm, `${ns}/s`, t(2), 'pending', ['AWSPENDING']);
+    run: async ({ sm, id, t }) => {
+      await put(sm, id, t(2), 'pending', ['AWSPENDING']);
       return {
-        labels: await labels(sm, `${ns}/s`, t),
-        current: await value(sm, { SecretId: `${ns}/s` }),
-        pending: await value(sm, { SecretId: `${ns}/s`, VersionStage: 'AWSPENDING' }),
+        labels: await labels(sm, id, t),
+        current: await value(sm, { SecretId: id }),
+        pending: await value(sm, { SecretId: id, VersionStage: 'AWSPENDING' }),
       };
     },
-  },
-  {
+  }),
+  secretCase({
     name: 'moving AWSCURRENT onto the pending version hands AWSPREVIOUS to the old current',
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
-      await put(sm, `${ns}/s`, t(2), 'pending', ['AWSPENDING']);
-      await sm.send(
-        new UpdateSecretVersionStageCommand({
-          SecretId: `${ns}/s`,
-          VersionStage: 'AWSCURRENT',
-          MoveToVersionId: t(2),
-          RemoveFromVersionId: t(1),
-        }),
-      );
-      return labels(sm, `${ns}/s`, t);
+    run: async ({ sm, id, t }) => {
+      await put(sm, id, t(2), 'pending', ['AWSPENDING']);
+      await moveStage(sm, id, 'AWSCURRENT', { to: t(2), from: t(1) });
+      return labels(sm, id, t);
     },
-  },
-  {
+  }),
+  secretCase({
     name: 'moving a label that sits on another version without RemoveFromVersionId is refused',
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
-      await put(sm, `${ns}/s`, t(2), 'pending', ['AWSPENDING']);
-      return attempt(
-        sm.send(
-          new UpdateSecretVersionStageCommand({
-            SecretId: `${ns}/s`,
-            VersionStage: 'AWSCURRENT',
-            MoveToVersionId: t(2),
-          }),
-        ),
-      );
+    run: async ({ sm, id, t }) => {
+      await put(sm, id, t(2), 'pending', ['AWSPENDING']);
+      return attempt(moveStage(sm, id, 'AWSCURRENT', { to: t(2) }));
     },
-  },
-  {
+  }),
+  secretCase({
     name: 'cachegate’s promotion: AWSCURRENT onto the pending version, then AWSPENDING removed',
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
-      await put(sm, `${ns}/s`, t(2), 'v2');
-      await put(sm, `${ns}/s`, t(3), 'pending', ['AWSPENDING']);
-      await sm.send(
-        new UpdateSecretVersionStageCommand({
-          SecretId: `${ns}/s`,
-          VersionStage: 'AWSCURRENT',
-          MoveToVersionId: t(3),
-          RemoveFromVersionId: t(2),
-        }),
-      );
-      await sm.send(
-        new UpdateSecretVersionStageCommand({
-          SecretId: `${ns}/s`,
-          VersionStage: 'AWSPENDING',
-          RemoveFromVersionId: t(3),
-        }),
-      );
+    run: async ({ sm, id, t }) => {
+      await put(sm, id, t(2), 'v2');
+      await put(sm, id, t(3), 'pending', ['AWSPENDING']);
+      await moveStage(sm, id, 'AWSCURRENT', { to: t(3), from: t(2) });
+      await moveStage(sm, id, 'AWSPENDING', { from: t(3) });
       return {
-        labels: await labels(sm, `${ns}/s`, t),
-        previous: await value(sm, { SecretId: `${ns}/s`, VersionStage: 'AWSPREVIOUS' }),
+        labels: await labels(sm, id, t),
+        previous: await value(sm, { SecretId: id, VersionStage: 'AWSPREVIOUS' }),
       };
     },
-  },
-  {
+  }),
+  secretCase({
     name: 'removing AWSPENDING alone takes the label off',
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
-      await put(sm, `${ns}/s`, t(2), 'pending', ['AWSPENDING']);
-      await sm.send(
-        new UpdateSecretVersionStageCommand({
-          SecretId: `${ns}/s`,
-          VersionStage: 'AWSPENDING',
-          RemoveFromVersionId: t(2),
-        }),
-      );
-      return labels(sm, `${ns}/s`, t);
+    run: async ({ sm, id, t }) => {
+      await put(sm, id, t(2), 'pending', ['AWSPENDING']);
+      await moveStage(sm, id, 'AWSPENDING', { from: t(2) });
+      return labels(sm, id, t);
     },
-  },
-  {
+  }),
+  secretCase({
     name: 'a custom label moves between versions with RemoveFromVersionId',
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
-      await put(sm, `${ns}/s`, t(2), 'v2');
-      await sm.send(
-        new UpdateSecretVersionStageCommand({
-          SecretId: `${ns}/s`,
-          VersionStage: 'MARK',
-          MoveToVersionId: t(1),
-        }),
-      );
-      await sm.send(
-        new UpdateSecretVersionStageCommand({
-          SecretId: `${ns}/s`,
-          VersionStage: 'MARK',
-          MoveToVersionId: t(2),
-          RemoveFromVersionId: t(1),
-        }),
-      );
-      return labels(sm, `${ns}/s`, t);
+    run: async ({ sm, id, t }) => {
+      await put(sm, id, t(2), 'v2');
+      await moveStage(sm, id, 'MARK', { to: t(1) });
+      await moveStage(sm, id, 'MARK', { to: t(2), from: t(1) });
+      return labels(sm, id, t);
     },
-  },
-  {
+  }),
+  secretCase({
     name: 'a label put on a second version by PutSecretValue leaves the first',
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
-      await put(sm, `${ns}/s`, t(2), 'v2', ['MARK']);
-      await put(sm, `${ns}/s`, t(3), 'v3', ['MARK']);
-      return labels(sm, `${ns}/s`, t);
+    run: async ({ sm, id, t }) => {
+      await put(sm, id, t(2), 'v2', ['MARK']);
+      await put(sm, id, t(3), 'v3', ['MARK']);
+      return labels(sm, id, t);
     },
-  },
-  {
+  }),
+  secretCase({
     name: 'GetSecretValue by AWSPREVIOUS',
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
-      await put(sm, `${ns}/s`, t(2), 'v2');
-      return value(sm, { SecretId: `${ns}/s`, VersionStage: 'AWSPREVIOUS' });
+    run: async ({ sm, id, t }) => {
+      await put(sm, id, t(2), 'v2');
+      return value(sm, { SecretId: id, VersionStage: 'AWSPREVIOUS' });
     },
-  },
-  {
+  }),
+  secretCase({
     name: 'GetSecretValue by version ID',
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
-      await put(sm, `${ns}/s`, t(2), 'v2');
-      return value(sm, { SecretId: `${ns}/s`, VersionId: t(1) });
+    run: async ({ sm, id, t }) => {
+      await put(sm, id, t(2), 'v2');
+      return value(sm, { SecretId: id, VersionId: t(1) });
     },
-  },
-  {
+  }),
+  secretCase({
     name: 'GetSecretValue of an unknown version ID fails with ResourceNotFoundException',
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
-      return value(sm, { SecretId: `${ns}/s`, VersionId: t(5) });
+    run: async ({ sm, id, t }) => {
+      return value(sm, { SecretId: id, VersionId: t(5) });
     },
-  },
-  {
+  }),
+  secretCase({
     name: 'GetSecretValue of AWSPENDING when no version holds it fails with ResourceNotFoundException',
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
-      return value(sm, { SecretId: `${ns}/s`, VersionStage: 'AWSPENDING' });
+    run: async ({ sm, id }) => {
+      return value(sm, { SecretId: id, VersionStage: 'AWSPENDING' });
     },
-  },
+  }),
   {
     name: 'lookups by full ARN',
     run: async (sm, ns) => {
@@ -432,20 +373,18 @@ const cases: DifferentialCase<Sm>[] = [
     name: 'DescribeSecret of an unknown secret fails with ResourceNotFoundException',
     run: async (sm, ns) => attempt(sm.send(new DescribeSecretCommand({ SecretId: `${ns}/missing` }))),
   },
-  {
+  secretCase({
     name: 'a secret scheduled for deletion: DescribeSecret shows it, GetSecretValue refuses',
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
-      await sm.send(new DeleteSecretCommand({ SecretId: `${ns}/s`, RecoveryWindowInDays: 7 }));
-      const described = await sm.send(new DescribeSecretCommand({ SecretId: `${ns}/s` }));
+    run: async ({ sm, id }) => {
+      await sm.send(new DeleteSecretCommand({ SecretId: id, RecoveryWindowInDays: 7 }));
+      const described = await sm.send(new DescribeSecretCommand({ SecretId: id }));
       return {
         deleted: described.DeletedDate !== undefined,
-        value: await value(sm, { SecretId: `${ns}/s` }),
+        value: await value(sm, { SecretId: id }),
       };
     },
-  },
-  {
+  }),
+  secretCase({
     name: 'PutSecretValue on a secret scheduled for deletion fails with InvalidRequestException',
     differs: {
       aws: { error: 'InvalidRequestException' },
@@ -453,23 +392,19 @@ const cases: DifferentialCase<Sm>[] = [
       source:
         'Secrets Manager API reference, PutSecretValue errors: InvalidRequestException, "The secret is scheduled for deletion"',
     },
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
-      await sm.send(new DeleteSecretCommand({ SecretId: `${ns}/s`, RecoveryWindowInDays: 7 }));
-      return attempt(put(sm, `${ns}/s`, t(2), 'v2'));
+    run: async ({ sm, id, t }) => {
+      await sm.send(new DeleteSecretCommand({ SecretId: id, RecoveryWindowInDays: 7 }));
+      return attempt(put(sm, id, t(2), 'v2'));
     },
-  },
-  {
+  }),
+  secretCase({
     name: 'RestoreSecret makes it readable again with its labels',
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
-      await sm.send(new DeleteSecretCommand({ SecretId: `${ns}/s`, RecoveryWindowInDays: 7 }));
-      await sm.send(new RestoreSecretCommand({ SecretId: `${ns}/s` }));
-      return { labels: await labels(sm, `${ns}/s`, t), value: await value(sm, { SecretId: `${ns}/s` }) };
+    run: async ({ sm, id, t }) => {
+      await sm.send(new DeleteSecretCommand({ SecretId: id, RecoveryWindowInDays: 7 }));
+      await sm.send(new RestoreSecretCommand({ SecretId: id }));
+      return { labels: await labels(sm, id, t), value: await value(sm, { SecretId: id }) };
     },
-  },
+  }),
   {
     name: 'DeleteSecret without recovery removes it at once',
     run: async (sm, ns) => {
@@ -500,7 +435,7 @@ const cases: DifferentialCase<Sm>[] = [
       return attempt(sm.send(new DeleteSecretCommand({ SecretId: `${ns}/s`, RecoveryWindowInDays: 3 })));
     },
   },
-  {
+  secretCase({
     name: 'CreateSecret on a name scheduled for deletion fails with InvalidRequestException',
     differs: {
       aws: { error: 'InvalidRequestException' },
@@ -508,17 +443,13 @@ const cases: DifferentialCase<Sm>[] = [
       source:
         'Secrets Manager API reference, CreateSecret errors: InvalidRequestException, "The secret is scheduled for deletion"',
     },
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
-      await sm.send(new DeleteSecretCommand({ SecretId: `${ns}/s`, RecoveryWindowInDays: 7 }));
+    run: async ({ sm, id, t }) => {
+      await sm.send(new DeleteSecretCommand({ SecretId: id, RecoveryWindowInDays: 7 }));
       return attempt(
-        sm.send(
-          new CreateSecretCommand({ Name: `${ns}/s`, SecretString: 'again', ClientRequestToken: t(2) }),
-        ),
+        sm.send(new CreateSecretCommand({ Name: id, SecretString: 'again', ClientRequestToken: t(2) })),
       );
     },
-  },
+  }),
   {
     name: 'ListSecrets name filter: a prefix',
     run: async (sm, ns) => {
@@ -590,53 +521,49 @@ const cases: DifferentialCase<Sm>[] = [
       return Tags.map((tag) => `${tag.Key}=${tag.Value}`).sort();
     },
   },
-  {
+  secretCase({
     name: 'RotateSecret: the token’s AWSPENDING version exists with no value before createSecret',
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
+    run: async ({ sm, id, t }) => {
       // The sandbox's function stops at createSecret; moto cannot run one (see motoSide()).
       await attempt(
         sm.send(
           new RotateSecretCommand({
-            SecretId: `${ns}/s`,
+            SecretId: id,
             ClientRequestToken: t(2),
             RotationLambdaARN: LAMBDA,
           }),
         ),
       );
       return {
-        labels: await labels(sm, `${ns}/s`, t),
-        pending: await value(sm, { SecretId: `${ns}/s`, VersionId: t(2) }),
-        current: await value(sm, { SecretId: `${ns}/s` }),
+        labels: await labels(sm, id, t),
+        pending: await value(sm, { SecretId: id, VersionId: t(2) }),
+        current: await value(sm, { SecretId: id }),
       };
     },
-  },
-  {
+  }),
+  secretCase({
     name: 'RotateSecret: createSecret stores the value under the token, as AWS’s templates do',
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
+    run: async ({ sm, id, t }) => {
       await attempt(
         sm.send(
           new RotateSecretCommand({
-            SecretId: `${ns}/s`,
+            SecretId: id,
             ClientRequestToken: t(2),
             RotationLambdaARN: LAMBDA,
           }),
         ),
       );
-      const stored = await attempt(put(sm, `${ns}/s`, t(2), 'rotated', ['AWSPENDING']), (o) =>
+      const stored = await attempt(put(sm, id, t(2), 'rotated', ['AWSPENDING']), (o) =>
         [...(o.VersionStages ?? [])].sort(),
       );
       return {
         stored,
-        labels: await labels(sm, `${ns}/s`, t),
-        pending: await value(sm, { SecretId: `${ns}/s`, VersionStage: 'AWSPENDING' }),
+        labels: await labels(sm, id, t),
+        pending: await value(sm, { SecretId: id, VersionStage: 'AWSPENDING' }),
       };
     },
-  },
-  {
+  }),
+  secretCase({
     name: 'RotateSecret while a rotation is incomplete is refused',
     differs: {
       aws: { error: 'InvalidRequestException' },
@@ -645,30 +572,26 @@ const cases: DifferentialCase<Sm>[] = [
       source:
         'Secrets Manager API reference, RotateSecret: "If the AWSPENDING staging label is present but not attached to the same version as AWSCURRENT, then any later invocation of RotateSecret assumes that a previous rotation request is still in progress and returns an error"',
     },
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
-      await put(sm, `${ns}/s`, t(2), 'pending', ['AWSPENDING']);
+    run: async ({ sm, id, t }) => {
+      await put(sm, id, t(2), 'pending', ['AWSPENDING']);
       return attempt(
         sm.send(
           new RotateSecretCommand({
-            SecretId: `${ns}/s`,
+            SecretId: id,
             ClientRequestToken: t(3),
             RotationLambdaARN: LAMBDA,
           }),
         ),
       );
     },
-  },
-  {
+  }),
+  secretCase({
     name: 'RotateSecret with AutomaticallyAfterDays 0 is refused',
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
+    run: async ({ sm, id, t }) => {
       return attempt(
         sm.send(
           new RotateSecretCommand({
-            SecretId: `${ns}/s`,
+            SecretId: id,
             ClientRequestToken: t(2),
             RotationLambdaARN: LAMBDA,
             RotationRules: { AutomaticallyAfterDays: 0 },
@@ -676,24 +599,22 @@ const cases: DifferentialCase<Sm>[] = [
         ),
       );
     },
-  },
-  {
+  }),
+  secretCase({
     name: 'RotateSecret on a secret scheduled for deletion fails with InvalidRequestException',
-    run: async (sm, ns) => {
-      const t = tokens(ns);
-      await withSecret(sm, `${ns}/s`, t);
-      await sm.send(new DeleteSecretCommand({ SecretId: `${ns}/s`, RecoveryWindowInDays: 7 }));
+    run: async ({ sm, id, t }) => {
+      await sm.send(new DeleteSecretCommand({ SecretId: id, RecoveryWindowInDays: 7 }));
       return attempt(
         sm.send(
           new RotateSecretCommand({
-            SecretId: `${ns}/s`,
+            SecretId: id,
             ClientRequestToken: t(2),
             RotationLambdaARN: LAMBDA,
           }),
         ),
       );
     },
-  },
+  }),
 ];
 
 const figure: Figure = { cases: 0, agreements: 0, documentedDifferences: 0 };

@@ -88,6 +88,10 @@ describe('WorkflowSchedules', () => {
       'cachegate-audit-posture',
       'cachegate-notify-certificate-expiry',
     ]);
+    // The posture audit reports twice a day by default: its alarm judges day-long periods.
+    expect(
+      rules.find((r) => r.Properties.Name === 'cachegate-audit-posture')?.Properties.ScheduleExpression,
+    ).toBe('rate(12 hours)');
     for (const rule of rules) {
       for (const target of rule.Properties.Targets as { Arn: unknown; RoleArn?: unknown }[]) {
         expect(JSON.stringify(target.Arn)).toMatch(/auditposture|notifycertificateexpiry/);

@@ -113,6 +113,11 @@ describe('IAM-authenticated users (onboard-user / offboard-user, real ASL)', () 
       userGroupIds: ['vk-users'],
       principalArn: appRole,
       policyArn: POLICY_ARN,
+      // No probe here: said so, and the onboarding goes on (serverless-cache.test.ts verifies).
+      iamVerification: {
+        result: 'skipped',
+        detail: 'no connectivity probe configured (ROTATION_PROBE_ENDPOINT and ROTATION_PROBE_CACHE)',
+      },
       status: 'active',
     });
     expect(entered(run, 'StoreUserPassword')).toBe(0);

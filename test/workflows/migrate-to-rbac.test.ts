@@ -113,6 +113,7 @@ describe('migrate-to-rbac workflow (real ASL on the local runner)', () => {
     const defaultUserId = `${sample.userGroupId}-default`;
     expect(run.output).toEqual({
       replicationGroupId: sample.replicationGroupId,
+      serverless: false,
       userGroupId: sample.userGroupId,
       defaultUserId,
       memberIds: [defaultUserId, ...sample.userIds],

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-elasticache';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { handler as checkCacheUser } from '../../functions/check-cache-user/handler.js';
+import { currentUserClaim } from '../../functions/aws/user-claims.js';
 import { handler as deleteCacheUser } from '../../functions/delete-cache-user/handler.js';
 import { LocalStateMachine, type LambdaHandler } from '../../local/runner/local-state-machine.js';
 import type { Sandbox } from '../../local/sandbox/index.js';
@@ -138,8 +139,9 @@ describe('offboard-user workflow (real ASL on the local runner)', () => {
   it('waits for a pending addition to finish, then removes the user', async () => {
     const saved = { ...model.delays };
     const userId = await onboardedUser(['orders-group']);
-    // 4 simulated minutes: still pending when validation looks, after the claim step's time.
-    Object.assign(model.delays, { userGroupModify: 240_000 });
+    // 15 simulated minutes (0.9 s real): still pending when validation looks, after the claim
+    // step's time, even at load ≈ 35 (4 minutes were over before the first look there).
+    Object.assign(model.delays, { userGroupModify: 900_000 });
     const execution = await run(
       'offboard-user',
       { userId },
@@ -293,6 +295,24 @@ describe('offboard-user workflow (real ASL on the local runner)', () => {
       .map((e) => e.Error);
     expect(checkFailures).toEqual(['Throttling', 'Lambda.Unknown']);
     expect(await userExists(userId)).toBe(false);
+  });
+
+  it("an unexpected validation failure releases the user's claim, keeps the error and changes nothing", async () => {
+    const userId = await onboardedUser(['orders-group']);
+    const broken: LambdaHandler = async () => {
+      throw Object.assign(new Error('the test breaks validation'), { name: 'UnexpectedError' });
+    };
+    const execution = await run(
+      'offboard-user',
+      { userId },
+      { handlers: { 'validate-offboard-user': broken } },
+    );
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('UnexpectedError');
+    expect(execution.cause).toMatch(/the test breaks validation/);
+    // Released: the next change of this user does not wait for a dead run's claim.
+    expect(await currentUserClaim(userId)).toBeUndefined();
+    expect(await userExists(userId)).toBe(true);
   });
 
   describe('bad input fails before any change, naming the field', () => {

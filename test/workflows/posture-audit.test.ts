@@ -38,7 +38,11 @@ describe('cachegate audit on the sandbox account, through the AWS adapters', () 
   it('finds nothing on the clean account, which still has one of everything the rules read', async () => {
     const { findings, snapshot } = await auditAccount(false);
     expect(findings).toEqual([]);
-    expect(snapshot.caches.map((c) => c.kind).sort()).toEqual(['memorydb-cluster', 'replication-group']);
+    expect(snapshot.caches.map((c) => c.kind).sort()).toEqual([
+      'memorydb-cluster',
+      'replication-group',
+      'serverless-cache',
+    ]);
     expect(snapshot.secrets).toHaveLength(2);
     expect(snapshot.vpnEndpoints).toHaveLength(1);
     expect(snapshot.vpnEndpoints[0]?.crl?.fromCa).toBe(true);

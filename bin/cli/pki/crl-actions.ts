@@ -23,7 +23,7 @@ import {
   type ParsedCertificate,
 } from '../../../functions/core/pki/x509.js';
 import { NotFoundError, ValidationError } from '../../../functions/core/errors.js';
-import { EasyRsaStore, writeFileAtomic } from './easyrsa-store.js';
+import { EasyRsaStore, exists, PENDING_REVOCATIONS, writeFileAtomic } from './easyrsa-store.js';
 import { fileSigner } from './file-signer.js';
 
 const CRL_LABEL = 'X509 CRL';
@@ -122,6 +122,17 @@ export async function buildCrlCommand(options: {
   const now = new Date();
   const { cert: ca } = await store.readCa();
   await store.withLock(async () => {
+    // Renewals whose grace period is over are revoked first, so this CRL lists them. The module
+    // loads only when a renewal is pending: the common build reads one missing file, no more.
+    if (await exists(store.path(PENDING_REVOCATIONS))) {
+      const { applyDueRevocations } = await import('./renewal-store.js');
+      for (const entry of await applyDueRevocations(store, now)) {
+        writeLine(
+          1,
+          `revoked CN=${entry.commonName} serial ${entry.serial} (superseded: renewed, grace period over)`,
+        );
+      }
+    }
     const [indexText, nextCrlNumber, previousPem, recordText, signer] = await Promise.all([
       store.readBytes('index.txt', 'index.txt'),
       store.readNextCrlNumber(),

@@ -27,6 +27,12 @@ import { CachegateError, NotFoundError, ValidationError } from '../../../functio
  * File I/O is synchronous behind async signatures: the store serves one CLI command at a time,
  * and thread-pool round trips cost `crl build` more time than they could overlap.
  */
+/**
+ * cachegate's record of renewals waiting for their grace period (bin/cli/pki/renewal-store.ts),
+ * beside easy-rsa's own renewed/ directories; easy-rsa ignores it.
+ */
+export const PENDING_REVOCATIONS = 'renewed/pending-revocations.json';
+
 export const STORE_DIRS = [
   'issued',
   'private',

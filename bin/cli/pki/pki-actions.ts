@@ -3,6 +3,7 @@ import { cp, mkdir, readdir, readFile, rename, rm, rmdir } from 'node:fs/promise
 import { basename, dirname, join, resolve } from 'node:path';
 import {
   issueCertificate,
+  type IssueResult,
   parseRevokeReason,
   revokeCertificate,
   validateCaName,
@@ -19,6 +20,7 @@ import {
 } from '../../../functions/core/pki/certificate-builder.js';
 import { checkCrl, parseCrl } from '../../../functions/core/pki/crl-verify.js';
 import { parseCsr, type ParsedCsr } from '../../../functions/core/pki/csr.js';
+import { parseGraceDays, pendingRevocation, predecessorFor } from '../../../functions/core/pki/renewal.js';
 import { buildOvpnProfile } from '../../../functions/core/pki/ovpn-profile.js';
 import { fromPem, toPem } from '../../../functions/core/pki/pem.js';
 import { caKeyFromPem, keySigner } from '../../../functions/core/pki/signer.js';
@@ -27,6 +29,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../../function
 import { parseDays } from './crl-actions.js';
 import { EasyRsaStore, exists, writeFileAtomic } from './easyrsa-store.js';
 import { assertKeyMatchesCa, fileSigner } from './file-signer.js';
+import { moveToRenewed, readPendingRevocations, writePendingRevocations } from './renewal-store.js';
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -177,9 +180,13 @@ export interface IssueOptions {
   remote?: string;
 }
 
-export async function issueCert(options: IssueOptions): Promise<void> {
-  const cn = validateCommonName(options.cn);
-  const days = parseDays(options.days, DEFAULT_CERT_DAYS);
+/** The request a certificate is issued for: a CSR (key stays with the requester) or none. */
+interface CsrRequest {
+  pem: string;
+  csr: ParsedCsr;
+}
+
+function checkProfileOptions(options: { csr?: string; out?: string; remote?: string }): void {
   if (options.remote !== undefined && options.csr !== undefined) {
     throw new ValidationError(
       'a .ovpn profile needs the private key; it cannot be built for a --csr request',
@@ -189,18 +196,78 @@ export async function issueCert(options: IssueOptions): Promise<void> {
   if (options.remote !== undefined && options.out === undefined) {
     throw new ValidationError('--remote writes <out>/<cn>.ovpn; give --out too', 'remote');
   }
+}
+
+async function readCsr(path: string | undefined): Promise<CsrRequest | undefined> {
+  if (path === undefined) return undefined;
+  let pem: string;
+  try {
+    pem = await readFile(path, 'utf8');
+  } catch {
+    throw new NotFoundError(`CSR not readable: ${path}`);
+  }
+  return { pem, csr: parseCsr(fromPem(pem, 'CERTIFICATE REQUEST', path), path) };
+}
+
+/** The public key to certify: the CSR's, or a new RSA-2048 pair's (its private key returned once). */
+function keyMaterial(request: CsrRequest | undefined): { spki: Buffer; keyPem?: string } {
+  if (request) return { spki: request.csr.spki };
+  const pair = generateRsaKey();
+  return {
+    spki: pair.publicKey.export({ type: 'spki', format: 'der' }),
+    keyPem: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+  };
+}
+
+/** The certificate under its serial and the CN's names, with its key or request (easy-rsa layout). */
+async function writeIssued(
+  store: EasyRsaStore,
+  cn: string,
+  result: IssueResult,
+  key: { keyPem?: string },
+  request: CsrRequest | undefined,
+): Promise<string> {
+  const certPem = toPem('CERTIFICATE', result.certificate);
+  await store.ensureDirs();
+  await store.write(`certs_by_serial/${result.entry.serial}.pem`, certPem);
+  await store.write(`issued/${cn}.crt`, certPem);
+  if (key.keyPem !== undefined) await store.write(`private/${cn}.key`, key.keyPem, 0o600);
+  if (request !== undefined) await store.write(`reqs/${cn}.req`, request.pem);
+  return certPem;
+}
+
+/** Where the certificate (and key) are, and the copies (and .ovpn profile) asked for with --out. */
+async function reportAndCopy(
+  store: EasyRsaStore,
+  cn: string,
+  certPem: string,
+  keyPem: string | undefined,
+  caPem: string,
+  options: { out?: string; remote?: string },
+): Promise<void> {
+  out(`  certificate: ${store.path('issued', `${cn}.crt`)}`);
+  if (keyPem !== undefined) out(`  private key: ${store.path('private', `${cn}.key`)} (mode 0600)`);
+  if (options.out === undefined) return;
+  await mkdir(options.out, { recursive: true });
+  await writeFileAtomic(join(options.out, `${cn}.crt`), certPem);
+  out(`  copied to:   ${join(options.out, `${cn}.crt`)}`);
+  if (keyPem === undefined) return;
+  await writeFileAtomic(join(options.out, `${cn}.key`), keyPem, 0o600);
+  out(`  copied to:   ${join(options.out, `${cn}.key`)} (mode 0600)`);
+  if (options.remote !== undefined) {
+    const profileText = buildOvpnProfile({ remote: options.remote, caPem, certPem, keyPem });
+    await writeFileAtomic(join(options.out, `${cn}.ovpn`), profileText, 0o600);
+    out(`  profile:     ${join(options.out, `${cn}.ovpn`)} (mode 0600)`);
+  }
+}
+
+export async function issueCert(options: IssueOptions): Promise<void> {
+  const cn = validateCommonName(options.cn);
+  const days = parseDays(options.days, DEFAULT_CERT_DAYS);
+  checkProfileOptions(options);
   const store = new EasyRsaStore(options.store);
   const { pem: caPem, cert: ca } = await store.readCa();
-  let csrPem: string | undefined;
-  let csr: ParsedCsr | undefined;
-  if (options.csr !== undefined) {
-    try {
-      csrPem = await readFile(options.csr, 'utf8');
-    } catch {
-      throw new NotFoundError(`CSR not readable: ${options.csr}`);
-    }
-    csr = parseCsr(fromPem(csrPem, 'CERTIFICATE REQUEST', options.csr), options.csr);
-  }
+  const request = await readCsr(options.csr);
   const profile = options.server ? 'server' : 'client';
   await store.withLock(async () => {
     const index = await store.readIndex();
@@ -209,52 +276,83 @@ export async function issueCert(options: IssueOptions): Promise<void> {
         throw new ConflictError(`${rel} already exists in the store; revoke "${cn}" first`);
     }
     const signer = await fileSigner(store.path('private', 'ca.key'), ca);
-    let spki: Buffer;
-    let keyPem: string | undefined;
-    if (csr) {
-      spki = csr.spki;
-    } else {
-      const pair = generateRsaKey();
-      spki = pair.publicKey.export({ type: 'spki', format: 'der' });
-      keyPem = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-    }
+    const key = keyMaterial(request);
     const result = await issueCertificate({
       ca,
       index,
       commonName: cn,
       profile,
-      spki,
+      spki: key.spki,
       now: new Date(),
       days,
       signer,
       random: randomBytes,
     });
-    const certPem = toPem('CERTIFICATE', result.certificate);
-    await store.ensureDirs();
-    await store.write(`certs_by_serial/${result.entry.serial}.pem`, certPem);
-    await store.write(`issued/${cn}.crt`, certPem);
-    if (keyPem !== undefined) await store.write(`private/${cn}.key`, keyPem, 0o600);
-    if (csrPem !== undefined) await store.write(`reqs/${cn}.req`, csrPem);
+    const certPem = await writeIssued(store, cn, result, key, request);
     await store.writeIndex(result.index);
     out(
       `issued ${profile} certificate CN=${cn} serial ${result.entry.serial} expires ${parseTimeText(result.entry.expires).toISOString()}`,
     );
-    out(`  certificate: ${store.path('issued', `${cn}.crt`)}`);
-    if (keyPem !== undefined) out(`  private key: ${store.path('private', `${cn}.key`)} (mode 0600)`);
-    if (options.out !== undefined) {
-      await mkdir(options.out, { recursive: true });
-      await writeFileAtomic(join(options.out, `${cn}.crt`), certPem);
-      out(`  copied to:   ${join(options.out, `${cn}.crt`)}`);
-      if (keyPem !== undefined) {
-        await writeFileAtomic(join(options.out, `${cn}.key`), keyPem, 0o600);
-        out(`  copied to:   ${join(options.out, `${cn}.key`)} (mode 0600)`);
-      }
-      if (options.remote !== undefined && keyPem !== undefined) {
-        const profileText = buildOvpnProfile({ remote: options.remote, caPem, certPem, keyPem });
-        await writeFileAtomic(join(options.out, `${cn}.ovpn`), profileText, 0o600);
-        out(`  profile:     ${join(options.out, `${cn}.ovpn`)} (mode 0600)`);
-      }
-    }
+    await reportAndCopy(store, cn, certPem, key.keyPem, caPem, options);
+  });
+}
+
+export interface RenewOptions {
+  store: string;
+  cn: string;
+  csr?: string;
+  days?: string;
+  graceDays?: string;
+  out?: string;
+  remote?: string;
+}
+
+/**
+ * `cert renew`: the successor (same CN, new serial, a new key unless --csr) is issued now; the
+ * predecessor's files move to renewed/ (easy-rsa 3.1's renew layout) and its revocation is
+ * recorded for the end of the grace period, applied by the first `crl build` (or local `revoke`
+ * / `crl refresh` run) after it (docs/pki.md, "Renewal").
+ */
+export async function renewCert(options: RenewOptions): Promise<void> {
+  const cn = validateCommonName(options.cn);
+  const days = parseDays(options.days, DEFAULT_CERT_DAYS);
+  const graceDays = parseGraceDays(options.graceDays);
+  checkProfileOptions(options);
+  const store = new EasyRsaStore(options.store);
+  const { pem: caPem, cert: ca } = await store.readCa();
+  const request = await readCsr(options.csr);
+  await store.withLock(async () => {
+    const now = new Date();
+    const index = await store.readIndex();
+    const pending = await readPendingRevocations(store);
+    const predecessor = predecessorFor(index, pending, cn);
+    const signer = await fileSigner(store.path('private', 'ca.key'), ca);
+    const key = keyMaterial(request);
+    const result = await issueCertificate({
+      ca,
+      index,
+      commonName: cn,
+      profile: 'client',
+      spki: key.spki,
+      now,
+      days,
+      signer,
+      random: randomBytes,
+      replacing: predecessor.serial,
+    });
+    const revocation = pendingRevocation(predecessor, result.entry.serial, now, graceDays);
+    await moveToRenewed(store, predecessor);
+    const certPem = await writeIssued(store, cn, result, key, request);
+    await writePendingRevocations(store, [...pending, revocation]);
+    // The index last: until it is written, no other command sees the successor.
+    await store.writeIndex(result.index);
+    out(
+      `renewed CN=${cn}: new client certificate serial ${result.entry.serial} expires ${parseTimeText(result.entry.expires).toISOString()}`,
+    );
+    out(
+      `  predecessor serial ${predecessor.serial} stays valid until ${revocation.revokeAfter} (grace ${graceDays} day(s)); the first CRL built after that revokes it (superseded)`,
+    );
+    await reportAndCopy(store, cn, certPem, key.keyPem, caPem, options);
   });
 }
 

@@ -58,6 +58,22 @@ export function registerPkiCommands(program: Command): void {
       await revokeCert(options);
     });
   cert
+    .command('renew')
+    .description(
+      'issue the successor of a client certificate (same CN, new serial); the predecessor is revoked by the first CRL built after the grace period',
+    )
+    .requiredOption('--store <dir>', 'CA store')
+    .requiredOption('--cn <cn>', 'common name of the valid certificate to renew')
+    .option('--grace-days <n>', 'days the predecessor stays valid, 0-90 (default 7)')
+    .option('--csr <file>', 'PEM PKCS#10 request for the successor (the private key stays with the holder)')
+    .option('--days <n>', 'validity of the successor in days (default 825, as easy-rsa)')
+    .option('--out <dir>', 'also write <cn>.crt (and <cn>.key) into this directory')
+    .option('--remote <dns-name>', 'with --out: also write <cn>.ovpn for this Client VPN endpoint')
+    .action(async (options: Record<string, string | undefined>) => {
+      const { renewCert } = await import('./pki-actions.js');
+      await renewCert(options as unknown as Parameters<typeof renewCert>[0]);
+    });
+  cert
     .command('list')
     .description('list the certificate index')
     .requiredOption('--store <dir>', 'CA store')

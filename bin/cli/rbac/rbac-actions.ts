@@ -26,6 +26,7 @@ const FLAGS: Record<string, string> = {
   engine: '--engine',
   requestedBy: '--requested-by',
   replicationGroupId: '--replication-group',
+  serverlessCacheName: '--serverless-cache',
   userGroupId: '--user-group',
   defaultUserId: '--default-user-id',
   authTokenSecretArn: '--auth-token-secret-arn',
@@ -197,6 +198,7 @@ export async function deleteUser(options: Common & { userId: string }): Promise<
 export async function migrateToRbac(
   options: Common & {
     replicationGroup?: string;
+    serverlessCache?: string;
     user?: string[];
     userGroup?: string;
     defaultUserId?: string;
@@ -214,7 +216,7 @@ export async function migrateToRbac(
     migrateToRbacRequestSchema,
     {
       ...serviceField(options.service ?? (memoryDb ? 'memorydb' : undefined)),
-      replicationGroupId: target.id,
+      ...(target.serverless ? { serverlessCacheName: target.id } : { replicationGroupId: target.id }),
       userIds: options.user ?? [],
       ...(target.group ? { userGroupId: target.group } : {}),
       ...(options.defaultUserId ? { defaultUserId: options.defaultUserId } : {}),
@@ -225,6 +227,7 @@ export async function migrateToRbac(
   );
   const output = (await run('migrate-to-rbac', request, options, flags)) as {
     replicationGroupId?: string;
+    serverless?: boolean;
     userGroupId?: string;
     defaultUserId?: string;
     clusterName?: string;
@@ -234,7 +237,7 @@ export async function migrateToRbac(
   out(
     memoryDb
       ? `MemoryDB cluster ${output.clusterName} is available with ACL ${output.aclName} (${output.memberIds.join(', ')})`
-      : `replication group ${output.replicationGroupId} is available with user group ${output.userGroupId} (${output.memberIds.join(', ')}; default user ${output.defaultUserId})`,
+      : `${output.serverless ? 'serverless cache' : 'replication group'} ${output.replicationGroupId} is available with user group ${output.userGroupId} (${output.memberIds.join(', ')}; default user ${output.defaultUserId})`,
   );
 }
 
@@ -339,6 +342,7 @@ function wholeNumber(text: string): number | string {
 /** MemoryDB speaks of clusters and ACLs: the ElastiCache flags are refused rather than reinterpreted. */
 function checkMemoryDbFlags(options: {
   replicationGroup?: string;
+  serverlessCache?: string;
   userGroup?: string;
   cluster?: string;
   acl?: string;
@@ -348,15 +352,18 @@ function checkMemoryDbFlags(options: {
       "is ElastiCache's; name a MemoryDB cluster with --cluster",
       '--replication-group',
     );
+  if (options.serverlessCache !== undefined)
+    throw new ValidationError("is ElastiCache's; MemoryDB has no serverless caches", '--serverless-cache');
   if (options.userGroup !== undefined)
     throw new ValidationError("is ElastiCache's; name the MemoryDB ACL with --acl", '--user-group');
   if (options.cluster === undefined)
     throw new ValidationError('is required with --service memorydb', '--cluster');
-  return { id: options.cluster, group: options.acl };
+  return { id: options.cluster, group: options.acl, serverless: false };
 }
 
 function checkElastiCacheFlags(options: {
   replicationGroup?: string;
+  serverlessCache?: string;
   userGroup?: string;
   cluster?: string;
   acl?: string;
@@ -366,8 +373,16 @@ function checkElastiCacheFlags(options: {
       "--cluster and --acl are MemoryDB's; use --service memorydb",
       options.cluster !== undefined ? '--cluster' : '--acl',
     );
-  if (options.replicationGroup === undefined) throw new ValidationError('is required', '--replication-group');
-  return { id: options.replicationGroup, group: options.userGroup };
+  if (options.replicationGroup !== undefined && options.serverlessCache !== undefined)
+    throw new ValidationError(
+      'give --replication-group or --serverless-cache, not both',
+      '--serverless-cache',
+    );
+  if (options.serverlessCache !== undefined)
+    return { id: options.serverlessCache, group: options.userGroup, serverless: true };
+  if (options.replicationGroup === undefined)
+    throw new ValidationError('is required (or --serverless-cache)', '--replication-group');
+  return { id: options.replicationGroup, group: options.userGroup, serverless: false };
 }
 
 /** `user list`: the local sandbox's users, or with `aws` the account's (DescribeUsers). */
@@ -377,13 +392,27 @@ export async function listUsers(options: { json?: boolean; aws?: boolean; servic
   const sandbox = options.aws ? undefined : await openLocalSandbox();
   try {
     const { cacheRbac } = await import('../../../functions/aws/cache-rbac.js');
-    const users = await cacheRbac(service).listUsers();
+    const [users, groups] = await Promise.all([
+      cacheRbac(service).listUsers(),
+      cacheRbac(service).listUserGroups(),
+    ]);
+    // The caches each user reaches: those its groups serve (serverless caches marked).
+    const cachesOf = new Map(
+      groups.map((group) => [
+        group.userGroupId,
+        [...group.replicationGroupIds, ...group.serverlessCacheIds.map((name) => `${name}(serverless)`)],
+      ]),
+    );
+    const withCaches = users.map((user) => ({
+      ...user,
+      caches: [...new Set(user.userGroupIds.flatMap((id) => cachesOf.get(id) ?? []))],
+    }));
     if (options.json) {
-      out(JSON.stringify(users, null, 2));
+      out(JSON.stringify(withCaches, null, 2));
       return;
     }
     if (sandbox) process.stderr.write('local sandbox (dry run): the seeded demo account\n');
-    for (const user of users) {
+    for (const user of withCaches) {
       out(
         [
           user.userId.padEnd(24),
@@ -391,6 +420,7 @@ export async function listUsers(options: { json?: boolean; aws?: boolean; servic
           user.status.padEnd(10),
           `${user.authenticationType}${user.passwordCount ? `×${user.passwordCount}` : ''}`.padEnd(14),
           (user.userGroupIds.join(',') || '-').padEnd(20),
+          (user.caches.join(',') || '-').padEnd(28),
           user.accessString,
         ].join(' '),
       );
@@ -398,4 +428,136 @@ export async function listUsers(options: { json?: boolean; aws?: boolean; servic
   } finally {
     await sandbox?.close();
   }
+}
+
+/**
+ * `user migrate-to-iam`: password → IAM for an existing ElastiCache user (migrateUserToIam in
+ * functions/core/rbac/iam-migration.ts).
+ * Locally both workflows run on one fresh sandbox, whose cache answers the probe's `AUTH` with
+ * the sandbox's SigV4 check; deployed, the two state machines are started in turn and the user is
+ * read with DescribeUsers (credentials from the environment).
+ */
+export async function migrateUserToIamCommand(options: {
+  userId: string;
+  iamUserId: string;
+  principal: string;
+  keepPasswordUser?: boolean;
+  requestedBy?: string;
+  onboardStateMachineArn?: string;
+  offboardStateMachineArn?: string;
+  pollSeconds?: number;
+}): Promise<void> {
+  const { iamMigrationRequestSchema, migrateUserToIam } =
+    await import('../../../functions/core/rbac/iam-migration.js');
+  const flags = { iamUserId: '--iam-user-id', principalArn: '--principal' };
+  const request = parseRequest<import('../../../functions/core/rbac/iam-migration.js').IamMigrationRequest>(
+    iamMigrationRequestSchema,
+    {
+      userId: options.userId,
+      iamUserId: options.iamUserId,
+      principalArn: options.principal,
+      keepPasswordUser: options.keepPasswordUser ?? false,
+      requestedBy: options.requestedBy ?? 'cachegate-cli',
+    },
+    flags,
+  );
+  const deployed = options.onboardStateMachineArn ?? options.offboardStateMachineArn;
+  if (deployed !== undefined && (!options.onboardStateMachineArn || !options.offboardStateMachineArn)) {
+    throw new ValidationError(
+      'give both state machines (cachegate-onboard-user and cachegate-offboard-user), or neither for a local dry run',
+      options.onboardStateMachineArn ? '--offboard-state-machine-arn' : '--onboard-state-machine-arn',
+    );
+  }
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  // The planning's refusals name request fields: retold with the flags.
+  const withFlags = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      throw withFlag(error, flags);
+    }
+  };
+  const { describeUser, describeUserGroup } = await import('../../../functions/aws/elasticache.js');
+  const read = async (userId: string, iamUserId: string) => {
+    const [user, iamUser] = await Promise.all([describeUser(userId), describeUser(iamUserId)]);
+    return { user, iamUserExists: iamUser !== undefined };
+  };
+  if (deployed !== undefined) {
+    const target = (arn: string) => ({ stateMachineArn: arn, pollSeconds: options.pollSeconds ?? 10 });
+    const outcome = await withFlags(() =>
+      migrateUserToIam(
+        request,
+        {
+          read,
+          onboard: async (input) =>
+            (await run('onboard-user', input, target(options.onboardStateMachineArn!), flags)) as never,
+          offboard: (input) => run('offboard-user', input, target(options.offboardStateMachineArn!), flags),
+        },
+        say,
+      ),
+    );
+    printIamMigration(outcome, request.userId);
+    return;
+  }
+  const { runOnSandbox } = await import('./rbac-workflow.js');
+  const { outputOf } = await import('../deployed-workflow.js');
+  const { seedFunctionsRole, startCacheAuthEndpoint } = await import('../../../local/cache-auth-endpoint.js');
+  const sandbox = await openLocalSandbox();
+  const probeEnv = ['ROTATION_PROBE_ENDPOINT', 'ROTATION_PROBE_TLS', 'ROTATION_PROBE_CACHE'] as const;
+  const saved = probeEnv.map((name) => process.env[name]);
+  let endpoint: Awaited<ReturnType<typeof startCacheAuthEndpoint>> | undefined;
+  try {
+    await seedFunctionsRole(sandbox);
+    // The dry run's probe: the first cache the user's groups serve, answered by the sandbox.
+    const user = await describeUser(request.userId);
+    const group =
+      user?.userGroupIds[0] === undefined ? undefined : await describeUserGroup(user.userGroupIds[0]);
+    const probeCache = group?.replicationGroupIds[0] ?? group?.serverlessCacheIds[0];
+    if (probeCache !== undefined) {
+      endpoint = await startCacheAuthEndpoint(sandbox, probeCache, {
+        serverless: group?.replicationGroupIds[0] === undefined,
+      });
+      process.env.ROTATION_PROBE_ENDPOINT = `127.0.0.1:${endpoint.port}`;
+      process.env.ROTATION_PROBE_TLS = 'false';
+      process.env.ROTATION_PROBE_CACHE = probeCache;
+    }
+    const local = async (workflow: string, input: unknown) => {
+      try {
+        return outputOf(workflow, await runOnSandbox(sandbox, workflow, input));
+      } catch (error) {
+        throw withFlag(error, flags);
+      }
+    };
+    const outcome = await withFlags(() =>
+      migrateUserToIam(
+        request,
+        {
+          read,
+          onboard: async (input) => (await local('onboard-user', input)) as never,
+          offboard: (input) => local('offboard-user', input),
+        },
+        say,
+      ),
+    );
+    printIamMigration(outcome, request.userId);
+  } finally {
+    probeEnv.forEach((name, index) => {
+      if (saved[index] === undefined) delete process.env[name];
+      else process.env[name] = saved[index];
+    });
+    await endpoint?.close();
+    await sandbox.close();
+  }
+}
+
+function printIamMigration(
+  outcome: { iamUserId: string; policyArn: string; verification: string; passwordUserRemoved: boolean },
+  userId: string,
+): void {
+  out(`IAM user ${outcome.iamUserId} is active (policy ${outcome.policyArn}); ${outcome.verification}`);
+  out(
+    outcome.passwordUserRemoved
+      ? `password user ${userId} is deleted; its secret is scheduled for deletion`
+      : `password user ${userId} is kept`,
+  );
 }

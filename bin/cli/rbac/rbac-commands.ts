@@ -5,6 +5,7 @@ import type {
   deleteUser,
   finishMigration,
   migrateToRbac,
+  migrateUserToIamCommand,
   rollbackToAuth,
 } from './rbac-actions.js';
 
@@ -84,6 +85,31 @@ export function registerRbacCommands(program: Command): void {
     await actions.deleteUser(options);
   });
   user
+    .command('migrate-to-iam')
+    .description(
+      'password → IAM for an existing ElastiCache user: create an IAM user beside it (same groups and access string, --principal may connect), verify it through the connectivity probe with a generated token, then offboard the password user (its secret scheduled for deletion)',
+    )
+    .requiredOption('--user-id <id>', 'the password user clients use today')
+    .requiredOption('--iam-user-id <id>', 'the IAM user to create (user ID = user name, lower case)')
+    .requiredOption('--principal <arn>', 'the IAM role or user ARN that will connect as the IAM user')
+    .option('--keep-password-user', 'stop once the IAM user is verified (remove the password user later)')
+    .option('--onboard-state-machine-arn <arn>', 'the deployed cachegate-onboard-user state machine')
+    .option('--offboard-state-machine-arn <arn>', 'the deployed cachegate-offboard-user state machine')
+    .option(
+      '--poll-seconds <n>',
+      'seconds between status checks of a deployed workflow (default 10)',
+      seconds,
+    )
+    .option('--requested-by <name>', 'the actor recorded in the audit events (default cachegate-cli)')
+    .addHelpText(
+      'after',
+      `\nWithout the state machine ARNs both workflows run on one fresh local sandbox (a dry run) whose cache answers the probe's AUTH with the sandbox's own SigV4 check; the demo account's role ${'arn:aws:iam::000000000000:role/orders-app'} exists there.`,
+    )
+    .action(async (options: Parameters<typeof migrateUserToIamCommand>[0]) => {
+      const actions = await import('./rbac-actions.js');
+      await actions.migrateUserToIamCommand(options);
+    });
+  user
     .command('list')
     .description('list users: the local demo sandbox, or with --aws the ElastiCache (or MemoryDB) account')
     .option('--json', 'JSON output')
@@ -131,6 +157,10 @@ export function registerRbacCommands(program: Command): void {
         'move a replication group from AUTH to RBAC with no downtime: a user group whose default user keeps the AUTH token (from --auth-token-secret-arn; locked when the group has no AUTH) and the given users, attached with the token deleted and waited for (TLS required)',
       )
       .option('--replication-group <id>', 'ElastiCache replication group ID')
+      .option(
+        '--serverless-cache <name>',
+        'ElastiCache serverless cache with no user group yet: the user group is attached with ModifyServerlessCache (RBAC is its only access control)',
+      )
       .option('--user <id...>', 'existing user(s) to put in the new user group (MemoryDB: ACL)')
       .option('--user-group <id>', 'ID of the user group to create (default <replication-group>-users)')
       .option(

@@ -1,5 +1,6 @@
 import { outputOf, runDeployedWorkflow, type WorkflowResult } from '../deployed-workflow.js';
 import type { ElastiCacheModel } from '../../../local/sandbox/models/elasticache/index.js';
+import type { IamModel } from '../../../local/sandbox/models/iam.js';
 import type { MemoryDbModel } from '../../../local/sandbox/models/memorydb/index.js';
 import type { SecretsManagerModel } from '../../../local/sandbox/models/secrets-manager.js';
 import { quietLambdaOutput } from '../../../local/lambda-output.js';
@@ -45,32 +46,34 @@ async function runLocal(
 ): Promise<WorkflowResult> {
   const sandbox = await openLocalSandbox();
   try {
-    const { LocalStateMachine } = await import('../../../local/runner/local-state-machine.js');
-    progress(`local sandbox (dry run, nothing is kept): running ${workflow}`);
-    const load = (name: string) =>
-      LocalStateMachine.load(name, {
-        sandbox,
-        onEvent: (event) => {
-          if (event.type === 'StateEntered' && event.state) progress(`  ${name} › ${event.state.name}`);
-          if (event.type === 'StateRetried' && event.state)
-            progress(`  ${name} › ${event.state.name} (retrying)`);
-        },
-      });
     if (prelude) {
       progress(`  first ${prelude.workflow}, so the dry run has something to work on`);
-      const first = await load(prelude.workflow).run(prelude.input);
-      outputOf(prelude.workflow, {
-        status: first.status,
-        output: first.output,
-        error: first.error,
-        cause: first.cause,
-      });
+      outputOf(prelude.workflow, await runOnSandbox(sandbox, prelude.workflow, prelude.input));
     }
-    const run = await load(workflow).run(input);
-    return { status: run.status, output: run.output, error: run.error, cause: run.cause };
+    return await runOnSandbox(sandbox, workflow, input);
   } finally {
     await sandbox.close();
   }
+}
+
+/** Runs `workflow` on an open local sandbox (a command made of several workflows shares one). */
+export async function runOnSandbox(
+  sandbox: Awaited<ReturnType<typeof openLocalSandbox>>,
+  workflow: string,
+  input: unknown,
+): Promise<WorkflowResult> {
+  const { LocalStateMachine } = await import('../../../local/runner/local-state-machine.js');
+  progress(`local sandbox (dry run, nothing is kept): running ${workflow}`);
+  const machine = LocalStateMachine.load(workflow, {
+    sandbox,
+    onEvent: (event) => {
+      if (event.type === 'StateEntered' && event.state) progress(`  ${workflow} › ${event.state.name}`);
+      if (event.type === 'StateRetried' && event.state)
+        progress(`  ${workflow} › ${event.state.name} (retrying)`);
+    },
+  });
+  const run = await machine.run(input);
+  return { status: run.status, output: run.output, error: run.error, cause: run.cause };
 }
 
 /** Runs a workflow on an open local sandbox; it must succeed (its failure is thrown as the CLI reports it). */
@@ -79,9 +82,7 @@ export async function runLocalWorkflow(
   workflow: string,
   input: unknown,
 ): Promise<unknown> {
-  const { LocalStateMachine } = await import('../../../local/runner/local-state-machine.js');
-  const run = await LocalStateMachine.load(workflow, { sandbox }).run(input);
-  return outputOf(workflow, { status: run.status, output: run.output, error: run.error, cause: run.cause });
+  return outputOf(workflow, await runOnSandbox(sandbox, workflow, input));
 }
 
 /** A fresh sandbox seeded with the demo account; Powertools stays quiet on the terminal. */
@@ -101,5 +102,7 @@ export async function openLocalSandbox() {
     sandbox.model<SecretsManagerModel>('Secrets Manager'),
   );
   seedMemoryDbDemo(sandbox.model<MemoryDbModel>('MemoryDB'));
+  // The sandbox has no CreateRole: the demo's application role exists from the start.
+  sandbox.model<IamModel>('IAM').seedPrincipal('role', 'orders-app');
   return sandbox;
 }

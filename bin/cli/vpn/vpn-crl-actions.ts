@@ -5,6 +5,8 @@ import { createSandbox } from '../../../local/sandbox/index.js';
 import type { Ec2ClientVpnModel } from '../../../local/sandbox/models/ec2-client-vpn/index.js';
 import { createTables } from '../../../local/sandbox/tables.js';
 import { easyRsaCrlAuthority } from '../pki/easyrsa-crl-authority.js';
+import { EasyRsaStore } from '../pki/easyrsa-store.js';
+import { applyDueRevocations } from '../pki/renewal-store.js';
 import {
   checkStateMachineArn,
   outputOf,
@@ -83,6 +85,12 @@ async function startWorkflow(name: string, input: object, options: WorkflowTarge
 async function runLocally(name: string, input: object, storeDir: string, endpointsText = '1'): Promise<void> {
   if (!/^[1-9]\d?$/.test(endpointsText)) throw new ValidationError('must be 1-99', 'endpoints');
   const authority = await easyRsaCrlAuthority(storeDir);
+  // The CRL this run builds comes from the store's index: renewals past their grace period are
+  // revoked in it first, as `crl build` does.
+  const store = new EasyRsaStore(storeDir);
+  for (const entry of await store.withLock(() => applyDueRevocations(store, new Date()))) {
+    out(`revoked CN=${entry.commonName} serial ${entry.serial} (superseded: renewed, grace period over)`);
+  }
   quietLambdaOutput();
   const sandbox = await createSandbox({ speed: 2000 });
   try {

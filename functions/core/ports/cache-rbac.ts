@@ -22,6 +22,8 @@ export interface CacheUserGroup {
   pendingUserIdsToAdd: string[];
   pendingUserIdsToRemove: string[];
   replicationGroupIds: string[];
+  /** `UserGroup.ServerlessCaches` (ElastiCache only; a MemoryDB ACL has none). */
+  serverlessCacheIds: string[];
 }
 
 /** A replication group as cachegate sees it: exactly what the migration planning reads. */

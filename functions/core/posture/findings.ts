@@ -120,6 +120,10 @@ function cacheResource(cache: CachePosture): string {
   return `${cache.kind}/${cache.id}`;
 }
 
+/** How `cachegate migrate-to-rbac` names an ElastiCache cache (a serverless cache takes one user group). */
+const migrateTarget = (cache: CachePosture): string =>
+  cache.kind === 'serverless-cache' ? `--serverless-cache ${cache.id}` : `--replication-group ${cache.id}`;
+
 function cacheFindings(cache: CachePosture, now: Date): Finding[] {
   const resource = cacheResource(cache);
   const findings: Finding[] = [];
@@ -166,10 +170,12 @@ function cacheFindings(cache: CachePosture, now: Date): Finding[] {
       severity: 'critical',
       resource,
       evidence:
-        'no user group and no AUTH token: anyone who reaches the cache has every command on every key',
+        cache.kind === 'serverless-cache'
+          ? 'no user group (RBAC is the only access control a serverless cache has): anyone who reaches the cache has every command on every key'
+          : 'no user group and no AUTH token: anyone who reaches the cache has every command on every key',
       fix: cache.transitEncryption
-        ? `cachegate migrate-to-rbac --replication-group ${cache.id} --user <user>`
-        : `turn on in-transit encryption first (see cache-without-tls), then cachegate migrate-to-rbac --replication-group ${cache.id}`,
+        ? `cachegate migrate-to-rbac ${migrateTarget(cache)} --user <user>`
+        : `turn on in-transit encryption first (see cache-without-tls), then cachegate migrate-to-rbac ${migrateTarget(cache)}`,
     });
   }
   return findings;
@@ -457,7 +463,7 @@ function clientCertificateFindings(snapshot: PostureSnapshot, policy: PosturePol
         severity: 'medium',
         resource: `client-certificate/${certificate.commonName}`,
         evidence: `certificate ${certificate.serial} expires in ${wholeDays(days)} (on ${certificate.notAfter.slice(0, 10)})`,
-        fix: `issue its successor before it expires: a new VPN certificate access request for ${certificate.commonName} (or, on an easy-rsa store, cachegate cert revoke --cn ${certificate.commonName} then cachegate cert issue --cn ${certificate.commonName})`,
+        fix: `issue its successor before it expires: a new VPN certificate access request for ${certificate.commonName} (or, on an easy-rsa store, cachegate cert renew --cn ${certificate.commonName}: the old one is revoked after a grace period)`,
         expiresAt: certificate.notAfter,
       },
     ];

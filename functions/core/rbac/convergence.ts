@@ -9,16 +9,23 @@ import type { ReplicationGroupSnapshot, UserGroupSnapshot, UserSnapshot } from '
  */
 export type Convergence = 'settled' | 'pending' | 'needs-change';
 
+/**
+ * `cacheStatuses`: the statuses of the serverless caches using the group. A membership change
+ * lands on them after the group (they show `modifying` meanwhile), so the user is in (or out of)
+ * those caches only once they are `available` again.
+ */
 export function membershipConvergence(
   group: UserGroupSnapshot,
   userId: string,
   member: boolean,
+  cacheStatuses: readonly string[] = [],
 ): Convergence {
   const isMember = group.userIds.includes(userId);
   const busy =
     group.status !== 'active' ||
     group.pendingUserIdsToAdd.length > 0 ||
-    group.pendingUserIdsToRemove.length > 0;
+    group.pendingUserIdsToRemove.length > 0 ||
+    cacheStatuses.some((status) => status !== 'available');
   if (isMember === member) return busy ? 'pending' : 'settled';
   const comingOurWay = member
     ? group.pendingUserIdsToAdd.includes(userId)

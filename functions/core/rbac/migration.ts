@@ -37,34 +37,62 @@ export const authTokenSecretArnSchema = z
     `must be the ARN of a Secrets Manager secret named ${AUTH_TOKEN_SECRET_PREFIX}...`,
   );
 
-export const migrateToRbacRequestSchema = z.object({
-  service: cacheServiceSchema,
-  replicationGroupId: rbacIdentifier,
-  /** The user group to create and attach; `<replicationGroupId>-users` when left out. */
-  userGroupId: rbacIdentifier.optional(),
-  /** The group's locked default user; `<userGroupId>-default` when left out. */
-  defaultUserId: rbacIdentifier.optional(),
-  /**
-   * The secret holding the replication group's current AUTH token: required when the group is
-   * on AUTH, so that clients sending `AUTH <token>` keep working as the new group's `default`
-   * user (the token never enters the workflow: only this ARN and a version ID do).
-   */
-  authTokenSecretArn: authTokenSecretArnSchema.optional(),
-  /** Existing users to put in the group besides the locked default user. */
-  userIds: z
-    .array(rbacIdentifier)
-    .max(ELASTICACHE_QUOTAS.usersPerUserGroup - 1)
-    .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a user')
-    .default([]),
-  requestedBy: z.string().min(1).max(128).default('cachegate'),
-  requestId: z.string().min(1).max(128).optional(),
-});
+export const migrateToRbacRequestSchema = z
+  .object({
+    service: cacheServiceSchema,
+    /** The replication group (MemoryDB: cluster) to move to RBAC; or `serverlessCacheName`. */
+    replicationGroupId: rbacIdentifier.optional(),
+    /**
+     * An ElastiCache serverless cache without a user group: RBAC is the only access control a
+     * serverless cache has, and this attaches its first user group (ModifyServerlessCache
+     * --user-group-id).
+     */
+    serverlessCacheName: rbacIdentifier.optional(),
+    /** `replicationGroupId` names a serverless cache: the parsed form of `serverlessCacheName`. */
+    serverless: z.boolean().optional(),
+    /** The user group to create and attach; `<replicationGroupId>-users` when left out. */
+    userGroupId: rbacIdentifier.optional(),
+    /** The group's locked default user; `<userGroupId>-default` when left out. */
+    defaultUserId: rbacIdentifier.optional(),
+    /**
+     * The secret holding the replication group's current AUTH token: required when the group is
+     * on AUTH, so that clients sending `AUTH <token>` keep working as the new group's `default`
+     * user (the token never enters the workflow: only this ARN and a version ID do).
+     */
+    authTokenSecretArn: authTokenSecretArnSchema.optional(),
+    /** Existing users to put in the group besides the locked default user. */
+    userIds: z
+      .array(rbacIdentifier)
+      .max(ELASTICACHE_QUOTAS.usersPerUserGroup - 1)
+      .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a user')
+      .default([]),
+    requestedBy: z.string().min(1).max(128).default('cachegate'),
+    requestId: z.string().min(1).max(128).optional(),
+  })
+  .superRefine((request, context) => {
+    if ((request.replicationGroupId === undefined) === (request.serverlessCacheName === undefined)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['replicationGroupId'],
+        message: 'give either replicationGroupId or serverlessCacheName',
+      });
+    }
+  })
+  // Parsed again by the workflow, the result must mean the same: `serverless` carries the kind.
+  .transform(({ serverlessCacheName, replicationGroupId, serverless, ...rest }) => ({
+    ...rest,
+    /** The target's ID: a replication group, MemoryDB cluster or serverless cache. */
+    replicationGroupId: (serverlessCacheName ?? replicationGroupId) as string,
+    serverless: serverlessCacheName !== undefined || serverless === true,
+  }));
 
-export type MigrateToRbacRequest = z.infer<typeof migrateToRbacRequestSchema>;
+export type MigrateToRbacRequest = z.output<typeof migrateToRbacRequestSchema>;
 
 export interface MigrationPlan {
   service: CacheService;
+  /** The target's ID; a serverless cache's name when `serverless`. */
   replicationGroupId: string;
+  serverless: boolean;
   userGroupId: string;
   /** For the audit event. */
   userGroupIds: string[];
@@ -110,14 +138,18 @@ export interface MigrationState {
 export function planMigration(request: MigrateToRbacRequest, state: MigrationState): MigrationPlan {
   const quotas = { ...ELASTICACHE_QUOTAS, ...state.quotas };
   const memoryDb = request.service === 'memorydb';
-  const words = memoryDb ? MEMORYDB_WORDS : ELASTICACHE_WORDS;
+  const words = memoryDb ? MEMORYDB_WORDS : request.serverless ? SERVERLESS_WORDS : ELASTICACHE_WORDS;
+  const targetField = request.serverless ? 'serverlessCacheName' : 'replicationGroupId';
+  if (memoryDb && request.serverless) {
+    throw new ValidationError('MemoryDB has no serverless caches: name a cluster', targetField);
+  }
   const rg = state.replicationGroup;
   const rgId = request.replicationGroupId;
-  if (!rg) throw new ValidationError(`${words.target} ${rgId} does not exist`, 'replicationGroupId');
+  if (!rg) throw new ValidationError(`${words.target} ${rgId} does not exist`, targetField);
   if (!rg.transitEncryptionEnabled) {
     throw new ValidationError(
       `${words.target} ${rgId} has in-transit encryption (TLS) off; ${words.tls}`,
-      'replicationGroupId',
+      targetField,
     );
   }
   if (memoryDb && request.authTokenSecretArn !== undefined) {
@@ -128,7 +160,7 @@ export function planMigration(request: MigrateToRbacRequest, state: MigrationSta
   }
   const engine = engineOf(rg.engine);
   // MemoryDB offers no engine version without ACLs; ElastiCache's older Redis OSS has no RBAC.
-  if (!memoryDb) checkRbacEngineVersion(rgId, engine, state.engineVersion);
+  if (!memoryDb) checkRbacEngineVersion(words.target, rgId, engine, state.engineVersion, targetField);
   if (memoryDb && request.defaultUserId !== undefined) {
     throw new ValidationError('MemoryDB ACLs have no default user: leave defaultUserId out', 'defaultUserId');
   }
@@ -146,7 +178,7 @@ export function planMigration(request: MigrateToRbacRequest, state: MigrationSta
   if (other) {
     throw new ValidationError(
       `${words.target} ${rgId} already uses ${words.group} ${other} (${words.onePer})`,
-      'replicationGroupId',
+      targetField,
     );
   }
   // A rerun after the attachment: the token is gone already and the group holds the default
@@ -215,6 +247,7 @@ export function planMigration(request: MigrateToRbacRequest, state: MigrationSta
   return {
     service: request.service,
     replicationGroupId: rgId,
+    serverless: request.serverless,
     userGroupId,
     userGroupIds: [userGroupId],
     ...(defaultUser ? { userId: defaultUser.userId, defaultUser } : {}),
@@ -228,18 +261,24 @@ export function planMigration(request: MigrateToRbacRequest, state: MigrationSta
 }
 
 /** Refuses, before any change, a replication group whose engine version has no RBAC (or is unknown). */
-function checkRbacEngineVersion(rgId: string, engine: 'redis' | 'valkey', version: string | undefined): void {
+function checkRbacEngineVersion(
+  target: string,
+  rgId: string,
+  engine: 'redis' | 'valkey',
+  version: string | undefined,
+  field: string,
+): void {
   const name = engine === 'valkey' ? 'Valkey' : 'Redis OSS';
   if (version === undefined) {
     throw new ValidationError(
-      `the engine version of replication group ${rgId} could not be read; RBAC needs ${name} ${RBAC_MINIMUM_ENGINE_VERSION[engine]} or later`,
-      'replicationGroupId',
+      `the engine version of ${target} ${rgId} could not be read; RBAC needs ${name} ${RBAC_MINIMUM_ENGINE_VERSION[engine]} or later`,
+      field,
     );
   }
   if (!supportsRbac({ engine, engineVersion: version })) {
     throw new ValidationError(
-      `replication group ${rgId} runs ${name} ${version}; RBAC needs ${name} ${RBAC_MINIMUM_ENGINE_VERSION[engine]} or later: upgrade the engine first`,
-      'replicationGroupId',
+      `${target} ${rgId} runs ${name} ${version}; RBAC needs ${name} ${RBAC_MINIMUM_ENGINE_VERSION[engine]} or later: upgrade the engine first`,
+      field,
     );
   }
 }
@@ -251,6 +290,13 @@ const ELASTICACHE_WORDS = {
   group: 'user group',
   onePer: 'one user group per replication group',
   tls: 'ElastiCache RBAC requires TLS: enable it first',
+};
+const SERVERLESS_WORDS = {
+  service: 'ElastiCache',
+  target: 'serverless cache',
+  group: 'user group',
+  onePer: 'a serverless cache has one user group; add users to it with onboard-user',
+  tls: 'serverless caches accept TLS only',
 };
 const MEMORYDB_WORDS = {
   service: 'MemoryDB',
@@ -274,7 +320,8 @@ function checkAuthTokenSecret(
   const rgId = rg.replicationGroupId || request.replicationGroupId;
   if (!rg.authTokenEnabled) {
     if (request.authTokenSecretArn !== undefined && !rerun) {
-      throw new ValidationError(`replication group ${rgId} has no AUTH token; leave ${field} out`, field);
+      const target = request.serverless ? 'serverless cache' : 'replication group';
+      throw new ValidationError(`${target} ${rgId} has no AUTH token; leave ${field} out`, field);
     }
     return undefined;
   }

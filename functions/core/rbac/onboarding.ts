@@ -71,9 +71,11 @@ export interface OnboardingState {
   targetCaches?: TargetCache[];
 }
 
-/** A cache a user group serves (ElastiCache replication group, MemoryDB cluster). */
+/** A cache a user group serves (ElastiCache replication group or serverless cache, MemoryDB cluster). */
 export interface TargetCache {
   cacheId: string;
+  /** An ElastiCache serverless cache (its major engine version decides the catalog too). */
+  serverless?: boolean;
   engine: string;
   /** When the service reports it; otherwise the first RBAC-capable version of the engine is assumed. */
   engineVersion?: string;
@@ -94,8 +96,17 @@ export interface OnboardingPlan {
   auth: 'password' | 'iam';
   /** Passwords the created user has: 1, or 0 for an IAM user (what its convergence check expects). */
   passwordCount: 0 | 1;
-  /** IAM users: who may connect, and the managed policy that lets exactly them in. */
-  iam?: { principalArn: string; policyName: string; policyArn: string; policyDocument: string };
+  /**
+   * IAM users: who may connect, the managed policy that lets exactly them in, and the caches it
+   * names (the connectivity probe verifies the user on one of them).
+   */
+  iam?: {
+    principalArn: string;
+    policyName: string;
+    policyArn: string;
+    policyDocument: string;
+    caches: { cacheId: string; serverless: boolean }[];
+  };
 }
 
 /**
@@ -225,6 +236,7 @@ function planIamAccess(
     policyName: iamConnectPolicyName(request.userId),
     policyArn: iamConnectPolicyArn(cacheAccount, request.userId, partition),
     policyDocument: iamConnectPolicyDocument(cacheArns, elastiCacheUserArn(cacheArns[0]!, request.userId)),
+    caches: caches.map((cache) => ({ cacheId: cache.cacheId, serverless: cache.serverless ?? false })),
   };
 }
 
@@ -262,7 +274,7 @@ function checkAccessString(
         engine: cache.engine,
         engineVersion: cache.engineVersion ?? RBAC_MINIMUM_ENGINE_VERSION[cache.engine],
       },
-      label: ` (cache ${cache.cacheId})`,
+      label: ` (${cache.serverless ? 'serverless cache' : 'cache'} ${cache.cacheId})`,
     }));
   if (targets.length === 0) targets.push({ engine: { engine: userEngine }, label: '' });
   for (const target of targets) {

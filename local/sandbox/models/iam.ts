@@ -63,6 +63,12 @@ export class IamModel implements ServiceModel {
     return { accessKeyId, secretAccessKey };
   }
 
+  /** A known access key for a principal (the sandbox's SDK clients all sign as `sandbox`/`sandbox`). */
+  seedAccessKey(principalArn: string, accessKeyId: string, secretAccessKey: string): void {
+    if (!this.principals.has(principalArn)) throw new Error(`sandbox IAM: no principal ${principalArn}`);
+    this.accessKeys.set(accessKeyId, { principalArn, secretAccessKey });
+  }
+
   /** Who an access key belongs to, and its secret (for signature checks); undefined if unknown. */
   accessKey(accessKeyId: string): { principalArn: string; secretAccessKey: string } | undefined {
     return this.accessKeys.get(accessKeyId);

@@ -152,6 +152,9 @@ describe('posture rules', () => {
       ['cache-on-auth-token', 'replication-group/legacy', 'medium'],
     ]);
     expect(findings[3]?.evidence).toContain('token last set 400 days ago');
+    // Each fix names the cache the way migrate-to-rbac takes it.
+    expect(findings[1]?.fix).toContain('--replication-group open ');
+    expect(findings[2]?.fix).toContain('--serverless-cache svl ');
   });
 
   it('judges password age, the lingering previous password and stuck rotations against the policy', () => {

@@ -9,7 +9,8 @@ export type IamAuthResult = { ok: true; principalArn: string } | { ok: false; re
 
 /**
  * The check an ElastiCache node makes on `AUTH <user> <iam-token>` (IAM authentication guide):
- * the token is a SigV4-presigned `GET <cache>/?Action=connect&User=<user>` for `elasticache` in
+ * the token is a SigV4-presigned `GET <cache>/?Action=connect&User=<user>` (with
+ * `&ResourceType=ServerlessCache` for a serverless cache) for `elasticache` in
  * the cache's region, at most 15 minutes old, signed by a known access key; the user exists,
  * uses IAM authentication and is in the cache's user group; the key's principal has an IAM
  * policy allowing `elasticache:Connect` on the cache and on the user. The signature is recomputed
@@ -62,13 +63,28 @@ export async function authenticateWithIamToken(
   const user = await describe(sandbox, 'DescribeUsers', { UserId: attempt.userName }, 'Users');
   if (user?.Authentication?.Type !== 'iam')
     return { ok: false, reason: 'user does not use IAM authentication' };
-  const cache = await describe(
-    sandbox,
-    'DescribeReplicationGroups',
-    { ReplicationGroupId: attempt.cacheId },
-    'ReplicationGroups',
-  );
-  const groups: string[] = cache?.UserGroupIds ?? [];
+  // A serverless cache's token says so (`ResourceType=ServerlessCache`); its one user group is
+  // `UserGroupId`, a replication group's are `UserGroupIds`.
+  const serverless = query.get('ResourceType') === 'ServerlessCache';
+  const cache = serverless
+    ? await describe(
+        sandbox,
+        'DescribeServerlessCaches',
+        { ServerlessCacheName: attempt.cacheId },
+        'ServerlessCaches',
+      )
+    : await describe(
+        sandbox,
+        'DescribeReplicationGroups',
+        { ReplicationGroupId: attempt.cacheId },
+        'ReplicationGroups',
+      );
+  if (!cache)
+    return {
+      ok: false,
+      reason: `no ${serverless ? 'serverless cache' : 'replication group'} ${attempt.cacheId}`,
+    };
+  const groups: string[] = serverless ? [cache.UserGroupId].filter(Boolean) : (cache.UserGroupIds ?? []);
   if (!groups.some((id) => (user.UserGroupIds ?? []).includes(id))) {
     return { ok: false, reason: "user is not in the cache's user group" };
   }

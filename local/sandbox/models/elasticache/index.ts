@@ -1,6 +1,7 @@
 import type { ServiceModel } from '../../sandbox.js';
 import type { Engine } from './parameters.js';
 import { replicationGroupCommands, seedReplicationGroup } from './replication-groups.js';
+import { seedServerlessCache, serverlessCacheCommands } from './serverless-caches.js';
 import { ElastiCacheState } from './state.js';
 import { seedUserGroup, userGroupCommands } from './user-groups.js';
 import { seedUser, userCommands } from './users.js';
@@ -23,7 +24,8 @@ export type {
  * a user named `default`, quotas apply, and user groups attach only to TLS replication groups,
  * one each. Modifications become visible only when they complete, as on AWS. Access strings are
  * validated and stored rewritten (normalized), as AWS rewrites them. Error messages never carry
- * a password. One file per resource: users.ts, user-groups.ts, replication-groups.ts.
+ * a password. One file per resource: users.ts, user-groups.ts, replication-groups.ts,
+ * serverless-caches.ts.
  */
 export class ElastiCacheModel extends ElastiCacheState implements ServiceModel {
   readonly serviceId = 'ElastiCache';
@@ -32,6 +34,7 @@ export class ElastiCacheModel extends ElastiCacheState implements ServiceModel {
     ...userCommands(this),
     ...userGroupCommands(this),
     ...replicationGroupCommands(this),
+    ...serverlessCacheCommands(this),
   };
 
   seedUser(spec: Parameters<typeof seedUser>[1]): void {
@@ -44,5 +47,9 @@ export class ElastiCacheModel extends ElastiCacheState implements ServiceModel {
 
   seedReplicationGroup(spec: Parameters<typeof seedReplicationGroup>[1]): void {
     seedReplicationGroup(this, spec);
+  }
+
+  seedServerlessCache(spec: Parameters<typeof seedServerlessCache>[1]): void {
+    seedServerlessCache(this, spec);
   }
 }

@@ -19,12 +19,17 @@ export const RBAC_DEMO = {
   unassignedUser: 'legacy-app',
   /** TLS off: migrate-to-rbac refuses it. */
   plaintextReplicationGroup: 'plaintext-cache',
+  /** A Valkey 8 serverless cache with no user group yet: `migrate-to-rbac --serverless-cache`. */
+  serverlessCache: 'sessions-serverless',
+  /** The application's IAM role (`user migrate-to-iam --principal`; seeded by the CLI's sandbox). */
+  iamRole: 'arn:aws:iam::000000000000:role/orders-app',
 } as const;
 
 /**
  * A small ElastiCache account for local runs: a replication group on RBAC with its user group
  * and one member, one on AUTH with TLS (its generated token in a Secrets Manager secret, as an
- * operator keeps it), one without TLS, and a user in no group. Passwords are generated and thrown
+ * operator keeps it), one without TLS, a Valkey serverless cache without a user group, and a user
+ * in no group. Passwords are generated and thrown
  * away: nothing here is meant to be logged in with.
  */
 export async function seedRbacDemo(
@@ -59,4 +64,5 @@ export async function seedRbacDemo(
     throw new Error(`sandbox: the demo token secret is ${ARN}, not under ${RBAC_DEMO.authTokenSecretArn}`);
   }
   model.seedReplicationGroup({ id: RBAC_DEMO.plaintextReplicationGroup, transitEncryption: false });
+  model.seedServerlessCache({ name: RBAC_DEMO.serverlessCache, engine: 'valkey' });
 }

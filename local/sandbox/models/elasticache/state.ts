@@ -32,6 +32,11 @@ export interface ElastiCacheDelays {
   userGroupModify: number;
   userGroupDelete: number;
   replicationGroupModify: number;
+  serverlessCreate: number;
+  serverlessModify: number;
+  serverlessDelete: number;
+  /** How long a serverless cache is `modifying` after a change of its user group landed. */
+  serverlessUserGroupSync: number;
 }
 
 export interface ElastiCacheQuotas {
@@ -85,6 +90,10 @@ const DEFAULT_DELAYS: ElastiCacheDelays = {
   userGroupModify: 60_000,
   userGroupDelete: 30_000,
   replicationGroupModify: 120_000,
+  serverlessCreate: 60_000,
+  serverlessModify: 45_000,
+  serverlessDelete: 45_000,
+  serverlessUserGroupSync: 20_000,
 };
 
 /** AWS's documented quotas: 1000 users per account, 100 users per group, 100 groups. */
@@ -138,6 +147,21 @@ export interface ReplicationGroup {
   pending?: Pending;
 }
 
+/** A serverless cache (serverless-caches.ts); RBAC is its only access control: one user group. */
+export interface ServerlessCache {
+  name: string;
+  description: string;
+  engine: Engine;
+  majorEngineVersion: string;
+  fullEngineVersion: string;
+  userGroupId?: string;
+  securityGroupIds: string[];
+  subnetIds: string[];
+  createTime: Date;
+  status: 'creating' | 'available' | 'modifying' | 'deleting';
+  pending?: Pending;
+}
+
 export type UserInput = {
   UserId?: string;
   UserName?: string;
@@ -171,6 +195,7 @@ export class ElastiCacheState {
   readonly users = new Map<string, User>();
   readonly userGroups = new Map<string, UserGroup>();
   readonly replicationGroups = new Map<string, ReplicationGroup>();
+  readonly serverlessCaches = new Map<string, ServerlessCache>();
   readonly region: string;
   readonly accountId: string;
   readonly notifications: Promise<void>[] = [];
@@ -207,7 +232,12 @@ export class ElastiCacheState {
 
   applyDueChanges(): void {
     applyDueChanges(
-      [...this.users.values(), ...this.userGroups.values(), ...this.replicationGroups.values()],
+      [
+        ...this.users.values(),
+        ...this.userGroups.values(),
+        ...this.replicationGroups.values(),
+        ...this.serverlessCaches.values(),
+      ],
       this.clock.nowMs(),
     );
   }
@@ -323,6 +353,13 @@ export class ElastiCacheState {
       .map((r) => r.replicationGroupId);
   }
 
+  /** `UserGroup.ServerlessCaches`: the serverless caches the group is associated with. */
+  serverlessCachesOf(userGroupId: string): string[] {
+    return [...this.serverlessCaches.values()]
+      .filter((cache) => cache.userGroupId === userGroupId)
+      .map((cache) => cache.name);
+  }
+
   arn(kind: string, id: string): string {
     return `arn:aws:elasticache:${this.region}:${this.accountId}:${kind}:${id}`;
   }
@@ -359,6 +396,7 @@ export class ElastiCacheState {
           }
         : {}),
       ReplicationGroups: this.replicationGroupsOf(group.userGroupId),
+      ServerlessCaches: this.serverlessCachesOf(group.userGroupId),
       ARN: this.arn('usergroup', group.userGroupId),
     };
   }

@@ -11,6 +11,7 @@ import {
 import { serviceFault } from '../../service-error.js';
 import { checkQuota, membersAfterChange, oneOrAll } from '../cache-rbac-model-helpers.js';
 import { checkEngine, checkIdentifier, type Engine } from './parameters.js';
+import { takeInUserGroupChange } from './serverless-caches.js';
 import {
   DEFAULT_USER_NAME,
   FAULTS,
@@ -91,6 +92,7 @@ export function userGroupCommands(s: ElastiCacheState) {
             delete group.pendingChanges;
             group.status = 'active';
             s.notifyAccessOfUserGroup(group.userGroupId);
+            takeInUserGroupChange(s, group.userGroupId);
           },
         };
         return s.userGroupView(group);
@@ -99,11 +101,14 @@ export function userGroupCommands(s: ElastiCacheState) {
     DeleteUserGroup: (input: { UserGroupId?: string }) =>
       s.settled(() => {
         const group = s.activeUserGroup(input.UserGroupId);
-        const attached = s.replicationGroupsOf(group.userGroupId);
+        const attached = [
+          ...s.replicationGroupsOf(group.userGroupId),
+          ...s.serverlessCachesOf(group.userGroupId),
+        ];
         if (attached.length > 0) {
           throw serviceFault(
             InvalidUserGroupStateFault,
-            `User group ${group.userGroupId} is associated with replication group(s) ${attached.join(', ')}.`,
+            `User group ${group.userGroupId} is associated with cache(s) ${attached.join(', ')}.`,
           );
         }
         group.status = 'deleting';

@@ -6,8 +6,15 @@ import { EventBus } from 'aws-cdk-lib/aws-events';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { PostureSchedule } from '../../infra/constructs/posture-schedule.js';
+import { CertificateExpiryNotices } from '../../infra/constructs/certificate-expiry-notices.js';
+
+/**
+ * The two checks an EventBridge rule runs (the posture audit, the client certificate expiry
+ * notices), in one file: the template assertions are quick, loading aws-cdk-lib is not.
+ */
 
 let template: Template;
+let noticesTemplate: Template;
 
 beforeAll(() => {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -35,7 +42,7 @@ const statements = (): Statement[] =>
 const actions = () => statements().flatMap((s) => [s.Action].flat());
 
 describe('PostureSchedule construct', () => {
-  it('an EventBridge rule invokes audit-posture daily with the scheduled input', () => {
+  it('an EventBridge rule invokes audit-posture on the configured schedule with the scheduled input', () => {
     const fn = template.findResources('AWS::Lambda::Function', {
       Properties: { FunctionName: 'cachegate-audit-posture' },
     });
@@ -110,6 +117,7 @@ describe('PostureSchedule construct', () => {
     expect(granted).toEqual(
       expect.arrayContaining([
         'elasticache:DescribeReplicationGroups',
+        'elasticache:DescribeServerlessCaches',
         'memorydb:DescribeClusters',
         'ec2:ExportClientVpnClientCertificateRevocationList',
         'acm:DescribeCertificate',
@@ -129,5 +137,73 @@ describe('PostureSchedule construct', () => {
     const getValue = statements().filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
     expect(getValue).toHaveLength(1);
     expect(JSON.stringify(getValue[0]?.Resource)).toContain('CaCert');
+  });
+});
+
+beforeAll(() => {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'NoticesTest', { env: { account: '111111111111', region: 'eu-west-1' } });
+  new CertificateExpiryNotices(stack, 'Notices', {
+    auditBus: new EventBus(stack, 'Audit'),
+    logRetention: RetentionDays.ONE_YEAR,
+    expression: 'cron(0 8 * * ? *)',
+    noticeDays: [30, 7, 1],
+    certificatesTable: new Table(stack, 'Certificates', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+    }),
+    slack: { channelId: 'C0APPROVALS', secret: new Secret(stack, 'Slack') },
+  });
+  noticesTemplate = Template.fromStack(stack);
+});
+
+const noticeStatements = (): Statement[] =>
+  Object.values(noticesTemplate.findResources('AWS::IAM::Policy')).flatMap(
+    (p) =>
+      (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
+        .Statement,
+  );
+
+describe('CertificateExpiryNotices construct', () => {
+  it('an EventBridge rule invokes notify-certificate-expiry on the configured schedule', () => {
+    const [fnId] = Object.keys(
+      noticesTemplate.findResources('AWS::Lambda::Function', {
+        Properties: { FunctionName: 'cachegate-notify-certificate-expiry' },
+      }),
+    );
+    noticesTemplate.hasResourceProperties('AWS::Events::Rule', {
+      Name: 'cachegate-notify-certificate-expiry',
+      ScheduleExpression: 'cron(0 8 * * ? *)',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [fnId, 'Arn'] },
+          Input: JSON.stringify({ requestedBy: 'cachegate-schedule' }),
+        }),
+      ],
+    });
+  });
+
+  it('passes thresholds, channel and secret ARN (never the token) through the environment', () => {
+    noticesTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'cachegate-notify-certificate-expiry',
+      Environment: {
+        Variables: Match.objectLike({
+          CERTIFICATE_NOTICE_DAYS: '30,7,1',
+          SLACK_APPROVAL_CHANNEL: 'C0APPROVALS',
+          SLACK_SECRET_ARN: Match.anyValue(),
+          CERTIFICATES_TABLE: Match.anyValue(),
+        }),
+      },
+    });
+  });
+
+  it('writes only its NOTICE# records in the index table; scans it; nothing else in DynamoDB', () => {
+    const dynamo = noticeStatements().filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo.map((s) => [s.Action].flat().sort())).toEqual([
+      ['dynamodb:Scan'],
+      ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    ]);
+    expect(dynamo[1]?.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['NOTICE#*'] },
+    });
   });
 });
