@@ -9,7 +9,8 @@ process.env.AWS_REGION ??= 'us-east-1';
 
 /** A sandbox at `speed` with its DynamoDB tables, and the modules a rotation bench needs. */
 export async function openBenchSandbox(speed) {
-  await build();
+  // The test suite's global setup has built dist/ already (test/bench/benches.test.ts).
+  if (process.env.CACHEGATE_BENCH_SKIP_BUILD !== '1') await build();
   const { createSandbox } = await import('../dist/local/sandbox/index.js');
   const { createTables } = await import('../dist/local/sandbox/tables.js');
   const { LocalStateMachine } = await import('../dist/local/runner/local-state-machine.js');

@@ -1,3 +1,4 @@
+import { roleAccount } from '../functions/core/crl-refresh/endpoint-locations.js';
 import { ArnFormat, Stack, type StackProps } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -87,6 +88,18 @@ export class CachegateStack extends Stack {
                 resource: 'client-vpn-endpoint',
                 resourceName: endpointId,
               }),
+            })),
+            ...config.clientVpn.endpoints.map(({ endpointId, region, roleArn }) => ({
+              endpointId,
+              endpointArn: this.formatArn({
+                service: 'ec2',
+                resource: 'client-vpn-endpoint',
+                resourceName: endpointId,
+                ...(region ? { region } : {}),
+                ...(roleArn ? { account: roleAccount(roleArn) } : {}),
+              }),
+              ...(region ? { region } : {}),
+              ...(roleArn ? { roleArn } : {}),
             })),
             ...(this.vpnAccess ? [this.vpnAccess.crlTarget()] : []),
           ],

@@ -30,6 +30,30 @@ export async function putDaysUntilCrlExpiry(endpointId: string, days: number, at
   );
 }
 
+export const CRL_ENDPOINTS_BEHIND = 'CrlEndpointsBehind';
+
+/**
+ * After each revoke or refresh run: per region (dimension `Region`), how many endpoints the run
+ * left on an older CRL — a region that is down shows here and its alarm fires, while the other
+ * regions publish 0.
+ */
+export async function putCrlEndpointsBehind(byRegion: Record<string, number>, at: Date): Promise<void> {
+  const regions = Object.entries(byRegion);
+  if (regions.length === 0) return;
+  await cloudWatch().send(
+    new PutMetricDataCommand({
+      Namespace: METRICS_NAMESPACE,
+      MetricData: regions.map(([region, count]) => ({
+        MetricName: CRL_ENDPOINTS_BEHIND,
+        Dimensions: [{ Name: 'Region', Value: region }],
+        Value: count,
+        Unit: StandardUnit.Count,
+        Timestamp: at,
+      })),
+    }),
+  );
+}
+
 export const POSTURE_FINDINGS = 'PostureFindings';
 
 /** Publishes the count of posture findings per severity (dimension `Severity`), zeros included, so alarms see every period. */

@@ -7,10 +7,30 @@ import {
   paginateDescribeClientVpnConnections,
   paginateDescribeClientVpnEndpoints,
 } from '@aws-sdk/client-ec2';
+import { parseEndpointLocations, type EndpointLocation } from '../core/crl-refresh/endpoint-locations.js';
+import { assumedRoleCredentials } from './assumed-role.js';
 import { createAwsClient } from './clients.js';
 
-let client: EC2Client | undefined;
-const ec2 = () => (client ??= createAwsClient(EC2Client, {}));
+const clients = new Map<string, EC2Client>();
+
+/**
+ * The EC2 client for an endpoint: the Lambda's own region and credentials, unless the deployed
+ * configuration places the endpoint in another region (`region`) or account (`roleArn`, assumed).
+ */
+function ec2(endpointId?: string): EC2Client {
+  const where: EndpointLocation | undefined =
+    endpointId === undefined ? undefined : parseEndpointLocations(process.env)[endpointId];
+  const key = `${where?.region ?? ''} ${where?.roleArn ?? ''}`;
+  let client = clients.get(key);
+  if (!client) {
+    client = createAwsClient(EC2Client, {
+      ...(where ? { region: where.region } : {}),
+      ...(where?.roleArn ? { credentials: assumedRoleCredentials(where.roleArn, 'crl-distribution') } : {}),
+    });
+    clients.set(key, client);
+  }
+  return client;
+}
 
 export type CrlStatus = 'pending' | 'active';
 
@@ -28,7 +48,7 @@ export interface VpnConnection {
 
 /** Replaces the endpoint's CRL. Client VPN resets every connection of the endpoint when it does. */
 export async function importCrl(endpointId: string, pem: string): Promise<void> {
-  await ec2().send(
+  await ec2(endpointId).send(
     new ImportClientVpnClientCertificateRevocationListCommand({
       ClientVpnEndpointId: endpointId,
       CertificateRevocationList: pem,
@@ -37,7 +57,7 @@ export async function importCrl(endpointId: string, pem: string): Promise<void> 
 }
 
 export async function exportCrl(endpointId: string): Promise<EndpointCrl> {
-  const out = await ec2().send(
+  const out = await ec2(endpointId).send(
     new ExportClientVpnClientCertificateRevocationListCommand({ ClientVpnEndpointId: endpointId }),
   );
   return {
@@ -50,7 +70,7 @@ export async function exportCrl(endpointId: string): Promise<EndpointCrl> {
 export async function listConnections(endpointId: string): Promise<VpnConnection[]> {
   const connections: VpnConnection[] = [];
   for await (const page of paginateDescribeClientVpnConnections(
-    { client: ec2(), pageSize: 1000 },
+    { client: ec2(endpointId), pageSize: 1000 },
     { ClientVpnEndpointId: endpointId },
   )) {
     for (const c of page.Connections ?? []) {
@@ -71,7 +91,7 @@ export async function terminateConnections(
 ): Promise<string[]> {
   const ended: string[] = [];
   for (const connectionId of connectionIds) {
-    const out = await ec2().send(
+    const out = await ec2(endpointId).send(
       new TerminateClientVpnConnectionsCommand({
         ClientVpnEndpointId: endpointId,
         ConnectionId: connectionId,
@@ -111,7 +131,7 @@ export async function listEndpoints(): Promise<VpnEndpointSummary[]> {
 export async function listAuthorizationCidrs(endpointId: string): Promise<string[]> {
   const cidrs: string[] = [];
   for await (const page of paginateDescribeClientVpnAuthorizationRules(
-    { client: ec2(), pageSize: 1000 },
+    { client: ec2(endpointId), pageSize: 1000 },
     { ClientVpnEndpointId: endpointId },
   )) {
     for (const rule of page.AuthorizationRules ?? []) {

@@ -18,7 +18,7 @@ const inputSchema = z.object({
     requestId: z.string().max(128).optional(),
     /** ElastiCache unless `memorydb`; with MemoryDB, `group:<id>` names an ACL. */
     service: cacheServiceSchema,
-    /** "Rotate everything now": as many users at once as an inline Map allows. */
+    /** "Rotate everything now": as many users at once as the control-plane rate keeps busy. */
     emergency: z.boolean().default(false),
   }),
 });

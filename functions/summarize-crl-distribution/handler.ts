@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { publishAuditEvent } from '../aws/audit-events.js';
+import { putCrlEndpointsBehind } from '../aws/cloudwatch-metrics.js';
 import { serviceNow } from '../aws/service-clock.js';
+import { parseEndpointLocations } from '../core/crl-refresh/endpoint-locations.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 import { auditEvent } from '../core/audit-event.js';
@@ -25,19 +27,24 @@ const inputSchema = z.object({
 });
 
 /**
- * Lists updated and behind endpoints (the next refresh repairs those) and, for a revocation,
+ * Lists updated and behind endpoints with their region (the next refresh repairs those), publishes
+ * CrlEndpointsBehind per region (its alarm names a region that is down) and, for a revocation,
  * records the `CertificateRevoked` audit event.
  */
 export const handler = lambdaHandler(
   inputSchema,
   async ({ purpose, crl, outcomes, revoked, requestedBy, requestId }) => {
-    const summary = summarizeDistribution(outcomes);
+    const locations = parseEndpointLocations(process.env);
+    const ownRegion = process.env.AWS_REGION ?? 'unknown';
+    const summary = summarizeDistribution(outcomes, (id) => locations[id]?.region ?? ownRegion);
+    const now = serviceNow();
+    await putCrlEndpointsBehind(summary.behindByRegion, now);
     if (purpose === 'revocation' && revoked) {
       await publishAuditEvent(
         auditEvent(
           'CertificateRevoked',
           requestedBy,
-          serviceNow(),
+          now,
           {
             serial: revoked.serial,
             commonName: revoked.commonName,
@@ -52,7 +59,7 @@ export const handler = lambdaHandler(
     }
     if (summary.behindEndpoints.length > 0) {
       logger.warn('endpoints left behind; the next CRL refresh repairs them', {
-        behind: summary.behindEndpoints.map((b) => b.endpointId),
+        behind: summary.behindEndpoints.map((b) => `${b.endpointId} (${b.region})`),
       });
     }
     return { crlNumber: crl.crlNumber, ...(revoked ?? {}), ...summary };

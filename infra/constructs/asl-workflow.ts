@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, type CfnElement, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
@@ -71,6 +72,7 @@ export class AslWorkflow extends Construct {
       },
     });
     const stack = Stack.of(this);
+    if (usesDistributedMap(asl)) this.grantDistributedMap(stack, `cachegate-${props.name}`);
     for (const fn of Object.values(this.functions)) {
       fn.grantInvoke(this.stateMachine);
       const logicalId = stack.getLogicalId(fn.node.defaultChild as CfnElement);
@@ -85,6 +87,40 @@ export class AslWorkflow extends Construct {
     });
   }
 
+  /**
+   * A Distributed Map starts its items as child executions of this state machine: its role needs
+   * states:StartExecution on the state machine and states:DescribeExecution / StopExecution on its
+   * executions (Step Functions developer guide, "IAM policies for using Distributed Map states").
+   * ARNs built from the fixed name: the role cannot reference the state machine's own ARN
+   * attribute without a dependency cycle.
+   */
+  private grantDistributedMap(stack: Stack, stateMachineName: string): void {
+    const arn = (resource: string, resourceName: string) =>
+      stack.formatArn({
+        service: 'states',
+        resource,
+        resourceName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+    this.stateMachine.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['states:StartExecution'],
+        resources: [arn('stateMachine', stateMachineName)],
+      }),
+    );
+    this.stateMachine.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
+        resources: [arn('execution', `${stateMachineName}/*`)],
+      }),
+    );
+    Validations.of(this.stateMachine).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${nagText(stack.region, 'AWS::Region')}:${nagText(stack.account, 'AWS::AccountId')}:execution:${stateMachineName}/*]`,
+      reason:
+        "A Distributed Map's child executions get generated names: only this state machine's executions are covered.",
+    });
+  }
+
   private lambda(name: string, props: AslWorkflowProps): NodejsFunction {
     return cachegateFunction(this, name, {
       logRetention: props.logRetention,
@@ -92,4 +128,18 @@ export class AslWorkflow extends Construct {
       ...(props.lambdaTimeout ? { timeout: props.lambdaTimeout } : {}),
     });
   }
+}
+
+function usesDistributedMap(asl: string): boolean {
+  let found = false;
+  JSON.parse(asl, (key, value: unknown) => {
+    if (key === 'Mode' && value === 'DISTRIBUTED') found = true;
+    return value;
+  });
+  return found;
+}
+
+/** How cdk-nag spells a stack value in a finding's ID: the value, or `<AWS::X>` while unresolved. */
+function nagText(value: string, pseudo: string): string {
+  return Token.isUnresolved(value) ? `<${pseudo}>` : value;
 }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
@@ -10,17 +10,27 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
-import { DAYS_UNTIL_CRL_EXPIRY, METRICS_NAMESPACE } from '../../functions/aws/cloudwatch-metrics.js';
+import {
+  CRL_ENDPOINTS_BEHIND,
+  DAYS_UNTIL_CRL_EXPIRY,
+  METRICS_NAMESPACE,
+} from '../../functions/aws/cloudwatch-metrics.js';
 import { CERTIFICATES_TABLE, CRL_STORE_TABLE } from '../../functions/aws/table-definitions.js';
 import type { ClientVpnCrlConfig } from '../../functions/core/crl-refresh/distribution-config.js';
 import type { WorkflowScheduleConfig } from '../../functions/core/workflow-schedule.js';
 import { AslWorkflow } from './asl-workflow.js';
 import type { WorkflowSchedules } from './schedules.js';
 
-/** An endpoint whose CRL the workflows keep current: its ID (API parameter) and ARN (IAM resource). */
+/**
+ * An endpoint whose CRL the workflows keep current: its ID (API parameter), ARN (IAM resource)
+ * and, outside the stack's region or account, where it is: `region`, and `roleArn`, the role in
+ * its account the functions assume.
+ */
 export interface CrlEndpoint {
   readonly endpointId: string;
   readonly endpointArn: string;
+  readonly region?: string;
+  readonly roleArn?: string;
 }
 
 /**
@@ -70,6 +80,7 @@ export class ClientVpnCrl extends Construct {
       [CRL_STORE_TABLE.envVar]: this.crlStore.tableName,
       AUDIT_EVENT_BUS: props.auditBus.eventBusName,
       CLIENT_VPN_ENDPOINT_IDS: props.endpoints.map((e) => e.endpointId).join(','),
+      ...endpointLocationsEnvironment(props.endpoints, Stack.of(scope).region),
       CRL_DAYS: String(settings.crlDays),
       CRL_REFRESH_MARGIN_DAYS: String(settings.refreshMarginDays),
       CRL_HARD_MARGIN_DAYS: String(settings.hardMarginDays),
@@ -92,12 +103,19 @@ export class ClientVpnCrl extends Construct {
       ...this.revokeCertificate.functions,
       ...this.refreshCrl.functions,
     };
-    const endpointArns = props.endpoints.map((e) => e.endpointArn);
+    // Endpoints in this account (any region) are granted here; another account's endpoints are
+    // reached through its role, which this stack may only assume (its own policy grants EC2).
+    const endpointArns = props.endpoints.filter((e) => !e.roleArn).map((e) => e.endpointArn);
+    const roleArns = [...new Set(props.endpoints.flatMap((e) => (e.roleArn ? [e.roleArn] : [])))];
     const ec2 = (name: string, actions: string[]) => {
-      if (endpointArns.length === 0) return;
-      fns[name]!.addToRolePolicy(
-        new PolicyStatement({ actions: actions.map((a) => `ec2:${a}`), resources: endpointArns }),
-      );
+      if (endpointArns.length > 0) {
+        fns[name]!.addToRolePolicy(
+          new PolicyStatement({ actions: actions.map((a) => `ec2:${a}`), resources: endpointArns }),
+        );
+      }
+      if (roleArns.length > 0) {
+        fns[name]!.addToRolePolicy(new PolicyStatement({ actions: ['sts:AssumeRole'], resources: roleArns }));
+      }
     };
     // Least privilege, function by function.
     this.crlStore.grantReadWriteData(fns['publish-crl']!);
@@ -111,18 +129,20 @@ export class ClientVpnCrl extends Construct {
     this.grantCertificateAuthority(fns, props.certificateAuthority);
     props.auditBus.grantPutEventsTo(fns['verify-endpoint-crl']!);
     props.auditBus.grantPutEventsTo(fns['summarize-crl-distribution']!);
-    fns['publish-crl-expiry-metric']!.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
-      }),
-    );
-    Validations.of(fns['publish-crl-expiry-metric']!).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'cloudwatch:PutMetricData has no resource type; the policy is limited to the cachegate namespace by condition.',
-    });
+    for (const name of ['publish-crl-expiry-metric', 'summarize-crl-distribution']) {
+      fns[name]!.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['cloudwatch:PutMetricData'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
+        }),
+      );
+      Validations.of(fns[name]!).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'cloudwatch:PutMetricData has no resource type; the policy is limited to the cachegate namespace by condition.',
+      });
+    }
 
     this.schedule = props.schedules.add({
       workflow: 'refresh-crl',
@@ -147,6 +167,26 @@ export class ClientVpnCrl extends Construct {
           comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
           evaluationPeriods: 1,
           treatMissingData: TreatMissingData.BREACHING,
+        }),
+      );
+    }
+    const ownRegion = Stack.of(this).region;
+    const regions = [...new Set(props.endpoints.map((e) => e.region ?? ownRegion))];
+    for (const [i, region] of regions.entries()) {
+      this.alarms.push(
+        new Alarm(this, `CrlEndpointsBehindAlarm${i + 1}`, {
+          alarmDescription: `A revoke or refresh run left Client VPN endpoints in ${region} on an older CRL (the region is down, or its imports keep failing): revoked certificates may still connect there until a refresh repairs them.`,
+          metric: new Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName: CRL_ENDPOINTS_BEHIND,
+            dimensionsMap: { Region: region },
+            statistic: 'Maximum',
+            period: Duration.minutes(5),
+          }),
+          threshold: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
         }),
       );
     }
@@ -189,4 +229,23 @@ export class ClientVpnCrl extends Construct {
       publish.addEnvironment('CA_KEY_SECRET_ARN', ca.signer.keySecret.secretArn);
     }
   }
+}
+
+/**
+ * CLIENT_VPN_ENDPOINT_LOCATIONS for the endpoints outside the stack's region or account
+ * (functions/core/crl-refresh/endpoint-locations.ts reads it); none when every endpoint is local.
+ */
+function endpointLocationsEnvironment(
+  endpoints: readonly CrlEndpoint[],
+  ownRegion: string,
+): Record<string, string> {
+  const remote = endpoints.filter((e) => e.region !== undefined || e.roleArn !== undefined);
+  if (remote.length === 0) return {};
+  const locations = Object.fromEntries(
+    remote.map((e) => [
+      e.endpointId,
+      { region: e.region ?? ownRegion, ...(e.roleArn ? { roleArn: e.roleArn } : {}) },
+    ]),
+  );
+  return { CLIENT_VPN_ENDPOINT_LOCATIONS: JSON.stringify(locations) };
 }

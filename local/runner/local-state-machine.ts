@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { ExecutionError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
+import {
+  ExecutionAbortedError,
+  ExecutionError,
+  ExecutionTimeoutError,
+  StateMachine,
+} from 'aws-local-stepfunctions';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { createAwsClient } from '../../functions/aws/clients.js';
 import { LambdaCrashSignal, lambdaInvocation } from '../sandbox/faults.js';
@@ -45,9 +50,31 @@ export interface LocalExecution {
   cause?: string;
   /** Every event of the execution: each state's input and output, retries, catches. */
   events: unknown[];
+  /**
+   * One per Distributed Map state run (nested ones included, recorded on the top execution): its
+   * child executions, as Step Functions keeps them.
+   */
+  mapRuns: LocalMapRun[];
 }
 
+/** A Distributed Map state's run: each item ran as a child execution of the ItemProcessor. */
+export interface LocalMapRun {
+  stateName: string;
+  maxConcurrency: number;
+  /** The most child executions that were running at once. */
+  peakConcurrency: number;
+  /** In item order. */
+  executions: ChildExecution[];
+}
+
+/** ABORTED: the child was stopped because another child of its map run failed. */
+export type ChildExecution = Omit<LocalExecution, 'status' | 'mapRuns'> & {
+  status: LocalExecution['status'] | 'ABORTED';
+};
+
 const CONTEXT_TOKEN = 'local-runner-context-task-token';
+/** What a Distributed Map state becomes in the copy the library runs: a Task the runner answers. */
+const MAP_RUN_RESOURCE = 'arn:aws:states:::cachegate-local:map-run';
 
 class StatesError extends Error {
   constructor(name: string, message: string) {
@@ -66,6 +93,7 @@ export class LocalStateMachine {
     readonly name: string,
     private readonly definition: Record<string, unknown>,
     private readonly machine: StateMachine,
+    private readonly processors: ReadonlyMap<string, MapProcessor>,
     private readonly options: RunnerOptions,
   ) {}
 
@@ -86,17 +114,38 @@ export class LocalStateMachine {
     const definition = loadDefinition(name, substitutions, options.transform);
     // asl-validator already ran on the real definition; the library runs a copy whose retry
     // timings are scaled to the clock (fractional seconds), so it skips its own validation.
-    const machine = new StateMachine(
-      scaleRetryTimings(definition, options.sandbox.clock.speed) as unknown as StateMachineDefinition,
-      { validationOptions: { noValidate: true } },
+    const { machine, processors } = withMapRunTasks(
+      scaleRetryTimings(definition, options.sandbox.clock.speed),
     );
-    return new LocalStateMachine(name, definition, machine, options);
+    return new LocalStateMachine(
+      name,
+      definition,
+      new StateMachine(machine as unknown as StateMachineDefinition, {
+        validationOptions: { noValidate: true },
+      }),
+      processors,
+      options,
+    );
   }
 
   async run(input: unknown): Promise<LocalExecution> {
     const executionArn = `arn:aws:states:${this.options.sandbox.region}:${this.options.sandbox.accountId}:execution:${this.name}:${randomUUID()}`;
-    const overrides = this.buildOverrides();
-    const execution = this.machine.run(input as never, {
+    const mapRuns: LocalMapRun[] = [];
+    const execution = await this.execute(this.machine, input, executionArn, this.buildOverrides(mapRuns));
+    // Only a child of a map run is ever aborted (runMap stops the others when one fails).
+    if (execution.status === 'ABORTED') throw new Error(`${executionArn} was aborted`);
+    return { ...execution, status: execution.status, mapRuns };
+  }
+
+  /** Runs one execution (the workflow, or a Distributed Map child) to its end. */
+  private async execute(
+    machine: StateMachine,
+    input: unknown,
+    executionArn: string,
+    overrides: ReturnType<LocalStateMachine['buildOverrides']>,
+    started?: (abort: () => void) => void,
+  ): Promise<ChildExecution> {
+    const execution = machine.run(input as never, {
       overrides: overrides as never,
       context: {
         Execution: {
@@ -107,6 +156,7 @@ export class LocalStateMachine {
         Task: { Token: CONTEXT_TOKEN },
       },
     });
+    started?.(execution.abort);
     const events: unknown[] = [];
     const collecting = (async () => {
       for await (const event of execution.eventLogs) {
@@ -121,6 +171,7 @@ export class LocalStateMachine {
     } catch (error) {
       await collecting;
       if (error instanceof ExecutionTimeoutError) return { executionArn, status: 'TIMED_OUT', events };
+      if (error instanceof ExecutionAbortedError) return { executionArn, status: 'ABORTED', events };
       if (!(error instanceof ExecutionError)) throw error;
       const failed = events.find((e) => (e as { type: string }).type === 'ExecutionFailed') as
         { Error: string; Cause: unknown } | undefined;
@@ -134,12 +185,85 @@ export class LocalStateMachine {
     }
   }
 
-  private buildOverrides() {
+  /**
+   * A Distributed Map state: each item (after ItemSelector) runs the ItemProcessor as its own
+   * child execution — its own `$$.Execution` — at most `maxConcurrency` at once (0 = no limit
+   * but the service's 10,000). Like Step Functions with no tolerated failures, the first child
+   * that fails stops the others and fails the state with States.ExceedToleratedFailureThreshold;
+   * otherwise the output is the children's outputs in item order.
+   */
+  private async runMap(
+    stateName: string,
+    request: { items: unknown[]; input: unknown; context: Record<string, unknown>; maxConcurrency?: number },
+    overrides: ReturnType<LocalStateMachine['buildOverrides']>,
+    mapRuns: LocalMapRun[],
+  ): Promise<unknown[]> {
+    const processor = this.processors.get(stateName);
+    if (!processor) throw new Error(`no ItemProcessor for Distributed Map state ${stateName}`);
+    if (!Array.isArray(request.items))
+      throw new StatesError('States.Runtime', `${stateName}: ItemsPath does not point to an array`);
+    const maxConcurrency = request.maxConcurrency ?? processor.maxConcurrency ?? 0;
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 0)
+      throw new StatesError('States.Runtime', `${stateName}: MaxConcurrency must be an integer >= 0`);
+    const limit = maxConcurrency === 0 ? DISTRIBUTED_MAP_MAX_CONCURRENCY : maxConcurrency;
+    const childMachine = new StateMachine(processor.machine as unknown as StateMachineDefinition, {
+      validationOptions: { noValidate: true },
+    });
+    const run: LocalMapRun = { stateName, maxConcurrency, peakConcurrency: 0, executions: [] };
+    mapRuns.push(run);
+    const aborts = new Set<() => void>();
+    let failure: ChildExecution | undefined;
+    let next = 0;
+    let running = 0;
+    const worker = async (): Promise<void> => {
+      while (failure === undefined && next < request.items.length) {
+        const index = next++;
+        const childInput = processor.itemSelector
+          ? await selectItem(
+              processor.itemSelector,
+              request.input,
+              request.context,
+              index,
+              request.items[index],
+            )
+          : request.items[index];
+        const childArn = `arn:aws:states:${this.options.sandbox.region}:${this.options.sandbox.accountId}:execution:${this.name}/${stateName}:${randomUUID()}`;
+        running += 1;
+        run.peakConcurrency = Math.max(run.peakConcurrency, running);
+        let abort: (() => void) | undefined;
+        const child = await this.execute(childMachine, childInput, childArn, overrides, (a) => {
+          aborts.add((abort = a));
+        });
+        running -= 1;
+        if (abort) aborts.delete(abort);
+        run.executions[index] = child;
+        if (child.status !== 'SUCCEEDED' && failure === undefined) {
+          failure = child;
+          for (const stop of aborts) stop();
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, request.items.length) }, worker));
+    if (failure) {
+      throw new StatesError(
+        'States.ExceedToleratedFailureThreshold',
+        `The specified tolerated failure threshold was exceeded: child execution ${failure.executionArn} ${failure.status} (${failure.error ?? ''})`,
+      );
+    }
+    return run.executions.map((child) => child.output);
+  }
+
+  private buildOverrides(mapRuns: LocalMapRun[]) {
     const clock = this.options.sandbox.clock;
     const taskResourceLocalHandlers: Record<string, (input: never) => Promise<never>> = {};
     const waitTimeOverrides: Record<string, number> = {};
+    const overrides = { taskResourceLocalHandlers, waitTimeOverrides };
     forEachState(this.definition, (name, state) => {
       if (state.Type === 'Wait') waitTimeOverrides[name] = clock.realMsFor(Number(state.Seconds) * 1000);
+      if (this.processors.has(name)) {
+        taskResourceLocalHandlers[name] = ((request: Parameters<LocalStateMachine['runMap']>[1]) =>
+          this.runMap(name, request, overrides, mapRuns)) as never;
+      }
       if (state.Type === 'Task') {
         const waitsForToken = String(state.Resource).endsWith('.waitForTaskToken');
         const timeoutSeconds = Number(state.TimeoutSeconds ?? 99_999_999);
@@ -149,7 +273,7 @@ export class LocalStateMachine {
             : this.invokeLambda(parameters.FunctionName, parameters.Payload)) as never;
       }
     });
-    return { taskResourceLocalHandlers, waitTimeOverrides };
+    return overrides;
   }
 
   /** Invokes a handler as Lambda would: JSON in and out, a context, the function's timeout. */
@@ -275,6 +399,86 @@ function scaleRetryTimings(definition: Record<string, unknown>, speed: number): 
     }
   });
   return scaled;
+}
+
+/** Step Functions runs at most 10,000 child executions of one Distributed Map at once. */
+const DISTRIBUTED_MAP_MAX_CONCURRENCY = 10_000;
+
+interface MapProcessor {
+  machine: Record<string, unknown>;
+  itemSelector: unknown;
+  maxConcurrency: number | undefined;
+}
+
+/**
+ * The library runs a Map state's iterations inside the parent execution (one `$$.Execution`),
+ * which is right for INLINE maps only. In the copy it runs, each Distributed Map state becomes a
+ * Task the runner answers by running the items as child executions (`runMap`); the state keeps
+ * its own InputPath, ResultSelector, ResultPath, Retry, Catch and transitions.
+ */
+function withMapRunTasks(definition: Record<string, unknown>): {
+  machine: Record<string, unknown>;
+  processors: Map<string, MapProcessor>;
+} {
+  const processors = new Map<string, MapProcessor>();
+  const rewrite = (machine: Record<string, unknown>): void => {
+    const states = machine.States as Record<string, Record<string, unknown>>;
+    for (const [name, state] of Object.entries(states)) {
+      for (const branch of (state.Branches as Record<string, unknown>[] | undefined) ?? []) rewrite(branch);
+      const processor = state.ItemProcessor as Record<string, unknown> | undefined;
+      if (!processor) continue;
+      rewrite(processor);
+      if ((processor.ProcessorConfig as { Mode?: string } | undefined)?.Mode !== 'DISTRIBUTED') continue;
+      const { ProcessorConfig: _config, ...childMachine } = processor;
+      processors.set(name, {
+        machine: childMachine,
+        itemSelector: state.ItemSelector,
+        maxConcurrency: state.MaxConcurrency as number | undefined,
+      });
+      const {
+        ItemsPath,
+        ItemSelector: _selector,
+        ItemProcessor: _processor,
+        MaxConcurrency: _max,
+        MaxConcurrencyPath,
+        ...kept
+      } = state;
+      states[name] = {
+        ...kept,
+        Type: 'Task',
+        Resource: MAP_RUN_RESOURCE,
+        // A Map state has no timeout of its own; the library would give a Task 60 s (and cannot
+        // set a timer beyond 2^31 ms).
+        TimeoutSeconds: 2_000_000,
+        Parameters: {
+          'items.$': ItemsPath ?? '$',
+          'input.$': '$',
+          'context.$': '$$',
+          ...(MaxConcurrencyPath ? { 'maxConcurrency.$': MaxConcurrencyPath } : {}),
+        },
+      };
+    }
+  };
+  const machine = JSON.parse(JSON.stringify(definition)) as Record<string, unknown>;
+  rewrite(machine);
+  return { machine, processors };
+}
+
+/** A child execution's input: the ItemSelector evaluated as Step Functions does, with `$$.Map.Item`. */
+async function selectItem(
+  itemSelector: unknown,
+  input: unknown,
+  context: Record<string, unknown>,
+  index: number,
+  value: unknown,
+): Promise<unknown> {
+  const select = new StateMachine(
+    { StartAt: 'Select', States: { Select: { Type: 'Pass', Parameters: itemSelector, End: true } } } as never,
+    { validationOptions: { noValidate: true } },
+  );
+  return select.run(input as never, {
+    context: { ...context, Map: { Item: { Index: index, Value: value } } },
+  }).result;
 }
 
 function forEachState(

@@ -90,11 +90,14 @@ function checkMachine(
       `QueryLanguage "${String(machine.QueryLanguage)}" is not supported; use JSONPath`,
     );
   }
-  const processor = machine.ProcessorConfig as { Mode?: string } | undefined;
-  if (processor && processor.Mode !== undefined && processor.Mode !== 'INLINE') {
+  const processor = machine.ProcessorConfig as { Mode?: string; ExecutionType?: string } | undefined;
+  // A DISTRIBUTED map runs each item as a STANDARD child execution (local-state-machine.ts runMap);
+  // EXPRESS children (5-minute cap, at-least-once) and item readers/batchers/writers are not modelled.
+  const mode = processor?.Mode ?? 'INLINE';
+  if (mode === 'DISTRIBUTED' ? processor?.ExecutionType !== 'STANDARD' : mode !== 'INLINE') {
     throw new UnsupportedAslFeatureError(
       where,
-      `Map ProcessorConfig.Mode "${processor.Mode}" is not supported; use INLINE`,
+      `Map ProcessorConfig ${JSON.stringify(processor)} is not supported; use Mode INLINE, or DISTRIBUTED with ExecutionType STANDARD`,
     );
   }
   const { States } = machine as unknown as AslStates;

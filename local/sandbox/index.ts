@@ -9,6 +9,7 @@ import { KmsModel } from './models/kms.js';
 import { MemoryDbModel } from './models/memorydb/index.js';
 import { SecretsManagerModel } from './models/secrets-manager.js';
 import { StepFunctionsModel } from './models/step-functions.js';
+import { StsModel } from './models/sts.js';
 import { Sandbox } from './sandbox.js';
 
 export { Sandbox } from './sandbox.js';
@@ -45,7 +46,8 @@ export async function createSandbox(options: SandboxOptions = {}): Promise<Sandb
     )
     .register(new KmsModel(clock, sandbox.region, sandbox.accountId))
     .register(new MemoryDbModel(clock, { region: sandbox.region, accountId: sandbox.accountId }))
-    .register(new IamModel(sandbox.accountId));
+    .register(new IamModel(sandbox.accountId))
+    .register(new StsModel(clock, sandbox.accountId));
   if (options.dynamoDb !== false) await sandbox.startDynamoDb();
   return sandbox.install();
 }

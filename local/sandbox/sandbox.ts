@@ -4,7 +4,7 @@ import { setServiceClock } from '../../functions/aws/service-clock.js';
 import { SandboxClock } from './clock.js';
 import { FaultInjector } from './faults.js';
 import { ThrottlingModel } from './throttling.js';
-import { UnmodelledCommandError } from './service-error.js';
+import { UnmodelledCommandError, genericFault } from './service-error.js';
 
 let currentSandbox: Sandbox | undefined;
 
@@ -27,9 +27,13 @@ export function attachSandboxRouting(client: AnyAwsClient): void {
         const sandbox = installedSandbox();
         const command = context.commandName.replace(/Command$/, '');
         await sandbox.faults.before(serviceId, command, args.input);
-        sandbox.throttling.take(serviceId, command);
-        if (serviceId === 'DynamoDB') return next(args);
-        return { output: await sandbox.dispatch(serviceId, command, args.input), response: {} };
+        if (serviceId === 'DynamoDB') {
+          sandbox.throttling.take(serviceId, command);
+          return next(args);
+        }
+        const where = await sandbox.whereCalled(client);
+        sandbox.throttling.take(serviceId, command, where);
+        return { output: await sandbox.dispatch(serviceId, command, args.input, where), response: {} };
       },
     { step: 'initialize', name: 'cachegateSandbox', priority: 'high' },
   );
@@ -77,6 +81,10 @@ export class Sandbox {
   private dynamoEndpoint: string | undefined;
   readonly region: string;
   readonly accountId = '000000000000';
+  /** Models of other regions and accounts, by `serviceId region accountId` (registerIn). */
+  private readonly regional = new Map<string, ServiceModel>();
+  /** Regions whose endpoints answer every call with 503 ServiceUnavailable (setRegionDown). */
+  private readonly regionsDown = new Set<string>();
 
   constructor(options: { clock?: SandboxClock; region?: string } = {}) {
     this.clock = options.clock ?? new SandboxClock();
@@ -87,6 +95,47 @@ export class Sandbox {
   register(model: ServiceModel): this {
     this.models.set(model.serviceId, model);
     return this;
+  }
+
+  /**
+   * Registers a model for one region and account other than the sandbox's own (e.g. the Client VPN
+   * endpoints of another region): calls from a client configured for that region, with
+   * credentials of that account (STS AssumeRole), go to it; every other call keeps going to the
+   * sandbox's own model of the service.
+   */
+  registerIn(where: { region: string; accountId?: string }, model: ServiceModel): this {
+    this.regional.set(regionalKey(model.serviceId, where.region, where.accountId ?? this.accountId), model);
+    return this;
+  }
+
+  /** The model a call from `where` reaches (the regional one, else the sandbox's own). */
+  modelIn<M extends ServiceModel>(serviceId: string, where: { region: string; accountId?: string }): M {
+    const model = this.regional.get(regionalKey(serviceId, where.region, where.accountId ?? this.accountId));
+    return (model as M | undefined) ?? this.model<M>(serviceId);
+  }
+
+  /**
+   * A regional outage: every call to a service endpoint in `region` fails with
+   * `ServiceUnavailable` (503, a server error the SDK and the workflows retry) until it is back.
+   */
+  setRegionDown(region: string, down = true): void {
+    if (down) this.regionsDown.add(region);
+    else this.regionsDown.delete(region);
+  }
+
+  /** The region a client calls and the account its credentials belong to (STS sessions included). */
+  async whereCalled(client: AnyAwsClient): Promise<{ region: string; accountId: string }> {
+    const region = String(await client.config.region());
+    if (this.regionsDown.has(region)) {
+      throw genericFault(
+        'ServiceUnavailable',
+        `sandbox: ${region} is down (the request has failed due to a temporary failure of the server)`,
+        503,
+      );
+    }
+    const { accessKeyId } = (await client.config.credentials()) as { accessKeyId: string };
+    const sts = this.models.get('STS') as { accountOf?: (key: string) => string | undefined } | undefined;
+    return { region, accountId: sts?.accountOf?.(accessKeyId) ?? this.accountId };
   }
 
   model<M extends ServiceModel>(serviceId: string): M {
@@ -122,6 +171,9 @@ export class Sandbox {
       defaults: {
         region: this.region,
         credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+        // Only DynamoDB goes over HTTP (to dynalite); hundreds of workflow children at once
+        // (an emergency rotation) would queue behind the default 50 sockets.
+        requestHandler: { httpAgent: { maxSockets: 1000 } },
       },
       attach: attachSandboxRouting,
     });
@@ -148,11 +200,23 @@ export class Sandbox {
   }
 
   /** Runs one command against its model; the result carries `$metadata` as the SDK's does. */
-  async dispatch(serviceId: string, command: string, input: unknown): Promise<unknown> {
-    const handler = this.models.get(serviceId)?.commands[command];
+  async dispatch(
+    serviceId: string,
+    command: string,
+    input: unknown,
+    where?: { region: string; accountId: string },
+  ): Promise<unknown> {
+    const model = where
+      ? this.regional.get(regionalKey(serviceId, where.region, where.accountId))
+      : undefined;
+    const handler = (model ?? this.models.get(serviceId))?.commands[command];
     if (!handler) throw new UnmodelledCommandError(serviceId, command);
     // Models see and return plain copies: nothing the caller mutates later leaks into the model.
     const output = await handler(structuredClone(input ?? {}));
     return { ...(structuredClone(output) as object), $metadata: { httpStatusCode: 200 } };
   }
+}
+
+function regionalKey(serviceId: string, region: string, accountId: string): string {
+  return `${serviceId} ${region} ${accountId}`;
 }

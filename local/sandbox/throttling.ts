@@ -67,15 +67,19 @@ export class ThrottlingModel {
     return this.specs[service];
   }
 
-  /** Called by the sandbox middleware before the model runs a command. */
-  take(service: string, command: string): void {
+  /**
+   * Called by the sandbox middleware before the model runs a command. Each region and account has
+   * its own bucket per service, as AWS meters them.
+   */
+  take(service: string, command: string, where?: { region: string; accountId: string }): void {
     const spec = this.specs[service];
     if (!spec || !MUTATING.test(command)) return;
     const now = this.clock.nowMs();
-    const bucket = this.buckets.get(service) ?? { tokens: spec.burst, at: now };
+    const key = where ? `${service} ${where.region} ${where.accountId}` : service;
+    const bucket = this.buckets.get(key) ?? { tokens: spec.burst, at: now };
     bucket.tokens = Math.min(spec.burst, bucket.tokens + ((now - bucket.at) / 1000) * spec.ratePerSecond);
     bucket.at = now;
-    this.buckets.set(service, bucket);
+    this.buckets.set(key, bucket);
     if (bucket.tokens < 1) {
       this.throttled.set(service, (this.throttled.get(service) ?? 0) + 1);
       throw genericFault(THROTTLING_ERROR[service] ?? 'ThrottlingException', 'Rate exceeded', 400);

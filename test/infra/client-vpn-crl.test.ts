@@ -44,13 +44,13 @@ beforeAll(() => {
 });
 
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
-function statementsOfFunction(name: string): Statement[] {
-  const roleId = Object.entries(template.findResources('AWS::Lambda::Function')).find(
+function statementsOfFunction(name: string, t: Template = template): Statement[] {
+  const roleId = Object.entries(t.findResources('AWS::Lambda::Function')).find(
     ([, fn]) =>
       (fn as { Properties: { FunctionName: string } }).Properties.FunctionName === `cachegate-${name}`,
   )?.[1] as { Properties: { Role: { 'Fn::GetAtt': [string, string] } } } | undefined;
   const role = roleId?.Properties.Role['Fn::GetAtt'][0];
-  return Object.values(template.findResources('AWS::IAM::Policy'))
+  return Object.values(t.findResources('AWS::IAM::Policy'))
     .filter((p) =>
       JSON.stringify((p as { Properties: { Roles: unknown } }).Properties.Roles).includes(`"${role}"`),
     )
@@ -196,10 +196,10 @@ describe('ClientVpnCrl', () => {
   });
 
   it('limits PutMetricData to the cachegate namespace', () => {
-    const [put] = statementsOfFunction('publish-crl-expiry-metric').filter((s) =>
-      actionsOf(s).includes('cloudwatch:PutMetricData'),
-    );
-    expect(put?.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'cachegate' } });
+    for (const fn of ['publish-crl-expiry-metric', 'summarize-crl-distribution']) {
+      const [put] = statementsOfFunction(fn).filter((s) => actionsOf(s).includes('cloudwatch:PutMetricData'));
+      expect(put?.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'cachegate' } });
+    }
   });
 
   it('runs refresh-crl on its schedule, once per scheduled time, and passes the settings to the Lambdas', () => {
@@ -286,5 +286,110 @@ describe('ClientVpnCrl with a CA key in Secrets Manager', () => {
       Environment: { Variables: Match.objectLike({ CA_KEY_SECRET_ARN: { Ref: keyId } }) },
     });
     expect(JSON.stringify(t.findResources('AWS::Lambda::Function'))).not.toContain('CA_KMS_KEY_ARN');
+  });
+});
+
+describe('ClientVpnCrl across regions and accounts', () => {
+  const LOCAL = 'cvpn-endpoint-0aaaaaaaaaaaaaaa1';
+  const VIRGINIA = 'cvpn-endpoint-0ccccccccccccccc3';
+  const SYDNEY = 'cvpn-endpoint-0ddddddddddddddd4';
+  const ROLE = 'arn:aws:iam::222222222222:role/cachegate-crl-distribution';
+  let t: Template;
+
+  beforeAll(() => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'CrlRegionsTest', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const settings = clientVpnCrlSchema.parse({
+      endpointIds: [LOCAL],
+      endpoints: [
+        { endpointId: VIRGINIA, region: 'us-east-1' },
+        { endpointId: SYDNEY, region: 'ap-southeast-2', roleArn: ROLE },
+      ],
+    });
+    new ClientVpnCrl(stack, 'ClientVpnCrl', {
+      auditBus: new EventBus(stack, 'Audit'),
+      certificateAuthority: {
+        table: new Table(stack, 'Certificates', { partitionKey: { name: 'pk', type: AttributeType.STRING } }),
+        certificateSecret: new Secret(stack, 'CaCertificate'),
+        signer: {
+          key: new Key(stack, 'SigningKey', { keySpec: KeySpec.RSA_2048, keyUsage: KeyUsage.SIGN_VERIFY }),
+        },
+      },
+      logRetention: RetentionDays.ONE_YEAR,
+      schedules: new WorkflowSchedules(stack, 'Schedules', { logRetention: RetentionDays.ONE_YEAR }),
+      schedule: { expression: 'rate(1 day)', timeZone: 'UTC' },
+      endpoints: [
+        { endpointId: LOCAL, endpointArn: arnOf(LOCAL) },
+        {
+          endpointId: VIRGINIA,
+          endpointArn: `arn:aws:ec2:us-east-1:111111111111:client-vpn-endpoint/${VIRGINIA}`,
+          region: 'us-east-1',
+        },
+        {
+          endpointId: SYDNEY,
+          endpointArn: `arn:aws:ec2:ap-southeast-2:222222222222:client-vpn-endpoint/${SYDNEY}`,
+          region: 'ap-southeast-2',
+          roleArn: ROLE,
+        },
+      ],
+      settings,
+    });
+    t = Template.fromStack(stack);
+  });
+
+  it('tells the functions where each remote endpoint is, and nothing about local ones', () => {
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'cachegate-import-endpoint-crl',
+      Environment: {
+        Variables: Match.objectLike({
+          CLIENT_VPN_ENDPOINT_IDS: [LOCAL, VIRGINIA, SYDNEY].join(','),
+          CLIENT_VPN_ENDPOINT_LOCATIONS: JSON.stringify({
+            [VIRGINIA]: { region: 'us-east-1' },
+            [SYDNEY]: { region: 'ap-southeast-2', roleArn: ROLE },
+          }),
+        }),
+      },
+    });
+  });
+
+  it("grants EC2 on this account's endpoints in every region, and only sts:AssumeRole on the other account's role", () => {
+    for (const fn of ['import-endpoint-crl', 'verify-endpoint-crl', 'terminate-revoked-connections']) {
+      const statements = statementsOfFunction(fn, t);
+      const ec2 = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('ec2:')));
+      for (const s of ec2) {
+        expect(s.Resource).toEqual([
+          arnOf(LOCAL),
+          `arn:aws:ec2:us-east-1:111111111111:client-vpn-endpoint/${VIRGINIA}`,
+        ]);
+      }
+      const assume = statements.filter((s) => actionsOf(s).includes('sts:AssumeRole'));
+      expect(assume.map((s) => s.Resource)).toEqual([ROLE]);
+    }
+    expect(
+      statementsOfFunction('publish-crl', t).filter((s) => actionsOf(s).includes('sts:AssumeRole')),
+    ).toEqual([]);
+  });
+
+  it('alarms per region when a run leaves endpoints behind there', () => {
+    for (const region of ['eu-west-1', 'us-east-1', 'ap-southeast-2']) {
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'cachegate',
+        MetricName: 'CrlEndpointsBehind',
+        Dimensions: [{ Name: 'Region', Value: region }],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
+  });
+
+  it.each([
+    [{ endpointIds: [LOCAL], endpoints: [{ endpointId: LOCAL, region: 'us-east-1' }] }, 'endpoints'],
+    [{ endpoints: [{ endpointId: SYDNEY, roleArn: 'arn:aws:iam::2222:user/x' }] }, 'roleArn'],
+    [{ endpoints: [{ endpointId: SYDNEY, region: 'Sydney' }] }, 'region'],
+    [{ endpoints: [{ endpointId: SYDNEY, account: '222222222222' }] }, 'account'],
+  ])('refuses %j, naming %s', (config, field) => {
+    const parsed = clientVpnCrlSchema.safeParse(config);
+    expect(parsed.success).toBe(false);
+    expect(JSON.stringify(parsed.error?.issues)).toContain(field);
   });
 });

@@ -71,12 +71,19 @@ describe('refresh-crl', () => {
 
   it('imports nothing when every endpoint holds the expected CRL, and still publishes the metric', async () => {
     const before = importCalls();
-    const metricsBefore = world.metrics().length;
+    const expiryMetrics = () => world.metrics().filter((m) => m.name === 'DaysUntilCrlExpiry').length;
+    const metricsBefore = expiryMetrics();
     const out = await refresh();
     expect(importCalls()).toBe(before);
     expect(sorted(out.unchangedEndpoints)).toEqual(sorted([a, b]));
     expect(out.updatedEndpoints).toEqual([]);
-    expect(world.metrics().length).toBe(metricsBefore + 2);
+    expect(expiryMetrics()).toBe(metricsBefore + 2);
+    // And the run reports nothing left behind in its region.
+    expect(world.metrics().at(-1)).toMatchObject({
+      name: 'CrlEndpointsBehind',
+      dimensions: { Region: 'us-east-1' },
+      value: 0,
+    });
   }, 60_000);
 
   it('repairs drift on one endpoint only (a CRL from another CA refuses everyone)', async () => {

@@ -9,6 +9,7 @@ import {
   type WorkflowResult,
 } from '../deployed-workflow.js';
 import { quietLambdaOutput } from '../../../local/lambda-output.js';
+import { RotationProgress, USER_OUTCOME_STATES } from './rotation-progress.js';
 
 interface RotateOptions {
   user?: string;
@@ -33,7 +34,10 @@ export function registerRotateCommands(program: Command): void {
     .description('rotate cache user passwords under the two-password limit, without locking clients out')
     .option('--user <id>', 'rotate one user (rotate-password)')
     .option('--all', 'rotate every user the selector picks (rotate-all)')
-    .option('--emergency', 'with --all: rotate 40 users at a time (the inline Map maximum) instead of 10')
+    .option(
+      '--emergency',
+      'with --all: rotate as fast as the control plane allows (250 users in flight instead of 10)',
+    )
     .option(
       '--selector <selector>',
       'with --all: all (default), tag:<key>=<value> (secret tag), group:<user-group-id>',
@@ -94,7 +98,7 @@ async function rotate(options: RotateOptions): Promise<void> {
   printResult(outputOf(workflow, result, failureReason), options.json === true);
 }
 
-/** A progress bar on a terminal (redrawn in place), a line per 10 % otherwise. */
+/** One user's steps: a bar on a terminal (redrawn in place), a line per 10 % otherwise. */
 class ProgressBar {
   private lastDecile = -1;
   constructor(
@@ -159,30 +163,27 @@ async function runLocal(
     process.stderr.write(
       `local sandbox (dry run, nothing is kept): ${workflow} with ${users.length} sample ${service} user(s)\n`,
     );
-    const bar = new ProgressBar(workflow, userId !== undefined ? ROTATION_STEPS.length : users.length);
-    let done = 0;
+    const steps = new ProgressBar(workflow, ROTATION_STEPS.length);
+    const progress = new RotationProgress(workflow, users.length);
+    const counts = { done: 0, failed: 0 };
     const machine = LocalStateMachine.load(workflow, {
       sandbox,
       lambdaTimeoutSeconds: 900,
       onEvent: (event) => {
-        if (
-          userId !== undefined &&
-          event.type === 'StateEntered' &&
-          ROTATION_STEPS.includes(event.state?.name ?? '')
-        ) {
-          done = ROTATION_STEPS.indexOf(event.state?.name ?? '') + 1;
-          bar.update(done, event.state?.name);
+        if (event.type !== 'StateEntered' || !event.state) return;
+        if (userId !== undefined && ROTATION_STEPS.includes(event.state.name)) {
+          steps.update(ROTATION_STEPS.indexOf(event.state.name) + 1, event.state.name);
         }
-        if (
-          userId === undefined &&
-          (event.type === 'MapIterationSucceeded' || event.type === 'MapIterationFailed')
-        ) {
-          bar.update((done += 1), 'users');
+        const outcome = USER_OUTCOME_STATES[event.state.name];
+        if (userId === undefined && outcome) {
+          counts[outcome] += 1;
+          progress.update(counts);
         }
       },
     });
     const run = await machine.run(input);
-    bar.end();
+    if (userId !== undefined) steps.end();
+    else progress.end();
     return run;
   } finally {
     await sandbox.close();

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { DEFAULT_CRL_DAYS } from '../pki/crl-plan.js';
+import { endpointLocationSchema } from './endpoint-locations.js';
 import { WEEKDAYS } from './maintenance-window.js';
 
 /**
@@ -9,8 +10,24 @@ import { WEEKDAYS } from './maintenance-window.js';
  */
 export const clientVpnCrlSchema = z
   .object({
+    /** Endpoints in the stack's own region and account. */
     endpointIds: z
       .array(z.string().regex(/^cvpn-endpoint-[0-9a-z]+$/, 'must be a Client VPN endpoint ID'))
+      .default([]),
+    /**
+     * Endpoints anywhere: `region` (default the stack's) and, for another account, `roleArn`: a
+     * role there that trusts cachegate's CRL functions (docs/client-vpn.md shows its policies).
+     */
+    endpoints: z
+      .array(
+        z
+          .object({
+            endpointId: z.string().regex(/^cvpn-endpoint-[0-9a-z]+$/, 'must be a Client VPN endpoint ID'),
+            region: endpointLocationSchema.shape.region.optional(),
+            roleArn: endpointLocationSchema.shape.roleArn,
+          })
+          .strict(),
+      )
       .default([]),
     crlDays: z.number().int().min(1).max(3650).default(DEFAULT_CRL_DAYS),
     refreshMarginDays: z.number().int().min(1).max(3650).default(30),
@@ -27,6 +44,13 @@ export const clientVpnCrlSchema = z
     /** The DaysUntilCrlExpiry alarm fires below this. */
     alarmBelowDays: z.number().min(0).default(7),
   })
+  .refine(
+    (c) => {
+      const ids = [...c.endpointIds, ...c.endpoints.map((e) => e.endpointId)];
+      return new Set(ids).size === ids.length;
+    },
+    { message: 'an endpoint is listed twice (endpointIds and endpoints together)', path: ['endpoints'] },
+  )
   .refine((c) => c.hardMarginDays <= c.refreshMarginDays, {
     message: 'hardMarginDays cannot exceed refreshMarginDays',
     path: ['hardMarginDays'],

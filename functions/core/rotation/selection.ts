@@ -76,11 +76,15 @@ export function selectRotationUsers(
 }
 
 /**
- * How many users rotate-all rotates at once. Routine runs stay at 10 (a gentle load on the control
- * plane). An emergency ("rotate everything now") uses 40: the most an inline Map state runs
- * concurrently (Step Functions quotas: "Inline Map: up to 40 concurrent iterations").
+ * How many users rotate-all rotates at once (each in a child execution of its Distributed Map).
+ * Routine runs stay at 10 (a gentle load on the control plane). An emergency ("rotate everything
+ * now") keeps enough users in flight for the control plane's rate to be the only limit. By
+ * Little's law the users past their ModifyUser number rate × time to settle (5 calls/s, the
+ * assumed rate of docs/aws-facts.md "Throttling", × ~35 s of modification and the steps after
+ * it ≈ 175); about as many again wait, retrying throttled calls, so that no token goes unused.
+ * 400 keeps both; more would only add throttled calls on the account's shared bucket.
  */
-export const ROTATION_CONCURRENCY = { routine: 10, emergency: 40 } as const;
+export const ROTATION_CONCURRENCY = { routine: 10, emergency: 400 } as const;
 
 export function rotationConcurrency(emergency: boolean): number {
   return emergency ? ROTATION_CONCURRENCY.emergency : ROTATION_CONCURRENCY.routine;

@@ -56,7 +56,7 @@ d('cert renew --cn (real store, openssl)', () => {
     dir = tempDir('renew');
     store = join(dir, 'pki');
     expect(cachegate(['pki', 'init', '--store', store, '--cn', 'Renew CA']).status).toBe(0);
-    for (const cn of ['alice', 'bob']) {
+    for (const cn of ['alice', 'bob', 'carol']) {
       expect(cachegate(['cert', 'issue', '--store', store, '--cn', cn]).status).toBe(0);
     }
   });
@@ -131,5 +131,18 @@ d('cert renew --cn (real store, openssl)', () => {
       expect(r.status).toBe(2);
     }
     expect(snapshot(store)).toEqual(before);
+  });
+
+  it('a local crl refresh run applies a renewal whose grace period is over before it builds its CRL', () => {
+    const old = serialOf(join(store, 'issued', 'carol.crt'));
+    expect(cachegate(['cert', 'renew', '--store', store, '--cn', 'carol', '--grace-days', '0']).status).toBe(
+      0,
+    );
+    const refresh = cachegate(['crl', 'refresh', '--store', store, '--requested-by', 'renew-test']);
+    expect(refresh.stdout).toMatch(new RegExp(`revoked CN=carol serial ${old} \\(superseded`));
+    expect(refresh.status).toBe(0);
+    expect(list().find((c) => c.serial === old)).toMatchObject({ status: 'R', reason: 'superseded' });
+    // Revoked in the index before the workflow built and imported its CRL from that index.
+    expect(refresh.stdout.indexOf('revoked CN=carol')).toBeLessThan(refresh.stdout.indexOf('SUCCEEDED'));
   });
 });

@@ -141,17 +141,32 @@ describe('distribution helpers', () => {
     ).toEqual(['c1', 'c4']);
   });
 
-  it('lists updated and behind endpoints', () => {
+  it('lists updated and behind endpoints, and counts the behind ones per region (zeros included)', () => {
+    const regions: Record<string, string> = {
+      e1: 'us-east-1',
+      e2: 'eu-west-1',
+      e3: 'eu-west-1',
+      e4: 'ap-south-1',
+    };
     expect(
-      summarizeDistribution([
-        { endpointId: 'e1', status: 'updated', terminatedConnectionIds: ['c1'] },
-        { endpointId: 'e2', status: 'behind', error: 'InternalError' },
-      ]),
+      summarizeDistribution(
+        [
+          { endpointId: 'e1', status: 'updated', terminatedConnectionIds: ['c1'] },
+          { endpointId: 'e2', status: 'behind', error: 'ServiceUnavailable' },
+          { endpointId: 'e3', status: 'behind', error: 'ServiceUnavailable' },
+          { endpointId: 'e4', status: 'unchanged' },
+        ],
+        (id) => regions[id]!,
+      ),
     ).toEqual({
       updatedEndpoints: ['e1'],
-      unchangedEndpoints: [],
+      unchangedEndpoints: ['e4'],
       deferredEndpoints: [],
-      behindEndpoints: [{ endpointId: 'e2', error: 'InternalError' }],
+      behindEndpoints: [
+        { endpointId: 'e2', region: 'eu-west-1', error: 'ServiceUnavailable' },
+        { endpointId: 'e3', region: 'eu-west-1', error: 'ServiceUnavailable' },
+      ],
+      behindByRegion: { 'us-east-1': 0, 'eu-west-1': 2, 'ap-south-1': 0 },
       terminatedConnectionIds: ['c1'],
     });
   });

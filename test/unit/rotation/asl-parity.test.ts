@@ -5,7 +5,12 @@ import { rotationConcurrency } from '../../../functions/core/rotation/selection.
 type States = Record<string, Record<string, unknown>>;
 const rotatePassword = (JSON.parse(readAsl('rotate-password')) as { States: States }).States;
 const rotateAll = JSON.parse(readAsl('rotate-all')) as {
-  States: { RotateEachUser: { ItemProcessor: { States: States }; MaxConcurrencyPath: string } };
+  States: {
+    RotateEachUser: {
+      ItemProcessor: { States: States; ProcessorConfig: unknown };
+      MaxConcurrencyPath: string;
+    };
+  };
 };
 const perUser = rotateAll.States.RotateEachUser.ItemProcessor.States;
 
@@ -38,9 +43,13 @@ describe('rotate-all runs the very same per-user steps as rotate-password', () =
     );
   });
 
-  it('rotates as many users at a time as the selection step says: 10, or 40 in an emergency', () => {
+  it('runs every user as a child execution, as many at a time as the selection step says: 10, or 400 in an emergency', () => {
     expect(rotateAll.States.RotateEachUser.MaxConcurrencyPath).toBe('$.selection.maxConcurrency');
     expect(rotationConcurrency(false)).toBe(10);
-    expect(rotationConcurrency(true)).toBe(40);
+    expect(rotationConcurrency(true)).toBe(400);
+    expect(rotateAll.States.RotateEachUser.ItemProcessor.ProcessorConfig).toEqual({
+      Mode: 'DISTRIBUTED',
+      ExecutionType: 'STANDARD',
+    });
   });
 });

@@ -33,15 +33,35 @@ describe('the local runner refuses what it would run wrongly', () => {
       /Resource "arn:aws:states:::sns:publish"/,
     ],
     [
-      'distributed maps',
+      'distributed maps of EXPRESS children',
       machine({
         M: {
           Type: 'Map',
-          ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' }, StartAt: 'B', States: { B: task() } },
+          ItemProcessor: {
+            ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' },
+            StartAt: 'B',
+            States: { B: task() },
+          },
           End: true,
         },
       }),
-      /Mode "DISTRIBUTED"/,
+      /"ExecutionType":"EXPRESS"/,
+    ],
+    [
+      'distributed maps reading items from S3',
+      machine({
+        M: {
+          Type: 'Map',
+          ItemReader: { Resource: 'arn:aws:states:::s3:getObject', Parameters: {} },
+          ItemProcessor: {
+            ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+            StartAt: 'B',
+            States: { B: task() },
+          },
+          End: true,
+        },
+      }),
+      /field "ItemReader"/,
     ],
     [
       'a state name used twice',
@@ -63,7 +83,17 @@ describe('the local runner refuses what it would run wrongly', () => {
             Next: 'W',
           }),
           W: { Type: 'Wait', Seconds: 5, Next: 'C' },
-          C: { Type: 'Choice', Choices: [{ Variable: '$.a', IsPresent: true, Next: 'S' }], Default: 'F' },
+          C: { Type: 'Choice', Choices: [{ Variable: '$.a', IsPresent: true, Next: 'M' }], Default: 'F' },
+          M: {
+            Type: 'Map',
+            MaxConcurrencyPath: '$.n',
+            ItemProcessor: {
+              ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+              StartAt: 'B',
+              States: { B: task() },
+            },
+            Next: 'S',
+          },
           S: { Type: 'Succeed' },
           F: { Type: 'Fail', Error: 'E' },
         }),

@@ -12,6 +12,12 @@ import {
 } from '@aws-sdk/client-elasticache';
 import { normalizeAccessString } from '../../../../functions/core/access-string/index.js';
 import { validatePassword } from '../../../../functions/core/password-policy.js';
+import {
+  DEFAULT_MODIFYING_LATENCY,
+  checkLatencyDistribution,
+  drawLatency,
+  seededRandom,
+} from '../../modifying-latency.js';
 import type { SandboxClock } from '../../clock.js';
 import { serviceFault } from '../../service-error.js';
 import {
@@ -201,6 +207,7 @@ export class ElastiCacheState {
   readonly notifications: Promise<void>[] = [];
   onUserChanged: UserChangedHook | undefined;
   onReplicationGroupChanged: ReplicationGroupChangedHook | undefined;
+  private modifying: { latency: typeof DEFAULT_MODIFYING_LATENCY; random: () => number } | undefined;
 
   constructor(
     readonly clock: SandboxClock,
@@ -221,6 +228,23 @@ export class ElastiCacheState {
       authentication: { type: 'no-password' },
       status: 'active',
     });
+  }
+
+  /**
+   * Modifications of users and user groups take a seeded draw from `latency` (default: the
+   * documented assumption, local/sandbox/modifying-latency.ts) instead of the fixed
+   * `delays.userModify` / `delays.userGroupModify`, which stay for tests that step the clock.
+   */
+  useModifyingLatency(latency = DEFAULT_MODIFYING_LATENCY, seed = 1): void {
+    checkLatencyDistribution('user', latency.user);
+    checkLatencyDistribution('userGroup', latency.userGroup);
+    this.modifying = { latency, random: seededRandom(seed) };
+  }
+
+  /** How long the modification starting now keeps a user or user group `modifying`. */
+  modifyingMs(kind: 'user' | 'userGroup'): number {
+    if (!this.modifying) return kind === 'user' ? this.delays.userModify : this.delays.userGroupModify;
+    return drawLatency(this.modifying.latency[kind], this.modifying.random);
   }
 
   /** Applies every change whose time has come and waits for the hooks they triggered. */

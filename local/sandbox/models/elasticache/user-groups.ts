@@ -85,7 +85,7 @@ export function userGroupCommands(s: ElastiCacheState) {
         group.status = 'modifying';
         group.pendingChanges = { add, remove };
         group.pending = {
-          readyAt: s.clock.nowMs() + s.delays.userGroupModify,
+          readyAt: s.clock.nowMs() + s.modifyingMs('userGroup'),
           apply: () => {
             for (const id of remove) group.userIds.delete(id);
             for (const id of add) if (s.users.has(id)) group.userIds.add(id);

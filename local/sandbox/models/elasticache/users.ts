@@ -137,7 +137,7 @@ export function userCommands(s: ElastiCacheState) {
         }
         user.status = 'modifying';
         user.pending = {
-          readyAt: s.clock.nowMs() + s.delays.userModify,
+          readyAt: s.clock.nowMs() + s.modifyingMs('user'),
           apply: () => {
             if (accessString !== undefined) user.accessString = accessString;
             if (authentication !== undefined) user.authentication = authentication;
