@@ -136,15 +136,15 @@ export class CachegateStack extends Stack {
       certificateAuthority: certificateAuthority.crlAuthority(),
       ...(clientVpnCrl ? { crlStore: clientVpnCrl.crlStore } : {}),
     });
+    const probeConfig = config.rotation?.probe;
+    const probe = probeConfig ? importRotationProbe(this, probeConfig, config.vpnAccess) : undefined;
     const rotation = new Rotation(this, 'Rotation', {
       auditBus: audit.bus,
       logRetention,
       schedules,
       schedule: config.schedules.rotateAll,
       services: config.rbac.services,
-      ...(config.rotation?.probe
-        ? { probe: importRotationProbe(this, config.rotation.probe, config.vpnAccess) }
-        : {}),
+      ...(probe ? { probe } : {}),
       ...(config.rotation?.authTokens
         ? {
             authTokens: {
@@ -161,6 +161,7 @@ export class CachegateStack extends Stack {
       userClaims: rotation.locks,
       // finish-migration lists `default` connections on the cache itself: in the VPC, with the probe.
       placeInCacheVpc: (fn) => rotation.placeInCacheVpc(fn),
+      ...(probe && probeConfig?.cache ? { iamProbe: { ...probe, cache: probeConfig.cache } } : {}),
     });
   }
 

@@ -17,6 +17,14 @@ const rotationProbeSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?:\d{1,5}$/, 'must be host:port')
     .refine((endpoint) => Number(endpoint.split(':')[1]) <= 65535, 'port must be 1-65535'),
+  /**
+   * The replication group ID or serverless cache name the endpoint belongs to: with it, new IAM
+   * users are verified through the probe too (an IAM auth token is signed for one cache).
+   */
+  cache: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be a lower-case replication group ID or serverless cache name')
+    .optional(),
   network: vpnAccessSchema.pick({ vpc: true, cacheSubnets: true, cacheSecurityGroupId: true }).optional(),
   /** Subnets of the verify function (private, in the same VPC). Default: the cache subnets. */
   subnetIds: z

@@ -1,12 +1,16 @@
+import { Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Port, SecurityGroup } from 'aws-cdk-lib/aws-ec2';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { CacheService } from '../../functions/core/rbac/cache-service.js';
 import { USER_CLAIMS_TABLE } from '../../functions/aws/table-definitions.js';
 import { AslWorkflow } from './asl-workflow.js';
+import type { RotationProbeProps } from './rotation.js';
 import { RuntimeNamedGrants } from './runtime-named-grants.js';
 
 export interface RbacProps {
@@ -24,6 +28,12 @@ export interface RbacProps {
    * probe's endpoint and security group (Rotation.placeInCacheVpc; a no-op without a probe).
    */
   placeInCacheVpc?: (fn: NodejsFunction) => void;
+  /**
+   * The connectivity probe (config `rotation.probe` with its `cache`): onboard-user's
+   * VerifyIamUser runs in the cache's VPC and authenticates a new IAM user there with a token it
+   * signs. Without it the step reports `skipped`.
+   */
+  iamProbe?: Pick<RotationProbeProps, 'endpoint' | 'network' | 'subnets'> & { cache: string };
 }
 
 /** finish-migration's look at `CLIENT LIST`: the one RBAC function that talks to the cache. */
@@ -269,6 +279,43 @@ export class Rbac extends Construct {
       const fn = functions[name];
       if (fn) props.placeInCacheVpc?.(fn);
     }
+    const verifier = functions['verify-iam-user'];
+    if (props.iamProbe && verifier) this.placeIamProbe(verifier, props.iamProbe);
+  }
+
+  /**
+   * VerifyIamUser in the cache's VPC: its security group allows out only the cache port (the
+   * cache's group gains the matching ingress). Signing a token needs no network, so nothing else
+   * is opened. Set on the CloudFormation resource, as for the rotation probe, so the function
+   * keeps its logical ID when a probe is added.
+   */
+  private placeIamProbe(fn: NodejsFunction, probe: NonNullable<RbacProps['iamProbe']>): void {
+    const port = Number(probe.endpoint.split(':')[1]);
+    const securityGroup = new SecurityGroup(this, 'IamProbeSecurityGroup', {
+      vpc: probe.network.vpc,
+      description: 'cachegate IAM user verification: the cache port only',
+      allowAllOutbound: false,
+    });
+    securityGroup.connections.allowTo(
+      probe.network.cacheSecurityGroup,
+      Port.tcp(port),
+      'cache port, from the cachegate IAM user verification only',
+    );
+    const subnets = probe.subnets ?? probe.network.cacheSubnets;
+    (fn.node.defaultChild as CfnFunction).vpcConfig = {
+      subnetIds: subnets.map((subnet) => subnet.subnetId),
+      securityGroupIds: [securityGroup.securityGroupId],
+    };
+    fn.role?.addManagedPolicy(
+      ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'),
+    );
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      reason:
+        'AWSLambdaVPCAccessExecutionRole only allows managing the network interfaces Lambda needs to run the function in the VPC (what CDK attaches to any VPC function).',
+    });
+    fn.addEnvironment('ROTATION_PROBE_ENDPOINT', probe.endpoint);
+    fn.addEnvironment('ROTATION_PROBE_CACHE', probe.cache);
   }
 
   private grant(name: string, fn: NodejsFunction, props: RbacProps): void {

@@ -270,3 +270,47 @@ describe('Rbac construct', () => {
     });
   });
 });
+
+describe('IAM user verification through the probe (config rotation.probe.cache)', () => {
+  const example = JSON.parse(
+    readFileSync(new URL('../../infra/config/example.json', import.meta.url), 'utf8'),
+  ) as { rotation: { probe: Record<string, unknown> } };
+  const synth = (probe: Record<string, unknown>) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cachegate-rbac-probe-')), 'config.json');
+    writeFileSync(file, JSON.stringify({ ...example, rotation: { probe } }));
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], config: file } });
+    return Template.fromStack(buildApp(app).stack);
+  };
+  const verifier = (t: Template) =>
+    (Object.values(t.findResources('AWS::Lambda::Function')) as Resource[]).find(
+      (f) => f.Properties.FunctionName === 'cachegate-verify-iam-user',
+    )!;
+
+  it('with the probe cache named: verify-iam-user runs in the cache VPC with the endpoint and the cache', () => {
+    const t = synth({ ...example.rotation.probe, cache: 'orders-cache' });
+    const fn = verifier(t);
+    expect(fn.Properties.VpcConfig).toBeDefined();
+    expect(JSON.stringify(fn.Properties.Environment)).toContain('"ROTATION_PROBE_CACHE":"orders-cache"');
+    expect(JSON.stringify(fn.Properties.Environment)).toContain('"ROTATION_PROBE_ENDPOINT"');
+    const groups = t.findResources('AWS::EC2::SecurityGroup') as Record<string, Resource>;
+    const [groupId] = Object.entries(groups).find(([, g]) =>
+      String(g.Properties.GroupDescription).includes('IAM user verification'),
+    )!;
+    // Out only to the cache port: signing a token needs no network.
+    const egress = (Object.values(t.findResources('AWS::EC2::SecurityGroupEgress')) as Resource[]).filter(
+      (r) => JSON.stringify(r.Properties.GroupId).includes(groupId),
+    );
+    expect(egress.map((r) => [r.Properties.IpProtocol, r.Properties.FromPort, r.Properties.ToPort])).toEqual([
+      ['tcp', 6379, 6379],
+    ]);
+    // No inline rule (not even the default allow-all), nothing in.
+    expect(groups[groupId]?.Properties.SecurityGroupEgress).toBeUndefined();
+    expect(groups[groupId]?.Properties.SecurityGroupIngress).toBeUndefined();
+  });
+
+  it('without it: verify-iam-user stays out of any VPC and reports skipped', () => {
+    const fn = verifier(synth(example.rotation.probe));
+    expect(fn.Properties.VpcConfig).toBeUndefined();
+    expect(JSON.stringify(fn.Properties.Environment ?? {})).not.toContain('ROTATION_PROBE');
+  });
+});
