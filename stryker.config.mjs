@@ -4,11 +4,11 @@
  *
  * Two parts, each with its own test set and incremental file, chosen by MUTATE_PART:
  * - `core` mutates functions/core against the unit suites only: the pure core is pinned by unit
- *   tests, and loading the workflow suites (a sandbox, DynamoDB, the step-function runner) for
- *   every mutant is what made one file take 40 minutes.
+ *   tests, and a workflow suite costs seconds of CPU per mutant (a sandbox, DynamoDB, the
+ *   step-function runner) where a unit suite costs a fraction of one.
  * - `aws` mutates functions/aws against the unit and workflow suites: the adapters are exercised
  *   against the sandbox by the workflows.
- * `scripts/mutate.mjs` (what `npm run mutate` runs) runs both and prints the score per folder.
+ * `scripts/mutate.ts` (what `npm run mutate` runs) runs both and prints the score per folder.
  *
  * Each mutant runs only the test files that import the mutated file (`enableFindRelatedTests`)
  * and, within them, only the tests that reached the mutant in the dry run (coverage per test).
