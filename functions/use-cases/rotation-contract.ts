@@ -5,17 +5,22 @@
  * token, so every step is idempotent; nothing here sleeps: a step that finds the cache not yet
  * ready throws RotationNotReadyError and the retry picks it up.
  */
+import { auditEvent } from '../core/audit-event.js';
 import { UserBusyError } from '../core/errors.js';
+import type { CacheService } from '../core/rbac/cache-service.js';
+import { userBusyReason } from '../core/rbac/user-claim.js';
 import { USER_ID_TAG, isManagedUserSecret, serviceOfUserSecretName } from '../core/rbac/user-secret.js';
 import { RotationNotReadyError, RotationRefusedError } from '../core/rotation/errors.js';
 import { checkRotationToken, type RotationStep } from '../core/rotation/secrets-manager-contract.js';
 import { stagesOf } from '../core/rotation/stages.js';
 import { AUTH_TOKEN_SECRET_PREFIX } from '../core/rbac/migration.js';
 import { rbacIdentifier } from '../core/rbac/identifier.js';
+import { publishAuditEvent } from '../aws/audit-events.js';
 import { describeSecret, type SecretDescription } from '../aws/secrets.js';
 import { serviceNow } from '../aws/service-clock.js';
-import { releaseUserClaim, takeUserClaim } from '../aws/user-claims.js';
+import { releaseUserClaim } from '../aws/user-claims.js';
 import { moveVersionStage } from '../aws/rotation-secrets.js';
+import { nativeRotationOwner, takeUserClaimRecovering } from './claim-recovery.js';
 import {
   checkTokenChange,
   releaseTokenClaim,
@@ -40,37 +45,48 @@ import {
 export const PASSWORDS_SET_LABEL = 'CACHEGATE_PASSWORDS_SET';
 
 /**
- * The claim owner of a native rotation: its token, the same for all four steps and their retries.
- * Each step takes (renews) the user's claim before it changes anything, so native rotation and the
- * rotate-password workflow never interleave on one user; finishSecret releases it. A rotation
- * Secrets Manager gives up on leaves its claim to expire.
+ * Marks the version whose native rotation was audited: finishSecret publishes the audit event
+ * before it promotes the version (while it is still AWSPENDING, so Secrets Manager's reattempt
+ * of a failed finishSecret comes back to it), and a reattempt after the event went out skips it.
  */
-export function nativeRotationOwner(token: string): string {
-  return `native-rotation:${token}`;
-}
+export const AUDITED_LABEL = 'CACHEGATE_AUDITED';
+
+/** The actor of a native rotation's audit event: nobody asked, Secrets Manager's schedule did. */
+export const NATIVE_ROTATION_ACTOR = 'secrets-manager-rotation';
 
 export async function runRotationStep(step: RotationStep, secretId: string, token: string): Promise<string> {
-  const secret = await describeSecret(secretId);
-  if (!secret) throw new RotationRefusedError(`secret ${secretId} does not exist`);
+  const seen = await describeSecret(secretId);
+  if (!seen) throw new RotationRefusedError(`secret ${secretId} does not exist`);
+  const userId = seen.tags[USER_ID_TAG] ?? '';
   // An AUTH token secret (cachegate/elasticache/auth-tokens/<replication group>): the token contract.
-  if (secret.name.startsWith(AUTH_TOKEN_SECRET_PREFIX)) return runTokenRotationStep(step, secret, token);
-  const userId = secret.tags[USER_ID_TAG] ?? '';
+  if (seen.name.startsWith(AUTH_TOKEN_SECRET_PREFIX)) return runTokenRotationStep(step, seen, token);
   // The name's prefix says whose user it is (cachegate/elasticache/users/ or cachegate/memorydb/users/).
-  const service = serviceOfUserSecretName(secret.name);
-  if (!isManagedUserSecret(secret.tags, userId) || service === undefined) {
-    throw new RotationRefusedError(`secret ${secret.arn} is not a cachegate user secret`);
+  const service = serviceOfUserSecretName(seen.name);
+  if (!isManagedUserSecret(seen.tags, userId) || service === undefined) {
+    throw new RotationRefusedError(`secret ${seen.arn} is not a cachegate user secret`);
   }
   const owner = nativeRotationOwner(token);
+  if (checkRotationToken(step, token, seen.versionStages).kind === 'done') {
+    await releaseUserClaim({ userId, service, owner });
+    return `version ${token} is already AWSCURRENT`;
+  }
+  const claim = await takeUserClaimRecovering({
+    userId,
+    service,
+    owner,
+    holder: 'native-rotation',
+    now: serviceNow(),
+  });
+  if (!claim.taken) {
+    throw new UserBusyError(`${userBusyReason(userId, claim.holder)}; nothing was changed`);
+  }
+  // Read again under the claim: the secret read above may predate another run's rotation that
+  // completed this very version (rotate-password fills and promotes an empty AWSPENDING version).
+  const secret = (await describeSecret(secretId)) ?? seen;
   const check = checkRotationToken(step, token, secret.versionStages);
   if (check.kind === 'done') {
     await releaseUserClaim({ userId, service, owner });
     return check.reason;
-  }
-  const claim = await takeUserClaim({ userId, service, owner, holder: 'native-rotation', now: serviceNow() });
-  if (!claim.taken) {
-    throw new UserBusyError(
-      `another workflow is changing user ${userId} (${claim.holder}); nothing was changed`,
-    );
   }
   const stages = stagesOf(secret.versionStages);
   const currentVersionId = stages.currentVersionId ?? '';
@@ -124,6 +140,7 @@ export async function runRotationStep(step: RotationStep, secretId: string, toke
       return `pending password ${result}`;
     }
     case 'finishSecret': {
+      await auditNativeRotation(secret, userId, service, token);
       const promoted = await promotePendingPassword({ secretArn: secret.arn, pendingVersionId: token });
       await releaseUserClaim({ userId, service, owner });
       return `version ${promoted.currentVersionId} is AWSCURRENT`;
@@ -220,4 +237,36 @@ async function runTokenRotationStep(
       return `version ${promoted.currentVersionId} is AWSCURRENT`;
     }
   }
+}
+
+/**
+ * The PasswordRotated audit event of a native rotation, once per version: published, then the
+ * version labelled. A failure between the two (the label move) publishes it again on the
+ * reattempt, with the same version ID: a consumer counts the events naming one version as one
+ * change (docs/rotation.md).
+ */
+async function auditNativeRotation(
+  secret: { arn: string; versionStages: Record<string, string[]> },
+  userId: string,
+  service: CacheService,
+  token: string,
+): Promise<void> {
+  if (secret.versionStages[token]?.includes(AUDITED_LABEL)) return;
+  const previous = stagesOf(secret.versionStages).currentVersionId;
+  await publishAuditEvent(
+    auditEvent('PasswordRotated', NATIVE_ROTATION_ACTOR, serviceNow(), {
+      userId,
+      service,
+      secretArn: secret.arn,
+      versionId: token,
+      ...(previous ? { previousVersionId: previous } : {}),
+      verification: 'secrets-manager-rotation',
+    }),
+  );
+  const holder = Object.entries(secret.versionStages).find(([, s]) => s.includes(AUDITED_LABEL))?.[0];
+  await moveVersionStage(secret.arn, {
+    stage: AUDITED_LABEL,
+    moveToVersionId: token,
+    ...(holder ? { removeFromVersionId: holder } : {}),
+  });
 }

@@ -86,8 +86,12 @@ const modifyUserGroup = {
  * that is missing here fails the synth, so nothing is deployed without a reviewed grant.
  */
 const GRANTS: Record<string, Grant> = {
-  // Takes a claim: reads the item, then a conditional PutItem (functions/aws/user-claims.ts).
-  'claim-user': { userClaims: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
+  // Takes a claim: reads the item, then a conditional PutItem (functions/aws/user-claims.ts); a
+  // claim a finished native rotation left is released for it (functions/aws/claim-recovery.ts).
+  'claim-user': {
+    userClaims: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+    userSecrets: ['secretsmanager:DescribeSecret'],
+  },
   'release-user-claim': { userClaims: ['dynamodb:DeleteItem'] },
   'validate-onboard-user': {
     // Replication groups and their nodes, serverless caches: the engine and version of each
@@ -111,7 +115,20 @@ const GRANTS: Record<string, Grant> = {
     ],
   },
   'create-cache-user': {
-    elastiCache: [{ actions: ['elasticache:CreateUser', 'elasticache:DescribeUsers'], resources: ['user'] }],
+    // Tags on create (the run's cachegate:created-by tag) also authorize AddTagsToResource (the
+    // Service Authorization Reference lists it beside CreateUser); ListTagsForResource reads it back
+    // on a retry that finds the user.
+    elastiCache: [
+      {
+        actions: [
+          'elasticache:CreateUser',
+          'elasticache:DescribeUsers',
+          'elasticache:AddTagsToResource',
+          'elasticache:ListTagsForResource',
+        ],
+        resources: ['user'],
+      },
+    ],
     userSecrets: ['secretsmanager:GetSecretValue'],
     // migrate-to-rbac's default user on AUTH: its password is the token, read by version.
     authTokenSecrets: ['secretsmanager:GetSecretValue'],
@@ -226,8 +243,20 @@ const MEMORYDB_GRANTS: Record<string, MemoryDbGrant> = {
     userSecrets: true,
   },
   'store-user-password': { userSecrets: true },
+  'claim-user': { userSecrets: true },
   'create-cache-user': {
-    memoryDb: [{ actions: ['memorydb:CreateUser', 'memorydb:DescribeUsers'], resources: ['user'] }],
+    // TagResource for tags on create: an ASSUMPTION by analogy with ElastiCache (docs/aws-facts.md).
+    memoryDb: [
+      {
+        actions: [
+          'memorydb:CreateUser',
+          'memorydb:DescribeUsers',
+          'memorydb:TagResource',
+          'memorydb:ListTags',
+        ],
+        resources: ['user'],
+      },
+    ],
     userSecrets: true,
   },
   'check-cache-user': { memoryDb: [describeMemoryDbUsers] },

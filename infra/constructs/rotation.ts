@@ -118,7 +118,7 @@ const GRANTS: Record<string, Grant> = {
   },
   'summarise-rotation': { other: ['audit', 'metrics'] },
   'rotate-secret': {
-    other: ['lock'],
+    other: ['lock', 'audit'],
     // User secrets (ModifyUser) and AUTH token secrets (ModifyReplicationGroup ROTATE).
     elastiCache: [describeUsers, modifyUser, describeReplicationGroups, modifyReplicationGroup],
     secrets: [

@@ -202,10 +202,14 @@ describe('Rotation construct', () => {
       'dynamodb:GetItem',
       'dynamodb:PutItem',
     ]);
+    // The native rotation function also publishes its PasswordRotated audit event.
+    expect(actionsOf('rotate-secret').filter((a) => a.startsWith('events:'))).toEqual(['events:PutEvents']);
     for (const name of ['store-pending-password', 'verify-pending-password', 'rotate-secret']) {
-      expect(actionsOf(name).every((a) => /^(secretsmanager|elasticache|memorydb|dynamodb):/.test(a))).toBe(
-        true,
-      );
+      const allowed =
+        name === 'rotate-secret'
+          ? /^(secretsmanager|elasticache|memorydb|dynamodb|events):/
+          : /^(secretsmanager|elasticache|memorydb|dynamodb):/;
+      expect(actionsOf(name).every((a) => allowed.test(a))).toBe(true);
       expect(actionsOf(name)).not.toEqual(expect.arrayContaining(['secretsmanager:DeleteSecret']));
     }
   });

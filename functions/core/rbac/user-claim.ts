@@ -89,3 +89,15 @@ export function claimSubject(
     service: subject === 'request' && state.service === 'memorydb' ? 'memorydb' : 'elasticache',
   };
 }
+
+const BUSY_REASON = 'another workflow is changing user ';
+
+/** Why a run left a user alone: the claim's holder is named, so an operator knows whom to wait for. */
+export function userBusyReason(userId: string, holder: string): string {
+  return `${BUSY_REASON}${userId} (${holder})`;
+}
+
+/** Whether a skip reason is {@link userBusyReason}'s (rotate-all's report; the CLI's exit code). */
+export function isUserBusyReason(reason: string | undefined): boolean {
+  return reason?.startsWith(BUSY_REASON) ?? false;
+}
