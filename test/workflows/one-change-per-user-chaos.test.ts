@@ -57,7 +57,8 @@ it(
         `${results.length - failed.length} held every invariant, ${failed.length} did not ` +
         `(${Math.round(performance.now() - started)} ms; closest to its claim's expiry: ${closest.run}, ` +
         `${Math.round(closest.share * 100)} % of the claim's life; ` +
-        `redis AUTH checked in ${Math.ceil(runs / redisEvery)}${redis ? '' : ' (no redis-server: model only)'})\n`,
+        `redis AUTH checked in ${Math.ceil(runs / redisEvery)}${redis ? '' : ' (no redis-server: model only)'}; ` +
+        `native rotation audit events repeated: ${world.nativeRepeats})\n`,
     );
     if (plant !== 'none') {
       // The planted fault must break an invariant in at least one schedule.
