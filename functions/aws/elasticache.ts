@@ -271,6 +271,30 @@ export async function attachUserGroup(
 }
 
 /**
+ * Changes the AUTH token, applied immediately (`AuthToken` + `AuthTokenUpdateStrategy`, API
+ * reference): `ROTATE` adds the token (old and new both accepted), `SET` keeps only it — after a
+ * ROTATE, or with `UserGroupIdsToRemove` when going back from RBAC (rollback-to-auth). The token
+ * is never part of an error cachegate raises.
+ */
+export async function modifyAuthToken(
+  replicationGroupId: string,
+  token: string,
+  strategy: 'ROTATE' | 'SET',
+  userGroupIdsToRemove: string[] = [],
+): Promise<CacheReplicationGroup> {
+  const { ReplicationGroup: group } = await elastiCache().send(
+    new ModifyReplicationGroupCommand({
+      ReplicationGroupId: replicationGroupId,
+      ApplyImmediately: true,
+      AuthToken: token,
+      AuthTokenUpdateStrategy: strategy,
+      ...(userGroupIdsToRemove.length > 0 ? { UserGroupIdsToRemove: userGroupIdsToRemove } : {}),
+    }),
+  );
+  return toCacheReplicationGroup(group ?? {});
+}
+
+/**
  * A serverless cache, read as the replication-group snapshot the RBAC planning takes: its one
  * user group (`UserGroupId`), no AUTH token and no pending values (a change shows as `modifying`
  * instead), in-transit encryption always on (serverless caches accept only TLS connections:
@@ -366,6 +390,9 @@ function toCacheReplicationGroup(group: ReplicationGroup): CacheReplicationGroup
     ...(group.ARN ? { arn: group.ARN } : {}),
     transitEncryptionEnabled: group.TransitEncryptionEnabled ?? false,
     authTokenEnabled: group.AuthTokenEnabled ?? false,
+    ...(group.PendingModifiedValues?.AuthTokenStatus
+      ? { authTokenStatus: group.PendingModifiedValues.AuthTokenStatus }
+      : {}),
     userGroupIds: group.UserGroupIds ?? [],
     pendingUserGroupIdsToAdd: group.PendingModifiedValues?.UserGroups?.UserGroupIdsToAdd ?? [],
     pendingUserGroupIdsToRemove: group.PendingModifiedValues?.UserGroups?.UserGroupIdsToRemove ?? [],

@@ -13,12 +13,22 @@ import { USER_ID_TAG, isManagedUserSecret, serviceOfUserSecretName } from '../co
 import { RotationNotReadyError, RotationRefusedError } from '../core/rotation/errors.js';
 import { checkRotationToken, type RotationStep } from '../core/rotation/secrets-manager-contract.js';
 import { stagesOf } from '../core/rotation/stages.js';
+import { AUTH_TOKEN_SECRET_PREFIX } from '../core/rbac/migration.js';
+import { rbacIdentifier } from '../core/rbac/identifier.js';
 import { publishAuditEvent } from '../aws/audit-events.js';
-import { describeSecret } from '../aws/secrets.js';
+import { describeSecret, type SecretDescription } from '../aws/secrets.js';
 import { serviceNow } from '../aws/service-clock.js';
 import { releaseUserClaim } from '../aws/user-claims.js';
 import { moveVersionStage } from '../aws/rotation-secrets.js';
 import { nativeRotationOwner, takeUserClaimRecovering } from './claim-recovery.js';
+import {
+  checkTokenChange,
+  releaseTokenClaim,
+  rotateInPendingToken,
+  storePendingToken,
+  takeTokenClaim,
+  verifyTokens,
+} from './auth-token-rotation-steps.js';
 import {
   checkRotationPasswords,
   promotePendingPassword,
@@ -48,6 +58,8 @@ export async function runRotationStep(step: RotationStep, secretId: string, toke
   const seen = await describeSecret(secretId);
   if (!seen) throw new RotationRefusedError(`secret ${secretId} does not exist`);
   const userId = seen.tags[USER_ID_TAG] ?? '';
+  // An AUTH token secret (cachegate/elasticache/auth-tokens/<replication group>): the token contract.
+  if (seen.name.startsWith(AUTH_TOKEN_SECRET_PREFIX)) return runTokenRotationStep(step, seen, token);
   // The name's prefix says whose user it is (cachegate/elasticache/users/ or cachegate/memorydb/users/).
   const service = serviceOfUserSecretName(seen.name);
   if (!isManagedUserSecret(seen.tags, userId) || service === undefined) {
@@ -131,6 +143,97 @@ export async function runRotationStep(step: RotationStep, secretId: string, toke
       await auditNativeRotation(secret, userId, service, token);
       const promoted = await promotePendingPassword({ secretArn: secret.arn, pendingVersionId: token });
       await releaseUserClaim({ userId, service, owner });
+      return `version ${promoted.currentVersionId} is AWSCURRENT`;
+    }
+  }
+}
+
+/**
+ * The same contract for an AUTH token secret named `cachegate/elasticache/auth-tokens/<replication
+ * group>`: createSecret stores a new token, setSecret sends `ROTATE` (old and new both accepted),
+ * testSecret waits for the group to settle and tries both tokens through the probe (when the
+ * function has one), finishSecret promotes. The previous token stays accepted: clients re-read
+ * the secret at their own pace, and rotate-auth-token's `SET` (or the next rotation's `ROTATE`,
+ * which replaces the older of two tokens) retires it. The claim is the group's token claim.
+ */
+async function runTokenRotationStep(
+  step: RotationStep,
+  secret: SecretDescription,
+  token: string,
+): Promise<string> {
+  const parsed = rbacIdentifier.safeParse(secret.name.slice(AUTH_TOKEN_SECRET_PREFIX.length));
+  if (!parsed.success) {
+    throw new RotationRefusedError(
+      `secret ${secret.arn} must be named ${AUTH_TOKEN_SECRET_PREFIX}<replication group ID> to be rotated`,
+    );
+  }
+  const replicationGroupId = parsed.data;
+  const owner = nativeRotationOwner(token);
+  const check = checkRotationToken(step, token, secret.versionStages);
+  if (check.kind === 'done') {
+    await releaseTokenClaim({ replicationGroupId, owner });
+    return check.reason;
+  }
+  const claim = await takeTokenClaim({
+    replicationGroupId,
+    owner,
+    holder: 'native-rotation',
+    now: serviceNow(),
+  });
+  if (!claim.taken) {
+    throw new UserBusyError(
+      `another workflow is changing the AUTH token of ${replicationGroupId} (${claim.holder}); nothing was changed`,
+    );
+  }
+  const currentVersionId = stagesOf(secret.versionStages).currentVersionId ?? '';
+  switch (step) {
+    case 'createSecret': {
+      const pending = await storePendingToken({ secretArn: secret.arn, token }).catch(
+        async (error: unknown) => {
+          await releaseTokenClaim({ replicationGroupId, owner });
+          throw error;
+        },
+      );
+      if (pending.versionId !== token) {
+        await releaseTokenClaim({ replicationGroupId, owner });
+        throw new RotationRefusedError(
+          `another rotation is in progress (AWSPENDING is version ${pending.versionId}, not ${token})`,
+        );
+      }
+      return `AWSPENDING version ${token} ready`;
+    }
+    case 'setSecret': {
+      if (secret.versionStages[token]?.includes(PASSWORDS_SET_LABEL))
+        return `token of version ${token} already sent`;
+      await rotateInPendingToken({
+        replicationGroupId,
+        secretArn: secret.arn,
+        pendingVersionId: token,
+        currentVersionId,
+      });
+      const holder = Object.entries(secret.versionStages).find(([, s]) =>
+        s.includes(PASSWORDS_SET_LABEL),
+      )?.[0];
+      await moveVersionStage(secret.arn, {
+        stage: PASSWORDS_SET_LABEL,
+        moveToVersionId: token,
+        ...(holder ? { removeFromVersionId: holder } : {}),
+      });
+      return `replication group ${replicationGroupId} is rotating in the pending token`;
+    }
+    case 'testSecret': {
+      const { convergence, status } = await checkTokenChange(replicationGroupId);
+      if (convergence !== 'settled') {
+        throw new RotationNotReadyError(
+          `replication group ${replicationGroupId} is ${status}, not yet available with both tokens`,
+        );
+      }
+      const { result } = await verifyTokens({ secretArn: secret.arn, accepted: [token, currentVersionId] });
+      return `both tokens ${result}`;
+    }
+    case 'finishSecret': {
+      const promoted = await promotePendingPassword({ secretArn: secret.arn, pendingVersionId: token });
+      await releaseTokenClaim({ replicationGroupId, owner });
       return `version ${promoted.currentVersionId} is AWSCURRENT`;
     }
   }

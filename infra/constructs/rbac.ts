@@ -24,12 +24,20 @@ export interface RbacProps {
   /** The per-user claims table (created with the rotation lock table's name): one change per user at a time. */
   userClaims: ITable;
   /**
+   * Puts a function that talks to the cache itself in the cache's VPC with the connectivity
+   * probe's endpoint and security group (Rotation.placeInCacheVpc; a no-op without a probe).
+   */
+  placeInCacheVpc?: (fn: NodejsFunction) => void;
+  /**
    * The connectivity probe (config `rotation.probe` with its `cache`): onboard-user's
    * VerifyIamUser runs in the cache's VPC and authenticates a new IAM user there with a token it
    * signs. Without it the step reports `skipped`.
    */
   iamProbe?: Pick<RotationProbeProps, 'endpoint' | 'network' | 'subnets'> & { cache: string };
 }
+
+/** finish-migration's look at `CLIENT LIST`: the one RBAC function that talks to the cache. */
+const PROBE_FUNCTIONS = ['count-default-connections'];
 
 /** The ElastiCache RBAC workflows, deployed as `cachegate-<name>`. */
 export const RBAC_WORKFLOWS = [
@@ -296,6 +304,10 @@ export class Rbac extends Construct {
     }
     this.workflows = workflows;
     for (const [name, fn] of Object.entries(functions)) this.grant(name, fn, props);
+    for (const name of PROBE_FUNCTIONS) {
+      const fn = functions[name];
+      if (fn) props.placeInCacheVpc?.(fn);
+    }
     const verifier = functions['verify-iam-user'];
     if (props.iamProbe && verifier) this.placeIamProbe(verifier, props.iamProbe);
   }

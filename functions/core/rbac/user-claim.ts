@@ -21,6 +21,10 @@ export const CLAIM_HOLDERS = {
   'migrate-to-rbac': 14400,
   'rotate-password': 3600,
   'native-rotation': 3600,
+  // rotate-auth-token.asl.json: up to 7 days between promotion and SET, plus the steps around it.
+  'rotate-auth-token': 612000,
+  // rollback-to-auth (CLI): the token SET and the wait for the group to settle.
+  'rollback-to-auth': 3600,
 } as const;
 export type ClaimHolder = keyof typeof CLAIM_HOLDERS;
 
