@@ -40,6 +40,7 @@ const spec = (userId: string, overrides: Partial<NewCacheUser> = {}): NewCacheUs
   accessString: 'on ~app:* +@read',
   passwords: [PASSWORD],
   iam: false,
+  createdBy: 'arn:aws:states:us-east-1:000000000000:execution:onboard-user:differential',
   ...overrides,
 });
 
@@ -92,6 +93,14 @@ const cases: DifferentialCase<Side>[] = [
         () => createUser(spec(`${ns}-a`)),
         (r) => ({ created: r.created, user: user(r.user) }),
       );
+    },
+  },
+  {
+    name: 'adapter createUser over the same user created by another run (its tag) is a ConflictError',
+    run: async (side, ns) => {
+      side.use();
+      await createUser(spec(`${ns}-a`, { createdBy: 'someone-else' }));
+      return outcome(() => createUser(spec(`${ns}-a`)));
     },
   },
   {
