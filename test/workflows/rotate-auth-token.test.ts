@@ -32,6 +32,7 @@ import { runTokenClient } from '../../local/token-client.js';
 import { tryAuth } from '../../functions/aws/rotation-probe.js';
 import { startRedisServer, type RedisServer } from '../interop/redis-server.js';
 import { requireBinary } from '../interop/require-binary.js';
+import { sampleInput } from './rbac-fixture.js';
 import { lambdaContext, secretVersions, secretsClient } from './rotate-fixtures.js';
 
 const hasRedis = requireBinary('redis-server');
@@ -110,7 +111,12 @@ async function rotate(
       if (event.type === 'StateEntered' && event.state) options.onState?.(event.state.name);
     },
   });
-  const run = await machine.run({ retireAfterHours: 0, requestedBy: 'alice', ...input });
+  // The documented sample (events/rotate-auth-token.json), retiring the old token at once.
+  const run = await machine.run({
+    ...sampleInput<object>('rotate-auth-token'),
+    retireAfterHours: 0,
+    ...input,
+  });
   runs.push(run);
   return run;
 }
