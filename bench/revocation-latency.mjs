@@ -7,14 +7,14 @@
 // --down <region> takes one region down for the whole run: its endpoints must be reported behind
 // (after retries) while the others enforce without waiting for them. --json prints the figures
 // and the invariants' evidence for the CI test (test/bench/benches.test.ts). Runs dist/.
-// Usage: node bench/revocation-latency.mjs [--endpoints 20] [--speed 20] [--down <region>] [--json]
+// Usage: node bench/revocation-latency.mjs [--endpoints 20] [--speed 5] [--down <region>] [--json]
 import { parseArgs } from 'node:util';
-import { openBenchSandbox } from './sandbox-bench.mjs';
+import { openBenchSandbox, warmHandlers } from './sandbox-bench.mjs';
 
 const { values } = parseArgs({
   options: {
     endpoints: { type: 'string', default: '20' },
-    speed: { type: 'string', default: '20' },
+    speed: { type: 'string', default: '5' },
     down: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
@@ -61,8 +61,21 @@ for (const { endpointId, model } of endpoints) {
 sandbox.throttling.enable(DEFAULT_THROTTLING);
 if (values.down) sandbox.setRegionDown(values.down);
 
-const requestedAt = sandbox.clock.nowMs();
-const run = await LocalStateMachine.load('revoke-certificate', { sandbox }).run({
+await warmHandlers('revoke-certificate');
+const trace = [];
+let requestedAt = 0;
+// Loaded (and validated) before the clock starts: on AWS the state machine exists already.
+const machine = LocalStateMachine.load('revoke-certificate', {
+  sandbox,
+  onEvent: (event) => {
+    if (process.env.BENCH_TRACE && event.state)
+      trace.push(
+        `${((sandbox.clock.nowMs() - requestedAt) / 1000).toFixed(1)} ${event.type} ${event.state.name}`,
+      );
+  },
+});
+requestedAt = sandbox.clock.nowMs();
+const run = await machine.run({
   commonName: 'alice',
   requestedBy: 'bench',
   requestId: 'bench-revocation',
@@ -120,6 +133,7 @@ const result = {
 };
 setCrlAuthority(undefined);
 await sandbox.close();
+if (process.env.BENCH_TRACE) console.error(trace.slice(0, 40).join('\n'));
 
 if (values.json) {
   console.log(JSON.stringify(result));

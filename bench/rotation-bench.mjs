@@ -21,7 +21,11 @@ for (let i = 0; i <= users; i += 1) {
   });
 }
 
-const transitions = (run) => run.events.filter((e) => e.type === 'StateEntered').length;
+// The workflow's own states and those of each user's child execution (its Distributed Map).
+const transitions = (run) =>
+  [run, ...run.mapRuns.flatMap((m) => m.executions)]
+    .flatMap((execution) => execution.events)
+    .filter((e) => e.type === 'StateEntered').length;
 // At high clock speed a 60 s Lambda timeout is a few real ms: give in-process handlers real time.
 const options = { sandbox, lambdaTimeoutSeconds: 900 };
 

@@ -19,3 +19,18 @@ export async function openBenchSandbox(speed) {
   await createTables();
   return { sandbox, LocalStateMachine, seedUserWithSecret };
 }
+
+/**
+ * Loads every handler `workflow` runs before the clock starts. All Lambdas run in this one
+ * process, so a module's first import (the SDK clients: about a second of real time) would count
+ * as tens of simulated seconds at the bench's speed; on AWS each function's cold start is its own,
+ * in parallel, and well under a second.
+ */
+export async function warmHandlers(workflow) {
+  const { readAsl } = await import('../dist/workflows/asl-files.js');
+  const { placeholdersOf, functionNameOf } = await import('../dist/workflows/placeholders.js');
+  for (const placeholder of placeholdersOf(readAsl(workflow))) {
+    const name = functionNameOf(placeholder);
+    if (name) await import(`../dist/functions/${name}/handler.js`);
+  }
+}

@@ -145,12 +145,22 @@ export class CachegateStack extends Stack {
       schedule: config.schedules.rotateAll,
       services: config.rbac.services,
       ...(probe ? { probe } : {}),
+      ...(config.rotation?.authTokens
+        ? {
+            authTokens: {
+              replicationGroupIds: config.rotation.authTokens.replicationGroupIds,
+              schedule: config.schedules.rotateAuthTokens,
+            },
+          }
+        : {}),
     });
     new Rbac(this, 'Rbac', {
       auditBus: audit.bus,
       logRetention,
       services: config.rbac.services,
       userClaims: rotation.locks,
+      // finish-migration lists `default` connections on the cache itself: in the VPC, with the probe.
+      placeInCacheVpc: (fn) => rotation.placeInCacheVpc(fn),
       ...(probe && probeConfig?.cache ? { iamProbe: { ...probe, cache: probeConfig.cache } } : {}),
     });
   }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { clientVpnCrlSchema } from '../functions/core/crl-refresh/distribution-config.js';
 import { CACHE_SERVICES } from '../functions/core/rbac/cache-service.js';
+import { rbacIdentifier } from '../functions/core/rbac/identifier.js';
 import { ipv4Cidr, vpnAccessSchema } from '../functions/core/vpn/access-config.js';
 import { isScheduleExpression, workflowScheduleSchema } from '../functions/core/workflow-schedule.js';
 import { APPROVAL_TIMEOUT_BOUNDS, DEFAULT_APPROVAL_TIMEOUT_SECONDS } from '../workflows/approval-timeout.js';
@@ -126,6 +127,8 @@ export const cachegateConfigSchema = z.object({
       rotateAll: workflowScheduleSchema.default({ expression: 'rate(30 days)', timeZone: 'UTC' }),
       refreshCrl: workflowScheduleSchema.default({ expression: 'rate(1 day)', timeZone: 'UTC' }),
       renewServerCertificate: workflowScheduleSchema.default({ expression: 'rate(1 day)', timeZone: 'UTC' }),
+      /** rotate-auth-token, for each of `rotation.authTokens.replicationGroupIds`. */
+      rotateAuthTokens: workflowScheduleSchema.default({ expression: 'rate(30 days)', timeZone: 'UTC' }),
     })
     .prefault({}),
   /**
@@ -167,8 +170,25 @@ export const cachegateConfigSchema = z.object({
         .default([30, 7, 1]),
     })
     .prefault({}),
-  /** Password rotation; with `probe`, the new password is tried on the cache before promotion. */
-  rotation: z.object({ probe: rotationProbeSchema.optional() }).optional(),
+  /**
+   * Password rotation; with `probe`, the new password is tried on the cache before promotion (and
+   * finish-migration counts `default` connections through it). `authTokens`: replication groups
+   * that stay on AUTH, whose token rotate-auth-token rotates on `schedules.rotateAuthTokens`.
+   */
+  rotation: z
+    .object({
+      probe: rotationProbeSchema.optional(),
+      authTokens: z
+        .object({
+          replicationGroupIds: z
+            .array(rbacIdentifier)
+            .min(1)
+            .max(50)
+            .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a replication group'),
+        })
+        .optional(),
+    })
+    .optional(),
 });
 
 export type CachegateConfig = z.infer<typeof cachegateConfigSchema>;

@@ -11,12 +11,21 @@ function packageVersion(): string {
 }
 
 export function buildProgram(): Command {
-  const program = new Command('cachegate')
+  const program: Command = new Command('cachegate')
     .description(
       'Secure, audited access to ElastiCache / MemoryDB: RBAC users, password rotation, Client VPN certificates',
     )
     .version(packageVersion())
     .option('--debug', 'print stack traces on errors')
+    .option(
+      '--allow-insecure-key',
+      'use a CA private key that group or others may read (warns; refused without it)',
+    )
+    .hook('preAction', async () => {
+      if (program.opts<{ allowInsecureKey?: boolean }>().allowInsecureKey !== true) return;
+      const { allowInsecureCaKey } = await import('./pki/file-signer.js');
+      allowInsecureCaKey(true);
+    })
     .showHelpAfterError('(run "cachegate --help" for usage)')
     .exitOverride();
   registerCommands(program);

@@ -9,6 +9,7 @@ import {
   DescribeUserGroupsCommand,
   DescribeUsersCommand,
   ElastiCacheClient,
+  ListTagsForResourceCommand,
   ModifyReplicationGroupCommand,
   ModifyServerlessCacheCommand,
   ModifyUserCommand,
@@ -31,6 +32,7 @@ import {
 import { accessStringsEquivalent } from '../core/access-string/index.js';
 import { ConflictError } from '../core/errors.js';
 import { holdsExactly } from '../core/rbac/convergence.js';
+import { CREATED_BY_TAG } from '../core/rbac/onboarding.js';
 import type { CachePosture } from '../core/posture/snapshot.js';
 import type {
   CacheEngine,
@@ -63,9 +65,11 @@ export async function listUsers(): Promise<CacheUser[]> {
 }
 
 /**
- * Creates a user. A retry after a lost response finds the user already there: when it is the
- * same user (name, engine, access string by meaning) that counts as created, otherwise it is a
- * ConflictError. The passwords cannot be compared (AWS never returns them).
+ * Creates a user, tagged with the run creating it. A retry after a lost response finds the user
+ * already there: it counts as created only when it is the same user (name, engine, access string
+ * by meaning) AND its `cachegate:created-by` tag names this run; a user someone else created with
+ * the same ID is never adopted (ConflictError: the passwords cannot be compared, AWS never
+ * returns them, so only the tag proves whose user it is).
  */
 export async function createUser(spec: NewCacheUser): Promise<{ user: CacheUser; created: boolean }> {
   try {
@@ -80,18 +84,29 @@ export async function createUser(spec: NewCacheUser): Promise<{ user: CacheUser;
           : spec.passwords.length > 0
             ? { Type: 'password', Passwords: spec.passwords }
             : { Type: 'no-password-required' },
+        Tags: [{ Key: CREATED_BY_TAG, Value: spec.createdBy }],
       }),
     );
     return { user: toCacheUser(user), created: true };
   } catch (error) {
     if (!(error instanceof UserAlreadyExistsFault)) throw error;
-    const existing = await describeUser(spec.userId);
-    if (!existing || !sameUser(existing, spec)) {
+    const { Users } = await elastiCache().send(new DescribeUsersCommand({ UserId: spec.userId }));
+    const existing = Users?.[0];
+    if (!existing || !sameUser(toCacheUser(existing), spec)) {
       throw new ConflictError(
-        `user ${spec.userId} already exists with a different name, engine or access string`,
+        `user ${spec.userId} already exists with a different name, engine or access string: nothing was adopted`,
       );
     }
-    return { user: existing, created: false };
+    const { TagList } = await elastiCache().send(
+      new ListTagsForResourceCommand({ ResourceName: existing.ARN }),
+    );
+    const createdBy = TagList?.find((t) => t.Key === CREATED_BY_TAG)?.Value;
+    if (createdBy !== spec.createdBy) {
+      throw new ConflictError(
+        `user ${spec.userId} already exists and was not created by this run (${CREATED_BY_TAG}: ${createdBy ?? 'none'}): nothing was adopted`,
+      );
+    }
+    return { user: toCacheUser(existing), created: false };
   }
 }
 
@@ -256,6 +271,30 @@ export async function attachUserGroup(
 }
 
 /**
+ * Changes the AUTH token, applied immediately (`AuthToken` + `AuthTokenUpdateStrategy`, API
+ * reference): `ROTATE` adds the token (old and new both accepted), `SET` keeps only it — after a
+ * ROTATE, or with `UserGroupIdsToRemove` when going back from RBAC (rollback-to-auth). The token
+ * is never part of an error cachegate raises.
+ */
+export async function modifyAuthToken(
+  replicationGroupId: string,
+  token: string,
+  strategy: 'ROTATE' | 'SET',
+  userGroupIdsToRemove: string[] = [],
+): Promise<CacheReplicationGroup> {
+  const { ReplicationGroup: group } = await elastiCache().send(
+    new ModifyReplicationGroupCommand({
+      ReplicationGroupId: replicationGroupId,
+      ApplyImmediately: true,
+      AuthToken: token,
+      AuthTokenUpdateStrategy: strategy,
+      ...(userGroupIdsToRemove.length > 0 ? { UserGroupIdsToRemove: userGroupIdsToRemove } : {}),
+    }),
+  );
+  return toCacheReplicationGroup(group ?? {});
+}
+
+/**
  * A serverless cache, read as the replication-group snapshot the RBAC planning takes: its one
  * user group (`UserGroupId`), no AUTH token and no pending values (a change shows as `modifying`
  * instead), in-transit encryption always on (serverless caches accept only TLS connections:
@@ -351,6 +390,9 @@ function toCacheReplicationGroup(group: ReplicationGroup): CacheReplicationGroup
     ...(group.ARN ? { arn: group.ARN } : {}),
     transitEncryptionEnabled: group.TransitEncryptionEnabled ?? false,
     authTokenEnabled: group.AuthTokenEnabled ?? false,
+    ...(group.PendingModifiedValues?.AuthTokenStatus
+      ? { authTokenStatus: group.PendingModifiedValues.AuthTokenStatus }
+      : {}),
     userGroupIds: group.UserGroupIds ?? [],
     pendingUserGroupIdsToAdd: group.PendingModifiedValues?.UserGroups?.UserGroupIdsToAdd ?? [],
     pendingUserGroupIdsToRemove: group.PendingModifiedValues?.UserGroups?.UserGroupIdsToRemove ?? [],

@@ -4,6 +4,7 @@ import {
   ClusterNotFoundFault,
   CreateACLCommand,
   CreateUserCommand,
+  ListTagsCommand,
   DeleteUserCommand,
   DescribeACLsCommand,
   DescribeClustersCommand,
@@ -26,6 +27,7 @@ import { ConflictError, ValidationError } from '../core/errors.js';
 import type { CachePosture } from '../core/posture/snapshot.js';
 import { MEMORYDB_OPEN_ACCESS_ACL } from '../core/rbac/cache-service.js';
 import { holdsExactly } from '../core/rbac/convergence.js';
+import { CREATED_BY_TAG } from '../core/rbac/onboarding.js';
 import type {
   CacheReplicationGroup,
   CacheUser,
@@ -70,9 +72,10 @@ export async function listUsers(): Promise<CacheUser[]> {
 }
 
 /**
- * Creates a password user named `userId`. A retry after a lost response finds the user already
- * there: the same access string and a password counts as created, anything else is a
- * ConflictError.
+ * Creates a password user named `userId`, tagged with the run creating it. A retry after a lost
+ * response finds the user already there: it counts as created only with the same access string, a
+ * password, and a `cachegate:created-by` tag naming this run; anything else is a ConflictError
+ * (a user someone else created with that name is never adopted).
  */
 export async function createUser(spec: NewCacheUser): Promise<{ user: CacheUser; created: boolean }> {
   if (spec.userName !== spec.userId) {
@@ -90,18 +93,30 @@ export async function createUser(spec: NewCacheUser): Promise<{ user: CacheUser;
         UserName: spec.userId,
         AccessString: spec.accessString,
         AuthenticationMode: { Type: 'password', Passwords: spec.passwords },
+        Tags: [{ Key: CREATED_BY_TAG, Value: spec.createdBy }],
       }),
     );
     return { user: toCacheUser(user ?? {}), created: true };
   } catch (error) {
     if (!(error instanceof UserAlreadyExistsFault)) throw error;
-    const existing = await describeUser(spec.userId);
+    const { Users } = await memoryDb().send(new DescribeUsersCommand({ UserName: spec.userId }));
+    const found = Users?.[0];
+    const existing = found ? toCacheUser(found) : undefined;
     if (
       !existing ||
       existing.authenticationType !== 'password' ||
       !accessStringsEquivalent(existing.accessString, spec.accessString)
     ) {
-      throw new ConflictError(`user ${spec.userId} already exists with a different access string`);
+      throw new ConflictError(
+        `user ${spec.userId} already exists with a different access string: nothing was adopted`,
+      );
+    }
+    const { TagList } = await memoryDb().send(new ListTagsCommand({ ResourceArn: found?.ARN }));
+    const createdBy = TagList?.find((t) => t.Key === CREATED_BY_TAG)?.Value;
+    if (createdBy !== spec.createdBy) {
+      throw new ConflictError(
+        `user ${spec.userId} already exists and was not created by this run (${CREATED_BY_TAG}: ${createdBy ?? 'none'}): nothing was adopted`,
+      );
     }
     return { user: existing, created: false };
   }

@@ -61,10 +61,13 @@ export function probeEndpointFromEnv(
   };
 }
 
-/** One `AUTH` on a fresh connection. The reply is read, never the password echoed. */
+/**
+ * One `AUTH` on a fresh connection. The reply is read, never the password echoed. `userName`
+ * undefined sends the one-argument `AUTH <token>` of a replication group on AUTH.
+ */
 export function tryAuth(
   endpoint: ProbeEndpoint,
-  userName: string,
+  userName: string | undefined,
   password: string,
   timeoutMs = 5000,
 ): Promise<ProbeResult> {
@@ -89,7 +92,7 @@ export function tryAuth(
       finish(new ProbeUnavailableError(`cannot reach ${endpoint.host}:${endpoint.port}: ${error.message}`)),
     );
     socket.once(endpoint.tls ? 'secureConnect' : 'connect', () =>
-      socket.write(encodeCommand(['AUTH', userName, password])),
+      socket.write(encodeCommand(userName === undefined ? ['AUTH', password] : ['AUTH', userName, password])),
     );
     socket.on('data', (chunk: Buffer) => {
       reply += chunk.toString('utf8');

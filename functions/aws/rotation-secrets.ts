@@ -82,6 +82,22 @@ export async function versionHoldsValue(ref: SecretVersionRef): Promise<boolean>
   }
 }
 
+/**
+ * One version's string, or undefined when the version is missing or holds none (an AUTH token
+ * secret's value is the token itself). The value never goes into an error.
+ */
+export async function readVersionString(ref: SecretVersionRef): Promise<string | undefined> {
+  try {
+    const { SecretString } = await secretsManager().send(
+      new GetSecretValueCommand({ SecretId: ref.arn, VersionId: ref.versionId }),
+    );
+    return SecretString;
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return undefined;
+    throw error;
+  }
+}
+
 export async function moveVersionStage(secretArn: string, move: StageMove): Promise<void> {
   await secretsManager().send(
     new UpdateSecretVersionStageCommand({

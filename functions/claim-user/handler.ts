@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { serviceNow } from '../aws/service-clock.js';
-import { takeUserClaim } from '../aws/user-claims.js';
+import { takeUserClaimRecovering } from '../use-cases/claim-recovery.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 import {
@@ -8,6 +8,7 @@ import {
   CLAIM_SUBJECTS,
   MAX_CLAIM_ATTEMPTS,
   claimSubject,
+  userBusyReason,
   type ClaimHolder,
 } from '../core/rbac/user-claim.js';
 
@@ -28,11 +29,9 @@ export const handler = lambdaHandler(inputSchema, async ({ state, subject, owner
   const attempts = (state.claim?.attempts ?? 0) + 1;
   const user = claimSubject(state, subject);
   if (!user) return { status: 'held', userId: '', service: 'elasticache', attempts, reason: '' };
-  const outcome = await takeUserClaim({ ...user, owner, holder, now: serviceNow() });
+  const outcome = await takeUserClaimRecovering({ ...user, owner, holder, now: serviceNow() });
   const status = outcome.taken ? 'held' : attempts >= MAX_CLAIM_ATTEMPTS ? 'gave-up' : 'busy';
-  const reason = outcome.taken
-    ? ''
-    : `another workflow is changing user ${user.userId} (${outcome.holder}); nothing was changed`;
+  const reason = outcome.taken ? '' : `${userBusyReason(user.userId, outcome.holder)}; nothing was changed`;
   logger.info('user claim', { ...user, status, attempts });
   return { status, ...user, attempts, reason };
 });

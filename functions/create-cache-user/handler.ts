@@ -27,6 +27,8 @@ const inputSchema = z.object({
     .optional(),
   auth: z.enum(['password', 'iam']).default('password'),
   service: cacheServiceSchema,
+  /** The run's execution ID, tagged on the user: proof on a retry that an existing user is its own. */
+  createdBy: z.string().min(1).max(256),
 });
 
 /**
@@ -36,7 +38,7 @@ const inputSchema = z.object({
  */
 export const handler = lambdaHandler(
   inputSchema,
-  async ({ userId, userName, engine, accessString, secret, auth, service }) => {
+  async ({ userId, userName, engine, accessString, secret, auth, service, createdBy }) => {
     if (auth === 'iam') {
       const { user, created } = await cacheRbac(service).createUser({
         userId,
@@ -45,6 +47,7 @@ export const handler = lambdaHandler(
         accessString,
         passwords: [],
         iam: true,
+        createdBy,
       });
       logger.info('cache user created', { service, userId, auth, created, status: user.status });
       return { userId, status: user.status, created };
@@ -57,6 +60,7 @@ export const handler = lambdaHandler(
       engine,
       accessString,
       passwords: [password],
+      createdBy,
     });
     logger.info('cache user created', { service, userId, created, status: user.status });
     return { userId, status: user.status, created };

@@ -12,8 +12,9 @@ const inputSchema = z.object({
 });
 
 /**
- * Secrets Manager rotation function for cachegate user secrets: teams that use native rotation
- * schedules get the same zero-lockout rotation as the rotate-password workflow.
+ * Secrets Manager rotation function for cachegate user secrets and AUTH token secrets: teams that
+ * use native rotation schedules get the same zero-lockout rotation as the rotate-password and
+ * rotate-auth-token workflows.
  */
 export const handler = lambdaHandler(inputSchema, async ({ SecretId, ClientRequestToken, Step }) => {
   const outcome = await runRotationStep(Step, SecretId, ClientRequestToken);

@@ -7,6 +7,11 @@ const inputSchema = z.object({
   workflow: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'must be a workflow name'),
   scheduledTime: z.iso.datetime({ offset: true }),
   periodMinutes: z.number().int().positive(),
+  /** A workflow scheduled per resource: the resource's ID ends the execution name. */
+  key: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be 1-40 lower-case letters, digits or hyphens')
+    .optional(),
   input: z.record(z.string(), z.unknown()).default({}),
 });
 

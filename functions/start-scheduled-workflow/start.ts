@@ -9,6 +9,8 @@ export interface ScheduledStart {
   /** When Scheduler planned this invocation (`<aws.scheduler.scheduled-time>`), not when it arrived. */
   scheduledTime: Date;
   periodMinutes: number;
+  /** Set for a workflow scheduled per resource: `-<key>` ends the execution name. */
+  key?: string;
   input: Record<string, unknown>;
 }
 
@@ -32,7 +34,7 @@ export async function startScheduledWorkflow(
   const stateMachineArn = env[stateMachineEnvVar(start.workflow)];
   if (!stateMachineArn)
     throw new ValidationError('is not a scheduled workflow of this deployment', 'workflow');
-  const executionName = scheduledExecutionName(start.scheduledTime, start.periodMinutes);
+  const executionName = `${scheduledExecutionName(start.scheduledTime, start.periodMinutes)}${start.key ? `-${start.key}` : ''}`;
   const { outcome, executionArn } = await startExecution(stateMachineArn, executionName, start.input);
   return { workflow: start.workflow, executionName, executionArn, started: outcome === 'started' };
 }

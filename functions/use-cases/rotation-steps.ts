@@ -25,8 +25,10 @@ import {
 import { AWSPENDING } from '../core/rotation/stages.js';
 import { publishAuditEvent } from '../aws/audit-events.js';
 import type { CacheService } from '../core/rbac/cache-service.js';
+import { userBusyReason } from '../core/rbac/user-claim.js';
 import { cacheRbac } from '../aws/cache-rbac.js';
-import { releaseUserClaim, takeUserClaim } from '../aws/user-claims.js';
+import { takeUserClaimRecovering } from './claim-recovery.js';
+import { releaseUserClaim } from '../aws/user-claims.js';
 import { probeEndpointFromEnv, tryAuth } from '../aws/rotation-probe.js';
 import {
   describeRotatingSecret,
@@ -57,13 +59,19 @@ export async function beginRotation(request: {
   service?: CacheService;
 }): Promise<BeginOutcome> {
   const { userId, owner, service = 'elasticache' } = request;
-  const claim = await takeUserClaim({ userId, service, owner, holder: 'rotate-password', now: request.now });
+  const claim = await takeUserClaimRecovering({
+    userId,
+    service,
+    owner,
+    holder: 'rotate-password',
+    now: request.now,
+  });
   if (!claim.taken) {
     return {
       status: 'busy',
       secretArn: '',
       currentVersionId: '',
-      reason: `another workflow is changing user ${userId} (${claim.holder})`,
+      reason: userBusyReason(userId, claim.holder),
     };
   }
   const secretName = userSecretName(userId, service);

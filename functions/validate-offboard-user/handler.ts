@@ -17,7 +17,12 @@ export const handler = lambdaHandler(offboardUserRequestSchema, async (request) 
     describeSecret(userSecretName(request.userId, request.service)),
   ]);
   const secretExists = secret !== undefined && isManagedUserSecret(secret.tags, request.userId);
-  const plan = planOffboarding(request, { user, userGroups, secretExists });
+  const plan = planOffboarding(request, {
+    user,
+    userGroups,
+    secretExists,
+    secretScheduledForDeletion: secretExists && secret.deletionDate !== undefined,
+  });
   logger.info('offboarding planned', {
     service: plan.service,
     userId: plan.userId,

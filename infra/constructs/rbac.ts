@@ -24,12 +24,20 @@ export interface RbacProps {
   /** The per-user claims table (created with the rotation lock table's name): one change per user at a time. */
   userClaims: ITable;
   /**
+   * Puts a function that talks to the cache itself in the cache's VPC with the connectivity
+   * probe's endpoint and security group (Rotation.placeInCacheVpc; a no-op without a probe).
+   */
+  placeInCacheVpc?: (fn: NodejsFunction) => void;
+  /**
    * The connectivity probe (config `rotation.probe` with its `cache`): onboard-user's
    * VerifyIamUser runs in the cache's VPC and authenticates a new IAM user there with a token it
    * signs. Without it the step reports `skipped`.
    */
   iamProbe?: Pick<RotationProbeProps, 'endpoint' | 'network' | 'subnets'> & { cache: string };
 }
+
+/** finish-migration's look at `CLIENT LIST`: the one RBAC function that talks to the cache. */
+const PROBE_FUNCTIONS = ['count-default-connections'];
 
 /** The ElastiCache RBAC workflows, deployed as `cachegate-<name>`. */
 export const RBAC_WORKFLOWS = [
@@ -78,8 +86,12 @@ const modifyUserGroup = {
  * that is missing here fails the synth, so nothing is deployed without a reviewed grant.
  */
 const GRANTS: Record<string, Grant> = {
-  // Takes a claim: reads the item, then a conditional PutItem (functions/aws/user-claims.ts).
-  'claim-user': { userClaims: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
+  // Takes a claim: reads the item, then a conditional PutItem (functions/aws/user-claims.ts); a
+  // claim a finished native rotation left is released for it (functions/aws/claim-recovery.ts).
+  'claim-user': {
+    userClaims: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+    userSecrets: ['secretsmanager:DescribeSecret'],
+  },
   'release-user-claim': { userClaims: ['dynamodb:DeleteItem'] },
   'validate-onboard-user': {
     // Replication groups and their nodes, serverless caches: the engine and version of each
@@ -103,7 +115,20 @@ const GRANTS: Record<string, Grant> = {
     ],
   },
   'create-cache-user': {
-    elastiCache: [{ actions: ['elasticache:CreateUser', 'elasticache:DescribeUsers'], resources: ['user'] }],
+    // Tags on create (the run's cachegate:created-by tag) also authorize AddTagsToResource (the
+    // Service Authorization Reference lists it beside CreateUser); ListTagsForResource reads it back
+    // on a retry that finds the user.
+    elastiCache: [
+      {
+        actions: [
+          'elasticache:CreateUser',
+          'elasticache:DescribeUsers',
+          'elasticache:AddTagsToResource',
+          'elasticache:ListTagsForResource',
+        ],
+        resources: ['user'],
+      },
+    ],
     userSecrets: ['secretsmanager:GetSecretValue'],
     // migrate-to-rbac's default user on AUTH: its password is the token, read by version.
     authTokenSecrets: ['secretsmanager:GetSecretValue'],
@@ -218,8 +243,20 @@ const MEMORYDB_GRANTS: Record<string, MemoryDbGrant> = {
     userSecrets: true,
   },
   'store-user-password': { userSecrets: true },
+  'claim-user': { userSecrets: true },
   'create-cache-user': {
-    memoryDb: [{ actions: ['memorydb:CreateUser', 'memorydb:DescribeUsers'], resources: ['user'] }],
+    // TagResource for tags on create: an ASSUMPTION by analogy with ElastiCache (docs/aws-facts.md).
+    memoryDb: [
+      {
+        actions: [
+          'memorydb:CreateUser',
+          'memorydb:DescribeUsers',
+          'memorydb:TagResource',
+          'memorydb:ListTags',
+        ],
+        resources: ['user'],
+      },
+    ],
     userSecrets: true,
   },
   'check-cache-user': { memoryDb: [describeMemoryDbUsers] },
@@ -267,6 +304,10 @@ export class Rbac extends Construct {
     }
     this.workflows = workflows;
     for (const [name, fn] of Object.entries(functions)) this.grant(name, fn, props);
+    for (const name of PROBE_FUNCTIONS) {
+      const fn = functions[name];
+      if (fn) props.placeInCacheVpc?.(fn);
+    }
     const verifier = functions['verify-iam-user'];
     if (props.iamProbe && verifier) this.placeIamProbe(verifier, props.iamProbe);
   }

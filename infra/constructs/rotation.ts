@@ -29,10 +29,15 @@ export interface RotationProps {
    */
   services?: readonly CacheService[];
   /**
-   * The AUTH probe of VerifyPendingPassword. Without it the verification step reports `skipped`
-   * and no rotation function is placed in a VPC.
+   * The AUTH probe of VerifyPendingPassword (and of rotate-auth-token's VerifyAuthTokens). Without
+   * it the verification steps report `skipped` and no rotation function is placed in a VPC.
    */
   probe?: RotationProbeProps;
+  /**
+   * Replication groups that stay on AUTH, whose token rotate-auth-token rotates on `schedule`
+   * (one schedule per group). Without it the workflow is deployed but not scheduled.
+   */
+  authTokens?: { replicationGroupIds: readonly string[]; schedule: WorkflowScheduleConfig };
 }
 
 /** The cache's network, as `importCacheNetwork` returns it. */
@@ -56,18 +61,29 @@ export interface RotationProbeProps {
   secretsManager: SecretsManagerAccess;
 }
 
-/** The function that tries `AUTH` with the pending password: the only one placed in the cache's VPC. */
+/** The functions that try `AUTH` on the cache: the only rotation functions placed in the cache's VPC. */
 const PROBE_FUNCTION = 'verify-pending-password';
+const TOKEN_PROBE_FUNCTION = 'verify-auth-tokens';
 
 type Access = 'lock' | 'audit' | 'metrics' | 'listSecrets';
 interface Grant {
-  elastiCache?: { actions: readonly string[]; resource: 'user' | 'usergroup' }[];
+  elastiCache?: { actions: readonly string[]; resource: 'user' | 'usergroup' | 'replicationgroup' }[];
   secrets?: string[];
+  /** Actions on the AUTH token secrets (`cachegate/elasticache/auth-tokens/*`). */
+  authTokenSecrets?: string[];
   other?: Access[];
 }
 
 const describeUsers = { actions: ['elasticache:DescribeUsers'], resource: 'user' } as const;
 const modifyUser = { actions: ['elasticache:ModifyUser'], resource: 'user' } as const;
+const describeReplicationGroups = {
+  actions: ['elasticache:DescribeReplicationGroups'],
+  resource: 'replicationgroup',
+} as const;
+const modifyReplicationGroup = {
+  actions: ['elasticache:ModifyReplicationGroup'],
+  resource: 'replicationgroup',
+} as const;
 
 /** What each rotation function calls, and nothing more. */
 const GRANTS: Record<string, Grant> = {
@@ -91,6 +107,8 @@ const GRANTS: Record<string, Grant> = {
   'verify-pending-password': { secrets: ['secretsmanager:GetSecretValue'] },
   'promote-pending-password': {
     secrets: ['secretsmanager:DescribeSecret', 'secretsmanager:UpdateSecretVersionStage'],
+    // rotate-auth-token promotes the token secret's AWSPENDING with the same function.
+    authTokenSecrets: ['secretsmanager:DescribeSecret', 'secretsmanager:UpdateSecretVersionStage'],
   },
   'finish-password-rotation': { other: ['audit', 'lock'] },
   'abandon-password-rotation': { other: ['lock'] },
@@ -100,15 +118,47 @@ const GRANTS: Record<string, Grant> = {
   },
   'summarise-rotation': { other: ['audit', 'metrics'] },
   'rotate-secret': {
-    other: ['lock'],
-    elastiCache: [describeUsers, modifyUser],
+    other: ['lock', 'audit'],
+    // User secrets (ModifyUser) and AUTH token secrets (ModifyReplicationGroup ROTATE).
+    elastiCache: [describeUsers, modifyUser, describeReplicationGroups, modifyReplicationGroup],
     secrets: [
       'secretsmanager:DescribeSecret',
       'secretsmanager:GetSecretValue',
       'secretsmanager:PutSecretValue',
       'secretsmanager:UpdateSecretVersionStage',
     ],
+    authTokenSecrets: [
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:PutSecretValue',
+      'secretsmanager:UpdateSecretVersionStage',
+    ],
   },
+  // rotate-auth-token (functions/aws/auth-token-rotation-steps.ts); the claim is the group's token claim.
+  'begin-auth-token-rotation': {
+    elastiCache: [describeReplicationGroups],
+    authTokenSecrets: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+    other: ['lock'],
+  },
+  'store-pending-auth-token': {
+    authTokenSecrets: [
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:PutSecretValue',
+    ],
+  },
+  'rotate-in-pending-auth-token': {
+    elastiCache: [describeReplicationGroups, modifyReplicationGroup],
+    authTokenSecrets: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+  },
+  'check-auth-token-change': { elastiCache: [describeReplicationGroups] },
+  'verify-auth-tokens': { authTokenSecrets: ['secretsmanager:GetSecretValue'] },
+  'retire-previous-auth-token': {
+    elastiCache: [describeReplicationGroups, modifyReplicationGroup],
+    authTokenSecrets: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+  },
+  'publish-auth-token-event': { other: ['audit'] },
+  'release-auth-token-claim': { other: ['lock'] },
 };
 
 const describeMemoryDbUsers = { actions: ['memorydb:DescribeUsers'], resource: 'user' } as const;
@@ -137,10 +187,12 @@ export class Rotation extends Construct {
   readonly locks: Table;
   readonly rotatePassword: AslWorkflow;
   readonly rotateAll: AslWorkflow;
+  readonly rotateAuthToken: AslWorkflow;
   readonly rotateSecretFunction: NodejsFunction;
   readonly schedule: Schedule;
-  /** The verify function's security group, when a probe is configured. */
+  /** The probe functions' security group, when a probe is configured. */
   readonly probeSecurityGroup: SecurityGroup | undefined;
+  private readonly probe: RotationProbeProps | undefined;
 
   constructor(scope: Construct, id: string, props: RotationProps) {
     super(scope, id);
@@ -166,21 +218,32 @@ export class Rotation extends Construct {
       environment,
       sharedFunctions: this.rotatePassword.functions,
     });
+    this.rotateAuthToken = new AslWorkflow(this, 'RotateAuthToken', {
+      name: 'rotate-auth-token',
+      logRetention: props.logRetention,
+      environment,
+      sharedFunctions: this.rotatePassword.functions,
+    });
     this.rotateSecretFunction = this.secretsManagerRotationFunction(props.logRetention, environment);
     const functions = {
       ...this.rotatePassword.functions,
       ...this.rotateAll.functions,
+      ...this.rotateAuthToken.functions,
       'rotate-secret': this.rotateSecretFunction,
     };
     for (const [name, fn] of Object.entries(functions)) this.grant(name, fn, props);
-    const probeFunction = this.rotatePassword.functions[PROBE_FUNCTION];
-    if (props.probe && !probeFunction) {
+    const probeFunctions = [
+      this.rotatePassword.functions[PROBE_FUNCTION],
+      this.rotateAuthToken.functions[TOKEN_PROBE_FUNCTION],
+    ];
+    if (props.probe && probeFunctions.some((fn) => fn === undefined)) {
       throw new Error(
-        `Rotation ${this.node.path}: rotate-password has no ${PROBE_FUNCTION} function to probe with`,
+        `Rotation ${this.node.path}: ${PROBE_FUNCTION} and ${TOKEN_PROBE_FUNCTION} must exist to probe with`,
       );
     }
-    this.probeSecurityGroup =
-      props.probe && probeFunction ? this.placeProbeInCacheVpc(probeFunction, props.probe) : undefined;
+    this.probeSecurityGroup = props.probe ? this.probeSecurityGroupFor(props.probe) : undefined;
+    this.probe = props.probe;
+    for (const fn of probeFunctions) if (fn) this.placeInCacheVpc(fn);
 
     this.schedule = props.schedules.add({
       workflow: 'rotate-all',
@@ -189,6 +252,16 @@ export class Rotation extends Construct {
       input: { selector: { all: true }, requestedBy: 'cachegate-schedule' },
       description: 'cachegate: rotate every cache user password (rotate-all)',
     });
+    for (const replicationGroupId of props.authTokens?.replicationGroupIds ?? []) {
+      props.schedules.add({
+        workflow: 'rotate-auth-token',
+        key: replicationGroupId,
+        stateMachine: this.rotateAuthToken.stateMachine,
+        schedule: props.authTokens!.schedule,
+        input: { replicationGroupId, requestedBy: 'cachegate-schedule' },
+        description: `cachegate: rotate the AUTH token of ${replicationGroupId} (rotate-auth-token)`,
+      });
+    }
   }
 
   private secretsManagerRotationFunction(
@@ -205,14 +278,10 @@ export class Rotation extends Construct {
   }
 
   /**
-   * Only the verify function gets the probe endpoint and runs in the cache's VPC; every other
-   * rotation function (rotate-secret included) calls AWS APIs only and stays outside, so the VPC
-   * needs no ElastiCache API endpoint. Its security group allows out only the cache port (to the
-   * cache's group, which gains the matching ingress) and HTTPS to Secrets Manager.
-   * The function is created by AslWorkflow, so the VPC is set on the CloudFormation resource:
-   * the function keeps its logical ID (and its fixed-name log group) when a probe is added.
+   * The probe functions' security group: out only to the cache port (the cache's group gains the
+   * matching ingress) and HTTPS to Secrets Manager; nothing in.
    */
-  private placeProbeInCacheVpc(fn: NodejsFunction, probe: RotationProbeProps): SecurityGroup {
+  private probeSecurityGroupFor(probe: RotationProbeProps): SecurityGroup {
     const port = probePort(probe.endpoint, this.node.path);
     const securityGroup = new SecurityGroup(this, 'ProbeSecurityGroup', {
       vpc: probe.network.vpc,
@@ -231,13 +300,25 @@ export class Rotation extends Construct {
         'Secrets Manager VPC endpoint, from the cachegate rotation probe',
       );
     } else {
-      // Secrets Manager's public endpoint has no fixed address range: HTTPS anywhere, via the NAT.
       securityGroup.addEgressRule(Peer.anyIpv4(), Port.tcp(443), 'Secrets Manager through the NAT gateway');
     }
-    const subnets = probe.subnets ?? probe.network.cacheSubnets;
+    return securityGroup;
+  }
+
+  /**
+   * Places a function that talks to the cache itself (an AUTH probe: rotation's verify steps,
+   * finish-migration's connection count) in the cache's VPC with the probe's security group and
+   * endpoint. Every other function calls AWS APIs only and stays outside, so the VPC needs no
+   * ElastiCache API endpoint. The function is created by AslWorkflow, so the VPC is set on the
+   * CloudFormation resource: it keeps its logical ID (and its fixed-name log group) when a probe
+   * is added. A no-op without a probe.
+   */
+  placeInCacheVpc(fn: NodejsFunction): void {
+    if (!this.probe || !this.probeSecurityGroup) return;
+    const subnets = this.probe.subnets ?? this.probe.network.cacheSubnets;
     (fn.node.defaultChild as CfnFunction).vpcConfig = {
       subnetIds: subnets.map((subnet) => subnet.subnetId),
-      securityGroupIds: [securityGroup.securityGroupId],
+      securityGroupIds: [this.probeSecurityGroup.securityGroupId],
     };
     fn.role?.addManagedPolicy(
       ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'),
@@ -247,8 +328,7 @@ export class Rotation extends Construct {
       reason:
         'AWSLambdaVPCAccessExecutionRole only allows managing the network interfaces Lambda needs to run the function in the VPC (what CDK attaches to any VPC function).',
     });
-    fn.addEnvironment('ROTATION_PROBE_ENDPOINT', probe.endpoint);
-    return securityGroup;
+    fn.addEnvironment('ROTATION_PROBE_ENDPOINT', this.probe.endpoint);
   }
 
   private grant(name: string, fn: NodejsFunction, props: RotationProps): void {
@@ -263,6 +343,7 @@ export class Rotation extends Construct {
     }
     if (grant.secrets)
       grants.userSecrets(grant.secrets, memoryDb ? ['elasticache', 'memorydb'] : ['elasticache']);
+    if (grant.authTokenSecrets) grants.authTokenSecrets(grant.authTokenSecrets);
     for (const access of grant.other ?? []) {
       if (access === 'lock') {
         fn.addToRolePolicy(

@@ -30,6 +30,12 @@ export interface ScheduledWorkflow {
   /** The workflow's input, the same for every period. */
   input: Record<string, unknown>;
   description: string;
+  /**
+   * For a workflow scheduled once per resource (rotate-auth-token per replication group): names
+   * the schedule (`cachegate-<workflow>-<key>`, at most 64 characters) and ends the execution
+   * name, so each resource gets its own run per period.
+   */
+  key?: string;
 }
 
 const STARTER = 'start-scheduled-workflow';
@@ -79,15 +85,18 @@ export class WorkflowSchedules extends Construct {
 
   /** Schedules `workflow` and lets the starter start exactly that state machine. */
   add(scheduled: ScheduledWorkflow): Schedule {
-    if (this.schedules[scheduled.workflow]) throw new Error(`${scheduled.workflow} is scheduled twice`);
+    const id = scheduled.key ? `${scheduled.workflow}-${scheduled.key}` : scheduled.workflow;
+    if (this.schedules[id]) throw new Error(`${id} is scheduled twice`);
+    if (`cachegate-${id}`.length > 64)
+      throw new Error(`schedule name cachegate-${id} is longer than 64 characters`);
     const { expression, timeZone } = scheduled.schedule;
     this.starter.addEnvironment(
       stateMachineEnvVar(scheduled.workflow),
       scheduled.stateMachine.stateMachineArn,
     );
     scheduled.stateMachine.grantStartExecution(this.starter);
-    const schedule = new Schedule(this, scheduled.workflow, {
-      scheduleName: `cachegate-${scheduled.workflow}`,
+    const schedule = new Schedule(this, id, {
+      scheduleName: `cachegate-${id}`,
       description: scheduled.description,
       schedule: ScheduleExpression.expression(expression, TimeZone.of(timeZone)),
       target: new LambdaInvoke(this.starter, {
@@ -96,6 +105,7 @@ export class WorkflowSchedules extends Construct {
           workflow: scheduled.workflow,
           scheduledTime: ContextAttribute.scheduledTime,
           periodMinutes: schedulePeriodMinutes(expression),
+          ...(scheduled.key ? { key: scheduled.key } : {}),
           input: scheduled.input,
         }),
         // Retries are safe (the execution name is per period); give up once the period is stale.
@@ -103,7 +113,7 @@ export class WorkflowSchedules extends Construct {
         maxEventAge: Duration.hours(6),
       }),
     });
-    this.schedules[scheduled.workflow] = schedule;
+    this.schedules[id] = schedule;
     return schedule;
   }
 }

@@ -124,6 +124,7 @@ export async function rbacChapter({ sandbox, narrator, run }: DemoContext): Prom
         `token client: ${report.rounds} rounds of AUTH <token>, SET, GET across the migration, ${report.failures.length} failed`,
       );
     }
+    await finishMigration(run, narrator, redis, token);
 
     narrator.step(`offboard ${CAROL.userId}`);
     await expectSuccess(await run('offboard-user', { userId: CAROL.userId, requestedBy: 'alice' }));
@@ -144,6 +145,65 @@ export async function rbacChapter({ sandbox, narrator, run }: DemoContext): Prom
     model.onUserChanged = undefined;
     model.onReplicationGroupChanged = undefined;
     await redis?.stop();
+  }
+}
+
+/**
+ * finish-migration: with redis-server, the connectivity probe looks at its CLIENT LIST (plain TCP
+ * here): first a worker still logged in with the token makes finish refuse and name it; once it is
+ * gone, finish locks the default user and AUTH <token> is refused. Without redis there is no probe:
+ * the lock is forced, with the reason recorded.
+ */
+async function finishMigration(
+  run: DemoContext['run'],
+  narrator: DemoContext['narrator'],
+  redis: RedisServer | undefined,
+  token: string | undefined,
+): Promise<void> {
+  const request = {
+    replicationGroupId: RBAC_DEMO.authReplicationGroup,
+    authTokenSecretArn: RBAC_DEMO.authTokenSecretArn,
+    requestedBy: 'alice',
+  };
+  narrator.step(
+    `finish the migration: lock ${RBAC_DEMO.authReplicationGroup}'s default user once nobody logs in with the token`,
+  );
+  if (!redis || !token) {
+    const forced = (await expectSuccess(
+      await run('finish-migration', {
+        ...request,
+        forceReason: 'demo without redis-server: no probe to look with',
+      }),
+    )) as { defaultUserId: string };
+    narrator.detail(
+      `no probe to count connections with: locked ${forced.defaultUserId} with a recorded reason`,
+    );
+    return;
+  }
+  process.env.ROTATION_PROBE_ENDPOINT = `127.0.0.1:${redis.port}`;
+  process.env.ROTATION_PROBE_TLS = 'false';
+  try {
+    const worker = await redis.connect();
+    await worker.command(['AUTH', token]);
+    await worker.command(['CLIENT', 'SETNAME', 'legacy-worker']);
+    const refused = await run('finish-migration', { ...request, windowSeconds: 0 });
+    narrator.detail(`a worker still sends AUTH <token>: refused, nothing locked (${causeOf(refused)})`);
+    worker.close();
+    const finished = (await expectSuccess(
+      await run('finish-migration', { ...request, windowSeconds: 120 }),
+    )) as { defaultUserId: string };
+    narrator.detail(
+      `the worker moved to its own user: no default login for 120 s, ${finished.defaultUserId} locked`,
+    );
+    const client = await redis.connect();
+    try {
+      narrator.detail(`AUTH <the old token> → ${await reply(client, ['AUTH', token])}`);
+    } finally {
+      client.close();
+    }
+  } finally {
+    delete process.env.ROTATION_PROBE_ENDPOINT;
+    delete process.env.ROTATION_PROBE_TLS;
   }
 }
 

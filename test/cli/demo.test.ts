@@ -35,12 +35,16 @@ describe('cachegate demo (npm start)', () => {
       'Done',
     ]);
     expect(result.stdout).toContain('client: ');
+    // The migration chapter: the token client never noticed; after finish the old token is refused.
+    expect(result.stdout).toMatch(/token client: \d+ rounds .* 0 failed|AUTH checks are skipped/);
+    expect(result.stdout).toMatch(/AUTH <the old token> → WRONGPASS|locked \S+ with a recorded reason/);
     expect(result.stdout).toMatch(/, 0 failed; the user never held more than 2 passwords/);
     const audit = readFileSync(join(stateDir, 'audit.jsonl'), 'utf8').trim().split('\n');
     const actions = audit.map((line) => (JSON.parse(line) as { detailType: string }).detailType);
     for (const action of [
       'UserCreated',
       'MigratedToRbac',
+      'DefaultUserLocked',
       'PasswordRotated',
       'CertificateRevoked',
       'CrlImported',

@@ -253,7 +253,81 @@ describe('cachegate user / migrate-to-rbac on the local sandbox', () => {
     );
   });
 
+  it('finish-migration: the local dry run migrates first; forced, it locks default; unforced, it needs the probe', async () => {
+    const common = [
+      'finish-migration',
+      '--replication-group',
+      RBAC_DEMO.authReplicationGroup,
+      '--auth-token-secret-arn',
+      RBAC_DEMO.authTokenSecretArn,
+    ];
+    const forced = await cachegate(...common, '--force-reason', 'the token was pasted in a ticket');
+    expect(forced.status).toBe(0);
+    expect(forced.stdout).toBe(
+      'replication group legacy-cache: default user legacy-cache-users-default of legacy-cache-users is locked (forced); AUTH <token> no longer logs in\n',
+    );
+    expect(forced.stderr).toMatch(/first migrate-to-rbac/);
+    expect(forced.stderr).toMatch(/finish-migration › LockDefaultUser/);
+    // The local sandbox has no connectivity probe: an unforced finish cannot look, and says so.
+    const unforced = await cachegate(...common, '--window-seconds', '0');
+    expect(unforced.status).toBe(1);
+    expect(unforced.stderr).toMatch(/no connectivity probe is configured/);
+    expect(unforced.stdout).toBe('');
+  });
+
+  it('rollback-to-auth: the local dry run migrates the group, then puts it back on AUTH with the token secret', async () => {
+    const result = await cachegate(
+      'rollback-to-auth',
+      '--replication-group',
+      RBAC_DEMO.authReplicationGroup,
+      '--auth-token-secret-arn',
+      RBAC_DEMO.authTokenSecretArn,
+    );
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(
+      /^replication group legacy-cache is back on AUTH \(token from version [0-9a-f-]+\); user group legacy-cache-users was removed\n$/,
+    );
+    expect(result.stderr).toMatch(/migrating legacy-cache first, then rolling back/);
+  });
+
   it.each([
+    [
+      'rollback-to-auth with a secret outside the token prefix',
+      [
+        'rollback-to-auth',
+        '--replication-group',
+        'legacy-cache',
+        '--auth-token-secret-arn',
+        'arn:aws:secretsmanager:us-east-1:000000000000:secret:elsewhere',
+      ],
+      /^cachegate: --auth-token-secret-arn: must be the ARN/m,
+    ],
+    [
+      'finish with a reason too short to record',
+      [
+        'finish-migration',
+        '--replication-group',
+        'legacy-cache',
+        '--auth-token-secret-arn',
+        RBAC_DEMO.authTokenSecretArn,
+        '--force-reason',
+        'because',
+      ],
+      /^cachegate: --force-reason: must say why/m,
+    ],
+    [
+      'finish with a window that is not a number of seconds',
+      [
+        'finish-migration',
+        '--replication-group',
+        'legacy-cache',
+        '--auth-token-secret-arn',
+        RBAC_DEMO.authTokenSecretArn,
+        '--window-seconds',
+        'soon',
+      ],
+      /^cachegate: --window-seconds: /m,
+    ],
     [
       'a malformed user ID (refused before any workflow starts)',
       ['user', 'create', '--user-id', '1bad', '--access-string', 'on', '--group', 'orders-users'],
@@ -314,6 +388,36 @@ describe('--state-machine-arn: the deployed workflow through StartExecution / De
     expect(sandbox.model<SecretsManagerModel>('Secrets Manager').allSecretStrings()).toHaveLength(
       secretsBefore + 1,
     );
+  });
+
+  it('finish-migration starts the deployed finish-migration and reports the lock', async () => {
+    await runWorkflow(
+      'migrate-to-rbac',
+      { replicationGroupId: 'legacy-cache', authTokenSecretArn: RBAC_DEMO.authTokenSecretArn },
+      { stateMachineArn: stateMachineArn(sandbox, 'migrate-to-rbac'), pollSeconds: 1 },
+    );
+    const { finishMigration } = await import('../../bin/cli/rbac/rbac-actions.js');
+    const printed: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) =>
+      printed.push(String(chunk)) > 0) as typeof process.stdout.write;
+    try {
+      await finishMigration({
+        replicationGroup: 'legacy-cache',
+        authTokenSecretArn: RBAC_DEMO.authTokenSecretArn,
+        forceReason: 'the token was pasted in a ticket',
+        stateMachineArn: stateMachineArn(sandbox, 'finish-migration'),
+        pollSeconds: 1,
+      });
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(printed.join('')).toContain(
+      'default user legacy-cache-users-default of legacy-cache-users is locked (forced)',
+    );
+    await sandbox.model<ElastiCacheModel>('ElastiCache').settle();
+    const { describeUser } = await import('../../functions/aws/elasticache.js');
+    expect((await describeUser('legacy-cache-users-default'))?.accessString).toMatch(/^off/);
   });
 
   it('a refused request is a ValidationError (exit 2) with the validation step’s message', async () => {

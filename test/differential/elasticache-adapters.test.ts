@@ -1,14 +1,12 @@
 /**
  * cachegate's own ElastiCache adapter (functions/aws/elasticache.ts), unchanged, against the
- * sandbox and against moto_server (see differential.ts). The adapter creates its SDK client
- * once; the client hook installed here routes each call to the side the case is running on, so
- * the same module instance serves both. moto implements CreateUser, DescribeUsers, DeleteUser,
+ * sandbox and against moto_server (see differential.ts; routeAdaptersPerSide sends each call to
+ * the side the case is running on). moto implements CreateUser, DescribeUsers, DeleteUser,
  * CreateReplicationGroup, DescribeReplicationGroups and DescribeCacheClusters (no user groups, no
  * ModifyUser, no ModifyReplicationGroup): the cases are the adapter functions built on those.
  */
 import { afterAll, beforeAll, describe } from '@jest/globals';
 import { CreateReplicationGroupCommand, ElastiCacheClient } from '@aws-sdk/client-elasticache';
-import { setAwsClientHook, type AnyAwsClient } from '../../functions/aws/clients.js';
 import {
   createUser,
   deleteUser,
@@ -21,9 +19,8 @@ import {
 import type { CacheUser, NewCacheUser } from '../../functions/core/ports/cache-rbac.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache/index.js';
-import { attachSandboxRouting } from '../../local/sandbox/sandbox.js';
 import { differentialCases, type DifferentialCase, type Figure, type Outcome } from './differential.js';
-import { motoAvailable, startMotoServer, type MotoServer } from './moto-server.js';
+import { motoAvailable, routeAdaptersPerSide, startMotoServer, type MotoServer } from './moto-server.js';
 
 interface Side {
   /** Routes the adapter's next calls to this side. */
@@ -43,6 +40,7 @@ const spec = (userId: string, overrides: Partial<NewCacheUser> = {}): NewCacheUs
   accessString: 'on ~app:* +@read',
   passwords: [PASSWORD],
   iam: false,
+  createdBy: 'arn:aws:states:us-east-1:000000000000:execution:onboard-user:differential',
   ...overrides,
 });
 
@@ -95,6 +93,14 @@ const cases: DifferentialCase<Side>[] = [
         () => createUser(spec(`${ns}-a`)),
         (r) => ({ created: r.created, user: user(r.user) }),
       );
+    },
+  },
+  {
+    name: 'adapter createUser over the same user created by another run (its tag) is a ConflictError',
+    run: async (side, ns) => {
+      side.use();
+      await createUser(spec(`${ns}-a`, { createdBy: 'someone-else' }));
+      return outcome(() => createUser(spec(`${ns}-a`)));
     },
   },
   {
@@ -221,39 +227,18 @@ describeIf("differential: cachegate's ElastiCache adapter, sandbox vs moto_serve
   beforeAll(async () => {
     moto = await startMotoServer();
     sandbox = await createSandbox({ dynamoDb: false });
-    let current: 'sandbox' | 'moto' = 'sandbox';
-    // The adapter's client is built once with moto's endpoint; a middleware sends each call to
-    // the sandbox's models instead while the case runs on the sandbox side.
-    setAwsClientHook({
-      defaults: moto.clientConfig,
-      attach: (client: AnyAwsClient) => {
-        let viaSandbox:
-          ((next: unknown, context: unknown) => (args: unknown) => Promise<unknown>) | undefined;
-        attachSandboxRouting({
-          config: client.config,
-          middlewareStack: { add: (middleware: typeof viaSandbox) => (viaSandbox ??= middleware) },
-        });
-        client.middlewareStack.add(
-          (next: (args: unknown) => Promise<unknown>, context: unknown) => {
-            const sandboxHandler = viaSandbox?.(next, context);
-            return (args: unknown) =>
-              current === 'sandbox' && sandboxHandler ? sandboxHandler(args) : next(args);
-          },
-          { step: 'initialize', name: 'differentialSide', priority: 'high' },
-        );
-      },
-    });
+    const route = routeAdaptersPerSide(moto);
     const motoEc = new ElastiCacheClient(moto.clientConfig);
     const model = sandbox.model<ElastiCacheModel>('ElastiCache');
     sides = {
       sandbox: {
-        use: () => (current = 'sandbox'),
+        use: () => route.use('sandbox'),
         settle: () => sandbox.clock.advance(60_000),
         replicationGroup: async (id, engineVersion) =>
           model.seedReplicationGroup({ id, transitEncryption: true, engineVersion }),
       },
       moto: {
-        use: () => (current = 'moto'),
+        use: () => route.use('moto'),
         settle: () => undefined,
         replicationGroup: async (id, engineVersion) => {
           await motoEc.send(

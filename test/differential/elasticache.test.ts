@@ -160,7 +160,11 @@ describeIf('differential: ElastiCache users, sandbox vs moto_server', () => {
     moto = await startMotoServer();
     sandbox = await createSandbox({ dynamoDb: false });
     sandboxClock = () => sandbox.clock.advance(60_000);
-    const local = new ElastiCacheClient({ region: sandbox.region });
+    // The sandbox routes by the client's region and its credentials' account: the defaults it installs.
+    const local = new ElastiCacheClient({
+      region: sandbox.region,
+      credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+    });
     attachSandboxRouting(local);
     clients = { sandbox: local, moto: new ElastiCacheClient(moto.clientConfig) };
   });

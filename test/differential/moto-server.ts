@@ -5,7 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { setAwsClientHook } from '../../functions/aws/clients.js';
+import { setAwsClientHook, type AnyAwsClient } from '../../functions/aws/clients.js';
+import { attachSandboxRouting } from '../../local/sandbox/sandbox.js';
 import { requireBinary } from '../interop/require-binary.js';
 
 export interface MotoServer {
@@ -92,4 +93,35 @@ function stopChild(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
+}
+
+/**
+ * Runs cachegate's adapters, unchanged, on either side: every client `createAwsClient` builds
+ * from now on points at moto, and a middleware sends each call to the installed sandbox's models
+ * instead while the sandbox side is in use. An adapter builds its client once, so one module
+ * instance serves both sides. Needs a sandbox installed (createSandbox) first.
+ */
+export function routeAdaptersPerSide(moto: MotoServer): { use(side: 'sandbox' | 'moto'): void } {
+  let current: 'sandbox' | 'moto' = 'sandbox';
+  type Handler = (args: unknown) => Promise<unknown>;
+  type Middleware = (next: Handler, context: unknown) => Handler;
+  setAwsClientHook({
+    defaults: moto.clientConfig,
+    attach: (client: AnyAwsClient) => {
+      let viaSandbox: Middleware | undefined;
+      attachSandboxRouting({
+        config: client.config,
+        middlewareStack: { add: (middleware: Middleware) => (viaSandbox ??= middleware) },
+      });
+      client.middlewareStack.add(
+        (next: Handler, context: unknown) => {
+          const sandboxHandler = viaSandbox?.(next, context);
+          return (args: unknown) =>
+            current === 'sandbox' && sandboxHandler ? sandboxHandler(args) : next(args);
+        },
+        { step: 'initialize', name: 'differentialSide', priority: 'high' },
+      );
+    },
+  });
+  return { use: (side) => (current = side) };
 }

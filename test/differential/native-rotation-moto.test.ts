@@ -89,7 +89,11 @@ describeIf('rotate-secret on moto: native RotateSecret', () => {
 
     await step('finishSecret', stored.arn, token);
     const after = await secrets.send(new DescribeSecretCommand({ SecretId: stored.arn }));
-    expect(after.VersionIdsToStages?.[token]).toEqual(['AWSCURRENT']);
+    // finishSecret labels the version it audited (functions/use-cases/rotation-contract.ts).
+    expect([...(after.VersionIdsToStages?.[token] ?? [])].sort()).toEqual([
+      'AWSCURRENT',
+      'CACHEGATE_AUDITED',
+    ]);
     expect(after.VersionIdsToStages?.[stored.versionId]).toEqual(['AWSPREVIOUS']);
   });
 });

@@ -632,7 +632,11 @@ describeIf('differential: Secrets Manager, sandbox vs moto_server', () => {
     sandbox.model<SecretsManagerModel>('Secrets Manager').registerRotationFunction(LAMBDA, async (event) => {
       if (event.Step === 'createSecret') throw new Error('differential: rotation stops at createSecret');
     });
-    const local = new SecretsManagerClient({ region: sandbox.region });
+    // The sandbox routes by the client's region and its credentials' account: the defaults it installs.
+    const local = new SecretsManagerClient({
+      region: sandbox.region,
+      credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+    });
     attachSandboxRouting(local);
     clients = { sandbox: local, moto: new SecretsManagerClient(moto.clientConfig) };
   });

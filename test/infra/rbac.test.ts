@@ -80,13 +80,17 @@ describe('Rbac construct', () => {
     );
   });
 
-  it('create-cache-user may create users and read user and AUTH token secrets, nothing else', () => {
+  it('create-cache-user may create users (tagged with the run), read their tags and read user and AUTH token secrets, nothing else', () => {
     const statements = statementsOfFunction('create-cache-user');
     expect(actionsOf(statements).filter((a) => !a.startsWith('xray:'))).toEqual([
+      'elasticache:AddTagsToResource',
       'elasticache:CreateUser',
       'elasticache:DescribeUsers',
+      'elasticache:ListTagsForResource',
       'memorydb:CreateUser',
       'memorydb:DescribeUsers',
+      'memorydb:ListTags',
+      'memorydb:TagResource',
       'secretsmanager:GetSecretValue',
       'secretsmanager:GetSecretValue',
     ]);

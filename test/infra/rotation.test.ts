@@ -74,7 +74,8 @@ describe('Rotation construct', () => {
   });
 
   it('schedules rotate-all every 30 days for every user, once per 30-day period', () => {
-    template.resourceCountIs('AWS::Events::Rule', 0);
+    // Scheduler, not an EventBridge rule (the stack's rules are the posture and expiry checks').
+    expect(JSON.stringify(template.findResources('AWS::Events::Rule'))).not.toMatch(/Rotation/);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       Name: 'cachegate-rotate-all',
       ScheduleExpression: 'rate(30 days)',
@@ -88,6 +89,58 @@ describe('Rotation construct', () => {
         }),
       }),
     });
+  });
+
+  it('deploys rotate-auth-token and schedules it per replication group on AUTH, one run per group and period', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineName: 'cachegate-rotate-auth-token',
+    });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Name: 'cachegate-rotate-auth-token-legacy-cache',
+      ScheduleExpression: 'rate(30 days)',
+      Target: Match.objectLike({
+        Input: JSON.stringify({
+          workflow: 'rotate-auth-token',
+          scheduledTime: '<aws.scheduler.scheduled-time>',
+          periodMinutes: 30 * 24 * 60,
+          key: 'legacy-cache',
+          input: { replicationGroupId: 'legacy-cache', requestedBy: 'cachegate-schedule' },
+        }),
+      }),
+    });
+  });
+
+  it('grants the token rotation functions only replication-group and AUTH-token-secret actions', () => {
+    const TOKEN_SECRETS = 'secret:cachegate/elasticache/auth-tokens/*';
+    const resourcesOfFunction = (name: string) =>
+      JSON.stringify(statementsOfFunction(name).map((s) => s.Resource));
+    for (const name of ['rotate-in-pending-auth-token', 'retire-previous-auth-token']) {
+      expect([name, actionsOf(name)]).toEqual([
+        name,
+        [
+          'elasticache:DescribeReplicationGroups',
+          'elasticache:ModifyReplicationGroup',
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+        ],
+      ]);
+      expect(resourcesOfFunction(name)).toContain(TOKEN_SECRETS);
+      expect(resourcesOfFunction(name)).not.toContain('cachegate/elasticache/users/');
+    }
+    expect(actionsOf('verify-auth-tokens')).toEqual(['secretsmanager:GetSecretValue']);
+    expect(resourcesOfFunction('verify-auth-tokens')).toContain(TOKEN_SECRETS);
+    expect(actionsOf('check-auth-token-change')).toEqual(['elasticache:DescribeReplicationGroups']);
+    expect(actionsOf('store-pending-auth-token')).toEqual([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:PutSecretValue',
+    ]);
+    expect(actionsOf('release-auth-token-claim')).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+    ]);
+    expect(actionsOf('publish-auth-token-event')).toEqual(['events:PutEvents']);
   });
 
   it('lets only Secrets Manager of this account invoke the rotation function', () => {
@@ -129,8 +182,11 @@ describe('Rotation construct', () => {
       'memorydb:DescribeUsers',
       'secretsmanager:ListSecrets',
     ]);
+    // The same two actions on user secrets and (rotate-auth-token) on AUTH token secrets.
     expect(actionsOf('promote-pending-password')).toEqual([
       'secretsmanager:DescribeSecret',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:UpdateSecretVersionStage',
       'secretsmanager:UpdateSecretVersionStage',
     ]);
     expect(actionsOf('abandon-password-rotation')).toEqual([
@@ -146,10 +202,14 @@ describe('Rotation construct', () => {
       'dynamodb:GetItem',
       'dynamodb:PutItem',
     ]);
+    // The native rotation function also publishes its PasswordRotated audit event.
+    expect(actionsOf('rotate-secret').filter((a) => a.startsWith('events:'))).toEqual(['events:PutEvents']);
     for (const name of ['store-pending-password', 'verify-pending-password', 'rotate-secret']) {
-      expect(actionsOf(name).every((a) => /^(secretsmanager|elasticache|memorydb|dynamodb):/.test(a))).toBe(
-        true,
-      );
+      const allowed =
+        name === 'rotate-secret'
+          ? /^(secretsmanager|elasticache|memorydb|dynamodb|events):/
+          : /^(secretsmanager|elasticache|memorydb|dynamodb):/;
+      expect(actionsOf(name).every((a) => allowed.test(a))).toBe(true);
       expect(actionsOf(name)).not.toEqual(expect.arrayContaining(['secretsmanager:DeleteSecret']));
     }
   });
@@ -183,7 +243,17 @@ const ROTATION_FUNCTIONS = [
   'select-rotation-users',
   'summarise-rotation',
   'rotate-secret',
+  'begin-auth-token-rotation',
+  'store-pending-auth-token',
+  'rotate-in-pending-auth-token',
+  'check-auth-token-change',
+  'verify-auth-tokens',
+  'retire-previous-auth-token',
+  'publish-auth-token-event',
+  'release-auth-token-claim',
 ];
+/** The functions that talk to the cache itself: in the cache's VPC with the probe, and only they. */
+const PROBE_FUNCTIONS = ['count-default-connections', 'verify-auth-tokens', 'verify-pending-password'];
 
 /** `{"Fn::GetAtt": [<logical ID of the probe's security group>, "GroupId"]}` */
 function probeGroupRef(t: Template): unknown {
@@ -231,22 +301,25 @@ function rotationOnly(probe?: RotationProbeConfig): { app: App; template: Templa
 }
 
 describe('Rotation probe in the cache VPC', () => {
-  it('runs the verify function in the cache subnets behind the probe security group, with the endpoint', () => {
-    const verify = functionNamed('verify-pending-password');
-    expect(verify.Properties.VpcConfig).toEqual({
-      SubnetIds: CACHE_SUBNETS,
-      SecurityGroupIds: [probeGroupRef(template)],
-    });
-    expect(verify.Properties.Environment).toEqual({
-      Variables: expect.objectContaining({
-        ROTATION_PROBE_ENDPOINT: 'master.orders-cache.abc123.euw1.cache.amazonaws.com:6379',
-      }),
-    });
-    expect(hasVpcAccessPolicy(template, verify)).toBe(true);
-  });
+  it.each(PROBE_FUNCTIONS)(
+    'runs %s in the cache subnets behind the probe security group, with the endpoint',
+    (name) => {
+      const fn = functionNamed(name);
+      expect(fn.Properties.VpcConfig).toEqual({
+        SubnetIds: CACHE_SUBNETS,
+        SecurityGroupIds: [probeGroupRef(template)],
+      });
+      expect(fn.Properties.Environment).toEqual({
+        Variables: expect.objectContaining({
+          ROTATION_PROBE_ENDPOINT: 'master.orders-cache.abc123.euw1.cache.amazonaws.com:6379',
+        }),
+      });
+      expect(hasVpcAccessPolicy(template, fn)).toBe(true);
+    },
+  );
 
   it('keeps every other rotation function out of the VPC, without the endpoint or VPC permissions', () => {
-    for (const name of ROTATION_FUNCTIONS.filter((n) => n !== 'verify-pending-password')) {
+    for (const name of ROTATION_FUNCTIONS.filter((n) => !PROBE_FUNCTIONS.includes(n))) {
       const fn = functionNamed(name);
       expect([name, fn.Properties.VpcConfig]).toEqual([name, undefined]);
       expect([name, JSON.stringify(fn.Properties.Environment)]).not.toEqual([
@@ -256,7 +329,9 @@ describe('Rotation probe in the cache VPC', () => {
       expect([name, hasVpcAccessPolicy(template, fn)]).toEqual([name, false]);
     }
     const inVpc = resourcesOf(template, 'AWS::Lambda::Function').filter((f) => f.Properties.VpcConfig);
-    expect(inVpc.map((f) => f.Properties.FunctionName)).toEqual(['cachegate-verify-pending-password']);
+    expect(inVpc.map((f) => f.Properties.FunctionName).sort()).toEqual(
+      PROBE_FUNCTIONS.map((name) => `cachegate-${name}`),
+    );
   });
 
   it('opens the cache port on the cache security group to the probe group only, never to 0.0.0.0/0', () => {

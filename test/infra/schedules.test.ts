@@ -55,7 +55,8 @@ function statementsOfRole(roleLogicalId: string): Statement[] {
 
 describe('WorkflowSchedules', () => {
   it('takes each schedule’s expression and time zone from the config', () => {
-    template.resourceCountIs('AWS::Scheduler::Schedule', 3);
+    // rotate-all, refresh-crl, renew-server-certificate, and rotate-auth-token for legacy-cache.
+    template.resourceCountIs('AWS::Scheduler::Schedule', 4);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       Name: 'cachegate-rotate-all',
       ScheduleExpression: 'cron(0 4 1 * ? *)',
@@ -99,19 +100,20 @@ describe('WorkflowSchedules', () => {
     }
   });
 
-  it('lets the Lambda start only rotate-all, refresh-crl and renew-server-certificate, and tells it their ARNs', () => {
+  it('lets the Lambda start only rotate-all, refresh-crl, renew-server-certificate and rotate-auth-token, and tells it their ARNs', () => {
     const starter = template.findResources('AWS::Lambda::Function')[starterId()] as Resource;
     const role = (starter.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] as string;
     const statements = statementsOfRole(role).filter(
       (s) => ![s.Action].flat().every((a) => a.startsWith('xray:')),
     );
-    expect(statements).toHaveLength(3);
+    expect(statements).toHaveLength(4);
     for (const s of statements) expect(s.Action).toBe('states:StartExecution');
     expect(statements.map((s) => s.Resource)).toEqual(
       expect.arrayContaining([
         { Ref: stateMachineId('rotate-all') },
         { Ref: stateMachineId('refresh-crl') },
         { Ref: stateMachineId('renew-server-certificate') },
+        { Ref: stateMachineId('rotate-auth-token') },
       ]),
     );
     expect(
@@ -142,6 +144,7 @@ describe('WorkflowSchedules', () => {
       rotateAll: { expression: 'rate(30 days)', timeZone: 'UTC' },
       refreshCrl: { expression: 'rate(1 day)', timeZone: 'UTC' },
       renewServerCertificate: { expression: 'rate(1 day)', timeZone: 'UTC' },
+      rotateAuthTokens: { expression: 'rate(30 days)', timeZone: 'UTC' },
     });
   });
 

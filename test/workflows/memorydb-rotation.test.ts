@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { InvalidUserStateFault } from '@aws-sdk/client-memorydb';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { randomUUID } from 'node:crypto';
-import { PASSWORDS_SET_LABEL } from '../../functions/use-cases/rotation-contract.js';
+import { AUDITED_LABEL, PASSWORDS_SET_LABEL } from '../../functions/use-cases/rotation-contract.js';
 import { currentUserClaim } from '../../functions/aws/user-claims.js';
 import { handler as rotateSecretHandler } from '../../functions/rotate-secret/handler.js';
 import {
@@ -319,7 +319,7 @@ describe('rotate-secret (Secrets Manager native rotation) for a MemoryDB user se
     }
     await step('finishSecret', user.secretArn, token);
     const versions = await secretVersions(user.secretArn);
-    expect(versions[token]).toEqual(['AWSCURRENT', PASSWORDS_SET_LABEL]);
+    expect(versions[token]).toEqual(['AWSCURRENT', AUDITED_LABEL, PASSWORDS_SET_LABEL]);
     expect(mirror.passwords.get(user.userId)).toEqual([
       await passwordOf(user.secretArn, token),
       user.password,

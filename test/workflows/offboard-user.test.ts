@@ -121,9 +121,18 @@ describe('offboard-user workflow (real ASL on the local runner)', () => {
     });
   });
 
-  it('is idempotent: offboarding again finds only the scheduled secret and keeps its deletion date', async () => {
+  it('is idempotent: offboarding again finds only the scheduled secret, keeps its deletion date and audits no second deletion', async () => {
     const userId = await onboardedUser(['audit-group']);
     expect((await run('offboard-user', { userId })).status).toBe('SUCCEEDED');
+    const deletions = () =>
+      sandbox
+        .model<EventBridgeModel>('EventBridge')
+        .events.filter(
+          (e) =>
+            e.detailType === 'UserDeleted' &&
+            (e.detail as { subject: { userId: string } }).subject.userId === userId,
+        ).length;
+    expect(deletions()).toBe(1);
     const first = await secrets.send(
       new DescribeSecretCommand({ SecretId: `cachegate/elasticache/users/${userId}` }),
     );
@@ -134,6 +143,8 @@ describe('offboard-user workflow (real ASL on the local runner)', () => {
       new DescribeSecretCommand({ SecretId: `cachegate/elasticache/users/${userId}` }),
     );
     expect(second.DeletedDate).toEqual(first.DeletedDate);
+    // The chaos test found the repeat publishing UserDeleted for a deletion it did not make.
+    expect(deletions()).toBe(1);
   });
 
   it('waits for a pending addition to finish, then removes the user', async () => {

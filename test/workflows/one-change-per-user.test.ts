@@ -12,8 +12,11 @@ import { handler as rotateSecret } from '../../functions/rotate-secret/handler.j
 import { LocalStateMachine, type LocalExecution } from '../../local/runner/local-state-machine.js';
 import type { Sandbox } from '../../local/sandbox/index.js';
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache/index.js';
+import { LambdaCrashSignal } from '../../local/sandbox/faults.js';
+import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import { serviceFault } from '../../local/sandbox/service-error.js';
-import { createElastiCacheWorld, type WorkflowRuns, expectNoPasswordLeak } from './rbac-fixture.js';
+import { listUserGroups } from '../../functions/aws/elasticache.js';
+import { causeOf, createElastiCacheWorld, type WorkflowRuns, expectNoPasswordLeak } from './rbac-fixture.js';
 import {
   lambdaContext,
   PasswordMirror,
@@ -92,6 +95,70 @@ describe('two onboardings of one user ID at once', () => {
     expect(['OnboardUser.InvalidInput', 'OnboardUser.UserBusy']).toContain(loser.error);
     expect(await clientView(userId)).toEqual({ currentAuthenticates: true, scheduledForDeletion: false });
     expect(await currentUserClaim(userId)).toBeUndefined();
+  });
+});
+
+describe('onboarding adopts only a user its own run created', () => {
+  const group = async () => (await listUserGroups()).find((g) => g.userGroupId === 'orders-group');
+
+  it('a user created outside cachegate between validation and CreateUser is not adopted: the run ends as "user exists", the user is left as it was', async () => {
+    const userId = nextId('outsider');
+    const outsiderPassword = 'o'.repeat(32);
+    const machine = LocalStateMachine.load('onboard-user', {
+      sandbox,
+      handlers: {
+        'create-cache-user': async (event, ctx) => {
+          // Someone else (the console, another tool) creates the same user, same details, meanwhile.
+          model.seedUser({
+            userId,
+            userName: userId,
+            accessString: 'on ~orders:* -@all +@read',
+            passwords: [outsiderPassword],
+          });
+          const { handler } = await import('../../functions/create-cache-user/handler.js');
+          return (handler as unknown as (e: unknown, c: unknown) => Promise<unknown>)(event, ctx);
+        },
+      },
+    });
+    const membersBefore = (await group())?.userIds;
+    const run = await workflows.record(machine.run(onboardInput(userId, 'on ~orders:* -@all +@read')));
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('OnboardUser.Failed');
+    expect(causeOf(run)).toMatch(/already exists and was not created by this run .*nothing was adopted/);
+    await model.settle();
+    // The outsider's user keeps its password, joins no group; no audit event claims it.
+    expect(mirror.passwords.get(userId)).toEqual([outsiderPassword]);
+    expect((await group())?.userIds).toEqual(membersBefore);
+    const created = sandbox
+      .model<EventBridgeModel>('EventBridge')
+      .events.filter((e) => (e.detail as { subject?: { userId?: string } }).subject?.userId === userId);
+    expect(created).toEqual([]);
+    expect(await currentUserClaim(userId)).toBeUndefined();
+  });
+
+  it('a retried CreateUser whose first response was lost adopts the user its own run created (tagged with the execution)', async () => {
+    const userId = nextId('lost-response');
+    let calls = 0;
+    const machine = LocalStateMachine.load('onboard-user', {
+      sandbox,
+      handlers: {
+        'create-cache-user': async (event, ctx) => {
+          const { handler } = await import('../../functions/create-cache-user/handler.js');
+          const result = await (handler as unknown as (e: unknown, c: unknown) => Promise<unknown>)(
+            event,
+            ctx,
+          );
+          calls += 1;
+          // The user was created, then the Lambda died before answering: Step Functions retries.
+          if (calls === 1) throw new LambdaCrashSignal('CreateCacheUser, after CreateUser');
+          return result;
+        },
+      },
+    });
+    const run = await workflows.record(machine.run(onboardInput(userId, 'on ~orders:* -@all +@read')));
+    expect(calls).toBe(2);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(await clientView(userId)).toEqual({ currentAuthenticates: true, scheduledForDeletion: false });
   });
 });
 

@@ -5,7 +5,12 @@ import {
   RotateSecretCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { randomUUID } from 'node:crypto';
-import { PASSWORDS_SET_LABEL } from '../../functions/use-cases/rotation-contract.js';
+import {
+  AUDITED_LABEL,
+  NATIVE_ROTATION_ACTOR,
+  PASSWORDS_SET_LABEL,
+} from '../../functions/use-cases/rotation-contract.js';
+import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import { generatePassword } from '../../functions/core/password-policy.js';
 import { handler } from '../../functions/rotate-secret/handler.js';
 import { createTables } from '../../local/sandbox/tables.js';
@@ -90,13 +95,24 @@ describe('rotate-secret: the Secrets Manager rotation contract on the sandbox', 
     expect(client.failures).toEqual([]);
     const versions = await secretVersions(u.secretArn);
     const [old] = Object.keys(before);
-    expect(versions[token]).toEqual(['AWSCURRENT', PASSWORDS_SET_LABEL]);
+    expect(versions[token]).toEqual(['AWSCURRENT', AUDITED_LABEL, PASSWORDS_SET_LABEL]);
     expect(versions[old ?? '']).toEqual(['AWSPREVIOUS']);
     // Every step again (Secrets Manager retried the whole rotation): nothing changes.
     for (const s of ['createSecret', 'setSecret', 'testSecret', 'finishSecret']) {
       expect(await step(s, u.secretArn, token)).toMatch(/already AWSCURRENT/);
     }
     expect(await secretVersions(u.secretArn)).toEqual(versions);
+    // One audit event for the rotation, naming the version, however often the steps ran.
+    const audited = sandbox
+      .model<EventBridgeModel>('EventBridge')
+      .events.filter((e) => (e.detail as { subject: { userId?: string } }).subject.userId === u.userId);
+    expect(audited.map((e) => e.detail)).toEqual([
+      expect.objectContaining({
+        action: 'PasswordRotated',
+        actor: NATIVE_ROTATION_ACTOR,
+        subject: expect.objectContaining({ versionId: token, previousVersionId: old }),
+      }),
+    ]);
   });
 
   it('native RotateSecret: createSecret fills the empty AWSPENDING version Secrets Manager made, and the rotation completes', async () => {
@@ -136,7 +152,7 @@ describe('rotate-secret: the Secrets Manager rotation contract on the sandbox', 
 
     expect(client.failures).toEqual([]);
     const versions = await secretVersions(u.secretArn);
-    expect(versions[token]).toEqual(['AWSCURRENT', PASSWORDS_SET_LABEL]);
+    expect(versions[token]).toEqual(['AWSCURRENT', AUDITED_LABEL, PASSWORDS_SET_LABEL]);
     expect(versions[Object.keys(before)[0] ?? '']).toEqual(['AWSPREVIOUS']);
     expect(mirror.passwords.get(u.userId)).toHaveLength(2);
   });

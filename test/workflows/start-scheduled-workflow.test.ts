@@ -75,6 +75,23 @@ describe('start-scheduled-workflow on the sandbox', () => {
     expect(runs).toHaveLength(2);
   });
 
+  it('a workflow scheduled per resource runs once per resource and period (the key ends the execution name)', async () => {
+    const perGroup = (key: string) =>
+      (handler as unknown as (event: unknown, ctx: unknown) => Promise<Result>)(
+        { ...sample, scheduledTime: '2027-01-10T00:00:00Z', key },
+        context,
+      );
+    const [legacy, billing] = [await perGroup('legacy-cache'), await perGroup('billing-cache')];
+    expect(legacy).toMatchObject({ executionName: 'scheduled-20270102T0000Z-legacy-cache', started: true });
+    expect(billing).toMatchObject({ executionName: 'scheduled-20270102T0000Z-billing-cache', started: true });
+    expect(await perGroup('legacy-cache')).toMatchObject({
+      executionArn: legacy.executionArn,
+      started: false,
+    });
+    const sfn = sandbox.model<StepFunctionsModel>('SFN');
+    await Promise.all([legacy, billing].map((r) => sfn.waitForExecution(r.executionArn)));
+  });
+
   it('starts only workflows this deployment scheduled', async () => {
     await expect(
       (handler as unknown as (event: unknown, ctx: unknown) => Promise<Result>)(
@@ -83,6 +100,6 @@ describe('start-scheduled-workflow on the sandbox', () => {
       ),
     ).rejects.toThrow(/workflow: is not a scheduled workflow/);
     await expect(invoke('yesterday')).rejects.toThrow(/scheduledTime/);
-    expect(runs).toHaveLength(2);
+    expect(runs).toHaveLength(4);
   });
 });

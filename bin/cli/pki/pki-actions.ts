@@ -28,7 +28,7 @@ import { parseCertificate } from '../../../functions/core/pki/x509.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../../functions/core/errors.js';
 import { parseDays } from './crl-actions.js';
 import { EasyRsaStore, exists, writeFileAtomic } from './easyrsa-store.js';
-import { assertKeyMatchesCa, fileSigner } from './file-signer.js';
+import { assertKeyMatchesCa, checkCaKeyMode, fileSigner } from './file-signer.js';
 import { moveToRenewed, readPendingRevocations, writePendingRevocations } from './renewal-store.js';
 
 const out = (line: string): void => {
@@ -128,6 +128,7 @@ function summarize(index: readonly CertIndexEntry[]): string {
 async function validateEasyRsaPki(dir: string): Promise<{ index: CertIndexEntry[]; warnings: string[] }> {
   const source = new EasyRsaStore(dir);
   const { cert: ca } = await source.readCa();
+  checkCaKeyMode(join(dir, 'private/ca.key'));
   const key = caKeyFromPem(await source.readCaKeyPem(), join(dir, 'private/ca.key'));
   assertKeyMatchesCa(key, ca, join(dir, 'private/ca.key'));
   const index = await source.readIndex();

@@ -6,10 +6,12 @@ import {
 } from '../../../functions/core/access-string/index.js';
 import { ValidationError } from '../../../functions/core/errors.js';
 import { parseInput } from '../../../functions/core/parse-input.js';
+import { finishMigrationRequestSchema } from '../../../functions/core/rbac/finish-migration.js';
 import { migrateToRbacRequestSchema } from '../../../functions/core/rbac/migration.js';
+import { rollbackToAuthRequestSchema } from '../../../functions/core/rbac/rollback-to-auth.js';
 import { offboardUserRequestSchema } from '../../../functions/core/rbac/offboarding.js';
 import { onboardUserRequestSchema } from '../../../functions/core/rbac/onboarding.js';
-import { openLocalSandbox, runWorkflow, type WorkflowTarget } from './rbac-workflow.js';
+import { openLocalSandbox, runLocalWorkflow, runWorkflow, type WorkflowTarget } from './rbac-workflow.js';
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -32,6 +34,8 @@ const FLAGS: Record<string, string> = {
   service: '--service',
   auth: '--auth',
   principalArn: '--principal',
+  windowSeconds: '--window-seconds',
+  forceReason: '--force-reason',
 };
 
 /**
@@ -65,9 +69,10 @@ async function run(
   request: unknown,
   target: WorkflowTarget,
   flags?: Record<string, string>,
+  localPrelude?: { workflow: string; input: unknown },
 ): Promise<unknown> {
   try {
-    return await runWorkflow(workflow, request, target);
+    return await runWorkflow(workflow, request, target, localPrelude);
   } catch (error) {
     throw withFlag(error, flags);
   }
@@ -234,6 +239,104 @@ export async function migrateToRbac(
       ? `MemoryDB cluster ${output.clusterName} is available with ACL ${output.aclName} (${output.memberIds.join(', ')})`
       : `${output.serverless ? 'serverless cache' : 'replication group'} ${output.replicationGroupId} is available with user group ${output.userGroupId} (${output.memberIds.join(', ')}; default user ${output.defaultUserId})`,
   );
+}
+
+/**
+ * `finish-migration`: the finish-migration workflow (lock the default user once no client
+ * logs in with the old token, or at once with `--force-reason`). The local dry run first migrates
+ * the group on its fresh sandbox; it has no connectivity probe, so there only a forced finish locks.
+ */
+export async function finishMigration(
+  options: Common & {
+    replicationGroup: string;
+    authTokenSecretArn: string;
+    windowSeconds?: string;
+    forceReason?: string;
+    user?: string[];
+  },
+): Promise<void> {
+  const request = parseRequest<{ replicationGroupId: string; authTokenSecretArn: string }>(
+    finishMigrationRequestSchema,
+    {
+      replicationGroupId: options.replicationGroup,
+      authTokenSecretArn: options.authTokenSecretArn,
+      ...(options.windowSeconds === undefined ? {} : { windowSeconds: wholeNumber(options.windowSeconds) }),
+      ...(options.forceReason === undefined ? {} : { forceReason: options.forceReason }),
+      requestedBy: options.requestedBy ?? 'cachegate-cli',
+    },
+  );
+  const prelude = {
+    workflow: 'migrate-to-rbac',
+    input: {
+      replicationGroupId: request.replicationGroupId,
+      authTokenSecretArn: request.authTokenSecretArn,
+      userIds: options.user ?? [],
+      requestedBy: options.requestedBy ?? 'cachegate-cli',
+    },
+  };
+  const output = (await run('finish-migration', request, options, {}, prelude)) as {
+    replicationGroupId: string;
+    defaultUserId: string;
+    userGroupId: string;
+    forced: boolean;
+  };
+  out(
+    `replication group ${output.replicationGroupId}: default user ${output.defaultUserId} of ${output.userGroupId} is locked${output.forced ? ' (forced)' : ''}; AUTH <token> no longer logs in`,
+  );
+}
+
+/**
+ * `rollback-to-auth`: undo a migration (the user group removed, the token secret's AWSCURRENT set
+ * as the AUTH token with SET). With `aws`, on the account of the environment's credentials;
+ * otherwise a dry run on a fresh local sandbox that first migrates the group.
+ */
+export async function rollbackToAuth(options: {
+  replicationGroup: string;
+  authTokenSecretArn: string;
+  requestedBy?: string;
+  aws?: boolean;
+}): Promise<void> {
+  const { randomUUID } = await import('node:crypto');
+  const request = parseRequest<{
+    replicationGroupId: string;
+    authTokenSecretArn: string;
+    requestedBy: string;
+  }>(rollbackToAuthRequestSchema, {
+    replicationGroupId: options.replicationGroup,
+    authTokenSecretArn: options.authTokenSecretArn,
+    requestedBy: options.requestedBy ?? 'cachegate-cli',
+  });
+  const sandbox = options.aws ? undefined : await openLocalSandbox();
+  try {
+    if (sandbox) {
+      process.stderr.write(
+        `local sandbox (dry run, nothing is kept): migrating ${request.replicationGroupId} first, then rolling back\n`,
+      );
+      await runLocalWorkflow(sandbox, 'migrate-to-rbac', {
+        replicationGroupId: request.replicationGroupId,
+        authTokenSecretArn: request.authTokenSecretArn,
+      });
+    }
+    const { rollbackToAuth: rollback } = await import('../../../functions/use-cases/rollback-to-auth.js');
+    const result = await rollback(request, {
+      owner: `cli-${randomUUID()}`,
+      progress: (line) => process.stderr.write(`${line}\n`),
+      // Locally the sandbox's clock runs fast: a short real wait is many simulated seconds.
+      ...(sandbox ? { sleep: () => new Promise<void>((resolve) => setTimeout(resolve, 20)) } : {}),
+    }).catch((error: unknown) => {
+      throw withFlag(error);
+    });
+    out(
+      `replication group ${result.replicationGroupId} is back on AUTH (token from version ${result.secretVersionId}); user group ${result.userGroupId} was removed`,
+    );
+  } finally {
+    await sandbox?.close();
+  }
+}
+
+/** A flag's text as a number when it is one (the schema then checks the range and names the flag). */
+function wholeNumber(text: string): number | string {
+  return /^\d+$/.test(text) ? Number(text) : text;
 }
 
 /** MemoryDB speaks of clusters and ACLs: the ElastiCache flags are refused rather than reinterpreted. */

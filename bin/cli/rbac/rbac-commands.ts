@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
 import { ValidationError } from '../../../functions/core/errors.js';
-import type { createUser, deleteUser, migrateToRbac, migrateUserToIamCommand } from './rbac-actions.js';
+import type {
+  createUser,
+  deleteUser,
+  finishMigration,
+  migrateToRbac,
+  migrateUserToIamCommand,
+  rollbackToAuth,
+} from './rbac-actions.js';
 
 const LOCAL_NOTE =
   'Without --state-machine-arn the workflow runs on a fresh local sandbox seeded with a demo account ' +
@@ -143,7 +150,7 @@ export function registerRbacCommands(program: Command): void {
       checkAccessString(accessString, options);
     });
 
-  workflowOptions(
+  const migrate = workflowOptions(
     program
       .command('migrate-to-rbac')
       .description(
@@ -168,8 +175,52 @@ export function registerRbacCommands(program: Command): void {
       )
       .option('--acl <name>', 'MemoryDB: name of the ACL to create (default <cluster>-acl)'),
     'migrate-to-rbac',
-  ).action(async (options: Parameters<typeof migrateToRbac>[0]) => {
+  );
+  migrate.action(async (options: Parameters<typeof migrateToRbac>[0]) => {
     const actions = await import('./rbac-actions.js');
     await actions.migrateToRbac(options);
   });
+  // A command of its own rather than `migrate-to-rbac finish`: the two share option names, and a
+  // subcommand's options would need positional options program-wide (`--debug` then only first).
+  workflowOptions(
+    program
+      .command('finish-migration')
+      .description(
+        'after migrate-to-rbac: lock the default user (which carries the old AUTH token) once no connection has logged in as default for --window-seconds (looked at through the connectivity probe), or at once with --force-reason',
+      )
+      .requiredOption('--replication-group <id>', 'the migrated replication group')
+      .requiredOption(
+        '--auth-token-secret-arn <arn>',
+        'the token secret migrate-to-rbac was given (the probe logs in with it to list connections)',
+      )
+      .option(
+        '--window-seconds <n>',
+        'how long no connection may log in as default before the lock (default 3600)',
+      )
+      .option(
+        '--force-reason <text>',
+        'lock now, whatever is connected, for this reason (kept in the audit event)',
+      )
+      .option('--user <id...>', 'local dry run only: the users the preceding migration puts in the group'),
+    'finish-migration',
+  ).action(async (options: Parameters<typeof finishMigration>[0]) => {
+    const actions = await import('./rbac-actions.js');
+    await actions.finishMigration(options);
+  });
+  program
+    .command('rollback-to-auth')
+    .description(
+      'undo migrate-to-rbac: remove the user group and set the AUTH token from --auth-token-secret-arn (strategy SET), after checking the group is on RBAC, settled, with TLS, and the token readable and valid',
+    )
+    .requiredOption('--replication-group <id>', 'the migrated replication group')
+    .requiredOption(
+      '--auth-token-secret-arn <arn>',
+      'Secrets Manager secret (cachegate/elasticache/auth-tokens/...) whose AWSCURRENT becomes the AUTH token',
+    )
+    .option('--requested-by <name>', 'the actor recorded in the audit event (default cachegate-cli)')
+    .option('--aws', 'on the AWS account of the environment (default: a dry run on a fresh local sandbox)')
+    .action(async (options: Parameters<typeof rollbackToAuth>[0]) => {
+      const actions = await import('./rbac-actions.js');
+      await actions.rollbackToAuth(options);
+    });
 }

@@ -27,16 +27,29 @@ export async function runWorkflow(
   workflow: string,
   input: unknown,
   target: WorkflowTarget,
+  /**
+   * Local dry run only: a workflow run first on the same fresh sandbox, for a command whose
+   * workflow needs an earlier one's result (finish needs a migrated group); it must succeed.
+   */
+  localPrelude?: { workflow: string; input: unknown },
 ): Promise<unknown> {
   const result = target.stateMachineArn
     ? await runDeployedWorkflow(target.stateMachineArn, input, { pollSeconds: target.pollSeconds ?? 10 })
-    : await runLocal(workflow, input);
+    : await runLocal(workflow, input, localPrelude);
   return outputOf(workflow, result);
 }
 
-async function runLocal(workflow: string, input: unknown): Promise<WorkflowResult> {
+async function runLocal(
+  workflow: string,
+  input: unknown,
+  prelude?: { workflow: string; input: unknown },
+): Promise<WorkflowResult> {
   const sandbox = await openLocalSandbox();
   try {
+    if (prelude) {
+      progress(`  first ${prelude.workflow}, so the dry run has something to work on`);
+      outputOf(prelude.workflow, await runOnSandbox(sandbox, prelude.workflow, prelude.input));
+    }
     return await runOnSandbox(sandbox, workflow, input);
   } finally {
     await sandbox.close();
@@ -61,6 +74,15 @@ export async function runOnSandbox(
   });
   const run = await machine.run(input);
   return { status: run.status, output: run.output, error: run.error, cause: run.cause };
+}
+
+/** Runs a workflow on an open local sandbox; it must succeed (its failure is thrown as the CLI reports it). */
+export async function runLocalWorkflow(
+  sandbox: Awaited<ReturnType<typeof openLocalSandbox>>,
+  workflow: string,
+  input: unknown,
+): Promise<unknown> {
+  return outputOf(workflow, await runOnSandbox(sandbox, workflow, input));
 }
 
 /** A fresh sandbox seeded with the demo account; Powertools stays quiet on the terminal. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ValidationError } from '../../../functions/core/errors.js';
+import { CachegateError, ValidationError } from '../../../functions/core/errors.js';
 import type { CacheService } from '../../../functions/core/rbac/cache-service.js';
 import {
   checkStateMachineArn,
@@ -95,7 +95,36 @@ async function rotate(options: RotateOptions): Promise<void> {
     ? await runDeployedWorkflow(options.stateMachineArn, input, { pollSeconds })
     : await runLocal(workflow, input, service, options.user);
   const { failureReason } = await import('../../../functions/core/rotation/selection.js');
-  printResult(outputOf(workflow, result, failureReason), options.json === true);
+  const output = outputOf(workflow, result, failureReason);
+  printResult(output, options.json === true);
+  const { isUserBusyReason } = await import('../../../functions/core/rbac/user-claim.js');
+  const left = notRotated(output, isUserBusyReason);
+  if (left.length > 0) {
+    throw new CachegateError(
+      'ROTATION_INCOMPLETE',
+      `not rotated: ${left.join(', ')} (failed, or busy with another workflow: run again when it ends)`,
+      { exitCode: 1 },
+    );
+  }
+}
+
+/**
+ * The users a run should have rotated and did not: failed, or skipped because another workflow
+ * held them (a skip for having no password to rotate is not one). The CLI exits 1 for them.
+ */
+export function notRotated(output: unknown, isBusy: (reason: string | undefined) => boolean): string[] {
+  const result = output as {
+    status?: string;
+    userId?: string;
+    reason?: string;
+    users?: { userId: string; status: string; reason?: string }[];
+  };
+  const users = result.users ?? [
+    { userId: result.userId ?? '', status: result.status ?? '', reason: result.reason },
+  ];
+  return users
+    .filter((u) => u.status === 'failed' || (u.status === 'skipped' && isBusy(u.reason)))
+    .map((u) => u.userId);
 }
 
 /** One user's steps: a bar on a terminal (redrawn in place), a line per 10 % otherwise. */

@@ -37,6 +37,11 @@ export interface NewCacheUser {
   /** One or two passwords; none means `no-password-required` (or IAM authentication with `iam`). */
   passwords: string[];
   iam?: boolean;
+  /**
+   * The run creating it (its execution ID), tagged on the user at CreateUser: a retry that finds
+   * the user already there adopts it only when this tag names the same run.
+   */
+  createdBy: string;
 }
 
 /**

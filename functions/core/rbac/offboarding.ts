@@ -24,6 +24,12 @@ export interface OffboardingPlan {
   userId: string;
   /** False when only the secret is left (an earlier run deleted the user). */
   userExists: boolean;
+  /**
+   * The user is gone and its secret already scheduled for deletion: what a finished offboarding
+   * leaves. Running it again re-checks the secret and changes nothing, so it publishes no second
+   * UserDeleted.
+   */
+  alreadyOffboarded: boolean;
   /** Every group the user is in or is being added to. */
   userGroupIds: string[];
   secretName: string;
@@ -38,7 +44,12 @@ export interface OffboardingPlan {
  */
 export function planOffboarding(
   request: OffboardUserRequest,
-  state: { user: UserSnapshot | undefined; userGroups: UserGroupSnapshot[]; secretExists: boolean },
+  state: {
+    user: UserSnapshot | undefined;
+    userGroups: UserGroupSnapshot[];
+    secretExists: boolean;
+    secretScheduledForDeletion?: boolean;
+  },
 ): OffboardingPlan {
   if (request.userId === BUILT_IN_DEFAULT_USER_ID) {
     throw new ValidationError('"default" is the built-in user and cannot be offboarded', 'userId');
@@ -59,6 +70,7 @@ export function planOffboarding(
     service: request.service,
     userId: request.userId,
     userExists: state.user !== undefined,
+    alreadyOffboarded: state.user === undefined && state.secretScheduledForDeletion === true,
     userGroupIds,
     secretName: userSecretName(request.userId, request.service),
     requestedBy: request.requestedBy,

@@ -291,3 +291,11 @@ function checkAccessString(
     }
   }
 }
+
+/**
+ * The tag CreateUser puts on every user cachegate creates: the execution ID of the run creating
+ * it. It is the only proof that an existing user with the ID a run wants is that run's own (a
+ * retry after a lost CreateUser response): user details can match by chance, passwords cannot be
+ * read back.
+ */
+export const CREATED_BY_TAG = 'cachegate:created-by';

@@ -45,6 +45,8 @@ export interface ReplicationGroupSnapshot {
   transitEncryptionEnabled: boolean;
   /** On AUTH (ElastiCache `AuthTokenEnabled`); MemoryDB clusters have no AUTH token. */
   authTokenEnabled: boolean;
+  /** `PendingModifiedValues.AuthTokenStatus` (`ROTATING` / `SETTING`) while a token change is applied. */
+  authTokenStatus?: string;
   userGroupIds: string[];
   pendingUserGroupIdsToAdd: string[];
   pendingUserGroupIdsToRemove: string[];

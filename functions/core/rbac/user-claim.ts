@@ -21,6 +21,10 @@ export const CLAIM_HOLDERS = {
   'migrate-to-rbac': 14400,
   'rotate-password': 3600,
   'native-rotation': 3600,
+  // rotate-auth-token.asl.json: up to 7 days between promotion and SET, plus the steps around it.
+  'rotate-auth-token': 612000,
+  // rollback-to-auth (CLI): the token SET and the wait for the group to settle.
+  'rollback-to-auth': 3600,
 } as const;
 export type ClaimHolder = keyof typeof CLAIM_HOLDERS;
 
@@ -84,4 +88,16 @@ export function claimSubject(
     userId,
     service: subject === 'request' && state.service === 'memorydb' ? 'memorydb' : 'elasticache',
   };
+}
+
+const BUSY_REASON = 'another workflow is changing user ';
+
+/** Why a run left a user alone: the claim's holder is named, so an operator knows whom to wait for. */
+export function userBusyReason(userId: string, holder: string): string {
+  return `${BUSY_REASON}${userId} (${holder})`;
+}
+
+/** Whether a skip reason is {@link userBusyReason}'s (rotate-all's report; the CLI's exit code). */
+export function isUserBusyReason(reason: string | undefined): boolean {
+  return reason?.startsWith(BUSY_REASON) ?? false;
 }

@@ -123,3 +123,26 @@ export function membersAfterChange(
 export function oneOrAll<T>(id: string | undefined, find: (id: string) => T, all: Map<string, T>): T[] {
   return id !== undefined ? [find(id)] : [...all.values()];
 }
+
+/**
+ * CreateUser's `Tags` (both services): each with a string Key (and Value), at most 50 per
+ * resource (the tag quota both document; more fails with TagQuotaPerResourceExceeded).
+ */
+export function checkTags(
+  tags: unknown[] | undefined,
+  Invalid: FaultClass,
+  QuotaExceeded: FaultClass,
+): Map<string, string> {
+  const checked = new Map<string, string>();
+  for (const tag of tags ?? []) {
+    const { Key, Value } = (tag ?? {}) as { Key?: unknown; Value?: unknown };
+    if (typeof Key !== 'string' || Key.length === 0 || (Value !== undefined && typeof Value !== 'string')) {
+      throw serviceFault(Invalid, 'Each tag needs a Key and a string Value.');
+    }
+    checked.set(Key, Value ?? '');
+  }
+  if (checked.size > 50) {
+    throw serviceFault(QuotaExceeded, 'The maximum number of tags permitted on a resource is 50.');
+  }
+  return checked;
+}

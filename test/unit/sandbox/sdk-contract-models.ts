@@ -19,4 +19,5 @@ export const SANDBOX_MODELS: ModelUnderTest[] = [
   { file: 'kms.ts', className: 'KmsModel', sdkPackage: '@aws-sdk/client-kms' },
   { file: 'memorydb/index.ts', className: 'MemoryDbModel', sdkPackage: '@aws-sdk/client-memorydb' },
   { file: 'iam.ts', className: 'IamModel', sdkPackage: '@aws-sdk/client-iam' },
+  { file: 'sts.ts', className: 'StsModel', sdkPackage: '@aws-sdk/client-sts' },
 ].map((m) => ({ ...m, file: path.join(MODELS, m.file) }));

@@ -4,17 +4,26 @@
  * exists in the SDK's output shape (test/unit/sandbox/sdk-contract.ts reads both from the
  * sources). A fixture model with a planted fault of each kind proves the check can fail.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { checkModels, type OperationContract } from './sdk-contract.js';
 import { SANDBOX_MODELS } from './sdk-contract-models.js';
 
 /**
- * Errors any operation of a JSON-protocol service may return besides its own (AWS "Common
- * Errors" of each API reference): the request-validation layer's `ValidationException` (KMS's
- * "1 validation error detected: …").
+ * Errors any operation may return besides its own (AWS "Common Errors" of each API reference):
+ * the request-validation layer's `ValidationException` (JSON protocols, KMS's "1 validation error
+ * detected: …") or `ValidationError` (query protocols: IAM, STS), and a denied call. STS answers
+ * a caller that may not assume a role with the code `AccessDenied` ("An error occurred
+ * (AccessDenied) when calling the AssumeRole operation"), the query-protocol spelling of
+ * `AccessDeniedException`.
  */
-const COMMON_ERRORS = new Set(['ValidationException']);
+const COMMON_ERRORS = new Set([
+  'ValidationException',
+  'ValidationError',
+  'AccessDeniedException',
+  'AccessDenied',
+]);
 
 /**
  * EC2 declares no per-operation errors in the SDK (every command `@throws` only
@@ -84,6 +93,12 @@ describe('sandbox models keep the SDK contract', () => {
   }, 180_000);
 
   it('covers every model createSandbox registers, and every command of each', () => {
+    const registered = [
+      ...readFileSync(path.resolve(import.meta.dirname, '../../../local/sandbox/index.ts'), 'utf8').matchAll(
+        /new (\w+Model)\(/g,
+      ),
+    ].map((m) => m[1]);
+    expect(SANDBOX_MODELS.map((m) => m.className).sort()).toEqual([...new Set(registered)].sort());
     expect([...results.keys()]).toEqual(expect.arrayContaining(SANDBOX_MODELS.map((m) => m.className)));
     const operations = SANDBOX_MODELS.flatMap((m) => results.get(m.className) ?? []);
     expect(operations.length).toBeGreaterThan(60);

@@ -126,6 +126,8 @@ export interface User {
   authentication: Authentication;
   status: 'creating' | 'active' | 'modifying' | 'deleting';
   pending?: Pending;
+  /** The tags CreateUser set (ListTagsForResource on the user's ARN returns them). */
+  tags?: Map<string, string>;
 }
 
 export interface UserGroup {

@@ -2,13 +2,16 @@ import {
   DefaultUserAssociatedToUserGroupFault,
   DuplicateUserNameFault,
   InvalidParameterCombinationException,
+  InvalidARNFault,
   InvalidParameterValueException,
+  TagQuotaPerResourceExceeded,
   UserAlreadyExistsFault,
+  UserNotFoundFault,
   UserQuotaExceededFault,
 } from '@aws-sdk/client-elasticache';
 import { normalizeAccessString } from '../../../../functions/core/access-string/index.js';
-import { serviceFault } from '../../service-error.js';
-import { checkQuota, checkUserChangeable } from '../cache-rbac-model-helpers.js';
+import { UnmodelledCommandError, serviceFault } from '../../service-error.js';
+import { checkQuota, checkTags, checkUserChangeable } from '../cache-rbac-model-helpers.js';
 import {
   checkEngine,
   checkIdentifier,
@@ -59,7 +62,15 @@ export function userCommands(s: ElastiCacheState) {
           throw serviceFault(DuplicateUserNameFault, `A user with the user name ${userName} already exists.`);
         }
         checkQuota(s.users.size, s.quotas.usersPerAccount, 'users per account', UserQuotaExceededFault);
-        const user: User = { userId, userName, engine, accessString, authentication, status: 'creating' };
+        const user: User = {
+          userId,
+          userName,
+          engine,
+          accessString,
+          authentication,
+          status: 'creating',
+          tags: checkTags(input.Tags, InvalidParameterValueException, TagQuotaPerResourceExceeded),
+        };
         s.users.set(userId, user);
         user.pending = {
           readyAt: s.clock.nowMs() + s.delays.userCreate,
@@ -69,6 +80,23 @@ export function userCommands(s: ElastiCacheState) {
           },
         };
         return s.userView(user);
+      }),
+
+    /** Users only: cachegate reads the tags of the users it created (CreateUser's `Tags`). */
+    ListTagsForResource: (input: { ResourceName?: string }) =>
+      s.settled(() => {
+        const prefix = s.arn('user', '');
+        const name = input.ResourceName ?? '';
+        if (!name.startsWith('arn:aws:elasticache:')) {
+          throw serviceFault(InvalidARNFault, `The ARN ${name} is not a valid ElastiCache ARN.`);
+        }
+        if (!name.startsWith(prefix))
+          throw new UnmodelledCommandError('ElastiCache', 'ListTagsForResource (not a user)');
+        const user = s.users.get(name.slice(prefix.length));
+        if (!user) throw serviceFault(UserNotFoundFault, `User ${name.slice(prefix.length)} not found.`);
+        return {
+          TagList: [...(user.tags ?? new Map<string, string>())].map(([Key, Value]) => ({ Key, Value })),
+        };
       }),
 
     DescribeUsers: (input: {

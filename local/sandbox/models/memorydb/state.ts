@@ -89,6 +89,8 @@ export interface User {
   authentication: Authentication;
   status: 'active' | 'modifying' | 'deleting';
   pending?: Pending;
+  /** The tags CreateUser set (ListTags on the user's ARN returns them). */
+  tags?: Map<string, string>;
 }
 
 export interface Acl {

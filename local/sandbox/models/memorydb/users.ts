@@ -1,13 +1,16 @@
 import {
   InvalidParameterCombinationException,
+  InvalidARNFault,
   InvalidParameterValueException,
+  TagQuotaPerResourceExceeded,
   UserAlreadyExistsFault,
+  UserNotFoundFault,
   UserQuotaExceededFault,
 } from '@aws-sdk/client-memorydb';
 import { normalizeAccessString } from '../../../../functions/core/access-string/index.js';
 import { validatePassword } from '../../../../functions/core/password-policy.js';
-import { serviceFault } from '../../service-error.js';
-import { checkQuota, checkUserChangeable, oneOrAll } from '../cache-rbac-model-helpers.js';
+import { UnmodelledCommandError, serviceFault } from '../../service-error.js';
+import { checkQuota, checkTags, checkUserChangeable, oneOrAll } from '../cache-rbac-model-helpers.js';
 import {
   MEMORYDB_DEFAULT_USER,
   MAX_PASSWORDS,
@@ -38,10 +41,27 @@ export function userCommands(s: MemoryDbState) {
         const authentication = resolveAuthentication(input.AuthenticationMode);
         if (s.users.has(name)) throw serviceFault(UserAlreadyExistsFault, `User ${name} already exists.`);
         checkQuota(s.users.size, s.quotas.usersPerAccount, 'users per account', UserQuotaExceededFault);
-        const user: User = { name, accessString, authentication, status: 'active' };
+        const tags = checkTags(input.Tags, InvalidParameterValueException, TagQuotaPerResourceExceeded);
+        const user: User = { name, accessString, authentication, status: 'active', tags };
         s.users.set(name, user);
         s.notify(user);
         return { User: s.userView(user) };
+      }),
+
+    /** Users only: cachegate reads the tags of the users it created (CreateUser's `Tags`). */
+    ListTags: (input: { ResourceArn?: string }) =>
+      s.settled(() => {
+        const prefix = s.arn('user', '');
+        const arn = input.ResourceArn ?? '';
+        if (!arn.startsWith('arn:aws:memorydb:')) {
+          throw serviceFault(InvalidARNFault, `The ARN ${arn} is not a valid MemoryDB ARN.`);
+        }
+        if (!arn.startsWith(prefix)) throw new UnmodelledCommandError('MemoryDB', 'ListTags (not a user)');
+        const user = s.users.get(arn.slice(prefix.length));
+        if (!user) throw serviceFault(UserNotFoundFault, `User ${arn.slice(prefix.length)} not found.`);
+        return {
+          TagList: [...(user.tags ?? new Map<string, string>())].map(([Key, Value]) => ({ Key, Value })),
+        };
       }),
 
     DescribeUsers: (input: {
