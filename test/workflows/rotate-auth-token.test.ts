@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { InvalidReplicationGroupStateFault } from '@aws-sdk/client-elasticache';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import {
   CreateSecretCommand,
   GetSecretValueCommand,
@@ -32,7 +33,6 @@ import { runTokenClient } from '../../local/token-client.js';
 import { tryAuth } from '../../functions/aws/rotation-probe.js';
 import { startRedisServer, type RedisServer } from '../interop/redis-server.js';
 import { requireBinary } from '../interop/require-binary.js';
-import { sampleInput } from './rbac-fixture.js';
 import { lambdaContext, secretVersions, secretsClient } from './rotate-fixtures.js';
 
 const hasRedis = requireBinary('redis-server');
@@ -100,6 +100,11 @@ async function seedGroup(prefix = 'tok'): Promise<{ id: string; token: string; s
   return { id, token, secretArn: created.ARN ?? secretArnOf(id) };
 }
 
+/** The documented sample input (events/rotate-auth-token.json). */
+const SAMPLE = JSON.parse(
+  readFileSync(new URL('../../events/rotate-auth-token.json', import.meta.url), 'utf8'),
+) as Record<string, unknown>;
+
 async function rotate(
   input: Record<string, unknown>,
   options: { handlers?: Record<string, LambdaHandler>; onState?: (name: string) => void } = {},
@@ -112,11 +117,7 @@ async function rotate(
     },
   });
   // The documented sample (events/rotate-auth-token.json), retiring the old token at once.
-  const run = await machine.run({
-    ...sampleInput<object>('rotate-auth-token'),
-    retireAfterHours: 0,
-    ...input,
-  });
+  const run = await machine.run({ ...SAMPLE, retireAfterHours: 0, ...input });
   runs.push(run);
   return run;
 }
