@@ -46,6 +46,12 @@ export class LambdaCrashSignal extends Error {
  */
 export const lambdaInvocation = new AsyncLocalStorage<{ hung(): void }>();
 
+/** A handler (or a test standing in for one) that never answers: a hang the runner times out. */
+export function hangForever(): Promise<never> {
+  lambdaInvocation.getStore()?.hung();
+  return new Promise<never>(() => undefined);
+}
+
 interface ArmedFault extends Required<Omit<FaultSpec, 'error' | 'matches'>> {
   error?: () => Error;
   matches?: (input: unknown) => boolean;
@@ -89,10 +95,7 @@ export class FaultInjector {
       if (fault.seen < fault.nth || fault.seen >= fault.nth + fault.times) continue;
       fault.fired += 1;
       const what = `${key} (call ${fault.seen})`;
-      if (fault.mode === 'hang') {
-        lambdaInvocation.getStore()?.hung();
-        return new Promise<never>(() => undefined);
-      }
+      if (fault.mode === 'hang') return hangForever();
       if (fault.mode === 'crash') throw new LambdaCrashSignal(what);
       throw fault.error?.() ?? genericFault('InternalFailure', `sandbox fault injected into ${what}`, 500);
     }

@@ -23,7 +23,7 @@ import {
   type LocalExecution,
 } from '../../local/runner/local-state-machine.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
-import { LambdaCrashSignal } from '../../local/sandbox/faults.js';
+import { hangForever, LambdaCrashSignal } from '../../local/sandbox/faults.js';
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
@@ -411,12 +411,12 @@ describe('rotate-auth-token workflow (real ASL on the local runner)', () => {
           if (calls > 1) return real(event, context);
           if (mode === 'throw before')
             throw Object.assign(new Error('injected failure'), { name: 'InternalFailure' });
-          if (mode === 'hang before (Lambda timeout)') return new Promise(() => undefined);
+          if (mode === 'hang before (Lambda timeout)') return hangForever();
           if (mode === 'crash before') throw new LambdaCrashSignal('the test, before the step');
-          const result = await real(event, context);
+          await real(event, context);
           if (mode === 'crash after the work')
             throw new LambdaCrashSignal('the test, after the step did its work');
-          return new Promise(() => result);
+          return hangForever();
         },
       };
     }
