@@ -94,6 +94,26 @@ export const layerRules = [
     files: ['infra/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [EMULATOR, CLI, TESTS] }] },
   },
+  // The operator CLI runs workflows locally (the emulator) or on AWS, and reaches AWS only
+  // through the adapters, like the Lambdas do.
+  {
+    files: ['bin/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              ...AWS_SDK,
+              message: 'the CLI reaches AWS through the adapters (functions/aws), as the Lambdas do.',
+            },
+            INFRA,
+            TESTS,
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['local/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [CLI, INFRA, TESTS] }] },
