@@ -434,6 +434,32 @@ describe('rotate-password workflow (real ASL on the local runner)', () => {
     });
   });
 
+  // Each step's States.ALL Catch: a step that keeps failing (past its retriers) is abandoned
+  // through AbandonRotation, which releases the lock; without the Catch the run would end with the
+  // step's own error and leave the user claimed until the claim expired.
+  it.each(FUNCTIONS.map((fn) => [fn]))(
+    'a %s failure that outlasts the retries ends as RotatePassword.Failed, lock released, clients unaffected',
+    async (fn) => {
+      const userId = nextUserId('abandon');
+      const user = { userId, ...(await seedRotatableUser(sandbox, userId)) };
+      let calls = 0;
+      const failing: LambdaHandler = async () => {
+        calls += 1;
+        throw Object.assign(new Error('injected lasting failure'), { name: 'InternalFailure' });
+      };
+      const client = new SimulatedClient(model, mirror, [user]);
+      client.start();
+      const run = await rotate({ userId }, { [fn]: failing });
+      await client.stop();
+      expect(calls).toBeGreaterThan(1);
+      expect(run.status).toBe('FAILED');
+      expect(run.error).toBe('RotatePassword.Failed');
+      expect(ofType(run, 'StateEntered').map((e) => e.state.name)).toContain('AbandonRotation');
+      expect(client.failures).toEqual([]);
+      expect(await currentUserClaim(userId)).toBeUndefined();
+    },
+  );
+
   it('a failure that outlasts the retries leaves AWSCURRENT working and the lock free; the next run finishes', async () => {
     const userId = nextUserId();
     const user = { userId, ...(await seedRotatableUser(sandbox, userId)) };
