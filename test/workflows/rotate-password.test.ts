@@ -223,6 +223,54 @@ describe('rotate-password workflow (real ASL on the local runner)', () => {
     }
   });
 
+  it('while the new passwords are being applied, waits and checks again without setting them twice', async () => {
+    const userId = nextUserId();
+    const user = { userId, ...(await seedRotatableUser(sandbox, userId)) };
+    const before = await secretVersions(user.secretArn);
+    const saved = { ...model.delays };
+    // Longer than the first wait: the first check sees the change still pending.
+    model.delays.userModify = 60_000;
+    try {
+      const { run, client } = await rotateWatched(user);
+      await expectRotated(run, client, user, before);
+      const names = ofType(run, 'StateEntered').map((e) => e.state.name);
+      expect(names.filter((n) => n === 'WaitForRotationPasswordsAgain').length).toBeGreaterThanOrEqual(1);
+      expect(names.filter((n) => n === 'SetRotationPasswords')).toHaveLength(1);
+    } finally {
+      Object.assign(model.delays, saved);
+    }
+  });
+
+  (hasRedis ? it : it.skip)(
+    'checks again a pending password the cache refuses at first (not applied everywhere yet), then promotes it',
+    async () => {
+      const userId = nextUserId();
+      const user = { userId, ...(await seedRotatableUser(sandbox, userId)) };
+      const before = await secretVersions(user.secretArn);
+      const real = (
+        (await import('../../functions/verify-pending-password/handler.js')) as { handler: LambdaHandler }
+      ).handler;
+      let calls = 0;
+      // The first check meets a cache that still knows only the old password: a real AUTH refusal.
+      const lagging: LambdaHandler = async (event, context) => {
+        calls += 1;
+        if (calls > 1) return real(event, context);
+        const passwords = mirror.passwords.get(userId) ?? [];
+        await redis!.command(['ACL', 'SETUSER', userId, 'resetpass', `>${passwords.at(-1) ?? ''}`]);
+        try {
+          return await real(event, context);
+        } finally {
+          await redis!.command(['ACL', 'SETUSER', userId, 'resetpass', ...passwords.map((p) => `>${p}`)]);
+        }
+      };
+      const { run, client } = await rotateWatched(user, { 'verify-pending-password': lagging });
+      expect(calls).toBeGreaterThanOrEqual(2);
+      expect(ofType(run, 'StateRetried').length).toBeGreaterThanOrEqual(1);
+      await expectRotated(run, client, user, before);
+      expect(run.output).toMatchObject({ verification: 'verified' });
+    },
+  );
+
   it('reuses the AWSPENDING version a dead run left (no orphan, no second pending)', async () => {
     const userId = nextUserId();
     const user = { userId, ...(await seedRotatableUser(sandbox, userId)) };
@@ -459,6 +507,33 @@ describe('rotate-password workflow (real ASL on the local runner)', () => {
       expect(await currentUserClaim(userId)).toBeUndefined();
     },
   );
+
+  it('retries the abandonment itself when it fails once, so the lock is still released', async () => {
+    const userId = nextUserId('abandon');
+    await seedRotatableUser(sandbox, userId);
+    const realAbandon = (
+      (await import('../../functions/abandon-password-rotation/handler.js')) as { handler: LambdaHandler }
+    ).handler;
+    let abandonCalls = 0;
+    const run = await rotate(
+      { userId },
+      {
+        'store-pending-password': async () => {
+          throw Object.assign(new Error('injected lasting failure'), { name: 'InternalFailure' });
+        },
+        'abandon-password-rotation': async (event, context) => {
+          abandonCalls += 1;
+          if (abandonCalls === 1) {
+            throw Object.assign(new Error('injected failure'), { name: 'InternalFailure' });
+          }
+          return realAbandon(event, context);
+        },
+      },
+    );
+    expect(abandonCalls).toBe(2);
+    expect(run.error).toBe('RotatePassword.Failed');
+    expect(await currentUserClaim(userId)).toBeUndefined();
+  });
 
   it('a failure that outlasts the retries leaves AWSCURRENT working and the lock free; the next run finishes', async () => {
     const userId = nextUserId();
