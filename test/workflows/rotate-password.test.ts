@@ -271,6 +271,35 @@ describe('rotate-password workflow (real ASL on the local runner)', () => {
     },
   );
 
+  (hasRedis ? it : it.skip)(
+    'retries the pending-password check when the probe cannot reach the cache at first, then promotes',
+    async () => {
+      const userId = nextUserId();
+      const user = { userId, ...(await seedRotatableUser(sandbox, userId)) };
+      const before = await secretVersions(user.secretArn);
+      const real = (
+        (await import('../../functions/verify-pending-password/handler.js')) as { handler: LambdaHandler }
+      ).handler;
+      let calls = 0;
+      // The first attempt connects to a closed port: the probe's real "cannot reach" error.
+      const unreachable: LambdaHandler = async (event, context) => {
+        calls += 1;
+        if (calls > 1) return real(event, context);
+        const endpoint = process.env.ROTATION_PROBE_ENDPOINT;
+        process.env.ROTATION_PROBE_ENDPOINT = '127.0.0.1:1';
+        try {
+          return await real(event, context);
+        } finally {
+          process.env.ROTATION_PROBE_ENDPOINT = endpoint;
+        }
+      };
+      const { run, client } = await rotateWatched(user, { 'verify-pending-password': unreachable });
+      expect(calls).toBeGreaterThanOrEqual(2);
+      await expectRotated(run, client, user, before);
+      expect(run.output).toMatchObject({ verification: 'verified' });
+    },
+  );
+
   it('reuses the AWSPENDING version a dead run left (no orphan, no second pending)', async () => {
     const userId = nextUserId();
     const user = { userId, ...(await seedRotatableUser(sandbox, userId)) };
