@@ -2,18 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { Sandbox } from '../../local/sandbox/index.js';
 import { getRequest } from '../../functions/aws/access-requests-table.js';
 import { setSlackNotifier } from '../../functions/aws/slack-notifier.js';
 import { executionArnFor } from '../../functions/core/api/workflow-arns.js';
-import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import type { StepFunctionsModel } from '../../local/sandbox/models/step-functions.js';
-import { createTables } from '../../local/sandbox/tables.js';
-import { LocalStateMachine } from '../../local/runner/local-state-machine.js';
 import { API_ROUTES, lambdaContext } from '../../local/serve/api-gateway.js';
-import { configureLocalTriggers } from '../../local/serve/local-triggers.js';
 import { stateMachineArn } from '../../local/workflows.js';
 import { repoRoot } from '../../workflows/repo-root.js';
 import { apiSampleName } from '../api-samples.js';
+import { startAccessRequestSandbox } from './access-request-fixture.js';
 
 /**
  * Every sample proxy event in events/api/ (the ones `sam local invoke`-style tooling and a reader
@@ -65,26 +63,10 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, what: string): Pr
 }
 
 beforeAll(async () => {
-  sandbox = await createSandbox({ speed: 1000 });
-  await createTables();
-  await configureLocalTriggers(sandbox, { approvers: [`U0ERIN|${APPROVER}`] });
-  const arn = (name: string) => stateMachineArn(sandbox, name);
-  const machine = LocalStateMachine.load('access-request', {
-    sandbox,
-    substitutions: {
-      OnboardUserStateMachineArn: arn('onboard-user'),
-      IssueCertificateStateMachineArn: arn('issue-certificate'),
-    },
-  });
-  const sfn = sandbox.model<StepFunctionsModel>('SFN');
-  sfn.registerStateMachine(arn('access-request'), (input) => machine.run(input));
-  // The granting and revoking workflows have their own tests; here they only record their start.
-  for (const workflow of ['onboard-user', 'issue-certificate', 'offboard-user', 'revoke-certificate']) {
-    sfn.registerStateMachine(arn(workflow), async () => {
-      childStarts.push(workflow);
-      return { status: 'SUCCEEDED', output: {} };
-    });
-  }
+  ({ sandbox } = await startAccessRequestSandbox({
+    approvers: [`U0ERIN|${APPROVER}`],
+    onChildStart: (workflow) => void childStarts.push(workflow),
+  }));
 });
 
 afterAll(async () => {
