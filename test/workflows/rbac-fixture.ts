@@ -61,13 +61,14 @@ export class WorkflowRuns {
   }
 }
 
-interface RbacWorld {
+export interface RbacWorld {
   sandbox: Sandbox;
   secrets: SecretsManagerClient;
   workflows: WorkflowRuns;
 }
 
-async function createRbacWorld(): Promise<RbacWorld> {
+/** A sandbox at speed 1000 (DynamoDB for the user claims) with every model; the per-service suites pick theirs (cache-services.ts). */
+export async function createRbacWorld(): Promise<RbacWorld> {
   const sandbox = await createSandbox({ speed: 1000 });
   await createTables();
   return {
