@@ -1,8 +1,8 @@
 /**
  * Shared set-up of the RBAC workflow tests (onboard-user, offboard-user, harden-default-user,
- * migrate-to-rbac, …; the per-service adapters are in cache-services.ts): a sandbox with its SDK clients, a runner that
- * keeps every execution, readers of the execution events and of the service's state, and the
- * closing scan for passwords (safety rule 1).
+ * migrate-to-rbac, …; the per-service adapters are in cache-services.ts): a sandbox with its SDK
+ * clients, a runner that keeps every execution, readers of the execution events and of the
+ * service's state, and the closing scan for passwords (safety rule 1).
  */
 import { expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
