@@ -1,37 +1,9 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import { ElastiCacheClient } from '@aws-sdk/client-elasticache';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentity, Checksum, SourceData } from '@smithy/types';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { ValidationError } from '../core/errors.js';
 import { IAM_AUTH_TOKEN_SECONDS, iamAuthTokenRequest } from '../core/rbac/iam-auth.js';
-import { createAwsClient } from './clients.js';
 import { serviceNow } from './service-clock.js';
-
-/** SHA-256 / HMAC-SHA-256 for the SigV4 signer, from node:crypto. */
-class NodeSha256 implements Checksum {
-  private hash: Hash | Hmac;
-
-  constructor(private readonly secret?: SourceData) {
-    this.hash = this.fresh();
-  }
-
-  update(data: Uint8Array | string): void {
-    this.hash.update(data);
-  }
-
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-
-  reset(): void {
-    this.hash = this.fresh();
-  }
-
-  private fresh(): Hash | Hmac {
-    if (this.secret === undefined) return createHash('sha256');
-    const key = typeof this.secret === 'string' ? this.secret : Buffer.from(this.secret as Uint8Array);
-    return createHmac('sha256', key);
-  }
-}
+import { clientSigningIdentity, defaultSigningIdentity, NodeSha256, type SigningIdentity } from './sigv4.js';
 
 export interface IamAuthTokenSpec {
   /** Replication group ID or serverless cache name (lower case on AWS). */
@@ -69,18 +41,45 @@ export async function iamAuthToken(spec: IamAuthTokenSpec): Promise<string> {
 
 /**
  * A token signed with this function's own credentials and region (those its ElastiCache client
- * uses): what the connectivity probe authenticates with when it verifies an IAM user.
+ * uses; in the sandbox, the sandbox's), at the services' time (in the sandbox, its simulated
+ * clock): what the connectivity probe authenticates with when it verifies an IAM user.
  */
 export async function iamAuthTokenForThisFunction(spec: {
   cacheName: string;
   userId: string;
   serverless: boolean;
 }): Promise<string> {
-  const client = createAwsClient(ElastiCacheClient, {});
-  const region = await client.config.region();
-  const credentials = await client.config.credentials();
-  // Signed at the services' time: in the sandbox that is its simulated clock.
-  return iamAuthToken({ ...spec, region, credentials, signingDate: serviceNow() });
+  return signedToken(spec, await clientSigningIdentity(), serviceNow());
+}
+
+/**
+ * `cachegate connect-token`: a token signed with the operator's credentials (the default
+ * provider chain) for `region` or the default region.
+ */
+export async function iamAuthTokenFromEnvironment(spec: {
+  cacheName: string;
+  userId: string;
+  serverless?: boolean;
+  region?: string;
+}): Promise<string> {
+  return signedToken(spec, await defaultSigningIdentity(spec.region));
+}
+
+async function signedToken(
+  spec: { cacheName: string; userId: string; serverless?: boolean },
+  identity: SigningIdentity,
+  signingDate?: Date,
+): Promise<string> {
+  if (!identity.region)
+    throw new ValidationError('no AWS region: pass --region or set AWS_REGION', '--region');
+  return iamAuthToken({
+    cacheName: spec.cacheName,
+    userId: spec.userId,
+    ...(spec.serverless ? { serverless: true } : {}),
+    region: identity.region,
+    credentials: await identity.credentials(),
+    ...(signingDate ? { signingDate } : {}),
+  });
 }
 
 function encodeRfc3986(text: string): string {

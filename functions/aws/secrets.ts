@@ -14,8 +14,16 @@ import {
 import { ConflictError } from '../core/errors.js';
 import { createAwsClient } from './clients.js';
 
-let client: SecretsManagerClient | undefined;
-const secretsManager = () => (client ??= createAwsClient(SecretsManagerClient, {}));
+const clients = new Map<string, SecretsManagerClient>();
+/** The client for `region`, or for the default region (the function's own) when undefined. */
+const secretsManager = (region?: string): SecretsManagerClient => {
+  let client = clients.get(region ?? '');
+  if (!client) {
+    client = createAwsClient(SecretsManagerClient, region === undefined ? {} : { region });
+    clients.set(region ?? '', client);
+  }
+  return client;
+};
 
 /** What a workflow carries instead of a secret: where it is and which version. */
 export interface SecretVersionRef {
@@ -112,6 +120,14 @@ export async function storeSecretVersion(request: StoreSecretRequest): Promise<S
   }
 }
 
+/**
+ * Puts `value` as a new `AWSCURRENT` version of an existing secret (the stack's CA certificate
+ * secret, which CloudFormation creates with a placeholder). Errors never include the value.
+ */
+export async function putSecretString(secretId: string, value: string): Promise<void> {
+  await secretsManager().send(new PutSecretValueCommand({ SecretId: secretId, SecretString: value }));
+}
+
 /** Reads one version of a secret (by version ID, never "whatever is current"). */
 export async function readSecretVersion(ref: SecretVersionRef): Promise<string> {
   const { SecretString } = await secretsManager().send(
@@ -124,13 +140,15 @@ export async function readSecretVersion(ref: SecretVersionRef): Promise<string> 
 
 /**
  * The secret's `AWSCURRENT` value and the ID of that version (so later steps read exactly it),
- * or undefined when the secret is missing, deleted or holds no string.
+ * or undefined when the secret is missing, deleted or holds no string. `region` reads a secret
+ * of another region (the operator CLI's `--secret-id <ARN>`).
  */
 export async function readCurrentSecretVersion(
   secretId: string,
+  region?: string,
 ): Promise<(SecretVersionRef & { value: string }) | undefined> {
   try {
-    const { ARN, VersionId, SecretString } = await secretsManager().send(
+    const { ARN, VersionId, SecretString } = await secretsManager(region).send(
       new GetSecretValueCommand({ SecretId: secretId }),
     );
     if (SecretString === undefined || ARN === undefined || VersionId === undefined) return undefined;

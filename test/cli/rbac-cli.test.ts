@@ -434,3 +434,45 @@ describe('--state-machine-arn: the deployed workflow through StartExecution / De
     });
   });
 });
+
+describe('cachegate connect-token', () => {
+  // The operator's own identity (the default credential chain), never the sandbox's.
+  const operator = {
+    AWS_ACCESS_KEY_ID: 'AKIAOPERATOR000TEST1',
+    AWS_SECRET_ACCESS_KEY: 'operator-secret-key-never-printed',
+    AWS_CONFIG_FILE: '/nonexistent',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+    AWS_PROFILE: '',
+  };
+
+  it('prints a presigned connect request for the cache and user, signed with the environment credentials', async () => {
+    const run = await runCli(
+      ['connect-token', '--cache', 'orders', '--user', 'app-iam', '--region', 'eu-west-1', '--serverless'],
+      operator,
+    );
+    expect(run.status).toBe(0);
+    const token = run.stdout.trim();
+    const url = new URL(`http://${token}`);
+    expect(url.host).toBe('orders');
+    expect(url.searchParams.get('Action')).toBe('connect');
+    expect(url.searchParams.get('User')).toBe('app-iam');
+    expect(url.searchParams.get('ResourceType')).toBe('ServerlessCache');
+    expect(url.searchParams.get('X-Amz-Expires')).toBe('900');
+    expect(url.searchParams.get('X-Amz-Credential')).toMatch(
+      /^AKIAOPERATOR000TEST1\/\d{8}\/eu-west-1\/elasticache\/aws4_request$/,
+    );
+    expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+    expect(run.stdout + run.stderr).not.toContain('operator-secret-key');
+  });
+
+  it('refuses, naming --region, when no region is configured anywhere', async () => {
+    const run = await runCli(['connect-token', '--cache', 'orders', '--user', 'app-iam'], {
+      ...operator,
+      AWS_REGION: '',
+      AWS_DEFAULT_REGION: '',
+    });
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('--region');
+  });
+});

@@ -1,7 +1,4 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import type { SourceData } from '@smithy/types';
-import { STSClient } from '@aws-sdk/client-sts';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { defaultSigningIdentity, signedHeaders } from '../../../functions/aws/sigv4.js';
 import { APPROVAL_ID_PATTERN, type Decision } from '../../../functions/core/access-request.js';
 import { CachegateError, ValidationError } from '../../../functions/core/errors.js';
 
@@ -21,20 +18,6 @@ export interface DecisionResult {
   approver: string;
 }
 
-/** Node's own SHA-256 / HMAC-SHA-256 in the shape the SigV4 signer takes. */
-class NodeSha256 {
-  private readonly hash: Hash | Hmac;
-  constructor(secret?: SourceData) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(data: SourceData): void {
-    this.hash.update(bytes(data));
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.hash.digest()));
-  }
-}
-
 /**
  * `cachegate approve|reject <id> --aws`: POST /approvals/{id}/approve|reject on the deployed
  * onboarding API, signed with SigV4 from the current AWS credentials. Who decides is whoever
@@ -49,32 +32,24 @@ export async function decideWithAws(options: AwsDecisionOptions): Promise<Decisi
     options.approvalId,
     options.decision,
   );
-  const sts = new STSClient(options.region ? { region: options.region } : {});
+  const identity = await defaultSigningIdentity(options.region);
   const region =
     /\.execute-api\.(?<region>[a-z0-9-]+)\.amazonaws\.com$/.exec(url.hostname)?.groups?.region ??
-    (await sts.config.region().catch(() => undefined));
+    identity.region;
   if (!region)
     throw new ValidationError('is required when the API URL names none (or set AWS_REGION)', '--region');
-  const signer = new SignatureV4({
+  const body = '';
+  const headers = await signedHeaders({
     service: 'execute-api',
     region,
-    credentials: sts.config.credentials,
-    sha256: NodeSha256,
-  });
-  const body = '';
-  const signed = await signer.sign({
+    credentials: identity.credentials,
     method: 'POST',
-    protocol: url.protocol,
-    hostname: url.hostname,
-    ...(url.port ? { port: Number(url.port) } : {}),
-    path: url.pathname,
-    query: {},
-    headers: { host: url.host },
+    url,
     body,
   });
   let response: Response;
   try {
-    response = await fetch(url, { method: 'POST', headers: signed.headers, body });
+    response = await fetch(url, { method: 'POST', headers, body });
   } catch {
     throw new CachegateError('API_UNREACHABLE', `no onboarding API answers at ${url.origin}`);
   }
@@ -87,13 +62,6 @@ export async function decideWithAws(options: AwsDecisionOptions): Promise<Decisi
     throw new CachegateError(code, message, { exitCode: response.status < 500 ? 2 : 1 });
   }
   return json as unknown as DecisionResult;
-}
-
-function bytes(data: SourceData): Uint8Array | string {
-  if (typeof data === 'string') return data;
-  return ArrayBuffer.isView(data)
-    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-    : new Uint8Array(data);
 }
 
 function decisionUrl(apiUrl: string | undefined, approvalId: string, decision: Decision): URL {

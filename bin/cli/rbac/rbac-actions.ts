@@ -168,18 +168,12 @@ export async function connectToken(options: {
   region?: string;
   serverless?: boolean;
 }): Promise<void> {
-  const { ElastiCacheClient } = await import('@aws-sdk/client-elasticache');
-  const { iamAuthToken } = await import('../../../functions/aws/iam-auth-token.js');
-  const client = new ElastiCacheClient(options.region ? { region: options.region } : {});
-  const region = await client.config.region();
-  if (!region) throw new ValidationError('no AWS region: pass --region or set AWS_REGION', '--region');
-  const credentials = await client.config.credentials();
+  const { iamAuthTokenFromEnvironment } = await import('../../../functions/aws/iam-auth-token.js');
   out(
-    await iamAuthToken({
+    await iamAuthTokenFromEnvironment({
       cacheName: options.cache,
       userId: options.user,
-      region,
-      credentials,
+      ...(options.region ? { region: options.region } : {}),
       ...(options.serverless ? { serverless: true } : {}),
     }),
   );

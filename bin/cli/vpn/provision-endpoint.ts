@@ -1,12 +1,9 @@
 import {
-  AssociateClientVpnTargetNetworkCommand,
-  AuthorizeClientVpnIngressCommand,
-  CreateClientVpnEndpointCommand,
-  DescribeClientVpnAuthorizationRulesCommand,
-  DescribeClientVpnEndpointsCommand,
-  EC2Client,
-} from '@aws-sdk/client-ec2';
-import { createAwsClient } from '../../../functions/aws/clients.js';
+  associateTargetSubnet,
+  authorizeIngressForAll,
+  createCertificateEndpoint,
+  endpointReadiness,
+} from '../../../functions/aws/ec2-client-vpn.js';
 import { CachegateError } from '../../../functions/core/errors.js';
 import {
   type CacheSubnet,
@@ -47,62 +44,27 @@ export async function provisionCacheVpnEndpoint(input: ProvisionInput): Promise<
     cacheSubnets: input.cacheSubnets,
     clientCidr: input.clientCidr,
   });
-  const ec2 = createAwsClient(EC2Client, {});
-  try {
-    const created = await ec2.send(
-      new CreateClientVpnEndpointCommand({
-        ClientCidrBlock: input.clientCidr,
-        ServerCertificateArn: input.serverCertificateArn,
-        AuthenticationOptions: [
-          {
-            Type: 'certificate-authentication',
-            MutualAuthentication: { ClientRootCertificateChainArn: input.clientRootCertificateChainArn },
-          },
-        ],
-        ConnectionLogOptions: { Enabled: true, CloudwatchLogGroup: input.connectionLogGroup },
-        SplitTunnel: true,
-        VpcId: input.vpcId,
-        Description: 'cachegate: certificate access to the cache',
-      }),
-    );
-    const endpointId = created.ClientVpnEndpointId as string;
-    for (const subnet of plan.associations) {
-      await ec2.send(
-        new AssociateClientVpnTargetNetworkCommand({
-          ClientVpnEndpointId: endpointId,
-          SubnetId: subnet.subnetId,
-        }),
-      );
-    }
-    for (const cidr of plan.authorizations) {
-      await ec2.send(
-        new AuthorizeClientVpnIngressCommand({
-          ClientVpnEndpointId: endpointId,
-          TargetNetworkCidr: cidr,
-          AuthorizeAllGroups: true,
-          Description: `cache subnet ${cidr}`,
-        }),
-      );
-    }
-    for (let poll = 0; poll < MAX_POLLS; poll++) {
-      const [endpoint] =
-        (await ec2.send(new DescribeClientVpnEndpointsCommand({ ClientVpnEndpointIds: [endpointId] })))
-          .ClientVpnEndpoints ?? [];
-      const rules =
-        (await ec2.send(new DescribeClientVpnAuthorizationRulesCommand({ ClientVpnEndpointId: endpointId })))
-          .AuthorizationRules ?? [];
-      const rulesActive =
-        rules.length === plan.authorizations.length && rules.every((r) => r.Status?.Code === 'active');
-      if (endpoint?.Status?.Code === 'available' && rulesActive) {
-        return { endpointId, dnsName: endpoint.DnsName as string, plan };
-      }
-      await input.pause(POLL_MS);
-    }
-    throw new CachegateError(
-      'ENDPOINT_NOT_READY',
-      `Client VPN endpoint ${endpointId} did not become available with active authorization rules`,
-    );
-  } finally {
-    ec2.destroy();
+  const endpointId = await createCertificateEndpoint({
+    vpcId: input.vpcId,
+    clientCidr: input.clientCidr,
+    serverCertificateArn: input.serverCertificateArn,
+    clientRootCertificateChainArn: input.clientRootCertificateChainArn,
+    connectionLogGroup: input.connectionLogGroup,
+    splitTunnel: true,
+    description: 'cachegate: certificate access to the cache',
+  });
+  for (const subnet of plan.associations) await associateTargetSubnet(endpointId, subnet.subnetId);
+  for (const cidr of plan.authorizations)
+    await authorizeIngressForAll(endpointId, cidr, `cache subnet ${cidr}`);
+  for (let poll = 0; poll < MAX_POLLS; poll++) {
+    const { status, dnsName, ruleStatuses } = await endpointReadiness(endpointId);
+    const rulesActive =
+      ruleStatuses.length === plan.authorizations.length && ruleStatuses.every((code) => code === 'active');
+    if (status === 'available' && rulesActive) return { endpointId, dnsName: dnsName as string, plan };
+    await input.pause(POLL_MS);
   }
+  throw new CachegateError(
+    'ENDPOINT_NOT_READY',
+    `Client VPN endpoint ${endpointId} did not become available with active authorization rules`,
+  );
 }

@@ -1,6 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createAwsClient } from '../../../functions/aws/clients.js';
+import { readCurrentSecretVersion } from '../../../functions/aws/secrets.js';
 import { CachegateError, NotFoundError, ValidationError } from '../../../functions/core/errors.js';
 import { vpnCertificateProblems } from '../../../functions/core/vpn/certificate-checks.js';
 import type { StoreCertificate } from './store-certificate.js';
@@ -44,25 +43,18 @@ export async function readSecretCertificate(options: {
   now: Date;
   field: string;
 }): Promise<StoreCertificate> {
-  const client = createAwsClient(
-    SecretsManagerClient,
-    options.region === undefined ? {} : { region: options.region },
-  );
   let text: string | undefined;
   try {
-    text = (await client.send(new GetSecretValueCommand({ SecretId: options.secretId }))).SecretString;
+    text = (await readCurrentSecretVersion(options.secretId, options.region))?.value;
   } catch (error) {
-    const name = (error as Error).name;
-    if (name === 'ResourceNotFoundException') {
-      throw new NotFoundError(`secret ${options.secretId} does not exist (in this account and region)`);
-    }
     throw new CachegateError(
       'SECRET_READ_FAILED',
-      `GetSecretValue for ${options.secretId} failed (${name}); the caller needs secretsmanager:GetSecretValue on it`,
+      `GetSecretValue for ${options.secretId} failed (${(error as Error).name}); the caller needs secretsmanager:GetSecretValue on it`,
       { cause: error },
     );
-  } finally {
-    client.destroy();
+  }
+  if (text === undefined) {
+    throw new NotFoundError(`secret ${options.secretId} does not exist (in this account and region)`);
   }
   const notOurs = new ValidationError(
     `secret ${options.secretId} is not a Client VPN certificate issued by cachegate (expected certificatePem, privateKeyPem and caCertificatePem)`,
@@ -70,7 +62,7 @@ export async function readSecretCertificate(options: {
   );
   let stored: StoredClientCertificate;
   try {
-    stored = JSON.parse(text ?? '') as StoredClientCertificate;
+    stored = JSON.parse(text) as StoredClientCertificate;
   } catch {
     throw notOurs;
   }

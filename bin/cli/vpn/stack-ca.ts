@@ -1,14 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import {
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
-import { createAwsClient } from '../../../functions/aws/clients.js';
 import { DynamoDbCertIndex } from '../../../functions/aws/dynamodb-cert-index.js';
 import { kmsCaSigner, kmsPublicKey } from '../../../functions/aws/kms-ca-signer.js';
+import { putSecretString, readCurrentSecretVersion } from '../../../functions/aws/secrets.js';
 import { CERTIFICATES_TABLE } from '../../../functions/aws/table-definitions.js';
 import {
   CachegateError,
@@ -65,22 +60,20 @@ function checkRef(ref: StackCaRef): void {
 export const regionOfArn = (arn: string): string | undefined =>
   /^arn:[^:]+:[^:]+:([a-z0-9-]+):/.exec(arn)?.[1];
 
-let client: SecretsManagerClient | undefined;
-const secretsManager = () => (client ??= createAwsClient(SecretsManagerClient, {}));
-
-async function readSecretText(secretArn: string): Promise<string | undefined> {
+async function readSecretText(secretArn: string): Promise<string> {
+  let current;
   try {
-    const out = await secretsManager().send(new GetSecretValueCommand({ SecretId: secretArn }));
-    return out.SecretString;
+    current = await readCurrentSecretVersion(secretArn);
   } catch (error) {
-    const name = (error as Error).name;
-    if (name === 'ResourceNotFoundException') {
-      throw new NotFoundError(`secret ${secretArn} does not exist, or has no value yet`);
-    }
-    throw new CachegateError('SECRET_READ_FAILED', `GetSecretValue for ${secretArn} failed (${name})`, {
-      cause: error,
-    });
+    throw new CachegateError(
+      'SECRET_READ_FAILED',
+      `GetSecretValue for ${secretArn} failed (${(error as Error).name})`,
+      { cause: error },
+    );
   }
+  if (current === undefined)
+    throw new NotFoundError(`secret ${secretArn} does not exist, or has no value yet`);
+  return current.value;
 }
 
 /** The certificate PEM in `text`, parsed; undefined when it is not one (e.g. the generated placeholder). */
@@ -135,9 +128,7 @@ export async function initStackCa(options: CaInitOptions): Promise<CaInitResult>
   });
   const certificatePem = toPem('CERTIFICATE', der);
   try {
-    await secretsManager().send(
-      new PutSecretValueCommand({ SecretId: options.caSecretArn, SecretString: certificatePem }),
-    );
+    await putSecretString(options.caSecretArn, certificatePem);
   } catch (error) {
     throw new CachegateError(
       'SECRET_WRITE_FAILED',

@@ -367,11 +367,6 @@ function planGroupDefaultUser(
     engine,
     state.users,
   );
-  if (request.userIds.includes(defaultUserId))
-    throw new ValidationError(
-      `user ${defaultUserId} is the default user; leave it out of userIds`,
-      'userIds',
-    );
   if (defaultUser.create && state.users.length >= quotas.usersPerAccount) {
     throw new ValidationError(
       `the account already has ${state.users.length} users, the ElastiCache quota is ${quotas.usersPerAccount}`,

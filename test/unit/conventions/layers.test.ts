@@ -33,6 +33,9 @@ describe('layer rules', () => {
     ['local/x.ts', "import { CachegateStack } from '../infra/cachegate-stack.js';"],
     ['local/demo/x.ts', "import { run } from '../../bin/cli/main.js';"],
     ['local/demo/x.ts', "import { registerVpnCommands } from '../../bin/cli/vpn/vpn-commands.js';"],
+    ['bin/cli/vpn/x.ts', "import { EC2Client } from '@aws-sdk/client-ec2';"],
+    ['bin/cli/approval/x.ts', "import { SignatureV4 } from '@smithy/signature-v4';"],
+    ['bin/cli/x.ts', "import { CachegateStack } from '../../infra/cachegate-stack.js';"],
   ])('%s may not: %s', async (file, source) => {
     expect(await restrictedImports(file, source)).toHaveLength(1);
   });
@@ -48,7 +51,39 @@ describe('layer rules', () => {
     ['infra/constructs/x.ts', "import { placeholdersOf } from '../../workflows/placeholders.js';"],
     ['local/runner/x.ts', "import { createUser } from '../../functions/aws/elasticache.js';"],
     ['local/demo/x.ts', "import { writeVpnProfile } from '../../bin/cli/vpn/vpn-actions.js';"],
+    ['bin/cli/vpn/x.ts', "import { describeEndpoint } from '../../../functions/aws/ec2-client-vpn.js';"],
+    ['bin/cli/x.ts', "import { Sandbox } from '../../local/sandbox/sandbox.js';"],
   ])('%s may: %s', async (file, source) => {
     expect(await restrictedImports(file, source)).toEqual([]);
+  });
+});
+
+describe('hangs in tests', () => {
+  const restrictedSyntax = async (filePath: string, source: string) => {
+    const [result] = await eslint.lintText(`${source}\n`, { filePath });
+    return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-syntax').map((m) => m.message);
+  };
+
+  it('a promise that can never settle is refused in a test handler, pointing at hangForever()', async () => {
+    const messages = await restrictedSyntax(
+      'test/workflows/x.test.ts',
+      'export const handler = async () => new Promise(() => undefined);',
+    );
+    expect(messages).toEqual([expect.stringContaining('hangForever()')]);
+    expect(
+      await restrictedSyntax(
+        'test/workflows/x.test.ts',
+        'export const hang = () => new Promise<never>(function () {});',
+      ),
+    ).toHaveLength(1);
+  });
+
+  it('a promise that can settle is not', async () => {
+    expect(
+      await restrictedSyntax(
+        'test/workflows/x.test.ts',
+        'export const wait = () => new Promise((resolve) => setTimeout(resolve, 1));',
+      ),
+    ).toEqual([]);
   });
 });

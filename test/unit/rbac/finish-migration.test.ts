@@ -162,6 +162,16 @@ describe('finish an AUTH → RBAC migration: connections and samples', () => {
     ]);
   });
 
+  it('reads CRLF line ends, and a line without an ID as a connection with an empty one', () => {
+    // The user field last on its line: without trimming, its value would keep the "\r".
+    expect(defaultUserConnections('id=3 addr=10.0.2.9:1 user=default\r\nid=4 user=app\r\n', '7')).toEqual([
+      { id: '3', addr: '10.0.2.9:1', name: '', ageSeconds: 0, lastCommand: '' },
+    ]);
+    expect(defaultUserConnections('addr=10.0.2.9:2 user=default', '7')).toEqual([
+      { id: '', addr: '10.0.2.9:2', name: '', ageSeconds: 0, lastCommand: '' },
+    ]);
+  });
+
   it('locks only after the needed number of empty looks; any connection means in use', () => {
     expect(nextSample(0, 0, 3)).toEqual({ samplesTaken: 1, outcome: 'wait' });
     expect(nextSample(0, 1, 3)).toEqual({ samplesTaken: 2, outcome: 'wait' });
