@@ -57,6 +57,12 @@ const IO_MODULES = [
   message: 'core is pure: no I/O (files, processes, network); take the data as an argument.',
 }));
 
+const ZOD_NAMED_Z = {
+  selector: "ImportDeclaration[source.value='zod'][importKind!='type'] > ImportSpecifier[imported.name='z']",
+  message:
+    "Use `import * as z from 'zod'`: the named `z` keeps every zod locale in a Lambda bundle (+360 KB, docs/cold-start.md).",
+};
+
 export const layerRules = [
   {
     files: ['functions/core/**/*.ts'],
@@ -145,16 +151,27 @@ export default tseslint.config(
     },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': ['error', ZOD_NAMED_Z],
+    },
+  },
+  ...layerRules,
+  // A promise whose executor takes no `resolve` never settles: a hang. In a test's handler the
+  // sandbox runner cannot tell it from slow real work and waits its 30 s real-time allowance
+  // (local/runner/local-state-machine.ts); hangForever() tells it, so the timeout comes on the
+  // sandbox clock. The rule repeats the zod rule because a later no-restricted-syntax replaces it.
+  {
+    files: ['test/**/*.ts', 'local/**/*.ts', 'bench/**/*.mjs'],
+    ignores: ['local/sandbox/faults.ts'],
+    rules: {
       'no-restricted-syntax': [
         'error',
+        ZOD_NAMED_Z,
         {
-          selector:
-            "ImportDeclaration[source.value='zod'][importKind!='type'] > ImportSpecifier[imported.name='z']",
+          selector: 'NewExpression[callee.name="Promise"] > :function[params.length=0]',
           message:
-            "Use `import * as z from 'zod'`: the named `z` keeps every zod locale in a Lambda bundle (+360 KB, docs/cold-start.md).",
+            'a promise that can never settle is a hang: use hangForever() (local/sandbox/faults.ts), which the sandbox runner times out on its own clock.',
         },
       ],
     },
   },
-  ...layerRules,
 );

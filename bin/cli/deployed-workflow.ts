@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CachegateError, ValidationError } from '../../functions/core/errors.js';
+import { causeMessage, failureReason } from '../../functions/core/workflow-failure.js';
 
 /** How a workflow run ended, as DescribeExecution (or the local runner) reports it. */
 export interface WorkflowResult {
@@ -97,30 +98,15 @@ export async function runDeployedWorkflow(
 
 /**
  * The CLI's one rule for a finished run: SUCCEEDED returns its output; a failed validation step
- * (`*.InvalidInput`) is bad input (exit 2); anything else is an operational failure (exit 1).
- * `describe` turns the error and cause into the message (the failed step's own message by default).
+ * (`*.InvalidInput`) is bad input (exit 2); anything else is an operational failure (exit 1),
+ * told as the error and the failed step's own message (functions/core/workflow-failure.ts).
  */
-export function outputOf(
-  workflow: string,
-  result: WorkflowResult,
-  describe: (error: string | undefined, cause: string | undefined) => string = (error, cause) =>
-    `${error ?? 'unknown error'}: ${causeMessage(cause)}`,
-): unknown {
+export function outputOf(workflow: string, result: WorkflowResult): unknown {
   if (result.status === 'SUCCEEDED') return result.output;
-  if (result.error?.endsWith('.InvalidInput')) throw new ValidationError(causeMessage(result.cause));
+  if (result.error?.endsWith('.InvalidInput'))
+    throw new ValidationError(causeMessage(result.cause) || 'no cause given');
   throw new CachegateError(
     'WORKFLOW_FAILED',
-    `${workflow} ${result.status.toLowerCase()}: ${describe(result.error, result.cause)}`,
+    `${workflow} ${result.status.toLowerCase()}: ${failureReason(result.error, result.cause) || 'no cause given'}`,
   );
-}
-
-/** The failed step's error message (a Lambda error's `errorMessage`), else the cause as is. */
-export function causeMessage(cause: string | undefined): string {
-  if (!cause) return 'no cause given';
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: string };
-    return parsed.errorMessage ?? cause;
-  } catch {
-    return cause;
-  }
 }

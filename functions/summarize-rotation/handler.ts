@@ -4,7 +4,8 @@ import { publishRotationMetrics } from '../aws/rotation-metrics.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { auditEvent } from '../core/audit-event.js';
 import { cacheServiceSchema } from '../core/rbac/cache-service.js';
-import { failureReason, summarizeRotation } from '../core/rotation/selection.js';
+import { summarizeRotation } from '../core/rotation/selection.js';
+import { failureReason } from '../core/workflow-failure.js';
 
 const resultSchema = z.object({
   userId: z.string().min(1),

@@ -29,10 +29,9 @@ import {
 } from '../aws/rotation-secrets.js';
 import { readSecretVersion, storeSecretVersion } from '../aws/secrets.js';
 import { releaseUserClaim, takeUserClaim } from '../aws/user-claims.js';
+import { beginOutcomeOf, busyOutcome, type BeginOutcome } from './rotation-steps.js';
 
-export type BeginTokenOutcome =
-  | { status: 'ready'; secretArn: string; currentVersionId: string; reason: '' }
-  | { status: 'wait' | 'busy'; secretArn: ''; currentVersionId: ''; reason: string };
+export type BeginTokenOutcome = BeginOutcome;
 
 /** The claim of the group's token, as the claims table knows it (functions/aws/user-claims.ts). */
 const claimOf = (replicationGroupId: string, owner: string) => ({
@@ -57,14 +56,10 @@ export async function beginTokenRotation(request: {
     holder: 'rotate-auth-token',
     now: request.now,
   });
-  if (!claim.taken) {
-    return {
-      status: 'busy',
-      secretArn: '',
-      currentVersionId: '',
-      reason: `another workflow is changing the AUTH token of ${replicationGroupId} (${claim.holder})`,
-    };
-  }
+  if (!claim.taken)
+    return busyOutcome(
+      `another workflow is changing the AUTH token of ${replicationGroupId} (${claim.holder})`,
+    );
   const [group, secret] = await Promise.all([
     describeReplicationGroup(replicationGroupId),
     describeRotatingSecret(request.secretId),
@@ -87,18 +82,7 @@ export async function beginTokenRotation(request: {
     { checks: request.checks, maxChecks: MAX_GROUP_CHECKS },
     request.secretId,
   );
-  if (readiness.kind === 'refuse') {
-    await releaseUserClaim(claimOf(replicationGroupId, owner));
-    throw new RotationRefusedError(readiness.reason);
-  }
-  if (readiness.kind === 'wait')
-    return { status: 'wait', secretArn: '', currentVersionId: '', reason: readiness.reason };
-  return {
-    status: 'ready',
-    secretArn: secret?.arn ?? '',
-    currentVersionId: readiness.currentVersionId,
-    reason: '',
-  };
+  return beginOutcomeOf(readiness, secret?.arn, () => releaseUserClaim(claimOf(replicationGroupId, owner)));
 }
 
 /**
@@ -146,12 +130,7 @@ export async function rotateInPendingToken(request: {
   pendingVersionId: string;
   currentVersionId: string;
 }): Promise<{ status: string; sent: boolean }> {
-  const [group, secret] = await Promise.all([
-    describeReplicationGroup(request.replicationGroupId),
-    describeRotatingSecret(request.secretArn),
-  ]);
-  if (!group)
-    throw new RotationRefusedError(`replication group ${request.replicationGroupId} does not exist`);
+  const { group, secret } = await existingGroupAndSecret(request.replicationGroupId, request.secretArn);
   const currentNow = secret?.stages.currentVersionId;
   if (currentNow !== request.currentVersionId) {
     throw new RotationRefusedError(
@@ -215,12 +194,7 @@ export async function retirePreviousToken(request: {
   secretArn: string;
   currentVersionId: string;
 }): Promise<{ status: string; sent: boolean }> {
-  const [group, secret] = await Promise.all([
-    describeReplicationGroup(request.replicationGroupId),
-    describeRotatingSecret(request.secretArn),
-  ]);
-  if (!group)
-    throw new RotationRefusedError(`replication group ${request.replicationGroupId} does not exist`);
+  const { group, secret } = await existingGroupAndSecret(request.replicationGroupId, request.secretArn);
   if (secret?.stages.currentVersionId !== request.currentVersionId) {
     throw new RotationRefusedError(
       `AWSCURRENT of ${request.secretArn} is no longer version ${request.currentVersionId}: the previous token was not retired`,
@@ -292,4 +266,14 @@ async function requireTokenSecret(secretId: string): Promise<RotatingSecret> {
 /** The version's value, or '' when it is missing or holds no string (the value is never in an error). */
 async function readTokenOrEmpty(arn: string, versionId: string): Promise<string> {
   return (await readVersionString({ arn, versionId })) ?? '';
+}
+
+/** The group (which must exist: a rotation cannot repair a deleted group) and the token secret. */
+async function existingGroupAndSecret(replicationGroupId: string, secretArn: string) {
+  const [group, secret] = await Promise.all([
+    describeReplicationGroup(replicationGroupId),
+    describeRotatingSecret(secretArn),
+  ]);
+  if (!group) throw new RotationRefusedError(`replication group ${replicationGroupId} does not exist`);
+  return { group, secret };
 }

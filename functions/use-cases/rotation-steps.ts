@@ -21,6 +21,7 @@ import {
   planPendingVersion,
   promotionMoves,
   rotationPasswordList,
+  type RotationReadiness,
 } from '../core/rotation/plan.js';
 import { AWSPENDING } from '../core/rotation/stages.js';
 import { publishAuditEvent } from '../aws/audit-events.js';
@@ -46,6 +47,37 @@ export type BeginOutcome =
   | { status: 'ready'; secretArn: string; currentVersionId: string; reason: '' }
   | { status: 'wait' | 'busy'; secretArn: ''; currentVersionId: ''; reason: string };
 
+/** A begin step's answer when another workflow holds the claim: nothing was done. */
+export const busyOutcome = (reason: string): BeginOutcome => ({
+  status: 'busy',
+  secretArn: '',
+  currentVersionId: '',
+  reason,
+});
+
+/**
+ * A begin step's answer to its readiness check (a user's password or a group's token): ready
+ * from the current version, wait, or a refusal, which releases the claim first and throws.
+ */
+export async function beginOutcomeOf(
+  readiness: RotationReadiness,
+  secretArn: string | undefined,
+  releaseClaim: () => Promise<unknown>,
+): Promise<BeginOutcome> {
+  if (readiness.kind === 'refuse') {
+    await releaseClaim();
+    throw new RotationRefusedError(readiness.reason);
+  }
+  if (readiness.kind === 'wait')
+    return { status: 'wait', secretArn: '', currentVersionId: '', reason: readiness.reason };
+  return {
+    status: 'ready',
+    secretArn: secretArn ?? '',
+    currentVersionId: readiness.currentVersionId,
+    reason: '',
+  };
+}
+
 /**
  * Takes the user's claim, then checks the user and its secret. A refusal releases the claim and
  * throws RotationRefusedError; a busy claim means another workflow is changing the user (nothing
@@ -66,14 +98,7 @@ export async function beginRotation(request: {
     holder: 'rotate-password',
     now: request.now,
   });
-  if (!claim.taken) {
-    return {
-      status: 'busy',
-      secretArn: '',
-      currentVersionId: '',
-      reason: userBusyReason(userId, claim.holder),
-    };
-  }
+  if (!claim.taken) return busyOutcome(userBusyReason(userId, claim.holder));
   const secretName = userSecretName(userId, service);
   const [user, secret] = await Promise.all([
     cacheRbac(service).describeUser(userId),
@@ -96,18 +121,7 @@ export async function beginRotation(request: {
     { checks: request.checks, maxChecks: MAX_USER_CHECKS },
     secretName,
   );
-  if (readiness.kind === 'refuse') {
-    await releaseUserClaim({ userId, service, owner });
-    throw new RotationRefusedError(readiness.reason);
-  }
-  if (readiness.kind === 'wait')
-    return { status: 'wait', secretArn: '', currentVersionId: '', reason: readiness.reason };
-  return {
-    status: 'ready',
-    secretArn: secret?.arn ?? '',
-    currentVersionId: readiness.currentVersionId,
-    reason: '',
-  };
+  return beginOutcomeOf(readiness, secret?.arn, () => releaseUserClaim({ userId, service, owner }));
 }
 
 /**

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -90,4 +92,29 @@ export function cachegateFunction(
     reason: 'nodejs24.x is the newest Node.js LTS runtime Lambda offers, and CI tests on that major.',
   });
   return fn;
+}
+
+/**
+ * An EventBridge rule (construct ID `Schedule`) that invokes `fn` on `expression` with
+ * `{requestedBy: 'cachegate-schedule'}`: the scheduled checks (posture audit, certificate expiry
+ * notices). A failed invocation is retried twice and dropped after 6 hours: the next run
+ * repeats the check anyway.
+ */
+export function scheduledInvocation(
+  scope: Construct,
+  fn: NodejsFunction,
+  props: { ruleName: string; description: string; expression: string },
+): Rule {
+  return new Rule(scope, 'Schedule', {
+    ruleName: props.ruleName,
+    description: props.description,
+    schedule: Schedule.expression(props.expression),
+    targets: [
+      new LambdaFunction(fn, {
+        event: RuleTargetInput.fromObject({ requestedBy: 'cachegate-schedule' }),
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(6),
+      }),
+    ],
+  });
 }

@@ -9,14 +9,12 @@ import { Construct } from 'constructs';
 import { CERTIFICATES_TABLE } from '../../functions/aws/table-definitions.js';
 import { AslWorkflow } from './asl-workflow.js';
 import type { CrlCertificateAuthority } from './client-vpn-crl.js';
+import { CLIENT_SECRET_PREFIX } from '../../functions/core/pki/client-secret.js';
 
 export interface CertificateAuthorityProps {
   auditBus: IEventBus;
   logRetention: RetentionDays;
 }
-
-/** Secrets holding issued client keys (functions/issue-client-certificate: `cachegate/vpn-client/<cn>`). */
-export const CLIENT_SECRET_PREFIX = 'cachegate/vpn-client/';
 
 /**
  * The Client VPN certificate authority: the certificate index table, the CA signing key in KMS

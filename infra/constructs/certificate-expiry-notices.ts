@@ -1,14 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { type IEventBus, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { CERTIFICATES_TABLE } from '../../functions/aws/table-definitions.js';
-import { cachegateFunction } from './cachegate-function.js';
+import { cachegateFunction, scheduledInvocation } from './cachegate-function.js';
 
 export interface CertificateExpiryNoticesProps {
   auditBus: IEventBus;
@@ -61,17 +60,10 @@ export class CertificateExpiryNotices extends Construct {
     props.auditBus.grantPutEventsTo(this.fn);
     props.slack?.secret.grantRead(this.fn);
 
-    this.rule = new Rule(this, 'Schedule', {
+    this.rule = scheduledInvocation(this, this.fn, {
       ruleName: 'cachegate-notify-certificate-expiry',
       description: 'cachegate: tell holders (approval channel) before their client certificates expire',
-      schedule: Schedule.expression(props.expression),
-      targets: [
-        new LambdaFunction(this.fn, {
-          event: RuleTargetInput.fromObject({ requestedBy: 'cachegate-schedule' }),
-          retryAttempts: 2,
-          maxEventAge: Duration.hours(6),
-        }),
-      ],
+      expression: props.expression,
     });
   }
 }

@@ -7,8 +7,7 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { type IEventBus, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -16,7 +15,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, POSTURE_FINDINGS } from '../../functions/aws/cloudwatch-metrics.js';
 import { CERTIFICATES_TABLE, CRL_STORE_TABLE } from '../../functions/aws/table-definitions.js';
-import { cachegateFunction } from './cachegate-function.js';
+import { cachegateFunction, scheduledInvocation } from './cachegate-function.js';
 import { RuntimeNamedGrants } from './runtime-named-grants.js';
 
 export interface PostureScheduleProps {
@@ -71,17 +70,10 @@ export class PostureSchedule extends Construct {
       }),
     );
 
-    this.rule = new Rule(this, 'Schedule', {
+    this.rule = scheduledInvocation(this, this.fn, {
       ruleName: 'cachegate-audit-posture',
       description: 'cachegate: posture audit of the region (findings per severity, audit event)',
-      schedule: Schedule.expression(props.expression),
-      targets: [
-        new LambdaFunction(this.fn, {
-          event: RuleTargetInput.fromObject({ requestedBy: 'cachegate-schedule' }),
-          retryAttempts: 2,
-          maxEventAge: Duration.hours(6),
-        }),
-      ],
+      expression: props.expression,
     });
 
     const severity = (name: string) =>

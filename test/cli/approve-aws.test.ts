@@ -9,14 +9,13 @@ import { executionArnFor } from '../../functions/core/api/workflow-arns.js';
 import { decideWithAws } from '../../bin/cli/approval/approval-aws.js';
 import { withApprovalTimeout } from '../../workflows/approval-timeout.js';
 import { LocalStateMachine } from '../../local/runner/local-state-machine.js';
-import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
+import type { Sandbox } from '../../local/sandbox/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import type { StepFunctionsModel } from '../../local/sandbox/models/step-functions.js';
-import { createTables } from '../../local/sandbox/tables.js';
 import { invokeRoute, type LocalIdentity } from '../../local/serve/api-gateway.js';
-import { configureLocalTriggers } from '../../local/serve/local-triggers.js';
 import { stateMachineArn } from '../../local/workflows.js';
 import { startSigV4Gateway, type IamPrincipal } from './sigv4-gateway.js';
+import { startAccessRequestSandbox } from '../workflows/access-request-fixture.js';
 
 const ACCOUNT = '111111111111';
 const ALICE = `arn:aws:iam::${ACCOUNT}:user/alice`;
@@ -42,24 +41,13 @@ const granted: string[] = [];
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
-  sandbox = await createSandbox({ speed: 1000 });
-  await createTables();
-  await configureLocalTriggers(sandbox, { approvers: APPROVERS });
-  const arn = (name: string) => stateMachineArn(sandbox, name);
-  const machine = LocalStateMachine.load('access-request', {
-    sandbox,
-    substitutions: {
-      OnboardUserStateMachineArn: arn('onboard-user'),
-      IssueCertificateStateMachineArn: arn('issue-certificate'),
+  ({ sandbox } = await startAccessRequestSandbox({
+    approvers: APPROVERS,
+    onChildStart: (workflow, input) => {
+      if (workflow === 'onboard-user' || workflow === 'issue-certificate')
+        granted.push(input.requestId as string);
     },
-  });
-  const sfn = sandbox.model<StepFunctionsModel>('SFN');
-  sfn.registerStateMachine(arn('access-request'), (input) => machine.run(input));
-  for (const workflow of ['onboard-user', 'issue-certificate'])
-    sfn.registerStateMachine(arn(workflow), async (input) => {
-      granted.push((input as { requestId: string }).requestId);
-      return { status: 'SUCCEEDED', output: {} };
-    });
+  }));
   gateway = await startSigV4Gateway(principals);
 });
 afterAll(async () => {

@@ -57,6 +57,7 @@ describe('cachegate revoke / crl refresh (local: a real CA store, simulated endp
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('revoke records the revocation in index.txt and imports the CRL into every endpoint', async () => {
+    const before = Date.now();
     const result = await cachegate(
       'revoke',
       '--cn',
@@ -76,6 +77,19 @@ describe('cachegate revoke / crl refresh (local: a real CA store, simulated endp
     const index = readFileSync(join(dir, 'pki', 'index.txt'), 'utf8');
     expect(index).toMatch(/^R\t.*\/CN=alice$/m);
     expect(index).toMatch(/^V\t.*\/CN=bob$/m);
+    // The store is the operator's real CA: the revocation date is wall-clock time, not the
+    // sandbox's sped-up clock that the workflow's steps run on.
+    const [, y, mo, d, h, mi, sec] = /^R\t\d{12}Z\t(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z/m.exec(index) ?? [];
+    const revokedAt = Date.UTC(
+      2000 + Number(y),
+      Number(mo) - 1,
+      Number(d),
+      Number(h),
+      Number(mi),
+      Number(sec),
+    );
+    expect(revokedAt).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    expect(revokedAt).toBeLessThanOrEqual(Date.now());
   });
 
   it('crl refresh imports the current CRL into a fresh endpoint', async () => {

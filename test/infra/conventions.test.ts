@@ -5,6 +5,7 @@ import { API_ROUTES } from '../../local/serve/api-gateway.js';
 import { workflowNames, readAsl } from '../../workflows/asl-files.js';
 import { functionNameOf, placeholdersOf } from '../../workflows/placeholders.js';
 import { repoRoot } from '../../workflows/repo-root.js';
+import { apiSampleName } from '../api-samples.js';
 import { synthesizedResources } from './iam-policies.js';
 
 /**
@@ -101,14 +102,6 @@ describe('sample events', () => {
     },
   );
 });
-
-/** `POST /access-requests/{id}/revoke` → `post-access-requests-id-revoke`. */
-export function apiSampleName(route: { method: string; resource: string }): string {
-  return `${route.method}${route.resource}`
-    .toLowerCase()
-    .replace(/[{}]/g, '')
-    .replace(/[^a-z0-9]+/g, '-');
-}
 
 describe('the local API and the CDK API agree', () => {
   it('same methods on the same resources, served by the same Lambdas', () => {

@@ -7,13 +7,12 @@ import { decideApproval } from '../../functions/use-cases/decide-approval.js';
 import { nameForCommonName, sha256WithRsa } from '../../functions/core/pki/certificate-builder.js';
 import { bitString, encodeDer, explicit, integer, raw, seq } from '../../functions/core/pki/der.js';
 import { toPem } from '../../functions/core/pki/pem.js';
-import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
+import type { Sandbox } from '../../local/sandbox/index.js';
 import type { StepFunctionsModel } from '../../local/sandbox/models/step-functions.js';
-import { createTables } from '../../local/sandbox/tables.js';
 import { invokeRoute } from '../../local/serve/api-gateway.js';
-import { configureLocalTriggers, type LocalTriggers } from '../../local/serve/local-triggers.js';
+import type { LocalTriggers } from '../../local/serve/local-triggers.js';
 import { stateMachineArn } from '../../local/workflows.js';
-import { LocalStateMachine } from '../../local/runner/local-state-machine.js';
+import { startAccessRequestSandbox } from './access-request-fixture.js';
 
 /*
  * The access-request API as an attacker sees it: hostile bodies, content types, keys and values.
@@ -27,20 +26,7 @@ let sandbox: Sandbox;
 let triggers: LocalTriggers;
 
 beforeAll(async () => {
-  sandbox = await createSandbox({ speed: 1000 });
-  await createTables();
-  triggers = await configureLocalTriggers(sandbox, { approvers: ['U0ALICE'] });
-  const arn = (name: string) => stateMachineArn(sandbox, name);
-  const machine = LocalStateMachine.load('access-request', {
-    sandbox,
-    substitutions: {
-      OnboardUserStateMachineArn: arn('onboard-user'),
-      IssueCertificateStateMachineArn: arn('issue-certificate'),
-    },
-  });
-  sandbox
-    .model<StepFunctionsModel>('SFN')
-    .registerStateMachine(arn('access-request'), (input) => machine.run(input));
+  ({ sandbox, triggers } = await startAccessRequestSandbox({ approvers: ['U0ALICE'] }));
 });
 afterAll(async () => {
   setSlackNotifier(undefined);

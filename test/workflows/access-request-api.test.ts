@@ -4,16 +4,15 @@ import { getRequest } from '../../functions/aws/access-requests-table.js';
 import { setSlackNotifier } from '../../functions/aws/slack-notifier.js';
 import { executionArnFor } from '../../functions/core/api/workflow-arns.js';
 import { decideApproval } from '../../functions/use-cases/decide-approval.js';
-import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
+import type { Sandbox } from '../../local/sandbox/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import type { StepFunctionsModel } from '../../local/sandbox/models/step-functions.js';
-import { createTables } from '../../local/sandbox/tables.js';
-import { LocalStateMachine } from '../../local/runner/local-state-machine.js';
 import { invokeRoute, type LocalIdentity } from '../../local/serve/api-gateway.js';
-import { configureLocalTriggers, type LocalTriggers } from '../../local/serve/local-triggers.js';
+import type { LocalTriggers } from '../../local/serve/local-triggers.js';
 import { signedSlackClick } from '../../local/serve/slack-request.js';
 import { stateMachineArn } from '../../local/workflows.js';
 import { auditEventV1 } from '../unit/api/audit-event-schema.js';
+import { startAccessRequestSandbox } from './access-request-fixture.js';
 
 const BOB = { iamArn: 'arn:aws:iam::111111111111:user/bob' };
 const ALICE = { iamArn: 'arn:aws:iam::111111111111:user/alice' };
@@ -28,35 +27,19 @@ const created = new Set<string>();
 const revocationGates = new Map<string, Promise<'succeed' | 'fail'>>();
 
 beforeAll(async () => {
-  sandbox = await createSandbox({ speed: 1000 });
-  await createTables();
-  triggers = await configureLocalTriggers(sandbox, { approvers: [`U0ALICE|${ALICE.iamArn}`] });
-  const arn = (name: string) => stateMachineArn(sandbox, name);
-  const machine = LocalStateMachine.load('access-request', {
-    sandbox,
-    substitutions: {
-      OnboardUserStateMachineArn: arn('onboard-user'),
-      IssueCertificateStateMachineArn: arn('issue-certificate'),
-    },
-  });
-  const sfn = sandbox.model<StepFunctionsModel>('SFN');
-  sfn.registerStateMachine(arn('access-request'), (input) => {
-    accessRequestRuns += 1;
-    return machine.run(input);
-  });
-  // The granting and revoking workflows have their own tests; here they only record their start.
-  for (const workflow of ['onboard-user', 'issue-certificate', 'offboard-user', 'revoke-certificate']) {
-    sfn.registerStateMachine(arn(workflow), async (input) => {
-      childStarts.push({ workflow, input: input as Record<string, unknown> });
+  ({ sandbox, triggers } = await startAccessRequestSandbox({
+    approvers: [`U0ALICE|${ALICE.iamArn}`],
+    onRun: () => void (accessRequestRuns += 1),
+    onChildStart: async (workflow, input) => {
+      childStarts.push({ workflow, input });
       const requestId = (input as { requestId?: string }).requestId ?? '';
       const gate = revocationGates.get(requestId);
       if (gate && (workflow === 'offboard-user' || workflow === 'revoke-certificate')) {
         const outcome = await gate;
         if (outcome === 'fail') return { status: 'FAILED', error: 'Sandbox.Refused', cause: 'test' };
       }
-      return { status: 'SUCCEEDED', output: {} };
-    });
-  }
+    },
+  }));
 });
 afterAll(async () => {
   // Answer every request still waiting, so no workflow outlives the sandbox.

@@ -3,16 +3,15 @@ import { getApproval, getRequest } from '../../functions/aws/access-requests-tab
 import { setSlackNotifier } from '../../functions/aws/slack-notifier.js';
 import { executionArnFor } from '../../functions/core/api/workflow-arns.js';
 import { decideApproval } from '../../functions/use-cases/decide-approval.js';
-import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
+import type { Sandbox } from '../../local/sandbox/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import type { StepFunctionsModel } from '../../local/sandbox/models/step-functions.js';
-import { createTables } from '../../local/sandbox/tables.js';
-import { LocalStateMachine } from '../../local/runner/local-state-machine.js';
 import { invokeRoute } from '../../local/serve/api-gateway.js';
-import { configureLocalTriggers, type LocalTriggers } from '../../local/serve/local-triggers.js';
+import type { LocalTriggers } from '../../local/serve/local-triggers.js';
 import { signedSlackClick } from '../../local/serve/slack-request.js';
 import { stateMachineArn } from '../../local/workflows.js';
 import { auditEventV1 } from '../unit/api/audit-event-schema.js';
+import { startAccessRequestSandbox } from './access-request-fixture.js';
 
 const BOB_ARN = 'arn:aws:iam::111111111111:user/bob';
 // Bob is an approver too: from Slack (U0BOB) he must still not approve his own request.
@@ -26,26 +25,14 @@ interface Harness {
 }
 
 async function startHarness(speed: number): Promise<Harness> {
-  const sandbox = await createSandbox({ speed });
-  await createTables();
-  const triggers = await configureLocalTriggers(sandbox, { approvers: APPROVERS });
-  const arn = (name: string) => stateMachineArn(sandbox, name);
-  const machine = LocalStateMachine.load('access-request', {
-    sandbox,
-    substitutions: {
-      OnboardUserStateMachineArn: arn('onboard-user'),
-      IssueCertificateStateMachineArn: arn('issue-certificate'),
+  const grants: unknown[] = [];
+  const { sandbox, triggers } = await startAccessRequestSandbox({
+    approvers: APPROVERS,
+    speed,
+    onChildStart: (workflow, input) => {
+      if (workflow === 'onboard-user' || workflow === 'issue-certificate') grants.push(input);
     },
   });
-  const sfn = sandbox.model<StepFunctionsModel>('SFN');
-  sfn.registerStateMachine(arn('access-request'), (input) => machine.run(input));
-  const grants: unknown[] = [];
-  for (const workflow of ['onboard-user', 'issue-certificate']) {
-    sfn.registerStateMachine(arn(workflow), async (input) => {
-      grants.push(input);
-      return { status: 'SUCCEEDED', output: {} };
-    });
-  }
   return { sandbox, triggers, grants, requestIds: [] };
 }
 

@@ -1,15 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
-  ElastiCacheClient,
-  InvalidUserGroupStateFault,
-  ModifyUserGroupCommand,
-} from '@aws-sdk/client-elasticache';
-import {
   DescribeSecretCommand,
   GetSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { listUsers } from '../../functions/aws/elasticache.js';
 import { handler as createCacheUser } from '../../functions/create-cache-user/handler.js';
 import { handler as storeUserPassword } from '../../functions/store-user-password/handler.js';
 import {
@@ -21,21 +15,24 @@ import type { Sandbox } from '../../local/sandbox/index.js';
 import { LambdaCrashSignal } from '../../local/sandbox/faults.js';
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
-import { serviceFault } from '../../local/sandbox/service-error.js';
 import { RedisReplyError, startRedisServer, type RedisServer } from '../interop/redis-server.js';
 import { requireBinary } from '../interop/require-binary.js';
+import { CACHE_SERVICES, serviceAccount, type CacheServiceAdapter } from './cache-services.js';
 import {
-  cacheUser,
   causeOf,
-  createElastiCacheWorld,
-  elastiCacheAccount,
+  createRbacWorld,
   entered,
   expectNoPasswordLeak,
   ofType,
   sampleInput,
-  userGroup,
   type WorkflowRuns,
 } from './rbac-fixture.js';
+import { PasswordMirror } from './rotate-fixtures.js';
+
+/*
+ * The onboard-user workflow (statemachines/onboard-user.asl.json and its Lambdas) on each cache
+ * service: one suite per service for what both share, then what only one of them has.
+ */
 
 const sample = sampleInput<{
   userId: string;
@@ -46,31 +43,31 @@ const sample = sampleInput<{
 }>('onboard-user');
 
 let sandbox: Sandbox;
-let model: ElastiCacheModel;
-let elastiCache: ElastiCacheClient;
 let secrets: SecretsManagerClient;
 let workflows: WorkflowRuns;
 
 beforeAll(async () => {
-  ({ sandbox, model, elastiCache, secrets, workflows } = await createElastiCacheWorld());
-  for (const id of ['orders-group', 'payments-group', 'busy-group'])
-    model.seedUserGroup({ id, userIds: ['default'] });
+  ({ sandbox, secrets, workflows } = await createRbacWorld());
+  for (const svc of CACHE_SERVICES) {
+    for (const id of ['orders-group', 'payments-group', 'busy-group']) svc.seedGroup(sandbox, id);
+    svc.seedCache(sandbox, 'orders-cache', 'orders-group');
+  }
+  workflows.load('onboard-user');
 });
 afterAll(async () => sandbox.close());
 
 function onboard(input: unknown, handlers?: Record<string, LambdaHandler>): Promise<LocalExecution> {
+  if (!handlers) return workflows.run('onboard-user', input);
   return workflows.record(LocalStateMachine.load('onboard-user', { sandbox, handlers }).run(input));
 }
 
 let counter = 0;
-function request(overrides: Record<string, unknown> = {}) {
+/** A fresh request on the service; a MemoryDB user's name is its ID. */
+function request(adapter: CacheServiceAdapter, overrides: Record<string, unknown> = {}) {
   counter += 1;
-  return {
-    ...sample,
-    userId: `${sample.userId}-${counter}`,
-    userName: `${sample.userName}-${counter}`,
-    ...overrides,
-  };
+  const userId = (overrides.userId as string | undefined) ?? `${sample.userId}-${counter}`;
+  const userName = adapter.service === 'memorydb' ? userId : `${sample.userName}-${counter}`;
+  return { ...sample, ...adapter.input, userId, userName, ...overrides };
 }
 
 /** Wraps a real handler so its first call does the work and then the Lambda runtime dies. */
@@ -87,9 +84,86 @@ function crashAfterFirstSuccess(real: LambdaHandler): { handler: LambdaHandler; 
   };
 }
 
-describe('onboard-user workflow (real ASL on the local runner)', () => {
+// The single-service tests first: the per-service suites end by filling each account to its quota.
+describe('onboard-user on ElastiCache only (a user name of its own)', () => {
+  const [elastiCache] = CACHE_SERVICES as [CacheServiceAdapter];
+  const model = () => sandbox.model<ElastiCacheModel>('ElastiCache');
+
+  it.each([
+    [
+      'a user name that is taken',
+      () => {
+        model().seedUser({
+          userId: 'taken-name',
+          userName: 'taken-name',
+          accessString: 'on ~* +@read',
+          passwords: ['t'.repeat(20)],
+        });
+        return request(elastiCache, { userName: 'taken-name' });
+      },
+      /userName: user name taken-name is already taken/,
+    ],
+    [
+      'a user named default',
+      () => request(elastiCache, { userName: 'default' }),
+      /userName: .*harden-default-user/,
+    ],
+  ])('bad input: %s fails before any change, naming the field', async (_, input, cause) => {
+    const resolved = input();
+    const before = await serviceAccount(sandbox, elastiCache, ['CreateUser', 'ModifyUserGroup']);
+    const run = await onboard(resolved);
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('OnboardUser.InvalidInput');
+    expect(causeOf(run)).toMatch(cause);
+    expect(await serviceAccount(sandbox, elastiCache, ['CreateUser', 'ModifyUserGroup'])).toEqual(before);
+    expect(entered(run, 'StoreUserPassword')).toBe(0);
+  });
+});
+
+describe('onboard-user on MemoryDB only (no separate user name, the built-in open-access ACL)', () => {
+  const memoryDb = CACHE_SERVICES[1] as CacheServiceAdapter;
+
+  it.each([
+    [
+      'a user name that differs from the user ID',
+      () => request(memoryDb, { userName: 'someone-else' }),
+      /userName: MemoryDB users have no separate ID: userName must be orders-reader-\d+/,
+    ],
+    [
+      'the open-access ACL',
+      () => request(memoryDb, { userGroupIds: ['open-access'] }),
+      /userGroupIds.0: open-access is MemoryDB's built-in ACL and cannot be changed/,
+    ],
+  ])('bad input: %s fails before any change, naming the field', async (_, input, cause) => {
+    const resolved = input();
+    const before = await serviceAccount(sandbox, memoryDb, ['CreateUser', 'UpdateACL']);
+    const run = await onboard(resolved);
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('OnboardUser.InvalidInput');
+    expect(causeOf(run)).toMatch(cause);
+    expect(await serviceAccount(sandbox, memoryDb, ['CreateUser', 'UpdateACL'])).toEqual(before);
+    expect(entered(run, 'StoreUserPassword')).toBe(0);
+  });
+
+  // migrate-to-rbac runs on MemoryDB (migrate-to-rbac.test.ts); harden does not.
+  it('harden-default-user refuses service memorydb instead of running on ElastiCache', async () => {
+    const run = await workflows.run('harden-default-user', {
+      service: 'memorydb',
+      userGroupId: 'orders-group',
+    });
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('HardenDefaultUser.InvalidInput');
+    expect(causeOf(run)).toMatch(/^service: only elasticache: MemoryDB ACLs need no default user/);
+  });
+});
+
+describe.each(CACHE_SERVICES)('onboard-user on $label (real ASL on the local runner)', (svc) => {
+  const other = svc.label === 'ElastiCache' ? 'MemoryDB' : 'ElastiCache';
+  const account = () => serviceAccount(sandbox, svc, [svc.commands.createUser, svc.commands.modifyGroup]);
+
   it('creates the user from a stored secret, waits for it and for each group, and audits it', async () => {
-    const input = request({ userGroupIds: ['orders-group', 'payments-group'] });
+    const input = request(svc, { userGroupIds: ['orders-group', 'payments-group'] });
+    const otherCalls = sandbox.faults.calls(other, 'CreateUser');
     const run = await onboard(input);
 
     expect(run.status).toBe('SUCCEEDED');
@@ -98,24 +172,27 @@ describe('onboard-user workflow (real ASL on the local runner)', () => {
       userGroupIds: ['orders-group', 'payments-group'],
       status: 'active',
     });
-    expect(await cacheUser(elastiCache, input.userId)).toMatchObject({
-      Status: 'active',
-      UserName: input.userName,
-      Authentication: { Type: 'password', PasswordCount: 1 },
-      UserGroupIds: ['orders-group', 'payments-group'],
+    expect(await svc.user(input.userId)).toMatchObject({
+      status: 'active',
+      userName: input.userName,
+      authentication: { Type: 'password', PasswordCount: 1 },
+      groups: ['orders-group', 'payments-group'],
     });
     for (const id of ['orders-group', 'payments-group']) {
-      const g = await userGroup(elastiCache, id);
-      expect(g).toMatchObject({ Status: 'active' });
-      expect(g?.UserIds).toContain(input.userId);
-      expect(g?.PendingChanges).toBeUndefined();
+      const g = await svc.group(id);
+      expect(g).toMatchObject({ status: 'active' });
+      expect(g?.members).toContain(input.userId);
+      expect(g?.pendingChanges).toBeUndefined();
     }
+    expect((await svc.group('orders-group'))?.caches).toEqual(['orders-cache']);
     expect(entered(run, 'WaitForUserActive')).toBeGreaterThanOrEqual(1);
     expect(entered(run, 'CheckGroupMembership')).toBeGreaterThanOrEqual(2);
+    expect(sandbox.faults.calls(other, 'CreateUser')).toBe(otherCalls);
 
     const secretArn = (run.output as { secretArn: string }).secretArn;
     const described = await secrets.send(new DescribeSecretCommand({ SecretId: secretArn }));
-    expect(described.Name).toBe(`cachegate/elasticache/users/${input.userId}`);
+    expect(described.Name).toBe(`cachegate/${svc.service}/users/${input.userId}`);
+    expect(described.Description).toBe(`cachegate: password of ${svc.label} user ${input.userId}`);
     expect(described.Tags).toEqual(
       expect.arrayContaining([
         { Key: 'cachegate:user-id', Value: input.userId },
@@ -134,15 +211,16 @@ describe('onboard-user workflow (real ASL on the local runner)', () => {
       action: 'UserCreated',
       actor: 'alice',
       requestId: sample.requestId,
-      subject: { userId: input.userId, userGroupIds: 'orders-group,payments-group' },
+      subject: { userId: input.userId, userGroupIds: 'orders-group,payments-group', ...svc.input },
     });
   });
 
   it('accepts the input an access request starts it with (no engine or actor)', async () => {
-    const { userId, userName, accessString } = request();
+    const { userId, userName, accessString } = request(svc);
     const run = await onboard({
       requestId: 'req-12345678',
       type: 'cache-user',
+      ...svc.input,
       userId,
       userName,
       accessString,
@@ -152,44 +230,43 @@ describe('onboard-user workflow (real ASL on the local runner)', () => {
   });
 
   it('polls slow transitions until the end state is reached', async () => {
+    const model = svc.model(sandbox);
     const saved = { ...model.delays };
-    Object.assign(model.delays, { userCreate: 100_000, userGroupModify: 150_000 });
+    model.delays[svc.groupModifyDelay] = 150_000;
+    if (svc.userCreateDelay) model.delays[svc.userCreateDelay] = 100_000;
     try {
-      const input = request();
+      const input = request(svc);
       const run = await onboard(input);
       expect(run.status).toBe('SUCCEEDED');
       // At least one poll found the change still pending. How many depends on how much real
       // (hence simulated) time each step takes on a loaded machine, so no exact count.
-      expect(entered(run, 'CheckUserActive')).toBeGreaterThanOrEqual(2);
+      expect(entered(run, 'CheckUserActive')).toBeGreaterThanOrEqual(svc.userCreateDelay ? 2 : 1);
       expect(entered(run, 'CheckGroupMembership')).toBeGreaterThanOrEqual(2);
-      expect((await userGroup(elastiCache, 'orders-group'))?.UserIds).toContain(input.userId);
+      expect((await svc.group('orders-group'))?.members).toContain(input.userId);
     } finally {
       Object.assign(model.delays, saved);
     }
   });
 
-  it('retries ModifyUserGroup while the group is busy with another change (InvalidUserGroupStateFault)', async () => {
+  it('retries the group change while the group is busy with another change (its state fault)', async () => {
+    const model = svc.model(sandbox);
     const saved = { ...model.delays };
-    Object.assign(model.delays, { userGroupModify: 600_000 });
-    model.seedUser({
+    model.delays[svc.groupModifyDelay] = 600_000;
+    svc.seedUser(sandbox, {
       userId: 'busy-maker',
-      userName: 'busy-maker',
       accessString: 'on ~* +@read',
       passwords: ['p'.repeat(32)],
     });
     try {
-      const input = request({ userGroupIds: ['busy-group'] });
-      const running = onboard(input);
-      await elastiCache.send(
-        new ModifyUserGroupCommand({ UserGroupId: 'busy-group', UserIdsToAdd: ['busy-maker'] }),
-      );
-      const run = await running;
+      // The group is `modifying` from before the run starts: the first addition must fail.
+      await svc.addToGroup('busy-group', 'busy-maker');
+      const input = request(svc, { userGroupIds: ['busy-group'] });
+      const run = await onboard(input);
       expect(run.status).toBe('SUCCEEDED');
-      const retried = ofType(run, 'StateRetried').map((e) => e.state.name);
-      expect(retried).toContain('AddUserToGroup');
-      expect(ofType(run, 'StateFailed').map((e) => e.Error)).toContain('InvalidUserGroupStateFault');
-      expect((await userGroup(elastiCache, 'busy-group'))?.UserIds).toEqual(
-        expect.arrayContaining(['default', 'busy-maker', input.userId]),
+      expect(ofType(run, 'StateRetried').map((e) => e.state.name)).toContain('AddUserToGroup');
+      expect(ofType(run, 'StateFailed').map((e) => e.Error)).toContain(svc.faults.groupBusy);
+      expect((await svc.group('busy-group'))?.members).toEqual(
+        expect.arrayContaining(['busy-maker', input.userId]),
       );
     } finally {
       Object.assign(model.delays, saved);
@@ -198,14 +275,13 @@ describe('onboard-user workflow (real ASL on the local runner)', () => {
 
   it('retries an injected state fault and a service error on the way', async () => {
     sandbox.faults.inject({
-      service: 'ElastiCache',
-      command: 'ModifyUserGroup',
+      service: svc.label,
+      command: svc.commands.modifyGroup,
       mode: 'throw',
-      error: () =>
-        serviceFault(InvalidUserGroupStateFault, 'User group orders-group is modifying, not active.'),
+      error: () => svc.groupBusyFault('orders-group'),
     });
-    sandbox.faults.inject({ service: 'ElastiCache', command: 'CreateUser', mode: 'throw' });
-    const run = await onboard(request());
+    sandbox.faults.inject({ service: svc.label, command: svc.commands.createUser, mode: 'throw' });
+    const run = await onboard(request(svc));
     expect(run.status).toBe('SUCCEEDED');
     expect(ofType(run, 'StateRetried').map((e) => e.state.name)).toEqual(
       expect.arrayContaining(['CreateCacheUser', 'AddUserToGroup']),
@@ -214,8 +290,8 @@ describe('onboard-user workflow (real ASL on the local runner)', () => {
 
   it('a Lambda crash before CreateSecret / CreateUser is retried (Lambda.Unknown)', async () => {
     sandbox.faults.inject({ service: 'Secrets Manager', command: 'CreateSecret', mode: 'crash' });
-    sandbox.faults.inject({ service: 'ElastiCache', command: 'CreateUser', mode: 'crash' });
-    const run = await onboard(request());
+    sandbox.faults.inject({ service: svc.label, command: svc.commands.createUser, mode: 'crash' });
+    const run = await onboard(request(svc));
     expect(run.status).toBe('SUCCEEDED');
     expect(ofType(run, 'StateFailed').map((e) => e.Error)).toEqual(['Lambda.Unknown', 'Lambda.Unknown']);
   });
@@ -223,7 +299,7 @@ describe('onboard-user workflow (real ASL on the local runner)', () => {
   it('a crash after the secret and the user were created: the retries reuse them and the user gets the stored password', async () => {
     const store = crashAfterFirstSuccess(storeUserPassword as LambdaHandler);
     const create = crashAfterFirstSuccess(createCacheUser as LambdaHandler);
-    const input = request();
+    const input = request(svc);
     const run = await onboard(input, {
       'store-user-password': store.handler,
       'create-cache-user': create.handler,
@@ -234,39 +310,21 @@ describe('onboard-user workflow (real ASL on the local runner)', () => {
     const versions = await secrets.send(new DescribeSecretCommand({ SecretId: secretArn }));
     // One version: the retry generated a second password and threw it away.
     expect(Object.keys(versions.VersionIdsToStages ?? {})).toHaveLength(1);
-    expect((await cacheUser(elastiCache, input.userId))?.Authentication).toEqual({
-      Type: 'password',
-      PasswordCount: 1,
-    });
+    expect((await svc.user(input.userId))?.authentication).toEqual({ Type: 'password', PasswordCount: 1 });
   });
 
   describe('with a real redis-server mirroring the users (ACL SETUSER)', () => {
     const hasRedis = requireBinary('redis-server');
     let redis: RedisServer | undefined;
+    let mirror: PasswordMirror | undefined;
     beforeAll(async () => {
       if (!hasRedis) return;
-      const server = await startRedisServer();
-      redis = server;
+      redis = await startRedisServer();
       // Users named default stay out: the mirror's own admin connection is the default user.
-      model.onUserChanged = async (user, passwords) => {
-        if (user.UserName === 'default') return;
-        if (user.Status === 'deleted') {
-          await server.command(['ACL', 'DELUSER', user.UserName ?? '']);
-          return;
-        }
-        const auth = passwords.length > 0 ? passwords.map((p) => `>${p}`) : ['nopass'];
-        await server.command([
-          'ACL',
-          'SETUSER',
-          user.UserName ?? '',
-          'reset',
-          ...(user.AccessString ?? '').split(' '),
-          ...auth,
-        ]);
-      };
+      mirror = new PasswordMirror(svc.model(sandbox), redis).install();
     });
     afterAll(async () => {
-      model.onUserChanged = undefined;
+      mirror?.uninstall();
       await redis?.stop();
     });
 
@@ -275,7 +333,7 @@ describe('onboard-user workflow (real ASL on the local runner)', () => {
       async () => {
         const store = crashAfterFirstSuccess(storeUserPassword as LambdaHandler);
         const create = crashAfterFirstSuccess(createCacheUser as LambdaHandler);
-        const input = request();
+        const input = request(svc);
         const run = await onboard(input, {
           'store-user-password': store.handler,
           'create-cache-user': create.handler,
@@ -298,101 +356,88 @@ describe('onboard-user workflow (real ASL on the local runner)', () => {
   });
 
   describe('bad input fails before any change, naming the field', () => {
-    const cases: [string, () => Record<string, unknown> | Promise<Record<string, unknown>>, RegExp][] = [
+    const cases: [string, () => Record<string, unknown>, RegExp][] = [
       [
         'an invalid access string',
-        () => request({ accessString: 'on ~* +@all >secret-password' }),
+        () => request(svc, { accessString: 'on ~* +@all >secret-password' }),
         /accessString: .*token 4/,
       ],
       [
         'a blocked command in the access string',
-        () => request({ accessString: 'on ~* +config' }),
+        () => request(svc, { accessString: 'on ~* +config' }),
         /accessString: /,
       ],
       [
         'the built-in user ID',
-        () => request({ userId: 'default' }),
+        () => request(svc, { userId: 'default' }),
         /userId: "default" is the built-in user/,
       ],
       [
         'a user ID that is taken',
         () => {
-          model.seedUser({
+          svc.seedUser(sandbox, {
             userId: 'taken-id',
-            userName: 'taken-id',
             accessString: 'on ~* +@read',
             passwords: ['i'.repeat(20)],
           });
-          return request({ userId: 'taken-id' });
+          return request(svc, { userId: 'taken-id' });
         },
         /userId: user ID taken-id is already taken/,
       ],
       [
-        'a user name that is taken',
-        () => {
-          model.seedUser({
-            userId: 'taken-name',
-            userName: 'taken-name',
-            accessString: 'on ~* +@read',
-            passwords: ['t'.repeat(20)],
-          });
-          return request({ userName: 'taken-name' });
-        },
-        /userName: user name taken-name is already taken/,
+        'an upper-case user ID (AWS stores IDs in lower case)',
+        () => request(svc, { userId: 'Orders-Upper' }),
+        /userId: must be lower case \(AWS stores these IDs in lower case\): use orders-upper/,
       ],
       [
-        'an unknown user group',
-        () => request({ userGroupIds: ['orders-group', 'no-such-group'] }),
-        /userGroupIds.1: user group no-such-group does not exist/,
+        'an unknown group',
+        () => request(svc, { userGroupIds: ['orders-group', 'no-such-group'] }),
+        new RegExp(`userGroupIds.1: ${svc.groupNoun} no-such-group does not exist`),
       ],
       [
-        'a user group that would get its 101st member',
+        'a group that would get its 101st member',
         () => {
-          const members = Array.from({ length: 99 }, (_, i) => `full-member-${i}`);
-          members.forEach((id) =>
-            model.seedUser({
-              userId: id,
-              userName: id,
-              accessString: 'on ~* +@read',
-              passwords: ['m'.repeat(20)],
-            }),
-          );
-          model.seedUserGroup({ id: 'full-group', userIds: ['default', ...members] });
-          return request({ userGroupIds: ['full-group'] });
+          const members = Array.from({ length: 100 - svc.builtInMembers }, (_, i) => `full-member-${i}`);
+          for (const id of members)
+            svc.seedUser(sandbox, { userId: id, accessString: 'on ~* +@read', passwords: ['m'.repeat(20)] });
+          svc.seedGroup(sandbox, 'full-group', members);
+          return request(svc, { userGroupIds: ['full-group'] });
         },
-        /userGroupIds.0: user group full-group has 100 users; adding one would exceed the quota of 100/,
+        new RegExp(
+          `userGroupIds.0: ${svc.groupNoun} full-group has 100 users; adding one would exceed the quota of 100`,
+        ),
       ],
-      ['a user named default', () => request({ userName: 'default' }), /userName: .*harden-default-user/],
-      ['a missing field', () => ({ ...request(), userGroupIds: undefined }), /userGroupIds: /],
+      ['a missing field', () => ({ ...request(svc), userGroupIds: undefined }), /userGroupIds: /],
+      ['an unknown service', () => request(svc, { service: 'redis-cloud' }), /service: /],
     ];
 
     it.each(cases)('%s', async (_, input, cause) => {
-      const resolved = await input();
-      const before = await elastiCacheAccount(sandbox, elastiCache);
+      const resolved = input();
+      const before = await account();
       const run = await onboard(resolved);
       expect(run.status).toBe('FAILED');
       expect(run.error).toBe('OnboardUser.InvalidInput');
       expect(causeOf(run)).toMatch(cause);
       expect(run.cause).not.toContain('secret-password');
-      expect(await elastiCacheAccount(sandbox, elastiCache)).toEqual(before);
+      expect(await account()).toEqual(before);
       expect(entered(run, 'StoreUserPassword')).toBe(0);
     });
 
-    it('the 1000-user quota', async () => {
-      const existing = (await listUsers()).length;
+    it(`the 1000-user quota names ${svc.label}`, async () => {
+      const existing = (await svc.listing()).users.length;
       for (let i = existing; i < 1000; i += 1)
-        model.seedUser({ userId: `filler-${i}`, userName: `filler-${i}`, accessString: 'off' });
-      const before = await elastiCacheAccount(sandbox, elastiCache);
-      const run = await onboard(request());
+        svc.seedUser(sandbox, { userId: `filler-${i}`, accessString: 'off' });
+      const before = await account();
+      const run = await onboard(request(svc));
       expect(run.status).toBe('FAILED');
       expect(causeOf(run)).toMatch(
-        /userId: the account already has 1000 users, the ElastiCache quota is 1000/,
+        new RegExp(`userId: the account already has 1000 users, the ${svc.label} quota is 1000`),
       );
-      expect(await elastiCacheAccount(sandbox, elastiCache)).toEqual(before);
+      expect(await account()).toEqual(before);
     });
   });
+});
 
-  it('never lets a password into the execution history or the audit events', () => {
-    expectNoPasswordLeak(sandbox, workflows.executions, 7);
-  });
+it('never lets a password into the execution history or the audit events', () => {
+  expectNoPasswordLeak(sandbox, workflows.executions, 12);
 });

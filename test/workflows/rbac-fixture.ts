@@ -1,8 +1,8 @@
 /**
  * Shared set-up of the RBAC workflow tests (onboard-user, offboard-user, harden-default-user,
- * migrate-to-rbac; on ElastiCache and on MemoryDB): a sandbox with its SDK clients, a runner that
- * keeps every execution, readers of the execution events and of the service's state, and the
- * closing scan for passwords (safety rule 1).
+ * migrate-to-rbac, …; the per-service adapters are in cache-services.ts): a sandbox with its SDK
+ * clients, a runner that keeps every execution, readers of the execution events and of the
+ * service's state, and the closing scan for passwords (safety rule 1).
  */
 import { expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
@@ -11,7 +11,6 @@ import {
   DescribeUsersCommand,
   ElastiCacheClient,
 } from '@aws-sdk/client-elasticache';
-import { DescribeACLsCommand, MemoryDBClient } from '@aws-sdk/client-memorydb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createAwsClient } from '../../functions/aws/clients.js';
 import { listUsers } from '../../functions/aws/elasticache.js';
@@ -20,7 +19,6 @@ import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import { createTables } from '../../local/sandbox/tables.js';
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
-import type { MemoryDbModel } from '../../local/sandbox/models/memorydb/index.js';
 import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
 
 /** The sample input of a workflow, as documented in `events/<name>.json`. */
@@ -61,13 +59,14 @@ export class WorkflowRuns {
   }
 }
 
-interface RbacWorld {
+export interface RbacWorld {
   sandbox: Sandbox;
   secrets: SecretsManagerClient;
   workflows: WorkflowRuns;
 }
 
-async function createRbacWorld(): Promise<RbacWorld> {
+/** A sandbox at speed 1000 (DynamoDB for the user claims) with every model; the per-service suites pick theirs (cache-services.ts). */
+export async function createRbacWorld(): Promise<RbacWorld> {
   const sandbox = await createSandbox({ speed: 1000 });
   await createTables();
   return {
@@ -86,18 +85,6 @@ export async function createElastiCacheWorld(): Promise<
     ...world,
     model: world.sandbox.model<ElastiCacheModel>('ElastiCache'),
     elastiCache: createAwsClient(ElastiCacheClient, {}),
-  };
-}
-
-/** A sandbox at speed 1000 (DynamoDB for the user claims) with the MemoryDB model and clients routed to it. */
-export async function createMemoryDbWorld(): Promise<
-  RbacWorld & { model: MemoryDbModel; memoryDb: MemoryDBClient }
-> {
-  const world = await createRbacWorld();
-  return {
-    ...world,
-    model: world.sandbox.model<MemoryDbModel>('MemoryDB'),
-    memoryDb: createAwsClient(MemoryDBClient, {}),
   };
 }
 
@@ -142,11 +129,6 @@ export async function cacheUser(elastiCache: ElastiCacheClient, userId: string) 
 export async function userGroup(elastiCache: ElastiCacheClient, userGroupId: string) {
   const { UserGroups } = await elastiCache.send(new DescribeUserGroupsCommand({ UserGroupId: userGroupId }));
   return UserGroups?.[0];
-}
-
-export async function acl(memoryDb: MemoryDBClient, name: string) {
-  const { ACLs } = await memoryDb.send(new DescribeACLsCommand({ ACLName: name }));
-  return ACLs?.[0];
 }
 
 /**

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { sampleInput } from './rbac-fixture.js';
-import { ElastiCacheClient, ModifyUserCommand } from '@aws-sdk/client-elasticache';
-import { InvalidUserStateFault } from '@aws-sdk/client-elasticache';
-import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { createAwsClient } from '../../functions/aws/clients.js';
+import { GetSecretValueCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { randomUUID } from 'node:crypto';
 import { currentUserClaim } from '../../functions/aws/user-claims.js';
 import { generatePassword } from '../../functions/core/password-policy.js';
+import { AUDITED_LABEL, PASSWORDS_SET_LABEL } from '../../functions/use-cases/rotation-contract.js';
 import {
   LocalStateMachine,
   type LambdaHandler,
@@ -13,14 +11,15 @@ import {
 } from '../../local/runner/local-state-machine.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import { hangForever, LambdaCrashSignal } from '../../local/sandbox/faults.js';
-import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
-import { serviceFault } from '../../local/sandbox/service-error.js';
 import { createTables } from '../../local/sandbox/tables.js';
 import { startRedisServer, type RedisServer } from '../interop/redis-server.js';
 import { requireBinary } from '../interop/require-binary.js';
+import { CACHE_SERVICES, type CacheServiceAdapter } from './cache-services.js';
+import { causeOf, ofType, sampleInput } from './rbac-fixture.js';
 import {
+  lambdaContext,
   PasswordMirror,
   SimulatedClient,
   secretStages,
@@ -29,13 +28,24 @@ import {
   seedRotatableUser,
 } from './rotate-fixtures.js';
 
+/*
+ * The rotate-password workflow (statemachines/rotate-password.asl.json and its Lambdas) on each
+ * cache service: one suite per service for what both share (ModifyUser or UpdateUser, user
+ * groups or ACLs, secrets under cachegate/<service>/users/, a lock per service), then what only
+ * one of them has. A real redis-server per service mirrors the model's users, and the probe
+ * AUTHs against it (ROTATION_PROBE_ENDPOINT, MEMORYDB_ROTATION_PROBE_ENDPOINT).
+ */
+
 /** Interop: mandatory when CI is set, skipped with a printed reason otherwise. */
 const hasRedis = requireBinary('redis-server');
+const [ELASTICACHE, MEMORYDB] = CACHE_SERVICES as [CacheServiceAdapter, CacheServiceAdapter];
+const PROBE_PREFIX = { elasticache: '', memorydb: 'MEMORYDB_' } as const;
 
 let sandbox: Sandbox;
-let model: ElastiCacheModel;
-let redis: RedisServer | undefined;
-let mirror: PasswordMirror;
+const redisServers: RedisServer[] = [];
+/** Each service's users' passwords, mirrored into its own redis-server. */
+const mirrors = new Map<CacheServiceAdapter, PasswordMirror>();
+const mirrorOf = (svc: CacheServiceAdapter) => mirrors.get(svc) as PasswordMirror;
 const runs: LocalExecution[] = [];
 /** Every log line the handlers write (Powertools at DEBUG, captured instead of printed). */
 const logLines: string[] = [];
@@ -49,21 +59,26 @@ beforeAll(async () => {
     console[method] = (...args: unknown[]) => void logLines.push(args.map(String).join(' '));
   sandbox = await createSandbox({ speed: 1000 });
   await createTables();
-  model = sandbox.model<ElastiCacheModel>('ElastiCache');
-  if (hasRedis) {
-    redis = await startRedisServer();
-    process.env.ROTATION_PROBE_ENDPOINT = `127.0.0.1:${redis.port}`;
-    process.env.ROTATION_PROBE_TLS = 'false';
+  for (const svc of CACHE_SERVICES) {
+    let redis: RedisServer | undefined;
+    if (hasRedis) {
+      redis = await startRedisServer();
+      redisServers.push(redis);
+      process.env[`${PROBE_PREFIX[svc.service]}ROTATION_PROBE_ENDPOINT`] = `127.0.0.1:${redis.port}`;
+      process.env[`${PROBE_PREFIX[svc.service]}ROTATION_PROBE_TLS`] = 'false';
+    }
+    mirrors.set(svc, new PasswordMirror(svc.model(sandbox), redis).install());
   }
-  mirror = new PasswordMirror(model, redis).install();
 });
 afterAll(async () => {
   consoleMethods.forEach((m, i) => (console[m] = savedConsole[i] as (typeof console)[typeof m]));
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  mirror.uninstall();
-  delete process.env.ROTATION_PROBE_ENDPOINT;
-  delete process.env.ROTATION_PROBE_TLS;
-  await redis?.stop();
+  for (const mirror of mirrors.values()) mirror.uninstall();
+  for (const prefix of Object.values(PROBE_PREFIX)) {
+    delete process.env[`${prefix}ROTATION_PROBE_ENDPOINT`];
+    delete process.env[`${prefix}ROTATION_PROBE_TLS`];
+  }
+  for (const redis of redisServers) await redis.stop();
   await sandbox.close();
 });
 
@@ -77,104 +92,131 @@ const FUNCTIONS = [
   'finish-password-rotation',
 ] as const;
 
+const machines: Partial<Record<'rotate-password' | 'rotate-all', LocalStateMachine>> = {};
 let counter = 0;
 const nextUserId = (prefix = 'rot') => `${prefix}-${(counter += 1)}`;
 
-async function rotate(
+async function run(
+  workflow: 'rotate-password' | 'rotate-all',
   input: unknown,
   handlers?: Record<string, LambdaHandler>,
-  beforeRun?: () => Promise<void>,
+  beforeRun?: () => Promise<unknown>,
 ): Promise<LocalExecution> {
-  const machine = LocalStateMachine.load('rotate-password', { sandbox, handlers });
+  // Loading validates the definition and takes real time: a machine with the real handlers is
+  // loaded once; one with replaced handlers for its run.
+  const machine = handlers
+    ? LocalStateMachine.load(workflow, { sandbox, handlers })
+    : (machines[workflow] ??= LocalStateMachine.load(workflow, { sandbox }));
   await beforeRun?.();
-  const run = await machine.run(input);
-  runs.push(run);
-  return run;
+  const execution = await machine.run(input);
+  runs.push(execution);
+  return execution;
 }
 
-/** Rotates while a client keeps authenticating with AWSCURRENT; returns the run and the client. */
-async function rotateWatched(
-  user: { userId: string; secretArn: string },
-  handlers?: Record<string, LambdaHandler>,
-  beforeRun?: () => Promise<void>,
-): Promise<{ run: LocalExecution; client: SimulatedClient }> {
-  const client = new SimulatedClient(model, mirror, [user]);
-  client.start();
-  const run = await rotate(
-    { userId: user.userId, requestedBy: 'alice', requestId: 'req-rotation' },
-    handlers,
-    beforeRun,
+async function seedUser(svc: CacheServiceAdapter, userId = nextUserId()) {
+  return { userId, ...(await seedRotatableUser(sandbox, userId, {}, svc.service)) };
+}
+
+async function passwordOf(secretArn: string, versionId: string): Promise<string> {
+  const { SecretString } = await secretsClient().send(
+    new GetSecretValueCommand({ SecretId: secretArn, VersionId: versionId }),
   );
-  await client.stop();
-  return { run, client };
-}
-
-const ofType = (run: LocalExecution, type: string) =>
-  run.events.filter((e) => (e as { type: string }).type === type) as {
-    state: { name: string };
-    Error?: string;
-  }[];
-const entered = (run: LocalExecution) => ofType(run, 'StateEntered').length;
-
-function causeOf(run: LocalExecution): string {
-  try {
-    return (JSON.parse(run.cause ?? '') as { errorMessage: string }).errorMessage;
-  } catch {
-    return run.cause ?? '';
-  }
+  return (JSON.parse(SecretString ?? '{}') as { password: string }).password;
 }
 
 /** The end state every successful rotation must reach, whatever failed on the way. */
 async function expectRotated(
-  run: LocalExecution,
-  client: SimulatedClient,
+  svc: CacheServiceAdapter,
+  execution: LocalExecution,
   user: { userId: string; secretArn: string },
   versionsBefore: Record<string, string[]>,
+  client?: SimulatedClient,
 ) {
-  expect(run.status).toBe('SUCCEEDED');
-  expect(client.failures).toEqual([]);
-  expect(client.attempts).toBeGreaterThan(1);
-  const output = run.output as { versionId: string; previousVersionId: string; status: string };
+  expect(execution.status).toBe('SUCCEEDED');
+  if (client) {
+    expect(client.failures).toEqual([]);
+    expect(client.attempts).toBeGreaterThan(1);
+  }
+  const output = execution.output as { versionId: string; previousVersionId: string; status: string };
   expect(output.status).toBe('rotated');
   const versions = await secretVersions(user.secretArn);
-  const [oldCurrent] =
-    Object.entries(versionsBefore).find(([, stages]) => stages.includes('AWSCURRENT')) ?? [];
+  const oldCurrent = Object.entries(versionsBefore).find(([, s]) => s.includes('AWSCURRENT'))?.[0] ?? '';
   // No version lost, exactly one new one (retries reused it), labels handed over.
   expect(Object.keys(versions).sort()).toEqual([...Object.keys(versionsBefore), output.versionId].sort());
   expect(versions[output.versionId]).toEqual(['AWSCURRENT']);
-  expect(versions[oldCurrent ?? '']).toEqual(['AWSPREVIOUS']);
+  expect(versions[oldCurrent]).toEqual(['AWSPREVIOUS']);
   expect(output.previousVersionId).toBe(oldCurrent);
   expect(Object.values(versions).flat()).not.toContain('AWSPENDING');
   // The user holds exactly [new, old]: both labelled versions work, nothing else does.
-  const secrets = secretsClient();
-  const passwordOf = async (versionId: string) => {
-    const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-    const { SecretString } = await secrets.send(
-      new GetSecretValueCommand({ SecretId: user.secretArn, VersionId: versionId }),
-    );
-    return (JSON.parse(SecretString ?? '{}') as { password: string }).password;
-  };
-  expect(mirror.passwords.get(user.userId)).toEqual([
-    await passwordOf(output.versionId),
-    await passwordOf(oldCurrent ?? ''),
+  expect(mirrorOf(svc).passwords.get(user.userId)).toEqual([
+    await passwordOf(user.secretArn, output.versionId),
+    await passwordOf(user.secretArn, oldCurrent),
   ]);
-  expect(mirror.maxPasswordCount).toBeLessThanOrEqual(2);
-  expect(await currentUserClaim(user.userId)).toBeUndefined();
+  expect(mirrorOf(svc).maxPasswordCount).toBeLessThanOrEqual(2);
+  expect(await currentUserClaim(user.userId, svc.service)).toBeUndefined();
 }
 
-describe('rotate-password workflow (real ASL on the local runner)', () => {
+describe.each(CACHE_SERVICES)('rotate-password on $label (real ASL on the local runner)', (svc) => {
+  const other = svc === ELASTICACHE ? MEMORYDB : ELASTICACHE;
+  const rotate = (
+    input: Record<string, unknown>,
+    handlers?: Record<string, LambdaHandler>,
+    beforeRun?: () => Promise<unknown>,
+  ) => run('rotate-password', { ...svc.input, ...input }, handlers, beforeRun);
+
+  /** Rotates while a client keeps authenticating with AWSCURRENT; returns the run and the client. */
+  async function rotateWatched(
+    user: { userId: string; secretArn: string },
+    handlers?: Record<string, LambdaHandler>,
+    beforeRun?: () => Promise<unknown>,
+  ): Promise<{ run: LocalExecution; client: SimulatedClient }> {
+    const client = new SimulatedClient(svc.model(sandbox), mirrorOf(svc), [user]);
+    client.start();
+    const execution = await rotate(
+      { userId: user.userId, requestedBy: 'alice', requestId: 'req-rotation' },
+      handlers,
+      beforeRun,
+    );
+    await client.stop();
+    return { run: execution, client };
+  }
+
   it('rotates: AWSPENDING set as [new, current], verified, promoted, audited; a client never fails', async () => {
-    const userId = nextUserId();
-    const user = { userId, ...(await seedRotatableUser(sandbox, userId)) };
+    const user = await seedUser(svc);
     const before = await secretVersions(user.secretArn);
-    const { run, client } = await rotateWatched(user);
-    await expectRotated(run, client, user, before);
-    expect(run.output).toMatchObject({
-      userId,
+    const otherModifies = sandbox.faults.calls(other.label, other.commands.modifyUser);
+    const modifies = sandbox.faults.calls(svc.label, svc.commands.modifyUser);
+    const { run: execution, client } = await rotateWatched(user);
+    await expectRotated(svc, execution, user, before, client);
+    expect(execution.output).toMatchObject({
+      userId: user.userId,
       secretArn: user.secretArn,
       verification: hasRedis ? 'verified' : 'skipped',
     });
-    expect(entered(run)).toBeLessThanOrEqual(15);
+    // No needless step: one pass through the steps, and a wait loop that looks at most 3 times
+    // (the user settles 30 s after the change; first look at 20 s, then every 5 s). Fewer looks
+    // when a loaded machine makes the steps take longer in simulated time.
+    const names = ofType(execution, 'StateEntered').map((e) => e.state.name);
+    const loop = [
+      'WaitForRotationPasswords',
+      'CheckRotationPasswords',
+      'RotationPasswordsSet?',
+      'WaitForRotationPasswordsAgain',
+    ];
+    expect(names.filter((n) => !loop.includes(n))).toEqual([
+      'BeginRotation',
+      'RotationReady?',
+      'StorePendingPassword',
+      'SetRotationPasswords',
+      'VerifyPendingPassword',
+      'PromotePendingPassword',
+      'FinishRotation',
+      'Rotated',
+    ]);
+    expect(names.filter((n) => n === 'CheckRotationPasswords').length).toBeLessThanOrEqual(3);
+    // Only this service was asked to change the user.
+    expect(sandbox.faults.calls(svc.label, svc.commands.modifyUser)).toBeGreaterThan(modifies);
+    expect(sandbox.faults.calls(other.label, other.commands.modifyUser)).toBe(otherModifies);
     const audit = sandbox
       .model<EventBridgeModel>('EventBridge')
       .events.filter((e) => e.detailType === 'PasswordRotated');
@@ -183,40 +225,38 @@ describe('rotate-password workflow (real ASL on the local runner)', () => {
       actor: 'alice',
       requestId: 'req-rotation',
       subject: {
-        userId,
+        userId: user.userId,
         secretArn: user.secretArn,
-        versionId: (run.output as { versionId: string }).versionId,
+        versionId: (execution.output as { versionId: string }).versionId,
+        ...svc.input,
       },
     });
   });
 
   it('a second rotation drops the oldest password, and only then', async () => {
-    const userId = nextUserId();
-    const user = { userId, ...(await seedRotatableUser(sandbox, userId)) };
+    const user = await seedUser(svc);
     const first = await rotateWatched(user);
     const afterFirst = await secretVersions(user.secretArn);
     const second = await rotateWatched(user);
-    await expectRotated(second.run, second.client, user, afterFirst);
+    await expectRotated(svc, second.run, user, afterFirst, second.client);
     expect(first.client.failures).toEqual([]);
     expect(Object.keys(await secretVersions(user.secretArn))).toHaveLength(3);
   });
 
   it('waits while the user is being modified, then rotates', async () => {
-    const userId = nextUserId();
-    const user = { userId, ...(await seedRotatableUser(sandbox, userId)) };
+    const user = await seedUser(svc);
     const before = await secretVersions(user.secretArn);
+    const model = svc.model(sandbox);
     const saved = { ...model.delays };
     model.delays.userModify = 240_000;
     try {
       // Modified once the machine is loaded (loading takes longer than the change at this speed).
-      const { run, client } = await rotateWatched(user, undefined, async () => {
-        await createAwsClient(ElastiCacheClient, {}).send(
-          new ModifyUserCommand({ UserId: userId, AccessString: 'on ~app:* +@read +@write' }),
-        );
-      });
-      await expectRotated(run, client, user, before);
+      const { run: execution, client } = await rotateWatched(user, undefined, () =>
+        svc.modifyAccessString(user.userId, 'on ~app:* +@read +@write'),
+      );
+      await expectRotated(svc, execution, user, before, client);
       expect(
-        ofType(run, 'StateEntered').filter((e) => e.state.name === 'WaitForUserActive').length,
+        ofType(execution, 'StateEntered').filter((e) => e.state.name === 'WaitForUserActive').length,
       ).toBeGreaterThanOrEqual(1);
     } finally {
       Object.assign(model.delays, saved);
@@ -301,31 +341,29 @@ describe('rotate-password workflow (real ASL on the local runner)', () => {
   );
 
   it('reuses the AWSPENDING version a dead run left (no orphan, no second pending)', async () => {
-    const userId = nextUserId();
-    const user = { userId, ...(await seedRotatableUser(sandbox, userId)) };
+    const user = await seedUser(svc);
     const leftover = 'deadbeef-0000-4000-8000-00000000dead';
     await secretsClient().send(
       new PutSecretValueCommand({
         SecretId: user.secretArn,
         ClientRequestToken: leftover,
-        SecretString: JSON.stringify({ username: userId, password: generatePassword() }),
+        SecretString: JSON.stringify({ username: user.userId, password: generatePassword() }),
         VersionStages: ['AWSPENDING'],
       }),
     );
     const before = await secretVersions(user.secretArn);
-    const { run, client } = await rotateWatched(user);
-    expect(run.output).toMatchObject({ versionId: leftover });
+    const { run: execution, client } = await rotateWatched(user);
+    expect(execution.output).toMatchObject({ versionId: leftover });
     const beforeWithoutPending = Object.fromEntries(Object.entries(before).filter(([id]) => id !== leftover));
-    await expectRotated(run, client, user, beforeWithoutPending);
+    await expectRotated(svc, execution, user, beforeWithoutPending, client);
   });
 
   it('serialises concurrent rotations of one user: the second exits as skipped, nothing doubles', async () => {
-    const userId = nextUserId();
-    const user = { userId, ...(await seedRotatableUser(sandbox, userId)) };
+    const user = await seedUser(svc);
     const before = await secretVersions(user.secretArn);
-    const client = new SimulatedClient(model, mirror, [user]);
+    const client = new SimulatedClient(svc.model(sandbox), mirrorOf(svc), [user]);
     client.start();
-    const [a, b] = await Promise.all([rotate({ userId }), rotate({ userId })]);
+    const [a, b] = await Promise.all([rotate({ userId: user.userId }), rotate({ userId: user.userId })]);
     await client.stop();
     const outcomes = [a, b].map((r) => (r.output as { status: string }).status).sort();
     expect(outcomes).toEqual(['rotated', 'skipped']);
@@ -335,12 +373,11 @@ describe('rotate-password workflow (real ASL on the local runner)', () => {
     expect(([a, b].find((r) => r !== winner)?.output as { reason: string }).reason).toMatch(
       /another workflow is changing user .* \(/,
     );
-    await expectRotated(winner, client, user, before);
+    await expectRotated(svc, winner, user, before, client);
   });
 
   it('a run started after the first one finished rotates again (the lock was released)', async () => {
-    const userId = nextUserId();
-    await seedRotatableUser(sandbox, userId);
+    const { userId } = await seedUser(svc);
     await rotate({ ...sampleInput<object>('rotate-password'), userId });
     const again = await rotate({ userId });
     expect((again.output as { status: string }).status).toBe('rotated');
@@ -353,12 +390,7 @@ describe('rotate-password workflow (real ASL on the local runner)', () => {
         'a user without a cachegate secret',
         async () => {
           const userId = nextUserId();
-          model.seedUser({
-            userId,
-            userName: userId,
-            accessString: 'on ~* +@read',
-            passwords: [generatePassword()],
-          });
+          svc.seedUser(sandbox, { userId, accessString: 'on ~* +@read', passwords: [generatePassword()] });
           return userId;
         },
         /has no cachegate secret/,
@@ -367,7 +399,7 @@ describe('rotate-password workflow (real ASL on the local runner)', () => {
         'a user without passwords',
         async () => {
           const userId = nextUserId();
-          model.seedUser({ userId, userName: userId, accessString: 'on ~* +@read' });
+          svc.seedUser(sandbox, { userId, accessString: 'on ~* +@read' });
           return userId;
         },
         /does not authenticate with passwords \(no-password\)/,
@@ -375,8 +407,7 @@ describe('rotate-password workflow (real ASL on the local runner)', () => {
       [
         'a secret whose AWSCURRENT is for another user name',
         async () => {
-          const userId = nextUserId();
-          const { secretArn } = await seedRotatableUser(sandbox, userId);
+          const { userId, secretArn } = await seedUser(svc);
           await secretsClient().send(
             new PutSecretValueCommand({
               SecretId: secretArn,
@@ -390,49 +421,65 @@ describe('rotate-password workflow (real ASL on the local runner)', () => {
     ];
     it.each(cases)('%s', async (_, setUp, cause) => {
       const userId = await setUp();
-      const modifies = sandbox.faults.calls('ElastiCache', 'ModifyUser');
+      const modifies = sandbox.faults.calls(svc.label, svc.commands.modifyUser);
       const puts = sandbox.faults.calls('Secrets Manager', 'PutSecretValue');
-      const run = await rotate({ userId });
-      expect(run.status).toBe('FAILED');
-      expect(run.error).toBe('RotatePassword.Refused');
-      expect(causeOf(run)).toMatch(cause);
-      expect(sandbox.faults.calls('ElastiCache', 'ModifyUser')).toBe(modifies);
+      const execution = await rotate({ userId });
+      expect(execution.status).toBe('FAILED');
+      expect(execution.error).toBe('RotatePassword.Refused');
+      expect(causeOf(execution)).toMatch(cause);
+      expect(sandbox.faults.calls(svc.label, svc.commands.modifyUser)).toBe(modifies);
       expect(sandbox.faults.calls('Secrets Manager', 'PutSecretValue')).toBe(puts);
-      expect(await currentUserClaim(userId)).toBeUndefined();
+      expect(await currentUserClaim(userId, svc.service)).toBeUndefined();
     });
 
     it('a user that stays `modifying` past the wait limit', async () => {
-      const userId = nextUserId();
-      await seedRotatableUser(sandbox, userId);
+      const { userId } = await seedUser(svc);
+      const model = svc.model(sandbox);
       const saved = { ...model.delays };
       model.delays.userModify = 10_000_000;
       try {
-        await createAwsClient(ElastiCacheClient, {}).send(
-          new ModifyUserCommand({ UserId: userId, AccessString: 'on ~app:* +@read +@write' }),
-        );
-        const run = await rotate({ userId });
-        expect(run.error).toBe('RotatePassword.Refused');
-        expect(causeOf(run)).toMatch(/is still modifying after 20 checks/);
+        await svc.modifyAccessString(userId, 'on ~app:* +@read +@write');
+        const execution = await rotate({ userId });
+        expect(execution.error).toBe('RotatePassword.Refused');
+        expect(causeOf(execution)).toMatch(/is still modifying after 20 checks/);
       } finally {
         Object.assign(model.delays, saved);
       }
     });
+
+    it('an unknown service, before anything runs', async () => {
+      const user = await seedUser(svc);
+      const before = await secretVersions(user.secretArn);
+      const refused = await rotate({ userId: user.userId, service: 'redis' });
+      expect(refused.status).toBe('FAILED');
+      expect(refused.error).toBe('RotatePassword.Refused');
+      expect(refused.cause).toMatch(/service/);
+      expect(await secretVersions(user.secretArn)).toEqual(before);
+    });
   });
 
-  describe('fault injection: every step fails on its first attempt, and the rotation still ends right', () => {
+  describe('fault injection: a step fails on its first attempt, and the rotation still ends right', () => {
     type Mode =
       | 'throw before'
       | 'hang before (Lambda timeout)'
       | 'crash before'
       | 'crash after the work'
       | 'hang after the work';
-    const modes: Mode[] = [
-      'throw before',
-      'hang before (Lambda timeout)',
-      'crash before',
-      'crash after the work',
-      'hang after the work',
-    ];
+    /*
+     * Every mode on ElastiCache. On MemoryDB only the mode in which the step's work (UpdateUser
+     * among it) has been done and is repeated: the others fail before the step touches the
+     * service, which is the same ASL retry on both, already proven on ElastiCache.
+     */
+    const modes: Mode[] =
+      svc === ELASTICACHE
+        ? [
+            'throw before',
+            'hang before (Lambda timeout)',
+            'crash before',
+            'crash after the work',
+            'hang after the work',
+          ]
+        : ['crash after the work'];
     /** The real handler, except that its first invocation fails in `mode`. */
     async function failingOnce(
       name: string,
@@ -460,30 +507,32 @@ describe('rotate-password workflow (real ASL on the local runner)', () => {
 
     const matrix = FUNCTIONS.flatMap((fn) => modes.map((mode) => [fn, mode] as const));
     it.each(matrix)('%s: %s', async (fn, mode) => {
-      const userId = nextUserId('fault');
-      const user = { userId, ...(await seedRotatableUser(sandbox, userId)) };
+      const user = await seedUser(svc, nextUserId('fault'));
       const before = await secretVersions(user.secretArn);
       const failing = await failingOnce(fn, mode);
-      const { run, client } = await rotateWatched(user, { [fn]: failing.handler });
+      const { run: execution, client } = await rotateWatched(user, { [fn]: failing.handler });
       expect(failing.calls()).toBeGreaterThanOrEqual(2);
-      await expectRotated(run, client, user, before);
+      await expectRotated(svc, execution, user, before, client);
     });
 
-    const sdkFaults: [string, () => void][] = [
+    /** The fault, how to inject it, and how many retries it must cause (null: at least one). */
+    const sdkFaults: [string, () => void, number | null][] = [
       [
-        'ModifyUser meets InvalidUserStateFault',
+        `${svc.commands.modifyUser} meets InvalidUserStateFault twice`,
         () =>
           sandbox.faults.inject({
-            service: 'ElastiCache',
-            command: 'ModifyUser',
+            service: svc.label,
+            command: svc.commands.modifyUser,
             mode: 'throw',
             times: 2,
-            error: () => serviceFault(InvalidUserStateFault, 'User is modifying, not active.'),
+            error: () => svc.userBusyFault('the user'),
           }),
+        2,
       ],
       [
         'PutSecretValue crashes the Lambda',
         () => sandbox.faults.inject({ service: 'Secrets Manager', command: 'PutSecretValue', mode: 'crash' }),
+        null,
       ],
       [
         'UpdateSecretVersionStage hangs',
@@ -493,21 +542,23 @@ describe('rotate-password workflow (real ASL on the local runner)', () => {
             command: 'UpdateSecretVersionStage',
             mode: 'hang',
           }),
+        null,
       ],
       [
         'the lock write fails',
         () => sandbox.faults.inject({ service: 'DynamoDB', command: 'PutItem', mode: 'throw' }),
+        null,
       ],
     ];
-    it.each(sdkFaults)('%s', async (_, inject) => {
-      const userId = nextUserId('sdk');
-      const user = { userId, ...(await seedRotatableUser(sandbox, userId)) };
+    it.each(sdkFaults)('%s', async (_, inject, retries) => {
+      const user = await seedUser(svc, nextUserId('sdk'));
       const before = await secretVersions(user.secretArn);
       inject();
-      const { run, client } = await rotateWatched(user);
+      const { run: execution, client } = await rotateWatched(user);
       sandbox.faults.clear();
-      await expectRotated(run, client, user, before);
-      expect(ofType(run, 'StateRetried').length).toBeGreaterThanOrEqual(1);
+      await expectRotated(svc, execution, user, before, client);
+      if (retries === null) expect(ofType(execution, 'StateRetried').length).toBeGreaterThanOrEqual(1);
+      else expect(ofType(execution, 'StateRetried').length).toBe(retries);
     });
   });
 
@@ -565,8 +616,7 @@ describe('rotate-password workflow (real ASL on the local runner)', () => {
   });
 
   it('a failure that outlasts the retries leaves AWSCURRENT working and the lock free; the next run finishes', async () => {
-    const userId = nextUserId();
-    const user = { userId, ...(await seedRotatableUser(sandbox, userId)) };
+    const user = await seedUser(svc);
     const before = await secretVersions(user.secretArn);
     sandbox.faults.inject({
       service: 'Secrets Manager',
@@ -574,38 +624,177 @@ describe('rotate-password workflow (real ASL on the local runner)', () => {
       mode: 'throw',
       times: 100,
     });
-    const client = new SimulatedClient(model, mirror, [user]);
+    const client = new SimulatedClient(svc.model(sandbox), mirrorOf(svc), [user]);
     client.start();
-    const failed = await rotate({ userId });
+    const failed = await rotate({ userId: user.userId });
     sandbox.faults.clear();
     expect(failed.status).toBe('FAILED');
     expect(failed.error).toBe('RotatePassword.Failed');
     await client.stop();
     expect(client.failures).toEqual([]);
-    expect(await currentUserClaim(userId)).toBeUndefined();
+    expect(await currentUserClaim(user.userId, svc.service)).toBeUndefined();
     const pending = Object.entries(await secretStages(user.secretArn)).find(([, s]) =>
       s.includes('AWSPENDING'),
     )?.[0];
     expect(pending).toBeDefined();
-    const { run, client: second } = await rotateWatched(user);
-    expect(run.output).toMatchObject({ versionId: pending });
-    await expectRotated(run, second, user, Object.fromEntries(Object.entries(before)));
+    const { run: execution, client: second } = await rotateWatched(user);
+    expect(execution.output).toMatchObject({ versionId: pending });
+    await expectRotated(svc, execution, user, before, second);
   });
 
-  it('never lets a password into the execution history, outputs, errors, log lines or audit events', async () => {
-    const passwords = sandbox
-      .model<SecretsManagerModel>('Secrets Manager')
-      .allSecretStrings()
-      .map((s) => (JSON.parse(s) as { password: string }).password);
-    expect(passwords.length).toBeGreaterThanOrEqual(40);
-    const history = JSON.stringify(runs.map((r) => [r.events, r.output, r.error, r.cause]));
-    const audit = JSON.stringify(sandbox.model<EventBridgeModel>('EventBridge').events);
-    const logs = logLines.join('\n');
-    expect(logs).toMatch(/pending password promoted/);
-    for (const password of passwords) {
-      expect(history.includes(password)).toBe(false);
-      expect(audit.includes(password)).toBe(false);
-      expect(logs.includes(password)).toBe(false);
-    }
+  it("a failure in the first step still frees the service's lock (the service is read from the input)", async () => {
+    const user = await seedUser(svc);
+    const before = await secretVersions(user.secretArn);
+    sandbox.faults.inject({ service: svc.label, command: 'DescribeUsers', mode: 'throw', times: 100 });
+    const failed = await rotate({ userId: user.userId });
+    sandbox.faults.clear();
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error).toBe('RotatePassword.Failed');
+    expect(await currentUserClaim(user.userId, svc.service)).toBeUndefined();
+    expect(await secretVersions(user.secretArn)).toEqual(before);
+    const next = await rotate({ userId: user.userId });
+    await expectRotated(svc, next, user, before);
   });
+});
+
+describe('rotate-password on MemoryDB only (an ElastiCache namesake, a lock of its own)', () => {
+  it('an ElastiCache user of the same name keeps its passwords and secret; both rotate at once', async () => {
+    const userId = nextUserId('shared-name');
+    const memoryDbUser = await seedUser(MEMORYDB, userId);
+    const elastiCacheUser = await seedUser(ELASTICACHE, userId);
+    expect(memoryDbUser.secretArn).not.toBe(elastiCacheUser.secretArn);
+    const elastiCacheBefore = await secretVersions(elastiCacheUser.secretArn);
+    const elastiCachePasswords = mirrorOf(ELASTICACHE).passwords.get(userId);
+    const memoryDbBefore = await secretVersions(memoryDbUser.secretArn);
+
+    const alone = await run('rotate-password', { userId, service: 'memorydb' });
+    await expectRotated(MEMORYDB, alone, memoryDbUser, memoryDbBefore);
+    expect(await secretVersions(elastiCacheUser.secretArn)).toEqual(elastiCacheBefore);
+    expect(mirrorOf(ELASTICACHE).passwords.get(userId)).toEqual(elastiCachePasswords);
+
+    // Separate locks: neither run finds the other's lock and ends as skipped.
+    const [memoryDbRun, elastiCacheRun] = await Promise.all([
+      run('rotate-password', { userId, service: 'memorydb' }),
+      run('rotate-password', { userId }),
+    ]);
+    expect(memoryDbRun.output).toMatchObject({ status: 'rotated' });
+    expect(elastiCacheRun.output).toMatchObject({ status: 'rotated' });
+    expect(Object.keys(await secretVersions(elastiCacheUser.secretArn))).toHaveLength(2);
+    expect(mirrorOf(ELASTICACHE).passwords.get(userId)).toHaveLength(2);
+  });
+
+  it('refuses a MemoryDB user whose only secret is an ElastiCache one, changing nothing', async () => {
+    const userId = nextUserId('ec-secret-only');
+    MEMORYDB.seedUser(sandbox, { userId, accessString: 'on ~app:* +@read', passwords: ['x'.repeat(32)] });
+    const elastiCacheUser = await seedUser(ELASTICACHE, userId);
+    const before = await secretVersions(elastiCacheUser.secretArn);
+    const updates = sandbox.faults.calls('MemoryDB', 'UpdateUser');
+    const refused = await run('rotate-password', { userId, service: 'memorydb' });
+    expect(refused.status).toBe('FAILED');
+    expect(refused.error).toBe('RotatePassword.Refused');
+    expect(refused.cause).toMatch(/cachegate\/memorydb\/users\//);
+    expect(sandbox.faults.calls('MemoryDB', 'UpdateUser')).toBe(updates);
+    expect(await secretVersions(elastiCacheUser.secretArn)).toEqual(before);
+    expect(await currentUserClaim(userId, 'memorydb')).toBeUndefined();
+  });
+});
+
+// rotate-all and rotate-secret on ElastiCache: rotate-all.test.ts and rotate-secret.test.ts.
+describe('rotate-all with service memorydb', () => {
+  it('rotates exactly the members of an ACL (group:<acl>) and reports the service', async () => {
+    const members = [await seedUser(MEMORYDB), await seedUser(MEMORYDB)];
+    const outsider = await seedUser(MEMORYDB);
+    MEMORYDB.seedGroup(
+      sandbox,
+      'rotation-acl',
+      members.map((m) => m.userId),
+    );
+    const outsiderBefore = await secretVersions(outsider.secretArn);
+    const client = new SimulatedClient(MEMORYDB.model(sandbox), mirrorOf(MEMORYDB), members);
+    client.start();
+    const execution = await run('rotate-all', {
+      selector: { userGroupId: 'rotation-acl' },
+      service: 'memorydb',
+      requestedBy: 'scheduler',
+    });
+    await client.stop();
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(client.failures).toEqual([]);
+    expect(execution.output).toMatchObject({ total: 2, rotated: 2, failed: 0, skipped: 0 });
+    for (const member of members) {
+      expect(Object.keys(await secretVersions(member.secretArn))).toHaveLength(2);
+      expect(mirrorOf(MEMORYDB).passwords.get(member.userId)).toHaveLength(2);
+    }
+    expect(await secretVersions(outsider.secretArn)).toEqual(outsiderBefore);
+    const summary = sandbox
+      .model<EventBridgeModel>('EventBridge')
+      .events.filter((e) => e.detailType === 'PasswordRotationCompleted')
+      .at(-1);
+    expect(summary?.detail).toMatchObject({ subject: { service: 'memorydb', total: 2, rotated: 2 } });
+  });
+
+  it('names the missing ACL as a MemoryDB ACL', async () => {
+    const execution = await run('rotate-all', {
+      selector: { userGroupId: 'no-such-acl' },
+      service: 'memorydb',
+    });
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('RotateAll.InvalidInput');
+    expect(execution.cause).toMatch(/MemoryDB ACL no-such-acl does not exist/);
+  });
+});
+
+describe('rotate-secret (Secrets Manager native rotation) for a MemoryDB user secret', () => {
+  const context = lambdaContext('cachegate-rotate-secret');
+  // Imported here, not at the top: the handlers' shared Logger must load after beforeAll set DEBUG.
+  const step = async (Step: string, SecretId: string, ClientRequestToken: string) => {
+    const { handler } = (await import('../../functions/rotate-secret/handler.js')) as unknown as {
+      handler: (e: unknown, c: unknown) => Promise<{ outcome: string }>;
+    };
+    return handler({ Step, SecretId, ClientRequestToken }, context);
+  };
+
+  it('sets [pending, current] on the MemoryDB user (the service read from the secret name)', async () => {
+    const user = await seedUser(MEMORYDB);
+    const token = randomUUID();
+    const updates = sandbox.faults.calls('MemoryDB', 'UpdateUser');
+    await step('createSecret', user.secretArn, token);
+    await step('setSecret', user.secretArn, token);
+    expect(sandbox.faults.calls('MemoryDB', 'UpdateUser')).toBe(updates + 1);
+    // Poll testSecret as Secrets Manager's retries would, until the user has settled.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await step('testSecret', user.secretArn, token);
+        break;
+      } catch (error) {
+        expect((error as Error).name).toBe('RotationNotReadyError');
+        if (attempt > 200) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+    await step('finishSecret', user.secretArn, token);
+    const versions = await secretVersions(user.secretArn);
+    expect(versions[token]).toEqual(['AWSCURRENT', AUDITED_LABEL, PASSWORDS_SET_LABEL]);
+    expect(mirrorOf(MEMORYDB).passwords.get(user.userId)).toEqual([
+      await passwordOf(user.secretArn, token),
+      user.password,
+    ]);
+  });
+});
+
+it('never lets a password into the execution history, outputs, errors, log lines or audit events', async () => {
+  const passwords = sandbox
+    .model<SecretsManagerModel>('Secrets Manager')
+    .allSecretStrings()
+    .map((s) => (JSON.parse(s) as { password: string }).password);
+  expect(passwords.length).toBeGreaterThanOrEqual(60);
+  const history = JSON.stringify(runs.map((r) => [r.events, r.output, r.error, r.cause]));
+  const audit = JSON.stringify(sandbox.model<EventBridgeModel>('EventBridge').events);
+  const logs = logLines.join('\n');
+  expect(logs).toMatch(/pending password promoted/);
+  for (const password of passwords) {
+    expect(history.includes(password)).toBe(false);
+    expect(audit.includes(password)).toBe(false);
+    expect(logs.includes(password)).toBe(false);
+  }
 });

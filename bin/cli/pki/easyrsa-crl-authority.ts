@@ -8,7 +8,10 @@ import { fileSigner } from './file-signer.js';
 /**
  * The Client VPN workflows' CA ports over an easy-rsa `pki/` directory (local runs of
  * `cachegate revoke` / `crl refresh`): revocation updates index.txt and moves the files by serial
- * exactly as `easyrsa revoke` does; CRL numbers come from the openssl `crlnumber` file.
+ * exactly as `easyrsa revoke` does; CRL numbers come from the openssl `crlnumber` file. The
+ * store is the operator's real CA, so the dates written into it are wall-clock time, whatever
+ * clock the workflow's steps run on (the sandbox's is sped up: a revocation would be dated
+ * hours ahead, and openssl would carry that date into every later CRL).
  */
 export async function easyRsaCrlAuthority(dir: string): Promise<CrlAuthority> {
   const store = new EasyRsaStore(dir);
@@ -20,7 +23,7 @@ export async function easyRsaCrlAuthority(dir: string): Promise<CrlAuthority> {
           const current = await store.readIndex();
           let revoked;
           try {
-            revoked = revokeCertificate({ index: current, ...request });
+            revoked = revokeCertificate({ index: current, ...request, now: new Date() });
           } catch (error) {
             if (!(error instanceof ConflictError)) throw error;
             const entry = current

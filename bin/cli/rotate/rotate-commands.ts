@@ -94,8 +94,7 @@ async function rotate(options: RotateOptions): Promise<void> {
   const result = options.stateMachineArn
     ? await runDeployedWorkflow(options.stateMachineArn, input, { pollSeconds })
     : await runLocal(workflow, input, service, options.user);
-  const { failureReason } = await import('../../../functions/core/rotation/selection.js');
-  const output = outputOf(workflow, result, failureReason);
+  const output = outputOf(workflow, result);
   printResult(output, options.json === true);
   const { isUserBusyReason } = await import('../../../functions/core/rbac/user-claim.js');
   const left = notRotated(output, isUserBusyReason);

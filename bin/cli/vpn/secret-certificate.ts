@@ -1,11 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import { readCurrentSecretVersion } from '../../../functions/aws/secrets.js';
+import { CLIENT_SECRET_PREFIX } from '../../../functions/core/pki/client-secret.js';
 import { CachegateError, NotFoundError, ValidationError } from '../../../functions/core/errors.js';
 import { vpnCertificateProblems } from '../../../functions/core/vpn/certificate-checks.js';
 import type { StoreCertificate } from './store-certificate.js';
-
-/** The issue-certificate workflow stores each generated client key under this prefix. */
-export const CLIENT_SECRET_PREFIX = 'cachegate/vpn-client/';
 
 /** A Secrets Manager secret ARN; group 1 is its region. */
 export const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):\d{12}:secret:(.+)$/;

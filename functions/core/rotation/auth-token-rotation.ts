@@ -6,6 +6,7 @@ import { AUTH_TOKEN_SECRET_PREFIX, authTokenSecretArnSchema } from '../rbac/migr
 import type { ReplicationGroupSnapshot } from '../rbac/snapshots.js';
 import { RotationRefusedError } from './errors.js';
 import type { SecretStages } from './stages.js';
+import type { RotationReadiness } from './plan.js';
 
 /**
  * AUTH token rotation for a replication group that stays on AUTH (ElastiCache AUTH guide,
@@ -57,10 +58,8 @@ export interface TokenSecretView {
   currentIsValidToken: boolean;
 }
 
-export type TokenRotationReadiness =
-  | { kind: 'ready'; currentVersionId: string }
-  | { kind: 'wait'; reason: string }
-  | { kind: 'refuse'; reason: string };
+/** The same three answers as a user's rotation (plan.ts). */
+export type TokenRotationReadiness = RotationReadiness;
 
 /**
  * Can this group's token be rotated now? Refuses what rotation cannot repair (no group, no TLS,

@@ -110,15 +110,3 @@ export function summarizeRotation(results: UserRotationResult[]): RotationSummar
     users,
   };
 }
-
-/** A Step Functions failure cause (`{"errorType","errorMessage"}` JSON or plain text) as one readable line. */
-export function failureReason(error: string | undefined, cause: string | undefined): string {
-  let message = cause ?? '';
-  try {
-    const parsed = JSON.parse(message) as { errorMessage?: unknown };
-    if (typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
-  } catch {
-    // A plain-text cause is already readable.
-  }
-  return [error, message].filter((part) => part !== undefined && part !== '').join(': ');
-}

@@ -57,3 +57,33 @@ describe('layer rules', () => {
     expect(await restrictedImports(file, source)).toEqual([]);
   });
 });
+
+describe('hangs in tests', () => {
+  const restrictedSyntax = async (filePath: string, source: string) => {
+    const [result] = await eslint.lintText(`${source}\n`, { filePath });
+    return (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-syntax').map((m) => m.message);
+  };
+
+  it('a promise that can never settle is refused in a test handler, pointing at hangForever()', async () => {
+    const messages = await restrictedSyntax(
+      'test/workflows/x.test.ts',
+      'export const handler = async () => new Promise(() => undefined);',
+    );
+    expect(messages).toEqual([expect.stringContaining('hangForever()')]);
+    expect(
+      await restrictedSyntax(
+        'test/workflows/x.test.ts',
+        'export const hang = () => new Promise<never>(function () {});',
+      ),
+    ).toHaveLength(1);
+  });
+
+  it('a promise that can settle is not', async () => {
+    expect(
+      await restrictedSyntax(
+        'test/workflows/x.test.ts',
+        'export const wait = () => new Promise((resolve) => setTimeout(resolve, 1));',
+      ),
+    ).toEqual([]);
+  });
+});

@@ -11,12 +11,12 @@ import {
   ROTATION_STEPS,
 } from '../../../functions/core/rotation/secrets-manager-contract.js';
 import {
-  failureReason,
   parseSelectorText,
   rotationSelectorSchema,
   selectRotationUsers,
   summarizeRotation,
 } from '../../../functions/core/rotation/selection.js';
+import { failureReason } from '../../../functions/core/workflow-failure.js';
 
 describe('checkRotationToken (the Secrets Manager rotation contract)', () => {
   it.each(ROTATION_STEPS)('%s: a token version already AWSCURRENT means this rotation is done', (step) => {
