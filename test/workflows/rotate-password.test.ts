@@ -264,16 +264,16 @@ describe.each(CACHE_SERVICES)('rotate-password on $label (real ASL on the local 
   });
 
   it('while the new passwords are being applied, waits and checks again without setting them twice', async () => {
-    const userId = nextUserId();
-    const user = { userId, ...(await seedRotatableUser(sandbox, userId)) };
+    const user = await seedUser(svc);
     const before = await secretVersions(user.secretArn);
+    const model = svc.model(sandbox);
     const saved = { ...model.delays };
     // Longer than the first wait: the first check sees the change still pending.
     model.delays.userModify = 60_000;
     try {
-      const { run, client } = await rotateWatched(user);
-      await expectRotated(run, client, user, before);
-      const names = ofType(run, 'StateEntered').map((e) => e.state.name);
+      const { run: execution, client } = await rotateWatched(user);
+      await expectRotated(svc, execution, user, before, client);
+      const names = ofType(execution, 'StateEntered').map((e) => e.state.name);
       expect(names.filter((n) => n === 'WaitForRotationPasswordsAgain').length).toBeGreaterThanOrEqual(1);
       expect(names.filter((n) => n === 'SetRotationPasswords')).toHaveLength(1);
     } finally {
@@ -281,62 +281,71 @@ describe.each(CACHE_SERVICES)('rotate-password on $label (real ASL on the local 
     }
   });
 
+  /** verify-pending-password, with its first call made in `firstCall`'s conditions. */
+  async function verifyFailingFirst(
+    firstCall: (verify: () => Promise<unknown>) => Promise<unknown>,
+  ): Promise<{ handler: LambdaHandler; calls: () => number }> {
+    const real = (
+      (await import('../../functions/verify-pending-password/handler.js')) as { handler: LambdaHandler }
+    ).handler;
+    let calls = 0;
+    return {
+      calls: () => calls,
+      handler: async (event, context) => {
+        calls += 1;
+        return calls > 1 ? real(event, context) : firstCall(() => real(event, context));
+      },
+    };
+  }
+
   (hasRedis ? it : it.skip)(
     'checks again a pending password the cache refuses at first (not applied everywhere yet), then promotes it',
     async () => {
-      const userId = nextUserId();
-      const user = { userId, ...(await seedRotatableUser(sandbox, userId)) };
+      const user = await seedUser(svc);
       const before = await secretVersions(user.secretArn);
-      const real = (
-        (await import('../../functions/verify-pending-password/handler.js')) as { handler: LambdaHandler }
-      ).handler;
-      let calls = 0;
+      const redis = mirrorOf(svc).redis as RedisServer;
       // The first check meets a cache that still knows only the old password: a real AUTH refusal.
-      const lagging: LambdaHandler = async (event, context) => {
-        calls += 1;
-        if (calls > 1) return real(event, context);
-        const passwords = mirror.passwords.get(userId) ?? [];
-        await redis!.command(['ACL', 'SETUSER', userId, 'resetpass', `>${passwords.at(-1) ?? ''}`]);
+      const verify = await verifyFailingFirst(async (check) => {
+        const passwords = mirrorOf(svc).passwords.get(user.userId) ?? [];
+        await redis.command(['ACL', 'SETUSER', user.userId, 'resetpass', `>${passwords.at(-1) ?? ''}`]);
         try {
-          return await real(event, context);
+          return await check();
         } finally {
-          await redis!.command(['ACL', 'SETUSER', userId, 'resetpass', ...passwords.map((p) => `>${p}`)]);
+          await redis.command(['ACL', 'SETUSER', user.userId, 'resetpass', ...passwords.map((p) => `>${p}`)]);
         }
-      };
-      const { run, client } = await rotateWatched(user, { 'verify-pending-password': lagging });
-      expect(calls).toBeGreaterThanOrEqual(2);
-      expect(ofType(run, 'StateRetried').length).toBeGreaterThanOrEqual(1);
-      await expectRotated(run, client, user, before);
-      expect(run.output).toMatchObject({ verification: 'verified' });
+      });
+      const { run: execution, client } = await rotateWatched(user, {
+        'verify-pending-password': verify.handler,
+      });
+      expect(verify.calls()).toBeGreaterThanOrEqual(2);
+      expect(ofType(execution, 'StateRetried').length).toBeGreaterThanOrEqual(1);
+      await expectRotated(svc, execution, user, before, client);
+      expect(execution.output).toMatchObject({ verification: 'verified' });
     },
   );
 
   (hasRedis ? it : it.skip)(
     'retries the pending-password check when the probe cannot reach the cache at first, then promotes',
     async () => {
-      const userId = nextUserId();
-      const user = { userId, ...(await seedRotatableUser(sandbox, userId)) };
+      const user = await seedUser(svc);
       const before = await secretVersions(user.secretArn);
-      const real = (
-        (await import('../../functions/verify-pending-password/handler.js')) as { handler: LambdaHandler }
-      ).handler;
-      let calls = 0;
+      const variable = `${PROBE_PREFIX[svc.service]}ROTATION_PROBE_ENDPOINT`;
       // The first attempt connects to a closed port: the probe's real "cannot reach" error.
-      const unreachable: LambdaHandler = async (event, context) => {
-        calls += 1;
-        if (calls > 1) return real(event, context);
-        const endpoint = process.env.ROTATION_PROBE_ENDPOINT;
-        process.env.ROTATION_PROBE_ENDPOINT = '127.0.0.1:1';
+      const verify = await verifyFailingFirst(async (check) => {
+        const endpoint = process.env[variable];
+        process.env[variable] = '127.0.0.1:1';
         try {
-          return await real(event, context);
+          return await check();
         } finally {
-          process.env.ROTATION_PROBE_ENDPOINT = endpoint;
+          process.env[variable] = endpoint;
         }
-      };
-      const { run, client } = await rotateWatched(user, { 'verify-pending-password': unreachable });
-      expect(calls).toBeGreaterThanOrEqual(2);
-      await expectRotated(run, client, user, before);
-      expect(run.output).toMatchObject({ verification: 'verified' });
+      });
+      const { run: execution, client } = await rotateWatched(user, {
+        'verify-pending-password': verify.handler,
+      });
+      expect(verify.calls()).toBeGreaterThanOrEqual(2);
+      await expectRotated(svc, execution, user, before, client);
+      expect(execution.output).toMatchObject({ verification: 'verified' });
     },
   );
 
@@ -568,35 +577,33 @@ describe.each(CACHE_SERVICES)('rotate-password on $label (real ASL on the local 
   it.each(FUNCTIONS.map((fn) => [fn]))(
     'a %s failure that outlasts the retries ends as RotatePassword.Failed, lock released, clients unaffected',
     async (fn) => {
-      const userId = nextUserId('abandon');
-      const user = { userId, ...(await seedRotatableUser(sandbox, userId)) };
+      const user = await seedUser(svc, nextUserId('abandon'));
       let calls = 0;
       const failing: LambdaHandler = async () => {
         calls += 1;
         throw Object.assign(new Error('injected lasting failure'), { name: 'InternalFailure' });
       };
-      const client = new SimulatedClient(model, mirror, [user]);
+      const client = new SimulatedClient(svc.model(sandbox), mirrorOf(svc), [user]);
       client.start();
-      const run = await rotate({ userId }, { [fn]: failing });
+      const execution = await rotate({ userId: user.userId }, { [fn]: failing });
       await client.stop();
       expect(calls).toBeGreaterThan(1);
-      expect(run.status).toBe('FAILED');
-      expect(run.error).toBe('RotatePassword.Failed');
-      expect(ofType(run, 'StateEntered').map((e) => e.state.name)).toContain('AbandonRotation');
+      expect(execution.status).toBe('FAILED');
+      expect(execution.error).toBe('RotatePassword.Failed');
+      expect(ofType(execution, 'StateEntered').map((e) => e.state.name)).toContain('AbandonRotation');
       expect(client.failures).toEqual([]);
-      expect(await currentUserClaim(userId)).toBeUndefined();
+      expect(await currentUserClaim(user.userId, svc.service)).toBeUndefined();
     },
   );
 
   it('retries the abandonment itself when it fails once, so the lock is still released', async () => {
-    const userId = nextUserId('abandon');
-    await seedRotatableUser(sandbox, userId);
+    const user = await seedUser(svc, nextUserId('abandon'));
     const realAbandon = (
       (await import('../../functions/abandon-password-rotation/handler.js')) as { handler: LambdaHandler }
     ).handler;
     let abandonCalls = 0;
-    const run = await rotate(
-      { userId },
+    const execution = await rotate(
+      { userId: user.userId },
       {
         'store-pending-password': async () => {
           throw Object.assign(new Error('injected lasting failure'), { name: 'InternalFailure' });
@@ -611,8 +618,8 @@ describe.each(CACHE_SERVICES)('rotate-password on $label (real ASL on the local 
       },
     );
     expect(abandonCalls).toBe(2);
-    expect(run.error).toBe('RotatePassword.Failed');
-    expect(await currentUserClaim(userId)).toBeUndefined();
+    expect(execution.error).toBe('RotatePassword.Failed');
+    expect(await currentUserClaim(user.userId, svc.service)).toBeUndefined();
   });
 
   it('a failure that outlasts the retries leaves AWSCURRENT working and the lock free; the next run finishes', async () => {
