@@ -139,7 +139,7 @@ export async function firstCallInChild({ name, bundle }, event, context) {
         ]
       : [],
     env,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', 2, 2, 'ipc'], // the function's logs to stderr: stdout may carry a caller's answer
   });
   const reply = (id, work) =>
     inCaller(async () => {

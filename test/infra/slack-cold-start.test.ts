@@ -15,7 +15,8 @@ import { cachegateFunction } from '../../infra/constructs/cachegate-function.js'
  * bundle CDK builds for it (the real construct, the real esbuild run) must stay self-contained
  * and small, import in a few times Node's own start-up, and answer a signed click at once.
  * Time is compared as CPU time against a bare `node -e` in the same run, so a loaded machine
- * slows both sides alike.
+ * slows both sides alike. The first answer is measured as the cold-start bench measures a first
+ * call: in a process of its own, the sandbox answering from another (docs/cold-start.md).
  */
 // 600 KB: the approval path now parses and explains the access string it shows (the engine
 // command catalogs, ~80 KB), which took the bundle to ~560 KB. The EC2 client alone adds ~500 KB,
@@ -23,6 +24,11 @@ import { cachegateFunction } from '../../infra/constructs/cachegate-function.js'
 const BUNDLE_BUDGET_BYTES = 600 * 1024;
 const IMPORT_BUDGET_X_NODE_START = 6;
 const ANSWER_BUDGET_X_NODE_START = 5;
+// The issue's budget: a cold start (import + first answer) within 150 ms over Node's start on this
+// machine, idle, where a bare `node -e` uses 22 ms of CPU; scaled by that bare start's CPU time in
+// the same run, so a loaded machine (which slows both alike) does not fail it.
+const COLD_BUDGET_MS = 150;
+const IDLE_NODE_START_CPU_MS = 22;
 
 const child = fileURLToPath(new URL('./slack-cold-start.child.mjs', import.meta.url));
 let outdir: string;
@@ -99,5 +105,7 @@ describe('the Slack interaction handler starts cold within its budget', () => {
     const answered = Math.min(...runs.map((r) => r.answered.cpuMs));
     expect(imported).toBeLessThanOrEqual(IMPORT_BUDGET_X_NODE_START * nodeStart);
     expect(answered).toBeLessThanOrEqual(ANSWER_BUDGET_X_NODE_START * nodeStart);
+    // The same run's import and answer, each its best of three.
+    expect(imported + answered).toBeLessThanOrEqual((COLD_BUDGET_MS * nodeStart) / IDLE_NODE_START_CPU_MS);
   }, 120_000);
 });
