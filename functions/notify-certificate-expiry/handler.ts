@@ -1,80 +1,22 @@
 import * as z from 'zod';
-import { publishAuditEvent } from '../aws/audit-events.js';
-import { crlAuthority } from '../aws/crl-authority.js';
-import {
-  claimExpiryNotice,
-  markExpiryNoticeSent,
-  releaseExpiryNotice,
-} from '../aws/expiry-notice-records.js';
-import { serviceNow } from '../aws/service-clock.js';
-import { slackNotifier } from '../aws/slack-notifier.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
-import { logger } from '../commons/powertools.js';
-import { auditEvent } from '../core/audit-event.js';
-import {
-  DEFAULT_NOTICE_DAYS,
-  dueExpiryNotices,
-  expiryNoticeMessage,
-  parseNoticeDays,
-} from '../core/pki/expiry-notices.js';
+import { DEFAULT_NOTICE_DAYS, parseNoticeDays } from '../core/pki/expiry-notices.js';
+import { notifyCertificateExpiry } from '../use-cases/notify-certificate-expiry.js';
 
 const inputSchema = z.object({ requestedBy: z.string().min(1).max(128) });
 
-/** A claim older than this belongs to a run that died: three times the function's timeout. */
-const STALE_CLAIM_MS = 15 * 60_000;
-
 /**
- * Client certificate expiry notices (infra/constructs/certificate-expiry-notices.ts), run daily by
- * an EventBridge rule: every valid certificate in the CA's index within a notice threshold
- * (`CERTIFICATE_NOTICE_DAYS`, default 30,7,1) gets one Slack message in the approval channel
- * (`SLACK_APPROVAL_CHANNEL`, where its holder's access requests are approved) and one
- * `CertificateExpiryNotified` audit event, once per certificate and threshold: each notice is
- * claimed in the index table before it is sent. A failed Slack call releases the claim, so the
- * retried invocation sends it.
+ * The daily client-certificate expiry notices (functions/use-cases/notify-certificate-expiry.ts):
+ * thresholds from `CERTIFICATE_NOTICE_DAYS` (default 30,7,1), Slack channel from
+ * `SLACK_APPROVAL_CHANNEL` (where the holders' access requests are approved).
  */
-export const handler = lambdaHandler(inputSchema, async ({ requestedBy }, context) => {
-  const thresholds = process.env.CERTIFICATE_NOTICE_DAYS
-    ? parseNoticeDays(process.env.CERTIFICATE_NOTICE_DAYS, 'CERTIFICATE_NOTICE_DAYS')
-    : DEFAULT_NOTICE_DAYS;
-  const channel = process.env.SLACK_APPROVAL_CHANNEL;
-  const now = serviceNow();
-  const due = dueExpiryNotices(await (await crlAuthority()).index.entries(), thresholds, now);
-  const notifier = channel ? await slackNotifier() : undefined;
-  let sent = 0;
-  for (const notice of due) {
-    const claim = {
-      serial: notice.serial,
-      commonName: notice.commonName,
-      thresholdDays: notice.thresholdDays,
-    };
-    if (!(await claimExpiryNotice(claim, now, STALE_CLAIM_MS))) continue;
-    let posted: { channel: string; ts: string } | undefined;
-    try {
-      posted =
-        notifier && channel ? await notifier.postMessage(expiryNoticeMessage(channel, notice)) : undefined;
-    } catch (error) {
-      await releaseExpiryNotice(claim);
-      throw error;
-    }
-    await publishAuditEvent(
-      auditEvent(
-        'CertificateExpiryNotified',
-        requestedBy,
-        now,
-        {
-          commonName: notice.commonName,
-          serial: notice.serial,
-          notAfter: notice.notAfter.toISOString(),
-          thresholdDays: notice.thresholdDays,
-          daysLeft: notice.daysLeft,
-          slack: posted !== undefined,
-        },
-        context.awsRequestId,
-      ),
-    );
-    await markExpiryNoticeSent(claim, now, posted);
-    logger.info('certificate expiry notice sent', { ...claim, daysLeft: notice.daysLeft, slack: !!posted });
-    sent += 1;
-  }
-  return { due: due.length, sent, alreadySent: due.length - sent };
-});
+export const handler = lambdaHandler(inputSchema, async ({ requestedBy }, context) =>
+  notifyCertificateExpiry({
+    requestedBy,
+    thresholds: process.env.CERTIFICATE_NOTICE_DAYS
+      ? parseNoticeDays(process.env.CERTIFICATE_NOTICE_DAYS, 'CERTIFICATE_NOTICE_DAYS')
+      : DEFAULT_NOTICE_DAYS,
+    channel: process.env.SLACK_APPROVAL_CHANNEL || undefined,
+    invocationId: context.awsRequestId,
+  }),
+);

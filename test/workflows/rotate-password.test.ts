@@ -263,6 +263,92 @@ describe.each(CACHE_SERVICES)('rotate-password on $label (real ASL on the local 
     }
   });
 
+  it('while the new passwords are being applied, waits and checks again without setting them twice', async () => {
+    const user = await seedUser(svc);
+    const before = await secretVersions(user.secretArn);
+    const model = svc.model(sandbox);
+    const saved = { ...model.delays };
+    // Longer than the first wait: the first check sees the change still pending.
+    model.delays.userModify = 60_000;
+    try {
+      const { run: execution, client } = await rotateWatched(user);
+      await expectRotated(svc, execution, user, before, client);
+      const names = ofType(execution, 'StateEntered').map((e) => e.state.name);
+      expect(names.filter((n) => n === 'WaitForRotationPasswordsAgain').length).toBeGreaterThanOrEqual(1);
+      expect(names.filter((n) => n === 'SetRotationPasswords')).toHaveLength(1);
+    } finally {
+      Object.assign(model.delays, saved);
+    }
+  });
+
+  /** verify-pending-password, with its first call made in `firstCall`'s conditions. */
+  async function verifyFailingFirst(
+    firstCall: (verify: () => Promise<unknown>) => Promise<unknown>,
+  ): Promise<{ handler: LambdaHandler; calls: () => number }> {
+    const real = (
+      (await import('../../functions/verify-pending-password/handler.js')) as { handler: LambdaHandler }
+    ).handler;
+    let calls = 0;
+    return {
+      calls: () => calls,
+      handler: async (event, context) => {
+        calls += 1;
+        return calls > 1 ? real(event, context) : firstCall(() => real(event, context));
+      },
+    };
+  }
+
+  (hasRedis ? it : it.skip)(
+    'checks again a pending password the cache refuses at first (not applied everywhere yet), then promotes it',
+    async () => {
+      const user = await seedUser(svc);
+      const before = await secretVersions(user.secretArn);
+      const redis = mirrorOf(svc).redis as RedisServer;
+      // The first check meets a cache that still knows only the old password: a real AUTH refusal.
+      const verify = await verifyFailingFirst(async (check) => {
+        const passwords = mirrorOf(svc).passwords.get(user.userId) ?? [];
+        await redis.command(['ACL', 'SETUSER', user.userId, 'resetpass', `>${passwords.at(-1) ?? ''}`]);
+        try {
+          return await check();
+        } finally {
+          await redis.command(['ACL', 'SETUSER', user.userId, 'resetpass', ...passwords.map((p) => `>${p}`)]);
+        }
+      });
+      const { run: execution, client } = await rotateWatched(user, {
+        'verify-pending-password': verify.handler,
+      });
+      expect(verify.calls()).toBeGreaterThanOrEqual(2);
+      expect(ofType(execution, 'StateRetried').length).toBeGreaterThanOrEqual(1);
+      await expectRotated(svc, execution, user, before, client);
+      expect(execution.output).toMatchObject({ verification: 'verified' });
+    },
+  );
+
+  (hasRedis ? it : it.skip)(
+    'retries the pending-password check when the probe cannot reach the cache at first, then promotes',
+    async () => {
+      const user = await seedUser(svc);
+      const before = await secretVersions(user.secretArn);
+      const variable = `${PROBE_PREFIX[svc.service]}ROTATION_PROBE_ENDPOINT`;
+      // The first attempt connects to a closed port: the probe's real "cannot reach" error.
+      const verify = await verifyFailingFirst(async (check) => {
+        const endpoint = process.env[variable];
+        process.env[variable] = '127.0.0.1:1';
+        try {
+          return await check();
+        } finally {
+          process.env[variable] = endpoint;
+        }
+      });
+      const { run: execution, client } = await rotateWatched(user, {
+        'verify-pending-password': verify.handler,
+      });
+      expect(verify.calls()).toBeGreaterThanOrEqual(2);
+      await expectRotated(svc, execution, user, before, client);
+      expect(execution.output).toMatchObject({ verification: 'verified' });
+    },
+  );
+
   it('reuses the AWSPENDING version a dead run left (no orphan, no second pending)', async () => {
     const user = await seedUser(svc);
     const leftover = 'deadbeef-0000-4000-8000-00000000dead';
@@ -483,6 +569,57 @@ describe.each(CACHE_SERVICES)('rotate-password on $label (real ASL on the local 
       if (retries === null) expect(ofType(execution, 'StateRetried').length).toBeGreaterThanOrEqual(1);
       else expect(ofType(execution, 'StateRetried').length).toBe(retries);
     });
+  });
+
+  // Each step's States.ALL Catch: a step that keeps failing (past its retriers) is abandoned
+  // through AbandonRotation, which releases the lock; without the Catch the run would end with the
+  // step's own error and leave the user claimed until the claim expired.
+  it.each(FUNCTIONS.map((fn) => [fn]))(
+    'a %s failure that outlasts the retries ends as RotatePassword.Failed, lock released, clients unaffected',
+    async (fn) => {
+      const user = await seedUser(svc, nextUserId('abandon'));
+      let calls = 0;
+      const failing: LambdaHandler = async () => {
+        calls += 1;
+        throw Object.assign(new Error('injected lasting failure'), { name: 'InternalFailure' });
+      };
+      const client = new SimulatedClient(svc.model(sandbox), mirrorOf(svc), [user]);
+      client.start();
+      const execution = await rotate({ userId: user.userId }, { [fn]: failing });
+      await client.stop();
+      expect(calls).toBeGreaterThan(1);
+      expect(execution.status).toBe('FAILED');
+      expect(execution.error).toBe('RotatePassword.Failed');
+      expect(ofType(execution, 'StateEntered').map((e) => e.state.name)).toContain('AbandonRotation');
+      expect(client.failures).toEqual([]);
+      expect(await currentUserClaim(user.userId, svc.service)).toBeUndefined();
+    },
+  );
+
+  it('retries the abandonment itself when it fails once, so the lock is still released', async () => {
+    const user = await seedUser(svc, nextUserId('abandon'));
+    const realAbandon = (
+      (await import('../../functions/abandon-password-rotation/handler.js')) as { handler: LambdaHandler }
+    ).handler;
+    let abandonCalls = 0;
+    const execution = await rotate(
+      { userId: user.userId },
+      {
+        'store-pending-password': async () => {
+          throw Object.assign(new Error('injected lasting failure'), { name: 'InternalFailure' });
+        },
+        'abandon-password-rotation': async (event, context) => {
+          abandonCalls += 1;
+          if (abandonCalls === 1) {
+            throw Object.assign(new Error('injected failure'), { name: 'InternalFailure' });
+          }
+          return realAbandon(event, context);
+        },
+      },
+    );
+    expect(abandonCalls).toBe(2);
+    expect(execution.error).toBe('RotatePassword.Failed');
+    expect(await currentUserClaim(user.userId, svc.service)).toBeUndefined();
   });
 
   it('a failure that outlasts the retries leaves AWSCURRENT working and the lock free; the next run finishes', async () => {

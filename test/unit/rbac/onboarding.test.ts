@@ -280,6 +280,14 @@ describe('planOnboarding', () => {
       ).toThrow(/unknown command "waitaof" for redis 7\.0$/);
     });
 
+    it('refuses a cache whose engine version it cannot read as that, not as a fault of the access string', () => {
+      const targetCaches: TargetCache[] = [{ cacheId: 'odd', engine: 'redis', engineVersion: 'latest' }];
+      expect(refusal(() => planOnboarding(request(), state({ targetCaches })))).toEqual({
+        field: 'engineVersion',
+        message: 'engineVersion: "latest" is not major.minor[.patch]',
+      });
+    });
+
     it('is checked before anything about the user', () => {
       expect(
         refusal(() =>
