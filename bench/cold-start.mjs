@@ -170,7 +170,7 @@ function firstCallsFrom(script, functions, args, label) {
  * The workflow tests that reach what the demo does not: rotate-all and a failed rotation, the
  * server-certificate renewal, a failed certificate issue, finish-migration, an approval that
  * times out, the IAM approval route, the schedule starter, the posture audit, expiry notices,
- * and the Secrets Manager rotation function.
+ * the Secrets Manager rotation function, and the AUTH-token rotation.
  */
 const FIRST_CALL_TESTS = [
   'test/workflows/rotate-all.test.ts',
@@ -184,6 +184,7 @@ const FIRST_CALL_TESTS = [
   'test/workflows/audit-posture.test.ts',
   'test/workflows/notify-certificate-expiry.test.ts',
   'test/workflows/rotate-secret.test.ts',
+  'test/workflows/rotate-auth-token.test.ts',
 ];
 
 /** The better of two first calls of a function: a successful one, then the least CPU besides key generation. */

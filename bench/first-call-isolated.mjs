@@ -8,7 +8,7 @@
 // Lambda, without the sandbox's work for the call or the rest of the workflow running meanwhile.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { execFileSync, fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,31 +62,35 @@ let tls;
 const fronts = new Map();
 async function tlsFront(target) {
   tls ??= (() => {
-    const dir = mkdtempSync(join(tmpdir(), 'cachegate-cold-start-tls-'));
-    const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
-    );
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    return { key: readFileSync(key), cert: readFileSync(cert), caFile: cert };
+    // Written by openssl, read, and removed at once: the key lives on in memory only.
+    const dir = mkdtempSync(join(tmpdir(), 'cachegate-first-call-tls-'));
+    try {
+      const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+        ],
+        { stdio: 'ignore' },
+      );
+      return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   })();
   const id = `${target.hostname}:${target.port}`;
   if (!fronts.has(id)) {
@@ -121,7 +125,10 @@ export async function firstCallInChild({ name, bundle }, event, context) {
     crlAuthority: hook('crlAuthority') && encode(hook('crlAuthority'), share),
     slackNotifier: hook('slackNotifier') && encode(hook('slackNotifier'), share),
   };
-  const env = { ...process.env, ...(tls && { NODE_EXTRA_CA_CERTS: tls.caFile }) };
+  // The certificate the child trusts, in a file of this call's (NODE_EXTRA_CA_CERTS names a file).
+  const caDir = tls && mkdtempSync(join(tmpdir(), 'cachegate-first-call-ca-'));
+  if (caDir) writeFileSync(join(caDir, 'cert.pem'), tls.cert);
+  const env = { ...process.env, ...(caDir && { NODE_EXTRA_CA_CERTS: join(caDir, 'cert.pem') }) };
   delete env.NODE_OPTIONS;
   // COLD_START_CPU_PROF=<dir> (the bench's --cpu-prof): V8 profiles of each child, import and call.
   const profiles = process.env.COLD_START_CPU_PROF;
@@ -200,5 +207,6 @@ export async function firstCallInChild({ name, bundle }, event, context) {
   } finally {
     clearTimeout(killer);
     if (child.connected) child.disconnect();
+    if (caDir) rmSync(caDir, { recursive: true, force: true });
   }
 }

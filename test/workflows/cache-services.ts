@@ -45,7 +45,6 @@ export interface ServiceUser {
   status: string;
   /** ElastiCache's `UserName`; a MemoryDB user's name is its ID. */
   userName: string;
-  accessString: string;
   authentication: { Type?: string; PasswordCount?: number };
   groups: string[];
 }
@@ -140,7 +139,6 @@ const ELASTICACHE: CacheServiceAdapter = {
       ? {
           status: user.Status ?? '',
           userName: user.UserName ?? '',
-          accessString: user.AccessString ?? '',
           authentication: { ...user.Authentication },
           groups: user.UserGroupIds ?? [],
         }
@@ -217,7 +215,6 @@ const MEMORYDB: CacheServiceAdapter = {
       ? {
           status: user.Status ?? '',
           userName: user.Name ?? '',
-          accessString: user.AccessString ?? '',
           authentication: { ...user.Authentication },
           groups: user.ACLNames ?? [],
         }

@@ -23,7 +23,6 @@ import {
   type LocalExecution,
 } from '../../local/runner/local-state-machine.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
-import { hangForever, LambdaCrashSignal } from '../../local/sandbox/faults.js';
 import type { ElastiCacheModel } from '../../local/sandbox/models/elasticache/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
@@ -34,6 +33,7 @@ import { tryAuth } from '../../functions/aws/rotation-probe.js';
 import { startRedisServer, type RedisServer } from '../interop/redis-server.js';
 import { requireBinary } from '../interop/require-binary.js';
 import { lambdaContext, secretVersions, secretsClient } from './rotate-fixtures.js';
+import { FAULT_MODES, failingOnce } from './fault-matrix.js';
 
 const hasRedis = requireBinary('redis-server');
 
@@ -384,42 +384,7 @@ describe('rotate-auth-token workflow (real ASL on the local runner)', () => {
       'retire-previous-auth-token',
       'release-auth-token-claim',
     ] as const;
-    type Mode =
-      | 'throw before'
-      | 'hang before (Lambda timeout)'
-      | 'crash before'
-      | 'crash after the work'
-      | 'hang after the work';
-    const modes: Mode[] = [
-      'throw before',
-      'hang before (Lambda timeout)',
-      'crash before',
-      'crash after the work',
-      'hang after the work',
-    ];
-    async function failingOnce(
-      name: string,
-      mode: Mode,
-    ): Promise<{ handler: LambdaHandler; calls: () => number }> {
-      const real = ((await import(`../../functions/${name}/handler.js`)) as { handler: LambdaHandler })
-        .handler;
-      let calls = 0;
-      return {
-        calls: () => calls,
-        handler: async (event, context) => {
-          calls += 1;
-          if (calls > 1) return real(event, context);
-          if (mode === 'throw before')
-            throw Object.assign(new Error('injected failure'), { name: 'InternalFailure' });
-          if (mode === 'hang before (Lambda timeout)') return hangForever();
-          if (mode === 'crash before') throw new LambdaCrashSignal('the test, before the step');
-          await real(event, context);
-          if (mode === 'crash after the work')
-            throw new LambdaCrashSignal('the test, after the step did its work');
-          return hangForever();
-        },
-      };
-    }
+    const modes = FAULT_MODES;
     const matrix = FUNCTIONS.flatMap((fn) => modes.map((mode) => [fn, mode] as const));
     it.each(matrix)('%s: %s', async (fn, mode) => {
       const group = await seedGroup('fault');

@@ -10,7 +10,6 @@ import {
   type LocalExecution,
 } from '../../local/runner/local-state-machine.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
-import { hangForever, LambdaCrashSignal } from '../../local/sandbox/faults.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
 import { createTables } from '../../local/sandbox/tables.js';
@@ -27,6 +26,7 @@ import {
   secretsClient,
   seedRotatableUser,
 } from './rotate-fixtures.js';
+import { FAULT_MODES, failingOnce, type FaultMode } from './fault-matrix.js';
 
 /*
  * The rotate-password workflow (statemachines/rotate-password.asl.json and its Lambdas) on each
@@ -468,51 +468,12 @@ describe.each(CACHE_SERVICES)('rotate-password on $label (real ASL on the local 
   });
 
   describe('fault injection: a step fails on its first attempt, and the rotation still ends right', () => {
-    type Mode =
-      | 'throw before'
-      | 'hang before (Lambda timeout)'
-      | 'crash before'
-      | 'crash after the work'
-      | 'hang after the work';
     /*
      * Every mode on ElastiCache. On MemoryDB only the mode in which the step's work (UpdateUser
      * among it) has been done and is repeated: the others fail before the step touches the
      * service, which is the same ASL retry on both, already proven on ElastiCache.
      */
-    const modes: Mode[] =
-      svc === ELASTICACHE
-        ? [
-            'throw before',
-            'hang before (Lambda timeout)',
-            'crash before',
-            'crash after the work',
-            'hang after the work',
-          ]
-        : ['crash after the work'];
-    /** The real handler, except that its first invocation fails in `mode`. */
-    async function failingOnce(
-      name: string,
-      mode: Mode,
-    ): Promise<{ handler: LambdaHandler; calls: () => number }> {
-      const real = ((await import(`../../functions/${name}/handler.js`)) as { handler: LambdaHandler })
-        .handler;
-      let calls = 0;
-      return {
-        calls: () => calls,
-        handler: async (event, context) => {
-          calls += 1;
-          if (calls > 1) return real(event, context);
-          if (mode === 'throw before')
-            throw Object.assign(new Error('injected failure'), { name: 'InternalFailure' });
-          if (mode === 'hang before (Lambda timeout)') return hangForever();
-          if (mode === 'crash before') throw new LambdaCrashSignal('the test, before the step');
-          await real(event, context);
-          if (mode === 'crash after the work')
-            throw new LambdaCrashSignal('the test, after the step did its work');
-          return hangForever();
-        },
-      };
-    }
+    const modes: readonly FaultMode[] = svc === ELASTICACHE ? FAULT_MODES : ['crash after the work'];
 
     const matrix = FUNCTIONS.flatMap((fn) => modes.map((mode) => [fn, mode] as const));
     it.each(matrix)('%s: %s', async (fn, mode) => {
