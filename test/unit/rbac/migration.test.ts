@@ -61,6 +61,7 @@ describe('the migrate-to-rbac request', () => {
       expect(parsed.success).toBe(false);
       expect(parsed.error?.issues).toEqual([
         expect.objectContaining({
+          code: 'custom',
           path: ['replicationGroupId'],
           message: 'give either replicationGroupId or serverlessCacheName',
         }),
@@ -352,6 +353,30 @@ describe('planMigration', () => {
         create: false,
         passwordCount: 2,
       });
+    });
+
+    it('asks for an explicit default user ID when the derived one would be too long, naming that field', () => {
+      const longGroup = `g${'x'.repeat(33)}`;
+      expect(refusal(() => planMigration(request({ userGroupId: longGroup }), state()))).toEqual({
+        field: 'defaultUserId',
+        message: `defaultUserId: "${longGroup}-default" is not a valid ID; give defaultUserId explicitly`,
+      });
+    });
+
+    it('plans it again, locked, on a rerun whose default user is gone', () => {
+      const group = {
+        userGroupId: 'cache-users',
+        engine: 'redis',
+        status: 'active',
+        userIds: ['cache-users-default', 'app'],
+        pendingUserIdsToAdd: [],
+        pendingUserIdsToRemove: [],
+      };
+      const plan = planMigration(
+        request(),
+        state({ replicationGroup: rg({ userGroupIds: ['cache-users'] }), userGroup: group }),
+      );
+      expect(plan.defaultUser).toMatchObject({ accessString: 'off -@all', create: true });
     });
 
     it('counts against the account quota only when it is created', () => {
