@@ -5,6 +5,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { handler as createCacheUser } from '../../functions/create-cache-user/handler.js';
+import { currentUserClaim } from '../../functions/aws/user-claims.js';
 import { handler as storeUserPassword } from '../../functions/store-user-password/handler.js';
 import {
   LocalStateMachine,
@@ -312,6 +313,26 @@ describe.each(CACHE_SERVICES)('onboard-user on $label (real ASL on the local run
     expect(Object.keys(versions.VersionIdsToStages ?? {})).toHaveLength(1);
     expect((await svc.user(input.userId))?.authentication).toEqual({ Type: 'password', PasswordCount: 1 });
   });
+
+  // The States.ALL Catch of each step: a failure that outlasts the retriers goes through
+  // ReleaseClaimAfterError; without the Catch the run would end holding the user's claim.
+  it.each(['store-user-password', 'create-cache-user', 'check-cache-user'])(
+    'a %s failure that outlasts the retries fails the run with the claim released',
+    async (fn) => {
+      const input = request(svc);
+      let calls = 0;
+      const run = await onboard(input, {
+        [fn]: async () => {
+          calls += 1;
+          throw Object.assign(new Error('injected lasting failure'), { name: 'InternalFailure' });
+        },
+      });
+      expect(calls).toBeGreaterThan(1);
+      expect(run.status).toBe('FAILED');
+      expect(entered(run, 'ReleaseClaimAfterError')).toBe(1);
+      expect(await currentUserClaim(input.userId, svc.service)).toBeUndefined();
+    },
+  );
 
   describe('with a real redis-server mirroring the users (ACL SETUSER)', () => {
     const hasRedis = requireBinary('redis-server');
