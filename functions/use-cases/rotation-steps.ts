@@ -43,6 +43,18 @@ import { storeSecretVersion } from '../aws/secrets.js';
 /** How many times BeginRotation looks at a user that is not `active` (15 s apart) before refusing. */
 export const MAX_USER_CHECKS = 20;
 
+/**
+ * How many times CheckRotationPasswords looks for the user to be active with both passwords
+ * (re-sending them when they are missing) before the run is abandoned: about 10 minutes of
+ * 5-second checks, several times the longest `modifying` we expect (docs/aws-facts.md). Without
+ * a limit a user that never settles (an adapter that drops a password, a person editing the user
+ * meanwhile) would loop until rotate-password's 1-hour timeout, which abandons nothing, and hold
+ * up rotate-all, whose child runs have no timeout of their own. A count, not a deadline: the
+ * sandbox runs Lambdas in real time on a sped-up clock, where a deadline would trip on a slow
+ * machine and a count behaves as on AWS.
+ */
+export const MAX_PASSWORD_CHECKS = 120;
+
 export type BeginOutcome =
   | { status: 'ready'; secretArn: string; currentVersionId: string; reason: '' }
   | { status: 'wait' | 'busy'; secretArn: ''; currentVersionId: ''; reason: string };
@@ -204,12 +216,17 @@ export async function setRotationPasswords(request: {
 export async function checkRotationPasswords(
   userId: string,
   service: CacheService = 'elasticache',
-): Promise<{ status: string; convergence: Convergence }> {
+  checks = 0,
+): Promise<{ status: string; convergence: Convergence; checks: number }> {
   const user = await cacheRbac(service).describeUser(userId);
-  return {
-    status: user?.status ?? 'absent',
-    convergence: userConvergence(user, { present: true, passwordCount: 2 }),
-  };
+  const status = user?.status ?? 'absent';
+  const convergence = userConvergence(user, { present: true, passwordCount: 2 });
+  if (convergence !== 'settled' && checks + 1 >= MAX_PASSWORD_CHECKS) {
+    throw new RotationRefusedError(
+      `user ${userId} was not active with two passwords after ${checks + 1} checks (now ${status}, ${user?.passwordCount ?? 0} password(s)); AWSCURRENT was not changed`,
+    );
+  }
+  return { status, convergence, checks: checks + 1 };
 }
 
 /**

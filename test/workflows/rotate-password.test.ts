@@ -207,6 +207,7 @@ describe.each(CACHE_SERVICES)('rotate-password on $label (real ASL on the local 
       'BeginRotation',
       'RotationReady?',
       'StorePendingPassword',
+      'StartPasswordChecks',
       'SetRotationPasswords',
       'VerifyPendingPassword',
       'PromotePendingPassword',
@@ -556,6 +557,35 @@ describe.each(CACHE_SERVICES)('rotate-password on $label (real ASL on the local 
       expect(await currentUserClaim(user.userId, svc.service)).toBeUndefined();
     },
   );
+
+  // A user that never becomes active with both passwords (an adapter that drops one, a person
+  // editing the user meanwhile) would keep the check looping until rotate-password's 1-hour
+  // timeout, which abandons nothing, and hold up rotate-all, whose child runs have no timeout.
+  it('a user that never settles after the passwords were set: abandoned after a bounded number of checks, lock released, clients unaffected', async () => {
+    const user = await seedUser(svc, nextUserId('stuck'));
+    const model = svc.model(sandbox);
+    const saved = { ...model.delays };
+    // Active at the start; modifying for days once SetRotationPasswords has sent the change.
+    model.delays.userModify = 1_000_000_000;
+    const client = new SimulatedClient(model, mirrorOf(svc), [user]);
+    try {
+      client.start();
+      const execution = await rotate({ userId: user.userId });
+      await client.stop();
+      expect(execution.error).toBe('RotatePassword.Failed');
+      expect(causeOf(execution)).toMatch(
+        /was not active with two passwords after 120 checks \(now modifying/,
+      );
+      const names = ofType(execution, 'StateEntered').map((e) => e.state.name);
+      expect(names).toContain('AbandonRotation');
+      expect(names).not.toContain('PromotePendingPassword');
+      expect(names.filter((n) => n === 'CheckRotationPasswords')).toHaveLength(120);
+      expect(client.failures).toEqual([]);
+      expect(await currentUserClaim(user.userId, svc.service)).toBeUndefined();
+    } finally {
+      Object.assign(model.delays, saved);
+    }
+  });
 
   it('retries the abandonment itself when it fails once, so the lock is still released', async () => {
     const user = await seedUser(svc, nextUserId('abandon'));

@@ -14,21 +14,12 @@ import {
 import { ValidationError } from '../../../functions/core/errors.js';
 import type { UserDetailSnapshot } from '../../../functions/core/rbac/snapshots.js';
 import { userSecretName } from '../../../functions/core/rbac/user-secret.js';
+import { detailedUser as user } from './builders.js';
 
 // The rules that keep a group's `default` user closed: each test pins one decision so that a
 // changed comparison, a dropped condition or a swapped field fails here, in the unit suite
 // (which is what `npm run mutate:changed` runs in CI), not only in the slower workflow suites.
 
-const user = (userId: string, extra: Partial<UserDetailSnapshot> = {}): UserDetailSnapshot => ({
-  userId,
-  userName: userId,
-  accessString: 'on ~* +@read',
-  engine: 'redis',
-  status: 'active',
-  authenticationType: 'password',
-  passwordCount: 1,
-  ...extra,
-});
 const lockedDefault = (userId: string, extra: Partial<UserDetailSnapshot> = {}) =>
   user(userId, { userName: 'default', accessString: LOCKED_ACCESS_STRING, ...extra });
 const tokenDefault = (userId: string, extra: Partial<UserDetailSnapshot> = {}) =>

@@ -7,6 +7,7 @@ import {
   SAMPLE_INTERVAL_SECONDS,
 } from '../../../functions/core/rbac/finish-migration.js';
 import type { ReplicationGroupSnapshot, UserDetailSnapshot } from '../../../functions/core/rbac/snapshots.js';
+import { replicationGroupOnRbac } from './builders.js';
 
 const TOKEN_ARN =
   'arn:aws:secretsmanager:eu-west-1:123456789012:secret:cachegate/elasticache/auth-tokens/orders-AbCdEf';
@@ -16,17 +17,8 @@ const request = (extra: Record<string, unknown> = {}) =>
     authTokenSecretArn: TOKEN_ARN,
     ...extra,
   });
-const onRbac = (extra: Partial<ReplicationGroupSnapshot> = {}): ReplicationGroupSnapshot => ({
-  replicationGroupId: 'orders-rg',
-  status: 'available',
-  engine: 'redis',
-  transitEncryptionEnabled: true,
-  authTokenEnabled: false,
-  userGroupIds: ['orders-group'],
-  pendingUserGroupIdsToAdd: [],
-  pendingUserGroupIdsToRemove: [],
-  ...extra,
-});
+const onRbac = (extra: Partial<ReplicationGroupSnapshot> = {}) =>
+  replicationGroupOnRbac(['orders-group'], extra);
 const user = (userId: string, userName: string, accessString: string): UserDetailSnapshot => ({
   userId,
   userName,

@@ -1,36 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
-import { ValidationError } from '../../../functions/core/errors.js';
 import {
   migrateToRbacRequestSchema,
   planMigration,
   type MigrationState,
 } from '../../../functions/core/rbac/migration.js';
 import type { ReplicationGroupSnapshot, UserDetailSnapshot } from '../../../functions/core/rbac/snapshots.js';
-
-// The field a refusal names and its exact message (a ValidationError prefixes the field).
-function refusal(plan: () => unknown): { field: string | undefined; message: string } {
-  try {
-    plan();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return { field: (error as ValidationError).field, message: (error as ValidationError).message };
-  }
-  throw new Error('expected a ValidationError, nothing was thrown');
-}
+import { detailedUser as user, refusal } from './builders.js';
 
 const SECRET_ARN =
   'arn:aws:secretsmanager:eu-west-1:123456789012:secret:cachegate/elasticache/auth-tokens/cache-AbCdEf';
 
-const user = (userId: string, extra: Partial<UserDetailSnapshot> = {}): UserDetailSnapshot => ({
-  userId,
-  userName: userId,
-  accessString: 'on ~* +@read',
-  engine: 'redis',
-  status: 'active',
-  authenticationType: 'password',
-  passwordCount: 1,
-  ...extra,
-});
 const rg = (extra: Partial<ReplicationGroupSnapshot> = {}): ReplicationGroupSnapshot => ({
   replicationGroupId: 'cache',
   engine: 'redis',

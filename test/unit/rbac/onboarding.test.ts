@@ -1,5 +1,4 @@
 import { describe, expect, it } from '@jest/globals';
-import { ValidationError } from '../../../functions/core/errors.js';
 import {
   onboardUserRequestSchema,
   planOnboarding,
@@ -8,18 +7,7 @@ import {
   type TargetCache,
 } from '../../../functions/core/rbac/onboarding.js';
 import type { UserGroupSnapshot, UserSnapshot } from '../../../functions/core/rbac/snapshots.js';
-
-// Every refusal of planOnboarding: the field it names and its exact message (a ValidationError
-// prefixes the message with the field).
-function refusal(plan: () => unknown): { field: string | undefined; message: string } {
-  try {
-    plan();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return { field: (error as ValidationError).field, message: (error as ValidationError).message };
-  }
-  throw new Error('expected a ValidationError, nothing was thrown');
-}
+import { refusal } from './builders.js';
 
 const request = (extra: Record<string, unknown> = {}): OnboardUserRequest =>
   onboardUserRequestSchema.parse({

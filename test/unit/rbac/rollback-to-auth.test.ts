@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { ValidationError } from '../../../functions/core/errors.js';
 import {
   planRollbackToAuth,
   rollbackToAuthRequestSchema,
 } from '../../../functions/core/rbac/rollback-to-auth.js';
 import type { ReplicationGroupSnapshot } from '../../../functions/core/rbac/snapshots.js';
+import { refusal, replicationGroupOnRbac } from './builders.js';
 
 const SECRET_ARN =
   'arn:aws:secretsmanager:eu-west-1:123456789012:secret:cachegate/elasticache/auth-tokens/orders-AbCdEf';
@@ -12,28 +12,9 @@ const request = rollbackToAuthRequestSchema.parse({
   replicationGroupId: 'orders-rg',
   authTokenSecretArn: SECRET_ARN,
 });
-const onRbac = (extra: Partial<ReplicationGroupSnapshot> = {}): ReplicationGroupSnapshot => ({
-  replicationGroupId: 'orders-rg',
-  status: 'available',
-  engine: 'redis',
-  transitEncryptionEnabled: true,
-  authTokenEnabled: false,
-  userGroupIds: ['orders-rg-users'],
-  pendingUserGroupIdsToAdd: [],
-  pendingUserGroupIdsToRemove: [],
-  ...extra,
-});
+const onRbac = (extra: Partial<ReplicationGroupSnapshot> = {}) =>
+  replicationGroupOnRbac(['orders-rg-users'], extra);
 const readable = { readable: true } as const;
-
-function refusal(plan: () => unknown): { field: string | undefined; message: string } {
-  try {
-    plan();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ValidationError);
-    return { field: (error as ValidationError).field, message: (error as ValidationError).message };
-  }
-  throw new Error('expected a ValidationError, nothing was thrown');
-}
 
 describe('planRollbackToAuth', () => {
   it("removes the group's only user group when the group is settled on RBAC and the token is valid", () => {
