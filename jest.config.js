@@ -13,6 +13,7 @@ export default {
   // StrykerJS works on a copy of the repository there (npm run mutate).
   modulePathIgnorePatterns: ['<rootDir>/.stryker-tmp/'],
   setupFiles: ['<rootDir>/test/setup-env.js'],
+  setupFilesAfterEnv: ['<rootDir>/test/exit-code-guard.js'],
   globalSetup: '<rootDir>/test/global-setup.js',
   testTimeout: 60000,
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
