@@ -34,6 +34,7 @@ import { startRedisServer, type RedisServer } from '../interop/redis-server.js';
 import { requireBinary } from '../interop/require-binary.js';
 import { lambdaContext, secretVersions, secretsClient } from './rotate-fixtures.js';
 import { FAULT_MODES, failingOnce } from './fault-matrix.js';
+import { captureHandlerLogs } from './handler-logs.js';
 
 const hasRedis = requireBinary('redis-server');
 
@@ -41,9 +42,7 @@ let sandbox: Sandbox;
 let model: ElastiCacheModel;
 let redis: RedisServer | undefined;
 const runs: LocalExecution[] = [];
-const logLines: string[] = [];
-const consoleMethods = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
-const savedConsole = consoleMethods.map((m) => console[m]);
+let handlerLogs: ReturnType<typeof captureHandlerLogs>;
 /** The tokens each replication group accepts, as the model settles changes; the most ever held. */
 const tokens = new Map<string, readonly string[]>();
 let maxTokens = 0;
@@ -51,9 +50,7 @@ let maxTokens = 0;
 let mirrored = '';
 
 beforeAll(async () => {
-  process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
-  for (const method of consoleMethods)
-    console[method] = (...args: unknown[]) => void logLines.push(args.map(String).join(' '));
+  handlerLogs = captureHandlerLogs();
   sandbox = await createSandbox({ speed: 10000 });
   await createTables();
   model = sandbox.model<ElastiCacheModel>('ElastiCache');
@@ -71,13 +68,7 @@ beforeAll(async () => {
   };
 });
 afterAll(async () => {
-  consoleMethods.forEach((m, i) => (console[m] = savedConsole[i] as (typeof console)[typeof m]));
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  // The handlers' shared Logger (and the Metrics that logs through it) was made at DEBUG when
-  // the first handler loaded (imported here only now, so as not to make it earlier): a
-  // native rotation still finishing after this file would log after its tests are done, which
-  // Jest counts as a failure of the whole run (exit 1, no failing test named).
-  (await import('../../functions/commons/powertools.js')).logger.setLogLevel('SILENT');
+  await handlerLogs.stop();
   delete process.env.ROTATION_PROBE_ENDPOINT;
   delete process.env.ROTATION_PROBE_TLS;
   await redis?.stop();
@@ -531,7 +522,7 @@ describe('rotate-auth-token workflow (real ASL on the local runner)', () => {
     expect(all.length).toBeGreaterThanOrEqual(60);
     const history = JSON.stringify(runs.map((r) => [r.events, r.output, r.error, r.cause]));
     const audit = JSON.stringify(sandbox.model<EventBridgeModel>('EventBridge').events);
-    const logs = logLines.join('\n');
+    const logs = handlerLogs.lines.join('\n');
     expect(logs).toMatch(/previous token retired/);
     for (const token of all) {
       expect(history.includes(token)).toBe(false);

@@ -27,6 +27,7 @@ import {
   seedRotatableUser,
 } from './rotate-fixtures.js';
 import { FAULT_MODES, failingOnce, type FaultMode } from './fault-matrix.js';
+import { captureHandlerLogs } from './handler-logs.js';
 
 /*
  * The rotate-password workflow (statemachines/rotate-password.asl.json and its Lambdas) on each
@@ -48,15 +49,11 @@ const mirrors = new Map<CacheServiceAdapter, PasswordMirror>();
 const mirrorOf = (svc: CacheServiceAdapter) => mirrors.get(svc) as PasswordMirror;
 const runs: LocalExecution[] = [];
 /** Every log line the handlers write (Powertools at DEBUG, captured instead of printed). */
-const logLines: string[] = [];
-const consoleMethods = ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const;
-const savedConsole = consoleMethods.map((m) => console[m]);
+let handlerLogs: ReturnType<typeof captureHandlerLogs>;
 
 beforeAll(async () => {
   // The handlers (and their shared Logger) load lazily at their first invocation, after this.
-  process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
-  for (const method of consoleMethods)
-    console[method] = (...args: unknown[]) => void logLines.push(args.map(String).join(' '));
+  handlerLogs = captureHandlerLogs();
   sandbox = await createSandbox({ speed: 1000 });
   await createTables();
   for (const svc of CACHE_SERVICES) {
@@ -71,13 +68,7 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  consoleMethods.forEach((m, i) => (console[m] = savedConsole[i] as (typeof console)[typeof m]));
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  // The handlers' shared Logger (and the Metrics that logs through it) was made at DEBUG when
-  // the first handler loaded (imported here only now, so as not to make it earlier): a
-  // native rotation still finishing after this file would log after its tests are done, which
-  // Jest counts as a failure of the whole run (exit 1, no failing test named).
-  (await import('../../functions/commons/powertools.js')).logger.setLogLevel('SILENT');
+  await handlerLogs.stop();
   for (const mirror of mirrors.values()) mirror.uninstall();
   for (const prefix of Object.values(PROBE_PREFIX)) {
     delete process.env[`${prefix}ROTATION_PROBE_ENDPOINT`];
@@ -793,7 +784,7 @@ it('never lets a password into the execution history, outputs, errors, log lines
   expect(passwords.length).toBeGreaterThanOrEqual(60);
   const history = JSON.stringify(runs.map((r) => [r.events, r.output, r.error, r.cause]));
   const audit = JSON.stringify(sandbox.model<EventBridgeModel>('EventBridge').events);
-  const logs = logLines.join('\n');
+  const logs = handlerLogs.lines.join('\n');
   expect(logs).toMatch(/pending password promoted/);
   for (const password of passwords) {
     expect(history.includes(password)).toBe(false);
