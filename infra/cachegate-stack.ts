@@ -130,7 +130,9 @@ export class CachegateStack extends Stack {
     new PostureSchedule(this, 'Posture', {
       auditBus: audit.bus,
       logRetention,
-      expression: config.posture.expression,
+      schedules,
+      // An EventBridge rule expression (UTC) in the config, which Scheduler accepts as it is.
+      schedule: { expression: config.posture.expression, timeZone: 'UTC' },
       cacheSubnetCidrs:
         config.posture.cacheSubnetCidrs ?? config.vpnAccess?.cacheSubnets.map((s) => s.cidr) ?? [],
       certificateAuthority: certificateAuthority.crlAuthority(),

@@ -145,9 +145,10 @@ export const cachegateConfigSchema = z.object({
     })
     .default({ services: ['elasticache'] }),
   /**
-   * The scheduled posture audit (`audit-posture`): when it runs (an EventBridge rule expression,
-   * UTC; default twice a day, so each day-long period of its alarm holds a report) and the cache subnets Client VPN
-   * authorization rules should stay within (default: `vpnAccess.cacheSubnets`).
+   * The scheduled posture audit (the `audit-posture` workflow): when it runs (an EventBridge rule
+   * expression, UTC, which its Scheduler schedule takes as it is; default twice a day, so each
+   * day-long period of its alarm holds a report) and the cache subnets Client VPN authorization
+   * rules should stay within (default: `vpnAccess.cacheSubnets`).
    */
   posture: z
     .object({

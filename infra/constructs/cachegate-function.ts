@@ -96,8 +96,8 @@ export function cachegateFunction(
 
 /**
  * An EventBridge rule (construct ID `Schedule`) that invokes `fn` on `expression` with
- * `{requestedBy: 'cachegate-schedule'}`: the scheduled checks (posture audit, certificate expiry
- * notices). A failed invocation is retried twice and dropped after 6 hours: the next run
+ * `{requestedBy: 'cachegate-schedule'}`: the scheduled check that is one Lambda (certificate
+ * expiry notices). A failed invocation is retried twice and dropped after 6 hours: the next run
  * repeats the check anyway.
  */
 export function scheduledInvocation(

@@ -7,22 +7,27 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { IEventBus, Rule } from 'aws-cdk-lib/aws-events';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, POSTURE_FINDINGS } from '../../functions/aws/cloudwatch-metrics.js';
 import { CERTIFICATES_TABLE, CRL_STORE_TABLE } from '../../functions/aws/table-definitions.js';
-import { cachegateFunction, scheduledInvocation } from './cachegate-function.js';
+import type { WorkflowScheduleConfig } from '../../functions/core/workflow-schedule.js';
+import { AslWorkflow } from './asl-workflow.js';
+import { cachegateFunction } from './cachegate-function.js';
 import { RuntimeNamedGrants } from './runtime-named-grants.js';
+import type { WorkflowSchedules } from './schedules.js';
 
 export interface PostureScheduleProps {
   auditBus: IEventBus;
   logRetention: RetentionDays;
-  /** EventBridge rule expression (UTC): `rate(1 day)`, `cron(0 6 * * ? *)`. */
-  expression: string;
+  schedules: WorkflowSchedules;
+  /** When the audit runs; twice a day by default, so each day-long period of the alarm holds a report. */
+  schedule: WorkflowScheduleConfig;
   /** The cache subnets' CIDRs: Client VPN authorization rules reaching beyond them are findings. */
   cacheSubnetCidrs: readonly string[];
   /** The stack's CA: its certificate (to judge endpoint CRLs) and index (client certificate expiry). */
@@ -31,49 +36,69 @@ export interface PostureScheduleProps {
   crlStore?: ITable;
 }
 
-const FUNCTION = 'audit-posture';
+const CACHE_HALF = 'audit-cache-posture';
+const VPN_HALF = 'audit-vpn-posture';
+const PUBLISH = 'publish-posture-findings';
 
 /**
- * The scheduled posture audit: an EventBridge rule invokes `audit-posture`, which reads the
- * account read-only (Describe / List / Get, no secret value but the CA's public certificate),
- * publishes PostureFindings per severity and the audit event PostureAudited. One alarm fires
- * when any critical or high finding is reported, or when the function stops reporting.
+ * The scheduled posture audit: the `audit-posture` workflow, started by the workflow schedules,
+ * audits the region's two halves at once, each in a Lambda of its own that reads only its half
+ * (Describe / List / Get, no secret value but the CA's public certificate), then publishes
+ * PostureFindings per severity and the audit event PostureAudited. One alarm fires when any
+ * critical or high finding is reported, or when no run reports (a failed run publishes nothing).
  */
 export class PostureSchedule extends Construct {
-  readonly fn: NodejsFunction;
-  readonly rule: Rule;
+  readonly workflow: AslWorkflow;
+  readonly schedule: Schedule;
   readonly alarm: Alarm;
 
   constructor(scope: Construct, id: string, props: PostureScheduleProps) {
     super(scope, id);
     const stack = Stack.of(this);
     const ca = props.certificateAuthority;
-    this.fn = cachegateFunction(this, FUNCTION, {
+    // A half pages through every user, secret or endpoint of the region.
+    const timeout = Duration.minutes(5);
+    const cacheHalf = cachegateFunction(this, CACHE_HALF, { logRetention: props.logRetention, timeout });
+    const vpnHalf = cachegateFunction(this, VPN_HALF, {
       logRetention: props.logRetention,
-      // A snapshot pages through every user, secret and endpoint of the region.
-      timeout: Duration.minutes(5),
+      timeout,
       environment: {
-        AUDIT_EVENT_BUS: props.auditBus.eventBusName,
         CACHE_SUBNET_CIDRS: props.cacheSubnetCidrs.join(','),
         CA_CERT_SECRET_ARN: ca.certificateSecret.secretArn,
         [CERTIFICATES_TABLE.envVar]: ca.table.tableName,
         ...(props.crlStore ? { [CRL_STORE_TABLE.envVar]: props.crlStore.tableName } : {}),
       },
     });
-    this.grantReads(stack, ca, props.crlStore);
-    props.auditBus.grantPutEventsTo(this.fn);
-    this.fn.addToRolePolicy(
+    this.workflow = new AslWorkflow(this, 'AuditPosture', {
+      name: 'audit-posture',
+      logRetention: props.logRetention,
+      sharedFunctions: { [CACHE_HALF]: cacheHalf, [VPN_HALF]: vpnHalf },
+    });
+    grantCacheReads(cacheHalf);
+    grantVpnReads(stack, vpnHalf, ca, props.crlStore);
+
+    const publish = this.workflow.functions[PUBLISH]!;
+    publish.addEnvironment('AUDIT_EVENT_BUS', props.auditBus.eventBusName);
+    props.auditBus.grantPutEventsTo(publish);
+    publish.addToRolePolicy(
       new PolicyStatement({
         actions: ['cloudwatch:PutMetricData'],
         resources: ['*'],
         conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
       }),
     );
+    Validations.of(publish).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'cloudwatch:PutMetricData has no resource type; it is limited to the cachegate namespace by condition.',
+    });
 
-    this.rule = scheduledInvocation(this, this.fn, {
-      ruleName: 'cachegate-audit-posture',
+    this.schedule = props.schedules.add({
+      workflow: 'audit-posture',
+      stateMachine: this.workflow.stateMachine,
+      schedule: props.schedule,
+      input: { requestedBy: 'cachegate-schedule' },
       description: 'cachegate: posture audit of the region (findings per severity, audit event)',
-      expression: props.expression,
     });
 
     const severity = (name: string) =>
@@ -87,7 +112,7 @@ export class PostureSchedule extends Construct {
     this.alarm = new Alarm(this, 'HighFindingsAlarm', {
       alarmName: 'cachegate-posture-high-findings',
       alarmDescription:
-        'The scheduled posture audit reported a critical or high finding (an open cache or default user, an expiring CRL or server certificate...), or did not report: run `cachegate audit --aws` (docs/runbooks/).',
+        'The scheduled posture audit reported a critical or high finding (an open cache or default user, an expiring CRL or server certificate...), or did not report (a failed run publishes nothing: see the cachegate-audit-posture executions): run `cachegate audit --aws` (docs/runbooks/).',
       metric: new MathExpression({
         expression: 'critical + high',
         usingMetrics: { critical: severity('critical'), high: severity('high') },
@@ -100,66 +125,80 @@ export class PostureSchedule extends Construct {
       treatMissingData: TreatMissingData.BREACHING,
     });
   }
+}
 
-  /** Read-only, action by action, on the narrowest resources each IAM reference allows. */
-  private grantReads(
-    stack: Stack,
-    ca: PostureScheduleProps['certificateAuthority'],
-    crlStore: ITable | undefined,
-  ): void {
-    const grants = new RuntimeNamedGrants(this.fn);
-    grants.cache('elasticache', ['elasticache:DescribeReplicationGroups'], ['replicationgroup']);
-    grants.cache('elasticache', ['elasticache:DescribeServerlessCaches'], ['serverlesscache']);
-    grants.cache('elasticache', ['elasticache:DescribeUsers'], ['user']);
-    grants.cache('elasticache', ['elasticache:DescribeUserGroups'], ['usergroup']);
-    grants.cache('memorydb', ['memorydb:DescribeClusters'], ['cluster']);
-    grants.cache('memorydb', ['memorydb:DescribeUsers'], ['user']);
-    grants.cache('memorydb', ['memorydb:DescribeAcls'], ['acl']);
-    grants.userSecrets(['secretsmanager:ListSecretVersionIds'], ['elasticache', 'memorydb']);
-    const endpoints = stack.formatArn({
-      service: 'ec2',
-      resource: 'client-vpn-endpoint',
-      resourceName: '*',
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+/** The cache half reads caches, users, user groups / ACLs and user secrets' versions, read-only. */
+function grantCacheReads(fn: NodejsFunction): void {
+  const grants = new RuntimeNamedGrants(fn);
+  grants.cache('elasticache', ['elasticache:DescribeReplicationGroups'], ['replicationgroup']);
+  grants.cache('elasticache', ['elasticache:DescribeServerlessCaches'], ['serverlesscache']);
+  grants.cache('elasticache', ['elasticache:DescribeUsers'], ['user']);
+  grants.cache('elasticache', ['elasticache:DescribeUserGroups'], ['usergroup']);
+  grants.cache('memorydb', ['memorydb:DescribeClusters'], ['cluster']);
+  grants.cache('memorydb', ['memorydb:DescribeUsers'], ['user']);
+  grants.cache('memorydb', ['memorydb:DescribeAcls'], ['acl']);
+  grants.userSecrets(['secretsmanager:ListSecretVersionIds'], ['elasticache', 'memorydb']);
+  // ListSecrets has no resource type (IAM: Resource "*").
+  fn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] }));
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+    reason: 'secretsmanager:ListSecrets has no resource type.',
+  });
+}
+
+/**
+ * The VPN half reads the region's Client VPN endpoints, their server certificates and CRLs, the
+ * CA's public certificate, its index and latest CRL: action by action, on the narrowest
+ * resources each IAM reference allows.
+ */
+function grantVpnReads(
+  stack: Stack,
+  fn: NodejsFunction,
+  ca: PostureScheduleProps['certificateAuthority'],
+  crlStore: ITable | undefined,
+): void {
+  const endpoints = stack.formatArn({
+    service: 'ec2',
+    resource: 'client-vpn-endpoint',
+    resourceName: '*',
+    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  });
+  const certificates = stack.formatArn({
+    service: 'acm',
+    resource: 'certificate',
+    resourceName: '*',
+    arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+  });
+  const statements: [string[], string[]][] = [
+    // The Client VPN Describe actions have no resource type (IAM: Resource "*").
+    [['ec2:DescribeClientVpnEndpoints', 'ec2:DescribeClientVpnAuthorizationRules'], ['*']],
+    [['ec2:ExportClientVpnClientCertificateRevocationList'], [endpoints]],
+    [['acm:DescribeCertificate'], [certificates]],
+    [['dynamodb:Scan'], [ca.table.tableArn]],
+    [['secretsmanager:GetSecretValue'], [ca.certificateSecret.secretArn]],
+    ...(crlStore ? [[['dynamodb:GetItem'], [crlStore.tableArn]] as [string[], string[]]] : []),
+  ];
+  for (const [actions, resources] of statements) {
+    fn.addToRolePolicy(new PolicyStatement({ actions, resources }));
+  }
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'ec2:DescribeClientVpnEndpoints and ec2:DescribeClientVpnAuthorizationRules have no resource type.',
+  });
+  for (const [resource, what] of [
+    [
+      `arn:<AWS::Partition>:ec2:${stack.region}:${stack.account}:client-vpn-endpoint/*`,
+      'Client VPN endpoint',
+    ],
+    [
+      `arn:<AWS::Partition>:acm:${stack.region}:${stack.account}:certificate/*`,
+      "endpoint's server certificate",
+    ],
+  ] as const) {
+    Validations.of(fn).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::${resource}]`,
+      reason: `The audit reads every ${what} of the region, read-only.`,
     });
-    const certificates = stack.formatArn({
-      service: 'acm',
-      resource: 'certificate',
-      resourceName: '*',
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    });
-    const statements: [string[], string[]][] = [
-      // ListSecrets and the Client VPN Describe actions have no resource type (IAM: Resource "*").
-      [['secretsmanager:ListSecrets'], ['*']],
-      [['ec2:DescribeClientVpnEndpoints', 'ec2:DescribeClientVpnAuthorizationRules'], ['*']],
-      [['ec2:ExportClientVpnClientCertificateRevocationList'], [endpoints]],
-      [['acm:DescribeCertificate'], [certificates]],
-      [['dynamodb:Scan'], [ca.table.tableArn]],
-      [['secretsmanager:GetSecretValue'], [ca.certificateSecret.secretArn]],
-      ...(crlStore ? [[['dynamodb:GetItem'], [crlStore.tableArn]] as [string[], string[]]] : []),
-    ];
-    for (const [actions, resources] of statements) {
-      this.fn.addToRolePolicy(new PolicyStatement({ actions, resources }));
-    }
-    Validations.of(this.fn).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'secretsmanager:ListSecrets, ec2:DescribeClientVpnEndpoints and ec2:DescribeClientVpnAuthorizationRules have no resource type; cloudwatch:PutMetricData is limited to the cachegate namespace by condition.',
-    });
-    for (const [resource, what] of [
-      [
-        `arn:<AWS::Partition>:ec2:${stack.region}:${stack.account}:client-vpn-endpoint/*`,
-        'Client VPN endpoint',
-      ],
-      [
-        `arn:<AWS::Partition>:acm:${stack.region}:${stack.account}:certificate/*`,
-        "endpoint's server certificate",
-      ],
-    ] as const) {
-      Validations.of(this.fn).acknowledge({
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${resource}]`,
-        reason: `The audit reads every ${what} of the region, read-only.`,
-      });
-    }
   }
 }

@@ -7,10 +7,11 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { PostureSchedule } from '../../infra/constructs/posture-schedule.js';
 import { CertificateExpiryNotices } from '../../infra/constructs/certificate-expiry-notices.js';
+import { WorkflowSchedules } from '../../infra/constructs/schedules.js';
 
 /**
- * The two checks an EventBridge rule runs (the posture audit, the client certificate expiry
- * notices), in one file: the template assertions are quick, loading aws-cdk-lib is not.
+ * The two scheduled checks (the posture audit workflow, the client certificate expiry notices),
+ * in one file: the template assertions are quick, loading aws-cdk-lib is not.
  */
 
 let template: Template;
@@ -24,7 +25,8 @@ beforeAll(() => {
   new PostureSchedule(stack, 'Posture', {
     auditBus: new EventBus(stack, 'Audit'),
     logRetention: RetentionDays.ONE_YEAR,
-    expression: 'rate(1 day)',
+    schedules: new WorkflowSchedules(stack, 'Schedules', { logRetention: RetentionDays.ONE_YEAR }),
+    schedule: { expression: 'rate(1 day)', timeZone: 'UTC' },
     cacheSubnetCidrs: ['10.0.1.0/24', '10.0.2.0/24'],
     certificateAuthority: { table: table('Certificates'), certificateSecret: new Secret(stack, 'CaCert') },
     crlStore: table('CrlStore'),
@@ -33,40 +35,81 @@ beforeAll(() => {
 });
 
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
+type Resource = { Properties: Record<string, unknown> };
+const statementsOf = (policies: Resource[]): Statement[] =>
+  policies.flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
 const statements = (): Statement[] =>
-  Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
-    (p) =>
-      (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
-        .Statement,
+  statementsOf(Object.values(template.findResources('AWS::IAM::Policy')) as Resource[]);
+const actionsOf = (list: Statement[]) => list.flatMap((s) => [s.Action].flat());
+
+const functionId = (name: string): string => {
+  const [id] = Object.keys(
+    template.findResources('AWS::Lambda::Function', { Properties: { FunctionName: `cachegate-${name}` } }),
   );
-const actions = () => statements().flatMap((s) => [s.Action].flat());
+  if (!id) throw new Error(`no function cachegate-${name}`);
+  return id;
+};
+/** The statements of one function's role, X-Ray's left out. */
+const functionStatements = (name: string): Statement[] => {
+  const fn = template.findResources('AWS::Lambda::Function')[functionId(name)] as Resource;
+  const role = (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+  const policies = (Object.values(template.findResources('AWS::IAM::Policy')) as Resource[]).filter((p) =>
+    (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === role),
+  );
+  return statementsOf(policies).filter((s) => ![s.Action].flat().every((a) => a.startsWith('xray:')));
+};
+const stateMachine = () => {
+  const [machine] = Object.values(
+    template.findResources('AWS::StepFunctions::StateMachine', {
+      Properties: { StateMachineName: 'cachegate-audit-posture' },
+    }),
+  ) as Resource[];
+  return {
+    definition: JSON.parse(String(machine?.Properties.DefinitionString)) as {
+      StartAt: string;
+      States: Record<string, { Type: string; Branches?: { StartAt: string }[]; Next?: string }>;
+    },
+    substitutions: machine?.Properties.DefinitionSubstitutions,
+  };
+};
 
 describe('PostureSchedule construct', () => {
-  it('an EventBridge rule invokes audit-posture on the configured schedule with the scheduled input', () => {
-    const fn = template.findResources('AWS::Lambda::Function', {
-      Properties: { FunctionName: 'cachegate-audit-posture' },
-    });
-    const [fnId] = Object.keys(fn);
-    template.hasResourceProperties('AWS::Events::Rule', {
+  it('the workflow schedules start audit-posture on the configured schedule with the scheduled input', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
       Name: 'cachegate-audit-posture',
       ScheduleExpression: 'rate(1 day)',
-      State: 'ENABLED',
-      Targets: [
-        Match.objectLike({
-          Arn: { 'Fn::GetAtt': [fnId, 'Arn'] },
-          Input: JSON.stringify({ requestedBy: 'cachegate-schedule' }),
-          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21600 },
-        }),
-      ],
+      ScheduleExpressionTimezone: 'UTC',
+      Target: Match.objectLike({
+        Arn: { 'Fn::GetAtt': [functionId('start-scheduled-workflow'), 'Arn'] },
+        Input: Match.serializedJson(
+          Match.objectLike({
+            workflow: 'audit-posture',
+            periodMinutes: 1440,
+            input: { requestedBy: 'cachegate-schedule' },
+          }),
+        ),
+      }),
     });
-    template.hasResourceProperties('AWS::Lambda::Permission', {
-      Action: 'lambda:InvokeFunction',
-      Principal: 'events.amazonaws.com',
-      FunctionName: { 'Fn::GetAtt': [fnId, 'Arn'] },
+    template.resourceCountIs('AWS::Events::Rule', 0);
+    const starterActions = actionsOf(functionStatements('start-scheduled-workflow'));
+    expect(starterActions).toEqual(['states:StartExecution']);
+  });
+
+  it('runs both halves in parallel, then publishes: no half can be skipped', () => {
+    const { definition, substitutions } = stateMachine();
+    const first = definition.States[definition.StartAt];
+    expect(first?.Type).toBe('Parallel');
+    expect(first?.Branches?.map((b) => b.StartAt)).toEqual(['AuditCachePosture', 'AuditVpnPosture']);
+    expect(first?.Next).toBe('PublishPostureFindings');
+    const arn = (name: string) => ({ 'Fn::GetAtt': [functionId(name), 'Arn'] });
+    expect(substitutions).toEqual({
+      AuditCachePostureFunctionArn: arn('audit-cache-posture'),
+      AuditVpnPostureFunctionArn: arn('audit-vpn-posture'),
+      PublishPostureFindingsFunctionArn: arn('publish-posture-findings'),
     });
   });
 
-  it('one alarm on critical + high PostureFindings (>= 1), breaching when the function stops reporting', () => {
+  it('one alarm on critical + high PostureFindings (>= 1), breaching when no run reports', () => {
     template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
     const severity = (name: string) =>
       Match.objectLike({
@@ -96,9 +139,9 @@ describe('PostureSchedule construct', () => {
     });
   });
 
-  it('passes the cache subnets and the CA to the function through its environment', () => {
+  it('gives the VPN half the cache subnets and the CA, the publisher the audit bus, each half 5 minutes', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      FunctionName: 'cachegate-audit-posture',
+      FunctionName: 'cachegate-audit-vpn-posture',
       Timeout: 300,
       Environment: {
         Variables: Match.objectLike({
@@ -106,14 +149,36 @@ describe('PostureSchedule construct', () => {
           CA_CERT_SECRET_ARN: Match.anyValue(),
           CERTIFICATES_TABLE: Match.anyValue(),
           CRL_STORE_TABLE: Match.anyValue(),
-          AUDIT_EVENT_BUS: Match.anyValue(),
         }),
       },
     });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'cachegate-audit-cache-posture',
+      Timeout: 300,
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'cachegate-publish-posture-findings',
+      Environment: { Variables: Match.objectLike({ AUDIT_EVENT_BUS: Match.anyValue() }) },
+    });
+  });
+
+  it("gives each function only its half's grants", () => {
+    const services = (name: string) =>
+      [...new Set(actionsOf(functionStatements(name)).map((a) => a.split(':')[0]))].sort();
+    expect(services('audit-cache-posture')).toEqual(['elasticache', 'memorydb', 'secretsmanager']);
+    expect(
+      actionsOf(functionStatements('audit-cache-posture')).filter((a) => a.startsWith('secretsmanager:')),
+    ).toEqual(['secretsmanager:ListSecretVersionIds', 'secretsmanager:ListSecrets']);
+    expect(services('audit-vpn-posture')).toEqual(['acm', 'dynamodb', 'ec2', 'secretsmanager']);
+    expect(services('publish-posture-findings')).toEqual(['cloudwatch', 'events']);
+    const metrics = functionStatements('publish-posture-findings').find(
+      (s) => s.Action === 'cloudwatch:PutMetricData',
+    );
+    expect(metrics?.Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'cachegate' } });
   });
 
   it('reads only: no action that creates, modifies, deletes, imports or reads a user secret value', () => {
-    const granted = actions();
+    const granted = actionsOf(statements());
     expect(granted).toEqual(
       expect.arrayContaining([
         'elasticache:DescribeReplicationGroups',
@@ -129,8 +194,14 @@ describe('PostureSchedule construct', () => {
     const writes = granted.filter(
       (a) =>
         !/^[a-z0-9]+:(Describe|List|Get|Scan|Export)/.test(a) &&
-        !['cloudwatch:PutMetricData', 'events:PutEvents'].includes(a) &&
-        !a.startsWith('xray:'),
+        ![
+          'cloudwatch:PutMetricData',
+          'events:PutEvents',
+          'states:StartExecution',
+          'lambda:InvokeFunction',
+        ].includes(a) &&
+        !a.startsWith('xray:') &&
+        !a.startsWith('logs:'),
     );
     expect(writes).toEqual([]);
     // GetSecretValue only on the CA's certificate secret (the public certificate).

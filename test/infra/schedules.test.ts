@@ -55,8 +55,9 @@ function statementsOfRole(roleLogicalId: string): Statement[] {
 
 describe('WorkflowSchedules', () => {
   it('takes each schedule’s expression and time zone from the config', () => {
-    // rotate-all, refresh-crl, renew-server-certificate, and rotate-auth-token for legacy-cache.
-    template.resourceCountIs('AWS::Scheduler::Schedule', 4);
+    // rotate-all, refresh-crl, renew-server-certificate, rotate-auth-token for legacy-cache, and
+    // audit-posture.
+    template.resourceCountIs('AWS::Scheduler::Schedule', 5);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       Name: 'cachegate-rotate-all',
       ScheduleExpression: 'cron(0 4 1 * ? *)',
@@ -80,33 +81,32 @@ describe('WorkflowSchedules', () => {
         'Fn::GetAtt': [starterId(), 'Arn'],
       });
     }
-    // The EventBridge rules are the read-and-tell checks' (posture, certificate expiry notices),
-    // and each invokes a Lambda: no state machine is started by a rule (a repeated delivery would
-    // start a second run).
+    // The one EventBridge rule is the certificate expiry notices' (one Lambda, read-and-tell): no
+    // state machine is started by a rule (a repeated delivery would start a second run).
     const rules = Object.values(template.findResources('AWS::Events::Rule')) as Resource[];
-    expect(rules.map((r) => r.Properties.Name).sort()).toEqual([
-      'cachegate-audit-posture',
-      'cachegate-notify-certificate-expiry',
-    ]);
-    // The posture audit reports twice a day by default: its alarm judges day-long periods.
-    expect(
-      rules.find((r) => r.Properties.Name === 'cachegate-audit-posture')?.Properties.ScheduleExpression,
-    ).toBe('rate(12 hours)');
+    expect(rules.map((r) => r.Properties.Name)).toEqual(['cachegate-notify-certificate-expiry']);
     for (const rule of rules) {
       for (const target of rule.Properties.Targets as { Arn: unknown; RoleArn?: unknown }[]) {
-        expect(JSON.stringify(target.Arn)).toMatch(/auditposture|notifycertificateexpiry/);
+        expect(JSON.stringify(target.Arn)).toMatch(/notifycertificateexpiry/);
         expect(target.RoleArn).toBeUndefined();
       }
     }
+    // The posture audit reports twice a day by default (its config expression, in UTC): its
+    // alarm judges day-long periods.
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Name: 'cachegate-audit-posture',
+      ScheduleExpression: 'rate(12 hours)',
+      ScheduleExpressionTimezone: 'UTC',
+    });
   });
 
-  it('lets the Lambda start only rotate-all, refresh-crl, renew-server-certificate and rotate-auth-token, and tells it their ARNs', () => {
+  it('lets the Lambda start only rotate-all, refresh-crl, renew-server-certificate, rotate-auth-token and audit-posture, and tells it their ARNs', () => {
     const starter = template.findResources('AWS::Lambda::Function')[starterId()] as Resource;
     const role = (starter.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] as string;
     const statements = statementsOfRole(role).filter(
       (s) => ![s.Action].flat().every((a) => a.startsWith('xray:')),
     );
-    expect(statements).toHaveLength(4);
+    expect(statements).toHaveLength(5);
     for (const s of statements) expect(s.Action).toBe('states:StartExecution');
     expect(statements.map((s) => s.Resource)).toEqual(
       expect.arrayContaining([
@@ -114,6 +114,7 @@ describe('WorkflowSchedules', () => {
         { Ref: stateMachineId('refresh-crl') },
         { Ref: stateMachineId('renew-server-certificate') },
         { Ref: stateMachineId('rotate-auth-token') },
+        { Ref: stateMachineId('audit-posture') },
       ]),
     );
     expect(

@@ -1,35 +1,68 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { setCrlAuthority } from '../../functions/aws/crl-authority.js';
+import { gatherPostureSnapshot } from '../../functions/aws/posture-snapshot.js';
 import { CRL_STORE_TABLE } from '../../functions/aws/table-definitions.js';
-import { handler } from '../../functions/audit-posture/handler.js';
-import { SEVERITIES } from '../../functions/core/posture/findings.js';
+import {
+  auditCachePosture,
+  auditPosture,
+  auditVpnPosture,
+  DEFAULT_POSTURE_POLICY,
+  SEVERITIES,
+  type Finding,
+} from '../../functions/core/posture/findings.js';
+import { countBySeverity } from '../../functions/core/posture/report.js';
+import {
+  LocalStateMachine,
+  type LambdaHandler,
+  type LocalExecution,
+} from '../../local/runner/local-state-machine.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import type { CloudWatchModel } from '../../local/sandbox/models/cloudwatch.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
-import {
-  POSTURE_CACHE_SUBNET,
-  seedPostureAccount,
-  type PostureAccount,
-} from '../../local/sandbox/posture-seed.js';
+import { POSTURE_CACHE_SUBNET, seedPostureAccount } from '../../local/sandbox/posture-seed.js';
 import { auditEventV1 } from '../unit/api/audit-event-schema.js';
+import { captureHandlerLogs } from './handler-logs.js';
+import { expectNoPasswordLeak } from './rbac-fixture.js';
 
-/** What the EventBridge rule sends (infra/constructs/posture-schedule.ts). */
+/** What the schedule starts the workflow with (infra/constructs/posture-schedule.ts). */
 const scheduledInput = JSON.parse(
   readFileSync(new URL('../../events/audit-posture.json', import.meta.url), 'utf8'),
 ) as { requestedBy: string };
 
-type Summary = Record<string, number>;
-const context = { awsRequestId: 'req-posture-1', getRemainingTimeInMillis: () => 300_000 };
-const invoke = (event: unknown) =>
-  (handler as unknown as (e: unknown, c: unknown) => Promise<{ summary: Summary }>)(event, context);
-
+let handlerLogs: ReturnType<typeof captureHandlerLogs>;
 let sandbox: Sandbox;
+let machine: LocalStateMachine;
+/** What each half's Lambda returned, as it returned it (before the state's ResultSelector). */
+let returned: Record<string, unknown[]>;
 
+/** The real handler of `functions/<name>`, its results recorded. */
+async function recording(name: string): Promise<LambdaHandler> {
+  const real = ((await import(`../../functions/${name}/handler.js`)) as { handler: LambdaHandler }).handler;
+  return async (event, context) => {
+    const result = await real(event, context);
+    (returned[name] ??= []).push(result);
+    return result;
+  };
+}
+
+beforeAll(() => {
+  handlerLogs = captureHandlerLogs();
+});
+afterAll(() => handlerLogs.stop());
 beforeEach(async () => {
-  sandbox = await createSandbox({ speed: 0 });
-  // What the construct sets: the cache subnets, the CA certificate secret, the CRL store (its
-  // local name here); the seeding installs its in-memory CA as the authority the adapter reads.
+  handlerLogs.lines.length = 0;
+  sandbox = await createSandbox({ speed: 1000 });
+  returned = {};
+  machine = LocalStateMachine.load('audit-posture', {
+    sandbox,
+    handlers: {
+      'audit-cache-posture': await recording('audit-cache-posture'),
+      'audit-vpn-posture': await recording('audit-vpn-posture'),
+    },
+  });
+  // What the construct gives the VPN half: the cache subnets, the CA certificate secret, the CRL
+  // store (its local name here); the seeding installs its in-memory CA as the authority it reads.
   process.env.CACHE_SUBNET_CIDRS = POSTURE_CACHE_SUBNET;
   process.env.CA_CERT_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:cachegate/ca';
   process.env[CRL_STORE_TABLE.envVar] = CRL_STORE_TABLE.localName;
@@ -51,60 +84,167 @@ const postureEvents = () =>
     .model<EventBridgeModel>('EventBridge')
     .events.filter((e) => e.detailType === 'PostureAudited')
     .map((e) => auditEventV1.parse(e.detail));
+const publishedCounts = () =>
+  Object.fromEntries(postureMetrics().map((m) => [m.dimensions.Severity, m.value]));
 
-/** The seeded problems by severity, as the audit of the same account reports them. */
-const bySeverity = (account: PostureAccount, summary: Summary) => {
-  expect(summary.total).toBe(account.problems.length);
-  return Object.fromEntries(SEVERITIES.map((s) => [s, summary[s]]));
-};
+/**
+ * The `posture finding` lines of the handlers' logs, by the half that logged them. (By `half`, not
+ * by Powertools' `function_name`: the two branches run at once in this one process, where the
+ * shared Logger holds the context of whichever invocation started last; in Lambda each function
+ * has its own.)
+ */
+function loggedFindings(): { half: string; finding: Finding & { region: string } }[] {
+  return handlerLogs.lines.flatMap((line) => {
+    try {
+      const entry = JSON.parse(line) as { message?: string; half?: string; finding?: never };
+      return entry.message === 'posture finding' ? [{ half: entry.half ?? '', finding: entry.finding! }] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+const pairs = (list: { kind: string; resource: string }[]) =>
+  list.map((f) => `${f.kind} ${f.resource}`).sort();
 
-describe('audit-posture (scheduled Lambda) on the sandbox', () => {
-  it('on the seeded account: one PostureFindings datum per severity and PostureAudited with the same counts', async () => {
+/** The oracle: `cachegate audit`'s path (one snapshot of both halves) on the same account, now. */
+async function auditedInOneGo() {
+  const snapshot = await gatherPostureSnapshot({
+    region: sandbox.region,
+    cacheSubnetCidrs: [POSTURE_CACHE_SUBNET],
+    withCa: true,
+  });
+  const now = sandbox.clock.now();
+  return {
+    all: auditPosture(snapshot, DEFAULT_POSTURE_POLICY, now),
+    cache: auditCachePosture(snapshot, DEFAULT_POSTURE_POLICY, now),
+    vpn: auditVpnPosture(snapshot, DEFAULT_POSTURE_POLICY, now),
+  };
+}
+
+describe('audit-posture workflow (Parallel halves, then publish) on the sandbox', () => {
+  it('on an account with problems in both halves: the sum of both halves published once, each finding logged by its half', async () => {
     const account = await seedPostureAccount(sandbox, { problems: true });
-    const { summary } = await invoke(scheduledInput);
-    const counts = bySeverity(account, summary);
-    // The seeded account has an open cache, an open default user, a foreign CRL (critical) and
-    // admin-like users, an expiring server certificate... (high): the alarm's inputs are not zero.
-    expect(summary.critical).toBeGreaterThan(0);
-    expect(summary.high).toBeGreaterThan(0);
-    const metrics = postureMetrics();
-    expect(metrics.map((m) => m.dimensions)).toEqual(SEVERITIES.map((Severity) => ({ Severity })));
-    expect(Object.fromEntries(metrics.map((m) => [m.dimensions.Severity, m.value]))).toEqual(counts);
-    expect(metrics.every((m) => m.unit === 'Count')).toBe(true);
+    const run = await machine.run(scheduledInput);
+    expect(run.status).toBe('SUCCEEDED');
+    const expected = await auditedInOneGo();
+    expect(expected.cache.length).toBeGreaterThan(0);
+    expect(expected.vpn.length).toBeGreaterThan(0);
+    expect(pairs(expected.all)).toEqual(pairs(account.problems));
+    const counts = countBySeverity(expected.all);
+    // The alarm's inputs are not zero: an open cache, a foreign CRL (critical), admin-like users, an
+    // expiring server certificate (high)...
+    expect(counts.critical).toBeGreaterThan(0);
+    expect(counts.high).toBeGreaterThan(0);
+
+    expect(postureMetrics().map((m) => m.dimensions)).toEqual(SEVERITIES.map((Severity) => ({ Severity })));
+    expect(publishedCounts()).toEqual(counts);
+    expect(postureMetrics().every((m) => m.unit === 'Count')).toBe(true);
     const events = postureEvents();
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
       actor: 'cachegate-schedule',
-      requestId: 'req-posture-1',
+      requestId: run.executionArn.split(':').pop(),
       subject: { region: sandbox.region, total: account.problems.length, ...counts },
     });
+    expect(run.output).toEqual({ summary: { ...counts, total: account.problems.length } });
+
+    const logged = loggedFindings();
+    const by = (half: string) => logged.filter((l) => l.half === half).map((l) => l.finding);
+    expect(pairs(by('cache'))).toEqual(pairs(expected.cache));
+    expect(pairs(by('vpn'))).toEqual(pairs(expected.vpn));
+    expect(logged).toHaveLength(expected.all.length);
+    expect(logged.every((l) => l.finding.region === sandbox.region)).toBe(true);
+
+    // Each half hands back its counts and nothing else (Step Functions caps a payload at 256 KiB);
+    // no finding's evidence or fix is in the execution's history.
+    expect(returned).toEqual({
+      'audit-cache-posture': [{ half: 'cache', counts: countBySeverity(expected.cache) }],
+      'audit-vpn-posture': [{ half: 'vpn', counts: countBySeverity(expected.vpn) }],
+    });
+    const history = JSON.stringify([run.events, run.output]);
+    for (const finding of expected.all) {
+      expect(history).not.toContain(finding.evidence);
+      expect(history).not.toContain(finding.fix);
+    }
+    // No secret anywhere: no user password, no private key (the CA's, the server certificate's).
+    expectNoPasswordLeak(sandbox, [run], 5, handlerLogs.lines);
+    const everything = [history, JSON.stringify(postureEvents()), ...handlerLogs.lines].join('\n');
+    expect(everything).not.toMatch(/PRIVATE KEY/);
   });
 
-  it('on the clean account: every severity published as 0 (the alarm sees each period), total 0', async () => {
+  it('on the clean account: every severity published as 0 (the alarm sees each period), no finding logged', async () => {
     await seedPostureAccount(sandbox, { problems: false });
-    const { summary } = await invoke(scheduledInput);
-    expect(summary.total).toBe(0);
+    const run = await machine.run(scheduledInput);
+    expect(run.status).toBe('SUCCEEDED');
     expect(postureMetrics().map((m) => [m.dimensions.Severity, m.value])).toEqual(
       SEVERITIES.map((s) => [s, 0]),
     );
-    expect(postureEvents()[0]?.subject).toEqual({
-      region: sandbox.region,
-      total: 0,
-      ...Object.fromEntries(SEVERITIES.map((s) => [s, 0])),
-    });
+    expect(postureEvents().map((e) => e.subject)).toEqual([
+      { region: sandbox.region, total: 0, ...Object.fromEntries(SEVERITIES.map((s) => [s, 0])) },
+    ]);
+    expect(loggedFindings()).toEqual([]);
   });
 
-  it('the event carries counts only: no resource name, evidence or secret ARN of any finding', async () => {
-    await seedPostureAccount(sandbox, { problems: true });
-    await invoke(scheduledInput);
-    const detail = JSON.stringify(postureEvents());
-    for (const fragment of ['ops-admin', 'hand-made', 'secret:', 'cvpn-endpoint', 'password']) {
-      expect(detail).not.toContain(fragment);
-    }
-  });
+  it.each([
+    ['cache', 'ElastiCache', 'DescribeUsers'],
+    ['VPN', 'EC2', 'DescribeClientVpnEndpoints'],
+  ])(
+    'a %s half that keeps failing (%s %s) is retried, then fails the run: no metric or event of a partial audit',
+    async (_half, service, command) => {
+      await seedPostureAccount(sandbox, { problems: true });
+      const fault = sandbox.faults.inject({ service, command, mode: 'throw', times: 100 });
+      const run: LocalExecution = await machine.run(scheduledInput);
+      expect(run.status).toBe('FAILED');
+      expect(run.error).toBe('InternalFailure');
+      // The first attempt and the InternalFailure retrier's 4 more.
+      expect(fault.fired()).toBe(5);
+      expect(postureMetrics()).toEqual([]);
+      expect(postureEvents()).toEqual([]);
+    },
+  );
 
-  it('refuses an event without requestedBy, and publishes nothing', async () => {
-    await expect(invoke({ requestedBy: '' })).rejects.toMatchObject({ name: 'ValidationError' });
+  it('a half that fails once is retried and the run publishes the whole audit', async () => {
+    const account = await seedPostureAccount(sandbox, { problems: true });
+    sandbox.faults.inject({ service: 'EC2', command: 'DescribeClientVpnEndpoints', mode: 'crash' });
+    const run = await machine.run(scheduledInput);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(postureEvents().map((e) => e.subject.total)).toEqual([account.problems.length]);
+  });
+});
+
+describe('publish-posture-findings', () => {
+  const context = { awsRequestId: 'req-posture-1', getRemainingTimeInMillis: () => 60_000 };
+  const zero = Object.fromEntries(SEVERITIES.map((s) => [s, 0]));
+  const publish = async (event: unknown) => {
+    const { handler } = await import('../../functions/publish-posture-findings/handler.js');
+    return (handler as unknown as (e: unknown, c: unknown) => Promise<unknown>)(event, context);
+  };
+
+  it.each([
+    ['one half only', { halves: [{ half: 'cache', counts: zero }] }],
+    [
+      'the same half twice',
+      {
+        halves: [
+          { half: 'vpn', counts: zero },
+          { half: 'vpn', counts: zero },
+        ],
+      },
+    ],
+    [
+      'a severity missing',
+      {
+        halves: [
+          { half: 'cache', counts: zero },
+          { half: 'vpn', counts: { high: 1 } },
+        ],
+      },
+    ],
+    ['no requestedBy', { requestedBy: '', halves: [] }],
+  ])('refuses %s, and publishes nothing', async (_what, input) => {
+    await expect(
+      publish({ requestedBy: 'cachegate-schedule', requestId: 'scheduled-20270301T0000Z', ...input }),
+    ).rejects.toMatchObject({ name: 'ValidationError' });
     expect(postureMetrics()).toEqual([]);
     expect(postureEvents()).toEqual([]);
   });

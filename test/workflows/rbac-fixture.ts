@@ -152,16 +152,24 @@ export async function elastiCacheAccount(
 
 /**
  * Safety rule 1: none of the (at least `atLeast`) passwords stored in Secrets Manager appears in
- * the events, output or cause of any execution, or in any EventBridge event.
+ * the events, output or cause of any execution, in any EventBridge event, or in the handlers'
+ * log lines given (captureHandlerLogs).
  */
-export function expectNoPasswordLeak(sandbox: Sandbox, executions: LocalExecution[], atLeast: number): void {
+export function expectNoPasswordLeak(
+  sandbox: Sandbox,
+  executions: LocalExecution[],
+  atLeast: number,
+  logLines: string[] = [],
+): void {
   const passwords = sandbox.model<SecretsManagerModel>('Secrets Manager').allSecretStrings().map(secretValue);
   expect(passwords.length).toBeGreaterThanOrEqual(atLeast);
   const history = JSON.stringify(executions.map((r) => [r.events, r.output, r.cause]));
   const audit = JSON.stringify(sandbox.model<EventBridgeModel>('EventBridge').events);
+  const logs = logLines.join('\n');
   for (const password of passwords) {
     expect(history.includes(password)).toBe(false);
     expect(audit.includes(password)).toBe(false);
+    expect(logs.includes(password)).toBe(false);
   }
 }
 

@@ -97,6 +97,10 @@ export function atLeast(severity: Severity, threshold: Severity): boolean {
   return severityRank(severity) <= severityRank(threshold);
 }
 
+/** The halves the scheduled audit gathers and judges apart (auditCachePosture, auditVpnPosture). */
+export const POSTURE_HALVES = ['cache', 'vpn'] as const;
+export type PostureHalf = (typeof POSTURE_HALVES)[number];
+
 /**
  * Every finding for one snapshot, most severe first (then by resource): pure, so the same
  * snapshot and clock always give the same report. The two halves' rules read disjoint parts of
