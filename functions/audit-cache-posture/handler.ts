@@ -3,7 +3,8 @@ import { gatherCachePosture } from '../aws/cache-posture.js';
 import { serviceNow } from '../aws/service-clock.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { reportPostureHalf } from '../commons/posture-half.js';
-import { auditCachePosture, DEFAULT_POSTURE_POLICY } from '../core/posture/findings.js';
+import { auditCachePosture } from '../core/posture/cache-findings.js';
+import { DEFAULT_POSTURE_POLICY } from '../core/posture/findings.js';
 
 /**
  * The cache/RBAC half of the scheduled posture audit (statemachines/audit-posture.asl.json):

@@ -4,7 +4,8 @@ import { CRL_STORE_TABLE } from '../aws/table-definitions.js';
 import { gatherVpnPosture } from '../aws/vpn-posture.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { reportPostureHalf } from '../commons/posture-half.js';
-import { auditVpnPosture, DEFAULT_POSTURE_POLICY } from '../core/posture/findings.js';
+import { DEFAULT_POSTURE_POLICY } from '../core/posture/findings.js';
+import { auditVpnPosture } from '../core/posture/vpn-findings.js';
 
 /**
  * The Client VPN half of the scheduled posture audit (statemachines/audit-posture.asl.json): the

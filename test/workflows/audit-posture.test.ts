@@ -3,14 +3,10 @@ import { readFileSync } from 'node:fs';
 import { setCrlAuthority } from '../../functions/aws/crl-authority.js';
 import { gatherPostureSnapshot } from '../../functions/aws/posture-snapshot.js';
 import { CRL_STORE_TABLE } from '../../functions/aws/table-definitions.js';
-import {
-  auditCachePosture,
-  auditPosture,
-  auditVpnPosture,
-  DEFAULT_POSTURE_POLICY,
-  SEVERITIES,
-  type Finding,
-} from '../../functions/core/posture/findings.js';
+import { auditCachePosture } from '../../functions/core/posture/cache-findings.js';
+import { auditPosture } from '../../functions/core/posture/audit.js';
+import { auditVpnPosture } from '../../functions/core/posture/vpn-findings.js';
+import { DEFAULT_POSTURE_POLICY, SEVERITIES, type Finding } from '../../functions/core/posture/findings.js';
 import { countBySeverity } from '../../functions/core/posture/report.js';
 import {
   LocalStateMachine,

@@ -3,11 +3,8 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { createAwsClient } from '../../functions/aws/clients.js';
 import { setCrlAuthority } from '../../functions/aws/crl-authority.js';
 import { gatherPostureSnapshot } from '../../functions/aws/posture-snapshot.js';
-import {
-  auditPosture,
-  DEFAULT_POSTURE_POLICY,
-  FINDING_KINDS,
-} from '../../functions/core/posture/findings.js';
+import { auditPosture } from '../../functions/core/posture/audit.js';
+import { DEFAULT_POSTURE_POLICY, FINDING_KINDS } from '../../functions/core/posture/findings.js';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import { POSTURE_CACHE_SUBNET, seedPostureAccount } from '../../local/sandbox/posture-seed.js';
 

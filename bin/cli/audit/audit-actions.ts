@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CachegateError, ValidationError } from '../../../functions/core/errors.js';
+import { auditPosture } from '../../../functions/core/posture/audit.js';
 import {
-  auditPosture,
   DEFAULT_POSTURE_POLICY,
   SEVERITIES,
   type PosturePolicy,

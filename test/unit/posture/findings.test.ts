@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
+import { auditCachePosture } from '../../../functions/core/posture/cache-findings.js';
+import { auditPosture } from '../../../functions/core/posture/audit.js';
+import { auditVpnPosture } from '../../../functions/core/posture/vpn-findings.js';
 import {
-  auditCachePosture,
-  auditPosture,
-  auditVpnPosture,
   DEFAULT_POSTURE_POLICY,
   FINDING_KINDS,
   type Finding,

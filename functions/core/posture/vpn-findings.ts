@@ -1,0 +1,157 @@
+import { parseIpv4Cidr, cidrContains } from '../vpn/client-cidr.js';
+import { daysBetween, sortFindings, wholeDays, type Finding, type PosturePolicy } from './findings.js';
+import type { VpnEndpointPosture, VpnPostureSnapshot } from './snapshot.js';
+
+/** The Client VPN half's findings: endpoints (CRL, server certificate, rules), client certificates. */
+export function auditVpnPosture(snapshot: VpnPostureSnapshot, policy: PosturePolicy, now: Date): Finding[] {
+  return sortFindings([
+    ...snapshot.vpnEndpoints.flatMap((endpoint) => endpointFindings(endpoint, snapshot, policy, now)),
+    ...clientCertificateFindings(snapshot, policy, now),
+  ]);
+}
+
+function endpointFindings(
+  endpoint: VpnEndpointPosture,
+  snapshot: VpnPostureSnapshot,
+  policy: PosturePolicy,
+  now: Date,
+): Finding[] {
+  const resource = `client-vpn-endpoint/${endpoint.id}`;
+  const findings: Finding[] = [...crlFindings(endpoint, snapshot, policy, now)];
+  if (endpoint.serverCertificateNotAfter) {
+    const days = daysBetween(now, new Date(endpoint.serverCertificateNotAfter));
+    if (days < policy.serverCertificateWarningDays) {
+      findings.push({
+        kind: 'server-certificate-expiring',
+        severity: days <= 0 ? 'critical' : 'high',
+        resource,
+        evidence:
+          days <= 0
+            ? `server certificate ${endpoint.serverCertificateArn} expired ${wholeDays(days)} ago: no client can connect`
+            : `server certificate ${endpoint.serverCertificateArn} expires in ${wholeDays(days)}`,
+        fix: `aws stepfunctions start-execution --state-machine-arn <cachegate-renew-server-certificate ARN> --input '{"requestedBy":"<you>"}' (re-imports a new certificate into ${endpoint.serverCertificateArn})`,
+        expiresAt: endpoint.serverCertificateNotAfter,
+      });
+    }
+  }
+  if (snapshot.cacheSubnetCidrs.length > 0) {
+    const subnets = snapshot.cacheSubnetCidrs.map((c) => parseIpv4Cidr(c));
+    for (const cidr of endpoint.authorizationCidrs) {
+      let rule;
+      try {
+        rule = parseIpv4Cidr(cidr);
+      } catch {
+        continue;
+      }
+      if (subnets.some((subnet) => cidrContains(subnet, rule))) continue;
+      findings.push({
+        kind: 'authorization-rule-too-wide',
+        severity: 'high',
+        resource,
+        evidence: `authorization rule ${cidr} reaches beyond the cache subnets (${snapshot.cacheSubnetCidrs.join(', ')})`,
+        fix: `aws ec2 revoke-client-vpn-ingress --client-vpn-endpoint-id ${endpoint.id} --target-network-cidr ${cidr} --revoke-all-groups, then authorize each cache subnet`,
+      });
+    }
+  }
+  if (!endpoint.connectionLogging) {
+    findings.push({
+      kind: 'connection-logging-off',
+      severity: 'low',
+      resource,
+      evidence: 'connection logging is off: nobody can tell afterwards who connected when',
+      fix: `aws ec2 modify-client-vpn-endpoint --client-vpn-endpoint-id ${endpoint.id} --connection-log-options Enabled=true,CloudwatchLogGroup=<group>`,
+    });
+  }
+  return findings;
+}
+
+const REFRESH = 'cachegate crl refresh --state-machine-arn <cachegate-refresh-crl ARN> --wait';
+
+function crlFindings(
+  endpoint: VpnEndpointPosture,
+  snapshot: VpnPostureSnapshot,
+  policy: PosturePolicy,
+  now: Date,
+): Finding[] {
+  const resource = `client-vpn-endpoint/${endpoint.id}`;
+  const latest = snapshot.ca?.latestCrl;
+  const crl = endpoint.crl;
+  if (!crl) {
+    return [
+      {
+        kind: 'crl-missing',
+        severity: 'high',
+        resource,
+        evidence: 'no CRL imported: a revoked client certificate still connects',
+        fix: REFRESH,
+      },
+    ];
+  }
+  if (crl.fromCa === false) {
+    return [
+      {
+        kind: 'crl-not-from-ca',
+        severity: 'critical',
+        resource,
+        evidence: "the endpoint's CRL is not issued and signed by the stack's CA",
+        fix: REFRESH,
+      },
+    ];
+  }
+  const findings: Finding[] = [];
+  if (crl.nextUpdate) {
+    const days = daysBetween(now, new Date(crl.nextUpdate));
+    if (days < policy.crlWarningDays) {
+      findings.push({
+        kind: 'crl-expiring',
+        severity: days <= 0 ? 'critical' : 'high',
+        resource,
+        evidence:
+          days <= 0
+            ? `CRL #${crl.crlNumber ?? '?'} passed its nextUpdate ${wholeDays(days)} ago: every client is locked out`
+            : `CRL #${crl.crlNumber ?? '?'} reaches its nextUpdate in ${wholeDays(days)} (margin ${policy.crlWarningDays} days)`,
+        fix: REFRESH,
+        expiresAt: crl.nextUpdate,
+      });
+    }
+  }
+  if (latest && crl.crlNumber !== undefined && BigInt(crl.crlNumber) < BigInt(latest.crlNumber)) {
+    findings.push({
+      kind: 'crl-number-behind',
+      severity: 'medium',
+      resource,
+      evidence: `holds CRL #${crl.crlNumber}, the CA has published #${latest.crlNumber}: later revocations are not in force`,
+      fix: REFRESH,
+    });
+  } else if (latest && crl.sha256 !== latest.sha256) {
+    findings.push({
+      kind: 'crl-differs-from-latest',
+      severity: 'medium',
+      resource,
+      evidence: `holds a CRL (#${crl.crlNumber ?? '?'}, sha256 ${crl.sha256.slice(0, 12)}…) that is not the CA's latest (#${latest.crlNumber}, sha256 ${latest.sha256.slice(0, 12)}…)`,
+      fix: REFRESH,
+    });
+  }
+  return findings;
+}
+
+function clientCertificateFindings(
+  snapshot: VpnPostureSnapshot,
+  policy: PosturePolicy,
+  now: Date,
+): Finding[] {
+  return snapshot.clientCertificates.flatMap((certificate): Finding[] => {
+    const days = daysBetween(now, new Date(certificate.notAfter));
+    if (days <= 0 || days >= policy.clientCertificateWarningDays) return [];
+    return [
+      {
+        kind: 'client-certificate-expiring',
+        severity: 'medium',
+        resource: `client-certificate/${certificate.commonName}`,
+        evidence: `certificate ${certificate.serial} expires in ${wholeDays(days)} (on ${certificate.notAfter.slice(0, 10)})`,
+        fix: `issue its successor before it expires: a new VPN certificate access request for ${certificate.commonName} (or, on an easy-rsa store, cachegate cert renew --cn ${certificate.commonName}: the old one is revoked after a grace period)`,
+        expiresAt: certificate.notAfter,
+      },
+    ];
+  });
+}
