@@ -12,7 +12,7 @@ import type { StepFunctionsModel } from '../../local/sandbox/models/step-functio
 import { invokeRoute } from '../../local/serve/api-gateway.js';
 import type { LocalTriggers } from '../../local/serve/local-triggers.js';
 import { stateMachineArn } from '../../local/workflows.js';
-import { startAccessRequestSandbox } from './access-request-fixture.js';
+import { startAccessRequestSandbox, waitFor } from './access-request-fixture.js';
 
 /*
  * The access-request API as an attacker sees it: hostile bodies, content types, keys and values.
@@ -383,11 +383,11 @@ describe('what the approver is shown', () => {
     });
     expect(response.statusCode).toBe(202);
     const { requestId } = JSON.parse(response.body) as { requestId: string };
-    const deadline = Date.now() + 30_000;
-    while (!triggers.slack.calls.some((c) => c.message.text.includes(requestId)) && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    const message = triggers.slack.calls.find((c) => c.message.text.includes(requestId))?.message;
-    const shown = JSON.stringify(message?.blocks);
+    const message = await waitFor(
+      () => triggers.slack.calls.find((c) => c.message.text.includes(requestId))?.message,
+      `the approval message of ${requestId}`,
+    );
+    const shown = JSON.stringify(message.blocks);
     // What will be created is what is shown: the normalised string, stored as such.
     expect((await getRequest(requestId)).kind).toMatchObject({ accessString: 'on ~* +@all' });
     expect(shown).toContain('Access string (normalised): on ~* +@all');
