@@ -3,10 +3,12 @@ import { MEMORYDB_OPEN_ACCESS_ACL } from '../rbac/cache-service.js';
 import { parseIpv4Cidr, cidrContains } from '../vpn/client-cidr.js';
 import type {
   CachePosture,
+  CachePostureSnapshot,
   PostureSnapshot,
   UserPosture,
   UserSecretPosture,
   VpnEndpointPosture,
+  VpnPostureSnapshot,
 } from './snapshot.js';
 
 /** Most severe first; `--fail-on` compares by this order. */
@@ -97,17 +99,39 @@ export function atLeast(severity: Severity, threshold: Severity): boolean {
 
 /**
  * Every finding for one snapshot, most severe first (then by resource): pure, so the same
- * snapshot and clock always give the same report.
+ * snapshot and clock always give the same report. The two halves' rules read disjoint parts of
+ * the snapshot, so this is exactly the findings of both halves, merged.
  */
 export function auditPosture(snapshot: PostureSnapshot, policy: PosturePolicy, now: Date): Finding[] {
-  const findings = [
+  return sortFindings([
+    ...auditCachePosture(snapshot, policy, now),
+    ...auditVpnPosture(snapshot, policy, now),
+  ]);
+}
+
+/** The cache/RBAC half's findings: caches, default and admin-like users, user secrets. */
+export function auditCachePosture(
+  snapshot: CachePostureSnapshot,
+  policy: PosturePolicy,
+  now: Date,
+): Finding[] {
+  return sortFindings([
     ...snapshot.caches.flatMap((cache) => cacheFindings(cache, now)),
     ...defaultUserFindings(snapshot),
     ...snapshot.users.flatMap((user) => adminLikeFindings(user)),
     ...secretFindings(snapshot, policy, now),
+  ]);
+}
+
+/** The Client VPN half's findings: endpoints (CRL, server certificate, rules), client certificates. */
+export function auditVpnPosture(snapshot: VpnPostureSnapshot, policy: PosturePolicy, now: Date): Finding[] {
+  return sortFindings([
     ...snapshot.vpnEndpoints.flatMap((endpoint) => endpointFindings(endpoint, snapshot, policy, now)),
     ...clientCertificateFindings(snapshot, policy, now),
-  ];
+  ]);
+}
+
+function sortFindings(findings: Finding[]): Finding[] {
   return findings.sort(
     (a, b) =>
       severityRank(a.severity) - severityRank(b.severity) ||
@@ -193,7 +217,7 @@ function permissionsOfUser(user: UserPosture): Permissions | undefined {
 const holdsCategory = (permissions: Permissions, category: string): boolean =>
   permissions.catalog.leavesOfCategory(category).every((command) => permissions.allowedCommands.has(command));
 
-function defaultUserFindings(snapshot: PostureSnapshot): Finding[] {
+function defaultUserFindings(snapshot: CachePostureSnapshot): Finding[] {
   const users = new Map(snapshot.users.map((u) => [`${u.service}/${u.userId}`, u]));
   const findings: Finding[] = [];
   for (const group of snapshot.userGroups) {
@@ -249,7 +273,7 @@ function adminLikeFindings(user: UserPosture): Finding[] {
 
 const serviceFlag = (service: string): string => (service === 'memorydb' ? ' --service memorydb' : '');
 
-function secretFindings(snapshot: PostureSnapshot, policy: PosturePolicy, now: Date): Finding[] {
+function secretFindings(snapshot: CachePostureSnapshot, policy: PosturePolicy, now: Date): Finding[] {
   const findings: Finding[] = [];
   const secrets = new Map(snapshot.secrets.map((s) => [`${s.service}/${s.userId}`, s]));
   const userKeys = new Set(snapshot.users.map((u) => `${u.service}/${u.userId}`));
@@ -330,7 +354,7 @@ function passwordAgeFindings(
 
 function endpointFindings(
   endpoint: VpnEndpointPosture,
-  snapshot: PostureSnapshot,
+  snapshot: VpnPostureSnapshot,
   policy: PosturePolicy,
   now: Date,
 ): Finding[] {
@@ -387,7 +411,7 @@ const REFRESH = 'cachegate crl refresh --state-machine-arn <cachegate-refresh-cr
 
 function crlFindings(
   endpoint: VpnEndpointPosture,
-  snapshot: PostureSnapshot,
+  snapshot: VpnPostureSnapshot,
   policy: PosturePolicy,
   now: Date,
 ): Finding[] {
@@ -453,7 +477,11 @@ function crlFindings(
   return findings;
 }
 
-function clientCertificateFindings(snapshot: PostureSnapshot, policy: PosturePolicy, now: Date): Finding[] {
+function clientCertificateFindings(
+  snapshot: VpnPostureSnapshot,
+  policy: PosturePolicy,
+  now: Date,
+): Finding[] {
   return snapshot.clientCertificates.flatMap((certificate): Finding[] => {
     const days = daysBetween(now, new Date(certificate.notAfter));
     if (days <= 0 || days >= policy.clientCertificateWarningDays) return [];

@@ -46,9 +46,23 @@ export function mergeReports(reports: PostureReport[], now: Date): PostureReport
 }
 
 function summarize(findings: Finding[]): PostureReport['summary'] {
-  const summary = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-  for (const finding of findings) summary[finding.severity] += 1;
-  return { ...summary, total: findings.length };
+  return { ...countBySeverity(findings), total: findings.length };
+}
+
+export type SeverityCounts = Record<Severity, number>;
+
+/** How many findings of each severity, every severity present (0 included). */
+export function countBySeverity(findings: Finding[]): SeverityCounts {
+  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as SeverityCounts;
+  for (const finding of findings) counts[finding.severity] += 1;
+  return counts;
+}
+
+/** The counts of several parts of one audit (the scheduled audit's halves) as one. */
+export function addSeverityCounts(parts: SeverityCounts[]): SeverityCounts {
+  return Object.fromEntries(
+    SEVERITIES.map((s) => [s, parts.reduce((sum, part) => sum + part[s], 0)]),
+  ) as SeverityCounts;
 }
 
 /** True when a finding is at or above `threshold`: `cachegate audit --fail-on` then exits 3. */

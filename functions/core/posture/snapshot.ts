@@ -86,12 +86,22 @@ export interface ClientCertificatePosture {
   notAfter: string;
 }
 
-export interface PostureSnapshot {
+/**
+ * The cache/RBAC half: caches, their users and user groups (ACLs), and the users' secrets. The
+ * scheduled audit gathers and judges each half in its own Lambda, so each loads only its half's
+ * SDK clients (docs/posture.md).
+ */
+export interface CachePostureSnapshot {
   region: string;
   caches: CachePosture[];
   users: UserPosture[];
   userGroups: UserGroupPosture[];
   secrets: UserSecretPosture[];
+}
+
+/** The Client VPN half: endpoints, the stack's CA and the client certificates it issued. */
+export interface VpnPostureSnapshot {
+  region: string;
   vpnEndpoints: VpnEndpointPosture[];
   /** The subnets the caches live in: what a Client VPN authorization rule should be limited to. */
   cacheSubnetCidrs: string[];
@@ -100,3 +110,6 @@ export interface PostureSnapshot {
   /** Valid (not revoked) client certificates in the CA's index. */
   clientCertificates: ClientCertificatePosture[];
 }
+
+/** Both halves of one region: what `cachegate audit` reads. */
+export interface PostureSnapshot extends CachePostureSnapshot, VpnPostureSnapshot {}

@@ -1,11 +1,19 @@
 import { describe, expect, it } from '@jest/globals';
 import {
+  auditCachePosture,
   auditPosture,
+  auditVpnPosture,
   DEFAULT_POSTURE_POLICY,
   FINDING_KINDS,
   type Finding,
 } from '../../../functions/core/posture/findings.js';
-import { buildReport, failsOn, renderTable } from '../../../functions/core/posture/report.js';
+import {
+  addSeverityCounts,
+  buildReport,
+  countBySeverity,
+  failsOn,
+  renderTable,
+} from '../../../functions/core/posture/report.js';
 import type { PostureSnapshot } from '../../../functions/core/posture/snapshot.js';
 import { postureReportValidator } from './posture-schema.js';
 
@@ -272,5 +280,77 @@ describe('posture report', () => {
     expect(renderTable(report)).toContain(
       '1 finding in eu-west-1 (0 critical, 0 high, 0 medium, 1 low, 0 info)',
     );
+  });
+});
+
+describe('the two halves of the audit (the scheduled audit judges each in its own Lambda)', () => {
+  /** Problems in both halves, of several severities. */
+  function troubled(): PostureSnapshot {
+    const snapshot = clean();
+    snapshot.caches.push({
+      kind: 'replication-group',
+      id: 'legacy',
+      transitEncryption: false,
+      authTokenEnabled: false,
+      userGroupIds: [],
+    });
+    snapshot.users[1] = { ...snapshot.users[1]!, accessString: 'on ~* +@all' };
+    snapshot.secrets.push({ service: 'elasticache', userId: 'gone', arn: 'arn:secret:gone' });
+    const endpoint = snapshot.vpnEndpoints[0]!;
+    endpoint.connectionLogging = false;
+    endpoint.authorizationCidrs.push('0.0.0.0/0');
+    endpoint.crl = { ...endpoint.crl!, nextUpdate: inDays(-1) };
+    snapshot.clientCertificates.push({ commonName: 'bob', serial: '02', notAfter: inDays(5) });
+    return snapshot;
+  }
+
+  const cacheHalf = ({ region, caches, users, userGroups, secrets }: PostureSnapshot) => ({
+    region,
+    caches,
+    users,
+    userGroups,
+    secrets,
+  });
+  const vpnHalf = ({ region, vpnEndpoints, cacheSubnetCidrs, ca, clientCertificates }: PostureSnapshot) => ({
+    region,
+    vpnEndpoints,
+    cacheSubnetCidrs,
+    clientCertificates,
+    ...(ca ? { ca } : {}),
+  });
+
+  it('each half judges only its own part of the snapshot, and together they are auditPosture', () => {
+    const snapshot = troubled();
+    const cache = auditCachePosture(cacheHalf(snapshot), DEFAULT_POSTURE_POLICY, NOW);
+    const vpn = auditVpnPosture(vpnHalf(snapshot), DEFAULT_POSTURE_POLICY, NOW);
+    expect(kinds(cache).sort()).toEqual([
+      'admin-like-user',
+      'cache-without-access-control',
+      'cache-without-tls',
+      'orphan-secret',
+    ]);
+    expect(kinds(vpn).sort()).toEqual([
+      'authorization-rule-too-wide',
+      'client-certificate-expiring',
+      'connection-logging-off',
+      'crl-expiring',
+    ]);
+    const whole = audit(snapshot);
+    expect(whole).toHaveLength(cache.length + vpn.length);
+    expect(whole).toEqual(expect.arrayContaining([...cache, ...vpn]));
+    // Most severe first in each half, as in the whole report.
+    expect(cache[0]?.severity).toBe('critical');
+    expect(vpn[0]?.severity).toBe('critical');
+  });
+
+  it("the halves' counts per severity add up to the whole audit's, every severity present", () => {
+    const snapshot = troubled();
+    const cache = countBySeverity(auditCachePosture(cacheHalf(snapshot), DEFAULT_POSTURE_POLICY, NOW));
+    const vpn = countBySeverity(auditVpnPosture(vpnHalf(snapshot), DEFAULT_POSTURE_POLICY, NOW));
+    expect(cache).toEqual({ critical: 1, high: 2, medium: 0, low: 1, info: 0 });
+    expect(vpn).toEqual({ critical: 1, high: 1, medium: 1, low: 1, info: 0 });
+    expect(addSeverityCounts([cache, vpn])).toEqual(countBySeverity(audit(snapshot)));
+    expect(addSeverityCounts([cache, vpn])).toEqual({ critical: 2, high: 3, medium: 1, low: 2, info: 0 });
+    expect(countBySeverity([])).toEqual({ critical: 0, high: 0, medium: 0, low: 0, info: 0 });
   });
 });
