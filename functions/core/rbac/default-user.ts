@@ -65,23 +65,10 @@ export function planDefaultUser(
       field,
     );
   }
-  const existing = users.find((u) => u.userId === userId);
-  if (existing && (existing.userName !== DEFAULT_USER_NAME || !isLockedAccessString(existing.accessString))) {
-    throw new ValidationError(
-      `user ${userId} exists and is not a locked user named "default" (access string "${LOCKED_ACCESS_STRING}")`,
-      field,
-    );
-  }
-  if (existing?.status === 'deleting') throw new ValidationError(`user ${userId} is being deleted`, field);
-  return {
-    userId,
-    userName: DEFAULT_USER_NAME,
-    engine,
-    accessString: LOCKED_ACCESS_STRING,
-    secretName: userSecretName(userId),
-    create: !existing,
-    passwordCount: existing ? (existing.authenticationType === 'password' ? existing.passwordCount : 0) : 1,
-  };
+  return reusedOrNewDefaultUser(
+    { userId, field, engine, users, accessString: LOCKED_ACCESS_STRING },
+    `a locked user named "default" (access string "${LOCKED_ACCESS_STRING}")`,
+  );
 }
 
 /**
@@ -99,23 +86,41 @@ export function planTokenDefaultUser(
   if (userId === BUILT_IN_DEFAULT_USER_ID) {
     throw new ValidationError('"default" is the built-in user; the group needs its own default user', field);
   }
+  return reusedOrNewDefaultUser(
+    { userId, field, engine, users, accessString: TOKEN_CLIENT_ACCESS_STRING },
+    `a user named "default" with the token clients' access ("${TOKEN_CLIENT_ACCESS_STRING}")`,
+  );
+}
+
+/**
+ * The `default` user `userId` with `accessString`: reused when a user named `default` with that
+ * access exists under this ID, created when none does; any other user with this ID (`expected`
+ * says what it should have been), or one being deleted, is a clear error on `field`.
+ */
+function reusedOrNewDefaultUser(
+  plan: {
+    userId: string;
+    field: string;
+    engine: 'redis' | 'valkey';
+    users: UserDetailSnapshot[];
+    accessString: string;
+  },
+  expected: string,
+): DefaultUserPlan {
+  const { userId, field, engine, users, accessString } = plan;
   const existing = users.find((u) => u.userId === userId);
   if (
     existing &&
-    (existing.userName !== DEFAULT_USER_NAME ||
-      !sameAccess(existing.accessString, TOKEN_CLIENT_ACCESS_STRING))
+    (existing.userName !== DEFAULT_USER_NAME || !sameAccess(existing.accessString, accessString))
   ) {
-    throw new ValidationError(
-      `user ${userId} exists and is not a user named "default" with the token clients' access ("${TOKEN_CLIENT_ACCESS_STRING}")`,
-      field,
-    );
+    throw new ValidationError(`user ${userId} exists and is not ${expected}`, field);
   }
   if (existing?.status === 'deleting') throw new ValidationError(`user ${userId} is being deleted`, field);
   return {
     userId,
     userName: DEFAULT_USER_NAME,
     engine,
-    accessString: TOKEN_CLIENT_ACCESS_STRING,
+    accessString,
     secretName: userSecretName(userId),
     create: !existing,
     passwordCount: existing ? (existing.authenticationType === 'password' ? existing.passwordCount : 0) : 1,
