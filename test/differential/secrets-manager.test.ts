@@ -99,6 +99,17 @@ function secretCase(c: {
   };
 }
 
+/** RotateSecret with the differential's rotation function, under `token`. */
+const rotate = (sm: Sm, id: string, token: string, rules?: { AutomaticallyAfterDays: number }) =>
+  sm.send(
+    new RotateSecretCommand({
+      SecretId: id,
+      ClientRequestToken: token,
+      RotationLambdaARN: LAMBDA,
+      ...(rules ? { RotationRules: rules } : {}),
+    }),
+  );
+
 /** UpdateSecretVersionStage: `stage` onto version `to` and/or off version `from`. */
 const moveStage = (sm: Sm, id: string, stage: string, move: { to?: string; from?: string }) =>
   sm.send(
@@ -525,15 +536,7 @@ const cases: DifferentialCase<Sm>[] = [
     name: 'RotateSecret: the token’s AWSPENDING version exists with no value before createSecret',
     run: async ({ sm, id, t }) => {
       // The sandbox's function stops at createSecret; moto cannot run one (see motoSide()).
-      await attempt(
-        sm.send(
-          new RotateSecretCommand({
-            SecretId: id,
-            ClientRequestToken: t(2),
-            RotationLambdaARN: LAMBDA,
-          }),
-        ),
-      );
+      await attempt(rotate(sm, id, t(2)));
       return {
         labels: await labels(sm, id, t),
         pending: await value(sm, { SecretId: id, VersionId: t(2) }),
@@ -544,15 +547,7 @@ const cases: DifferentialCase<Sm>[] = [
   secretCase({
     name: 'RotateSecret: createSecret stores the value under the token, as AWS’s templates do',
     run: async ({ sm, id, t }) => {
-      await attempt(
-        sm.send(
-          new RotateSecretCommand({
-            SecretId: id,
-            ClientRequestToken: t(2),
-            RotationLambdaARN: LAMBDA,
-          }),
-        ),
-      );
+      await attempt(rotate(sm, id, t(2)));
       const stored = await attempt(put(sm, id, t(2), 'rotated', ['AWSPENDING']), (o) =>
         [...(o.VersionStages ?? [])].sort(),
       );
@@ -574,45 +569,20 @@ const cases: DifferentialCase<Sm>[] = [
     },
     run: async ({ sm, id, t }) => {
       await put(sm, id, t(2), 'pending', ['AWSPENDING']);
-      return attempt(
-        sm.send(
-          new RotateSecretCommand({
-            SecretId: id,
-            ClientRequestToken: t(3),
-            RotationLambdaARN: LAMBDA,
-          }),
-        ),
-      );
+      return attempt(rotate(sm, id, t(3)));
     },
   }),
   secretCase({
     name: 'RotateSecret with AutomaticallyAfterDays 0 is refused',
     run: async ({ sm, id, t }) => {
-      return attempt(
-        sm.send(
-          new RotateSecretCommand({
-            SecretId: id,
-            ClientRequestToken: t(2),
-            RotationLambdaARN: LAMBDA,
-            RotationRules: { AutomaticallyAfterDays: 0 },
-          }),
-        ),
-      );
+      return attempt(rotate(sm, id, t(2), { AutomaticallyAfterDays: 0 }));
     },
   }),
   secretCase({
     name: 'RotateSecret on a secret scheduled for deletion fails with InvalidRequestException',
     run: async ({ sm, id, t }) => {
       await sm.send(new DeleteSecretCommand({ SecretId: id, RecoveryWindowInDays: 7 }));
-      return attempt(
-        sm.send(
-          new RotateSecretCommand({
-            SecretId: id,
-            ClientRequestToken: t(2),
-            RotationLambdaARN: LAMBDA,
-          }),
-        ),
-      );
+      return attempt(rotate(sm, id, t(2)));
     },
   }),
 ];
