@@ -59,15 +59,12 @@ export function planDefaultUser(
   engine: 'redis' | 'valkey',
   users: UserDetailSnapshot[],
 ): DefaultUserPlan {
-  if (userId === BUILT_IN_DEFAULT_USER_ID) {
-    throw new ValidationError(
-      '"default" is the built-in user; a hardened default needs another user ID',
-      field,
-    );
-  }
   return reusedOrNewDefaultUser(
     { userId, field, engine, users, accessString: LOCKED_ACCESS_STRING },
-    `a locked user named "default" (access string "${LOCKED_ACCESS_STRING}")`,
+    {
+      builtIn: '"default" is the built-in user; a hardened default needs another user ID',
+      expected: `a locked user named "default" (access string "${LOCKED_ACCESS_STRING}")`,
+    },
   );
 }
 
@@ -83,19 +80,20 @@ export function planTokenDefaultUser(
   engine: 'redis' | 'valkey',
   users: UserDetailSnapshot[],
 ): DefaultUserPlan {
-  if (userId === BUILT_IN_DEFAULT_USER_ID) {
-    throw new ValidationError('"default" is the built-in user; the group needs its own default user', field);
-  }
   return reusedOrNewDefaultUser(
     { userId, field, engine, users, accessString: TOKEN_CLIENT_ACCESS_STRING },
-    `a user named "default" with the token clients' access ("${TOKEN_CLIENT_ACCESS_STRING}")`,
+    {
+      builtIn: '"default" is the built-in user; the group needs its own default user',
+      expected: `a user named "default" with the token clients' access ("${TOKEN_CLIENT_ACCESS_STRING}")`,
+    },
   );
 }
 
 /**
  * The `default` user `userId` with `accessString`: reused when a user named `default` with that
- * access exists under this ID, created when none does; any other user with this ID (`expected`
- * says what it should have been), or one being deleted, is a clear error on `field`.
+ * access exists under this ID, created when none does. The built-in user's ID (`refusals.builtIn`
+ * says why not), any other user with this ID (`refusals.expected` says what it should have been)
+ * or one being deleted is a clear error on `field`.
  */
 function reusedOrNewDefaultUser(
   plan: {
@@ -105,15 +103,16 @@ function reusedOrNewDefaultUser(
     users: UserDetailSnapshot[];
     accessString: string;
   },
-  expected: string,
+  refusals: { builtIn: string; expected: string },
 ): DefaultUserPlan {
   const { userId, field, engine, users, accessString } = plan;
+  if (userId === BUILT_IN_DEFAULT_USER_ID) throw new ValidationError(refusals.builtIn, field);
   const existing = users.find((u) => u.userId === userId);
   if (
     existing &&
     (existing.userName !== DEFAULT_USER_NAME || !sameAccess(existing.accessString, accessString))
   ) {
-    throw new ValidationError(`user ${userId} exists and is not ${expected}`, field);
+    throw new ValidationError(`user ${userId} exists and is not ${refusals.expected}`, field);
   }
   if (existing?.status === 'deleting') throw new ValidationError(`user ${userId} is being deleted`, field);
   return {
