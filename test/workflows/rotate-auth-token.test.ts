@@ -32,7 +32,7 @@ import { runTokenClient } from '../../local/token-client.js';
 import { tryAuth } from '../../functions/aws/rotation-probe.js';
 import { startRedisServer, type RedisServer } from '../interop/redis-server.js';
 import { requireBinary } from '../interop/require-binary.js';
-import { lambdaContext, secretVersions, secretsClient } from './rotate-fixtures.js';
+import { clearProbe, lambdaContext, pointProbeAt, secretVersions, secretsClient } from './rotate-fixtures.js';
 import { FAULT_MODES, failingOnce } from './fault-matrix.js';
 import { captureHandlerLogs } from './handler-logs.js';
 import { expectNoPasswordLeak } from './rbac-fixture.js';
@@ -57,8 +57,7 @@ beforeAll(async () => {
   model = sandbox.model<ElastiCacheModel>('ElastiCache');
   if (hasRedis) {
     redis = await startRedisServer();
-    process.env.ROTATION_PROBE_ENDPOINT = `127.0.0.1:${redis.port}`;
-    process.env.ROTATION_PROBE_TLS = 'false';
+    pointProbeAt(redis.port);
   }
   model.onReplicationGroupChanged = async (group, access) => {
     const id = group.ReplicationGroupId ?? '';
@@ -70,8 +69,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await handlerLogs.stop();
-  delete process.env.ROTATION_PROBE_ENDPOINT;
-  delete process.env.ROTATION_PROBE_TLS;
+  clearProbe();
   await redis?.stop();
   await sandbox.close();
 });

@@ -17,8 +17,10 @@ import { requireBinary } from '../interop/require-binary.js';
 import { CACHE_SERVICES, type CacheServiceAdapter } from './cache-services.js';
 import { causeOf, expectNoPasswordLeak, ofType, sampleInput } from './rbac-fixture.js';
 import {
+  clearProbe,
   lambdaContext,
   PasswordMirror,
+  pointProbeAt,
   SimulatedClient,
   secretStages,
   secretVersions,
@@ -60,8 +62,7 @@ beforeAll(async () => {
     if (hasRedis) {
       redis = await startRedisServer();
       redisServers.push(redis);
-      process.env[`${PROBE_PREFIX[svc.service]}ROTATION_PROBE_ENDPOINT`] = `127.0.0.1:${redis.port}`;
-      process.env[`${PROBE_PREFIX[svc.service]}ROTATION_PROBE_TLS`] = 'false';
+      pointProbeAt(redis.port, { service: svc.service });
     }
     mirrors.set(svc, new PasswordMirror(svc.model(sandbox), redis).install());
   }
@@ -69,10 +70,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await handlerLogs.stop();
   for (const mirror of mirrors.values()) mirror.uninstall();
-  for (const prefix of Object.values(PROBE_PREFIX)) {
-    delete process.env[`${prefix}ROTATION_PROBE_ENDPOINT`];
-    delete process.env[`${prefix}ROTATION_PROBE_TLS`];
-  }
+  clearProbe();
   for (const redis of redisServers) await redis.stop();
   await sandbox.close();
 });
