@@ -24,13 +24,7 @@ import {
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import { attachSandboxRouting } from '../../local/sandbox/sandbox.js';
 import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
-import {
-  attempt,
-  differentialCases,
-  type DifferentialCase,
-  type Figure,
-  type Outcome,
-} from './differential.js';
+import { attempt, differentialCases, type DifferentialCase, type Outcome } from './differential.js';
 import { motoAvailable, startMotoServer, type MotoServer } from './moto-server.js';
 
 type Sm = SecretsManagerClient;
@@ -587,7 +581,6 @@ const cases: DifferentialCase<Sm>[] = [
   }),
 ];
 
-const figure: Figure = { cases: 0, agreements: 0, documentedDifferences: 0 };
 const describeIf = motoAvailable() ? describe : describe.skip;
 
 describeIf('differential: Secrets Manager, sandbox vs moto_server', () => {
@@ -611,12 +604,9 @@ describeIf('differential: Secrets Manager, sandbox vs moto_server', () => {
     clients = { sandbox: local, moto: new SecretsManagerClient(moto.clientConfig) };
   });
   afterAll(async () => {
-    console.log(
-      `differential Secrets Manager: ${figure.cases} cases, ${figure.agreements} agreements, ${figure.documentedDifferences} documented differences`,
-    );
     await sandbox?.close();
     await moto?.stop();
   });
 
-  differentialCases('sm', cases, () => clients, figure);
+  differentialCases('sm', 'Secrets Manager', cases, () => clients);
 });
