@@ -4,7 +4,6 @@ import { build } from '../scripts/build.mjs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 process.env.AWS_REGION ??= 'us-east-1';
 
 /** A sandbox at `speed` with its DynamoDB tables, and the modules a rotation bench needs. */

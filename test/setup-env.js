@@ -4,4 +4,3 @@ process.env.POWERTOOLS_DEV = 'true';
 process.env.POWERTOOLS_SERVICE_NAME = 'cachegate';
 process.env.POWERTOOLS_LOG_LEVEL = process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT';
 process.env.AWS_REGION = process.env.AWS_REGION ?? 'us-east-1';
-process.env.POWERTOOLS_METRICS_DISABLED = process.env.POWERTOOLS_METRICS_DISABLED ?? 'true';

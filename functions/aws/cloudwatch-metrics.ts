@@ -8,25 +8,36 @@ const cloudWatch = () => (client ??= createAwsClient(CloudWatchClient, {}));
 export const METRICS_NAMESPACE = 'cachegate';
 export const DAYS_UNTIL_CRL_EXPIRY = 'DaysUntilCrlExpiry';
 
+/** One PutMetricData call in cachegate's namespace: a datum per value of the metric's one dimension. */
+async function putMetric(
+  metric: { name: string; dimension: string; unit: StandardUnit },
+  values: [dimensionValue: string, value: number][],
+  at: Date,
+): Promise<void> {
+  await cloudWatch().send(
+    new PutMetricDataCommand({
+      Namespace: METRICS_NAMESPACE,
+      MetricData: values.map(([dimensionValue, value]) => ({
+        MetricName: metric.name,
+        Dimensions: [{ Name: metric.dimension, Value: dimensionValue }],
+        Value: value,
+        Unit: metric.unit,
+        Timestamp: at,
+      })),
+    }),
+  );
+}
+
 /**
  * Publishes days until the CRL in force on a Client VPN endpoint expires (dimension
  * `ClientVpnEndpointId`). PutMetricData rather than an EMF log line: the value must be recorded
  * even when the function's logs are not parsed for metrics, and the alarm needs exactly this series.
  */
 export async function putDaysUntilCrlExpiry(endpointId: string, days: number, at: Date): Promise<void> {
-  await cloudWatch().send(
-    new PutMetricDataCommand({
-      Namespace: METRICS_NAMESPACE,
-      MetricData: [
-        {
-          MetricName: DAYS_UNTIL_CRL_EXPIRY,
-          Dimensions: [{ Name: 'ClientVpnEndpointId', Value: endpointId }],
-          Value: days,
-          Unit: StandardUnit.None,
-          Timestamp: at,
-        },
-      ],
-    }),
+  await putMetric(
+    { name: DAYS_UNTIL_CRL_EXPIRY, dimension: 'ClientVpnEndpointId', unit: StandardUnit.None },
+    [[endpointId, days]],
+    at,
   );
 }
 
@@ -40,34 +51,16 @@ export const CRL_ENDPOINTS_BEHIND = 'CrlEndpointsBehind';
 export async function putCrlEndpointsBehind(byRegion: Record<string, number>, at: Date): Promise<void> {
   const regions = Object.entries(byRegion);
   if (regions.length === 0) return;
-  await cloudWatch().send(
-    new PutMetricDataCommand({
-      Namespace: METRICS_NAMESPACE,
-      MetricData: regions.map(([region, count]) => ({
-        MetricName: CRL_ENDPOINTS_BEHIND,
-        Dimensions: [{ Name: 'Region', Value: region }],
-        Value: count,
-        Unit: StandardUnit.Count,
-        Timestamp: at,
-      })),
-    }),
-  );
+  await putMetric({ name: CRL_ENDPOINTS_BEHIND, dimension: 'Region', unit: StandardUnit.Count }, regions, at);
 }
 
 export const POSTURE_FINDINGS = 'PostureFindings';
 
 /** Publishes the count of posture findings per severity (dimension `Severity`), zeros included, so alarms see every period. */
 export async function putPostureFindings(counts: Record<string, number>, at: Date): Promise<void> {
-  await cloudWatch().send(
-    new PutMetricDataCommand({
-      Namespace: METRICS_NAMESPACE,
-      MetricData: Object.entries(counts).map(([severity, count]) => ({
-        MetricName: POSTURE_FINDINGS,
-        Dimensions: [{ Name: 'Severity', Value: severity }],
-        Value: count,
-        Unit: StandardUnit.Count,
-        Timestamp: at,
-      })),
-    }),
+  await putMetric(
+    { name: POSTURE_FINDINGS, dimension: 'Severity', unit: StandardUnit.Count },
+    Object.entries(counts),
+    at,
   );
 }

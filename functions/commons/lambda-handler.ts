@@ -1,13 +1,12 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { parseInput } from '../core/parse-input.js';
-import { logger, metrics } from './powertools.js';
+import { logger } from './powertools.js';
 
 /**
- * The house style for a cachegate Lambda: middy with Powertools Logger and Metrics, the event
+ * The house style for a cachegate Lambda: middy with the Powertools Logger, the event
  * parsed with zod before anything else (a bad event fails with a `ValidationError` naming the
  * field), then one call into core/ or an adapter.
  * The event itself is never logged: it may carry request details we do not want in logs.
@@ -18,7 +17,7 @@ export function lambdaHandler<S extends z.ZodType, R>(
   schema: S,
   work: (input: z.infer<S>, context: Context) => Promise<R>,
 ) {
-  return middy(async (event: unknown, context: Context) => work(parseInput(schema, event), context))
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics));
+  return middy(async (event: unknown, context: Context) => work(parseInput(schema, event), context)).use(
+    injectLambdaContext(logger, { resetKeys: true }),
+  );
 }

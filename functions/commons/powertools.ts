@@ -1,8 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 
-/** One Logger and one Metrics for every cachegate function (service name `cachegate`). */
+/**
+ * One Logger for every cachegate function (service name `cachegate`). No Powertools Metrics: the
+ * metrics cachegate publishes go through CloudWatch's PutMetricData in their adapters
+ * (functions/aws/cloudwatch-metrics.ts, rotation-metrics.ts), and Metrics' middleware only logged
+ * "No application metrics to publish" at WARN after every invocation of every function.
+ */
 export const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'cachegate';
 export const logger = new Logger({ serviceName });
-// Metrics' own warnings go through our Logger, so they follow its level and JSON format.
-export const metrics = new Metrics({ namespace: 'cachegate', serviceName, logger });

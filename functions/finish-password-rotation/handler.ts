@@ -2,16 +2,12 @@ import * as z from 'zod';
 import { finishRotation } from '../use-cases/rotation-steps.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { cacheServiceSchema } from '../core/rbac/cache-service.js';
+import { rotationAuditInputShape } from '../core/rotation/audit-input.js';
 
 const inputSchema = z.object({
   userId: z.string().min(1),
   owner: z.string().min(1),
-  actor: z.string().min(1),
-  requestId: z.string(),
-  secretArn: z.string().min(1),
-  currentVersionId: z.string().min(1),
-  previousVersionId: z.string(),
-  verification: z.string().min(1),
+  ...rotationAuditInputShape,
   service: cacheServiceSchema,
 });
 

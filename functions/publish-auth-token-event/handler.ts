@@ -2,16 +2,12 @@ import * as z from 'zod';
 import { publishTokenEvent } from '../use-cases/auth-token-rotation-steps.js';
 import { serviceNow } from '../aws/service-clock.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
+import { rotationAuditInputShape } from '../core/rotation/audit-input.js';
 
 const inputSchema = z.object({
   action: z.enum(['AuthTokenPromoted', 'AuthTokenRotated']),
   replicationGroupId: z.string().min(1),
-  actor: z.string().min(1),
-  requestId: z.string(),
-  secretArn: z.string().min(1),
-  currentVersionId: z.string().min(1),
-  previousVersionId: z.string(),
-  verification: z.string().min(1),
+  ...rotationAuditInputShape,
 });
 
 /** `AuthTokenPromoted` (new token current, both accepted) or `AuthTokenRotated` (previous token retired). */

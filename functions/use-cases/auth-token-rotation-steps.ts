@@ -4,7 +4,6 @@
  * is idempotent: re-running it after a crash at any point reaches the same end state. Only ARNs,
  * version IDs and replication group IDs leave a step; tokens are read by version where used.
  */
-import { auditEvent } from '../core/audit-event.js';
 import { generateAuthToken, validateAuthToken } from '../core/auth-token-policy.js';
 import type { Convergence } from '../core/rbac/convergence.js';
 import {
@@ -18,7 +17,6 @@ import {
 import { PendingPasswordRejectedError, RotationRefusedError } from '../core/rotation/errors.js';
 import { planPendingVersion } from '../core/rotation/plan.js';
 import { AWSPENDING } from '../core/rotation/stages.js';
-import { publishAuditEvent } from '../aws/audit-events.js';
 import { describeReplicationGroup, modifyAuthToken } from '../aws/elasticache.js';
 import { probeEndpointFromEnv, tryAuth } from '../aws/rotation-probe.js';
 import {
@@ -29,7 +27,13 @@ import {
 } from '../aws/rotation-secrets.js';
 import { readSecretVersion, storeSecretVersion } from '../aws/secrets.js';
 import { releaseUserClaim, takeUserClaim } from '../aws/user-claims.js';
-import { beginOutcomeOf, busyOutcome, type BeginOutcome } from './rotation-steps.js';
+import {
+  beginOutcomeOf,
+  busyOutcome,
+  publishRotationAudit,
+  type BeginOutcome,
+  type RotationAuditRequest,
+} from './rotation-steps.js';
 
 export type BeginTokenOutcome = BeginOutcome;
 
@@ -207,32 +211,13 @@ export async function retirePreviousToken(request: {
 }
 
 /** An audit event (identifiers only). */
-export async function publishTokenEvent(request: {
-  action: 'AuthTokenPromoted' | 'AuthTokenRotated';
-  replicationGroupId: string;
-  actor: string;
-  requestId?: string;
-  secretArn: string;
-  currentVersionId: string;
-  previousVersionId: string;
-  verification: string;
-  now: Date;
-}): Promise<void> {
-  await publishAuditEvent(
-    auditEvent(
-      request.action,
-      request.actor,
-      request.now,
-      {
-        replicationGroupId: request.replicationGroupId,
-        secretArn: request.secretArn,
-        versionId: request.currentVersionId,
-        previousVersionId: request.previousVersionId,
-        verification: request.verification,
-      },
-      request.requestId,
-    ),
-  );
+export async function publishTokenEvent(
+  request: RotationAuditRequest & {
+    action: 'AuthTokenPromoted' | 'AuthTokenRotated';
+    replicationGroupId: string;
+  },
+): Promise<void> {
+  await publishRotationAudit(request.action, request, { replicationGroupId: request.replicationGroupId });
 }
 
 /** Releases this run's claim on the group's token (after success, or on the way out of a failure). */

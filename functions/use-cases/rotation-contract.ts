@@ -11,6 +11,7 @@ import type { CacheService } from '../core/rbac/cache-service.js';
 import { userBusyReason } from '../core/rbac/user-claim.js';
 import { USER_ID_TAG, isManagedUserSecret, serviceOfUserSecretName } from '../core/rbac/user-secret.js';
 import { RotationNotReadyError, RotationRefusedError } from '../core/rotation/errors.js';
+import { labelMove } from '../core/rotation/plan.js';
 import { checkRotationToken, type RotationStep } from '../core/rotation/secrets-manager-contract.js';
 import { stagesOf } from '../core/rotation/stages.js';
 import { AUTH_TOKEN_SECRET_PREFIX } from '../core/rbac/migration.js';
@@ -117,14 +118,7 @@ export async function runRotationStep(step: RotationStep, secretId: string, toke
         currentVersionId,
         service,
       });
-      const holder = Object.entries(secret.versionStages).find(([, s]) =>
-        s.includes(PASSWORDS_SET_LABEL),
-      )?.[0];
-      await moveVersionStage(secret.arn, {
-        stage: PASSWORDS_SET_LABEL,
-        moveToVersionId: token,
-        ...(holder ? { removeFromVersionId: holder } : {}),
-      });
+      await moveVersionStage(secret.arn, labelMove(secret.versionStages, PASSWORDS_SET_LABEL, token));
       return `user ${userId} is being set to [pending, current]`;
     }
     case 'testSecret': {
@@ -211,14 +205,7 @@ async function runTokenRotationStep(
         pendingVersionId: token,
         currentVersionId,
       });
-      const holder = Object.entries(secret.versionStages).find(([, s]) =>
-        s.includes(PASSWORDS_SET_LABEL),
-      )?.[0];
-      await moveVersionStage(secret.arn, {
-        stage: PASSWORDS_SET_LABEL,
-        moveToVersionId: token,
-        ...(holder ? { removeFromVersionId: holder } : {}),
-      });
+      await moveVersionStage(secret.arn, labelMove(secret.versionStages, PASSWORDS_SET_LABEL, token));
       return `replication group ${replicationGroupId} is rotating in the pending token`;
     }
     case 'testSecret': {
@@ -263,10 +250,5 @@ async function auditNativeRotation(
       verification: 'secrets-manager-rotation',
     }),
   );
-  const holder = Object.entries(secret.versionStages).find(([, s]) => s.includes(AUDITED_LABEL))?.[0];
-  await moveVersionStage(secret.arn, {
-    stage: AUDITED_LABEL,
-    moveToVersionId: token,
-    ...(holder ? { removeFromVersionId: holder } : {}),
-  });
+  await moveVersionStage(secret.arn, labelMove(secret.versionStages, AUDITED_LABEL, token));
 }

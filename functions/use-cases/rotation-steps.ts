@@ -268,12 +268,10 @@ export async function promotePendingPassword(request: {
 }
 
 /**
- * The claim is released, then the audit event is published: the event is the step's last call, so
- * a retry of this step (after a failed release, say) never publishes it twice.
+ * The audit request of a finished rotation (a password's or an AUTH token's): who asked, for which
+ * request, the secret and its versions, how the new one was verified. Identifiers only.
  */
-export async function finishRotation(request: {
-  userId: string;
-  owner: string;
+export interface RotationAuditRequest {
   actor: string;
   requestId?: string;
   secretArn: string;
@@ -281,18 +279,21 @@ export async function finishRotation(request: {
   previousVersionId: string;
   verification: string;
   now: Date;
-  service?: CacheService;
-}): Promise<void> {
-  const service = request.service ?? 'elasticache';
-  await releaseUserClaim({ userId: request.userId, service, owner: request.owner });
+}
+
+/** Publishes a rotation's audit event: `subject` names what was rotated, the secret's versions follow. */
+export async function publishRotationAudit(
+  action: 'PasswordRotated' | 'AuthTokenPromoted' | 'AuthTokenRotated',
+  request: RotationAuditRequest,
+  subject: Record<string, string>,
+): Promise<void> {
   await publishAuditEvent(
     auditEvent(
-      'PasswordRotated',
+      action,
       request.actor,
       request.now,
       {
-        userId: request.userId,
-        service,
+        ...subject,
         secretArn: request.secretArn,
         versionId: request.currentVersionId,
         previousVersionId: request.previousVersionId,
@@ -301,6 +302,18 @@ export async function finishRotation(request: {
       request.requestId,
     ),
   );
+}
+
+/**
+ * The claim is released, then the audit event is published: the event is the step's last call, so
+ * a retry of this step (after a failed release, say) never publishes it twice.
+ */
+export async function finishRotation(
+  request: RotationAuditRequest & { userId: string; owner: string; service?: CacheService },
+): Promise<void> {
+  const service = request.service ?? 'elasticache';
+  await releaseUserClaim({ userId: request.userId, service, owner: request.owner });
+  await publishRotationAudit('PasswordRotated', request, { userId: request.userId, service });
 }
 
 /**

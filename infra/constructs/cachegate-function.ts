@@ -54,7 +54,6 @@ export function cachegateFunction(
     logGroup,
     environment: {
       POWERTOOLS_SERVICE_NAME: 'cachegate',
-      POWERTOOLS_METRICS_NAMESPACE: 'cachegate',
       NODE_OPTIONS: '--enable-source-maps',
       ...props.environment,
     },

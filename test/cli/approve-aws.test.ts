@@ -15,7 +15,7 @@ import type { StepFunctionsModel } from '../../local/sandbox/models/step-functio
 import { invokeRoute, type LocalIdentity } from '../../local/serve/api-gateway.js';
 import { stateMachineArn } from '../../local/workflows.js';
 import { startSigV4Gateway, type IamPrincipal } from './sigv4-gateway.js';
-import { startAccessRequestSandbox } from '../workflows/access-request-fixture.js';
+import { startAccessRequestSandbox, waitFor } from '../workflows/access-request-fixture.js';
 
 const ACCOUNT = '111111111111';
 const ALICE = `arn:aws:iam::${ACCOUNT}:user/alice`;
@@ -67,16 +67,6 @@ function actAs(arn: string): void {
 
 const decide = (approvalId: string, decision: 'APPROVED' | 'REJECTED' = 'APPROVED') =>
   decideWithAws({ approvalId, decision, apiUrl: gateway.url, region: 'eu-west-1' });
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const requestBody = {
   kind: { type: 'vpn-certificate', commonName: 'orders-client' },

@@ -3,6 +3,7 @@ import { execFile, spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { startServer, LOCAL_IDENTITY_HEADER, type RunningServer } from '../../local/serve/server.js';
 import { signedSlackClick } from '../../local/serve/slack-request.js';
+import { waitFor } from '../workflows/access-request-fixture.js';
 
 const BOB = 'arn:aws:iam::111111111111:user/bob';
 
@@ -57,16 +58,6 @@ async function api(
   return { status: response.status, json: (await response.json()) as Record<string, string> };
 }
 
-async function waitFor<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 /** Asks for VPN access as BOB and waits until the request has its approval pending. */
 async function pendingApproval(key: string): Promise<{ requestId: string; approvalId: string }> {
   const created = await api('POST', '/access-requests', {
@@ -82,7 +73,7 @@ async function pendingApproval(key: string): Promise<{ requestId: string; approv
   const { approvalId } = await waitFor(async () => {
     const { json } = await api('GET', `/access-requests/${requestId}`, { caller: BOB });
     return json.approvalId ? json : undefined;
-  });
+  }, `the approval of ${requestId}`);
   return { requestId, approvalId: approvalId as string };
 }
 
@@ -91,7 +82,7 @@ const settled = (requestId: string, status: string) =>
   waitFor(async () => {
     const { json } = await api('GET', `/access-requests/${requestId}`, { caller: BOB });
     return json.status === status ? json : undefined;
-  });
+  }, `${requestId} to be ${status}`);
 
 /** A raw POST (fetch cannot send some of these): status and body as the server answered. */
 function rawPost(
@@ -118,36 +109,20 @@ function rawPost(
 
 describe('cachegate serve + approve/reject', () => {
   it('serves the API on localhost and takes decisions from the CLI, checking the approver', async () => {
-    const created = await api('POST', '/access-requests', {
-      caller: BOB,
-      key: 'serve-test-0001',
-      body: {
-        kind: { type: 'vpn-certificate', commonName: 'bob' },
-        justification: 'VPN access to debug the orders cache',
-      },
-    });
-    expect(created.status).toBe(202);
-    const path = `/access-requests/${created.json.requestId}`;
-    const { approvalId } = await waitFor(async () => {
-      const { json } = await api('GET', path, { caller: BOB });
-      return json.approvalId ? json : undefined;
-    });
+    const { requestId, approvalId } = await pendingApproval('serve-test-0001');
 
-    const outsider = await cli('approve', approvalId as string, '--as', 'U0MALLORY', '--url', server.url);
+    const outsider = await cli('approve', approvalId, '--as', 'U0MALLORY', '--url', server.url);
     expect(outsider.code).toBe(2);
     expect(outsider.stderr).toMatch(/U0MALLORY is not in the approvers group/);
 
-    const rejected = await cli('reject', approvalId as string, '--as', 'U0CAROL', '--url', server.url);
+    const rejected = await cli('reject', approvalId, '--as', 'U0CAROL', '--url', server.url);
     expect(rejected.stderr).toBe('');
     expect(rejected.code).toBe(0);
     expect(rejected.stdout).toMatch(new RegExp(`${approvalId} rejected by U0CAROL`));
-    const closed = await waitFor(async () => {
-      const { json } = await api('GET', path, { caller: BOB });
-      return json.status === 'REJECTED' ? json : undefined;
-    });
+    const closed = await settled(requestId, 'REJECTED');
     expect(closed.decidedBy).toBe('U0CAROL');
 
-    const again = await cli('approve', approvalId as string, '--as', 'U0ALICE', '--url', server.url);
+    const again = await cli('approve', approvalId, '--as', 'U0ALICE', '--url', server.url);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already decided/);
   });
@@ -289,8 +264,11 @@ describe('cachegate serve stops on SIGTERM', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      const url = await waitFor(async () => /cachegate serve: (http:\/\/\S+)/.exec(stdout)?.[1]);
-      await waitFor(async () => (stdout.includes('approval secret') ? true : undefined));
+      const url = await waitFor(() => /cachegate serve: (http:\/\/\S+)/.exec(stdout)?.[1], 'the URL served');
+      await waitFor(
+        () => (stdout.includes('approval secret') ? true : undefined),
+        'the approval secret line',
+      );
       expect(stdout).toMatch(/stopping serve loses every pending approval/);
       const headers = { 'content-type': 'application/json', [LOCAL_IDENTITY_HEADER]: BOB };
       const created = await fetch(`${url}/access-requests`, {
@@ -306,7 +284,7 @@ describe('cachegate serve stops on SIGTERM', () => {
         const response = await fetch(`${url}/access-requests/${requestId}`, { headers });
         const body = (await response.json()) as { approvalId?: string };
         return body.approvalId;
-      });
+      }, `the approval of ${requestId}`);
       const stopped = Date.now();
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

@@ -6,7 +6,7 @@
  * checks that the sandbox gives that outcome (and that moto still differs, so a fixed moto is
  * noticed). Every run prints its figure: cases, agreements, documented differences.
  */
-import { expect, it } from '@jest/globals';
+import { afterAll, expect, it } from '@jest/globals';
 
 /** What a scenario returns: plain JSON data. */
 export type Outcome = unknown;
@@ -37,22 +37,23 @@ export async function attempt<T>(
   }
 }
 
-export interface Figure {
-  cases: number;
-  agreements: number;
-  documentedDifferences: number;
-}
-
 /**
- * Registers one Jest test per case. `sides()` gives the two client sets once the servers run;
- * a case's namespace keeps its resources apart from the others' on both sides.
+ * Registers one Jest test per case, and prints the figure of `title` after them. `sides()` gives
+ * the two client sets once the servers run; a case's namespace keeps its resources apart from
+ * the others' on both sides.
  */
 export function differentialCases<Clients>(
   suite: string,
+  title: string,
   cases: DifferentialCase<Clients>[],
   sides: () => { sandbox: Clients; moto: Clients },
-  figure: Figure,
 ): void {
+  const figure = { cases: 0, agreements: 0, documentedDifferences: 0 };
+  afterAll(() => {
+    console.log(
+      `differential ${title}: ${figure.cases} cases, ${figure.agreements} agreements, ${figure.documentedDifferences} documented differences`,
+    );
+  });
   const names = new Set<string>();
   cases.forEach((testCase, index) => {
     if (names.has(testCase.name)) throw new Error(`duplicate differential case: ${testCase.name}`);

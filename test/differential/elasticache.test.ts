@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-elasticache';
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import { attachSandboxRouting } from '../../local/sandbox/sandbox.js';
-import { attempt, differentialCases, type DifferentialCase, type Figure } from './differential.js';
+import { attempt, differentialCases, type DifferentialCase } from './differential.js';
 import { motoAvailable, startMotoServer, type MotoServer } from './moto-server.js';
 
 type Ec = ElastiCacheClient;
@@ -149,7 +149,6 @@ async function settle(ec: Ec, userId: string): Promise<void> {
 }
 let sandboxClock: (() => void) | undefined;
 
-const figure: Figure = { cases: 0, agreements: 0, documentedDifferences: 0 };
 const describeIf = motoAvailable() ? describe : describe.skip;
 
 describeIf('differential: ElastiCache users, sandbox vs moto_server', () => {
@@ -169,12 +168,9 @@ describeIf('differential: ElastiCache users, sandbox vs moto_server', () => {
     clients = { sandbox: local, moto: new ElastiCacheClient(moto.clientConfig) };
   });
   afterAll(async () => {
-    console.log(
-      `differential ElastiCache: ${figure.cases} cases, ${figure.agreements} agreements, ${figure.documentedDifferences} documented differences`,
-    );
     await sandbox?.close();
     await moto?.stop();
   });
 
-  differentialCases('ec', cases, () => clients, figure);
+  differentialCases('ec', 'ElastiCache', cases, () => clients);
 });

@@ -24,13 +24,7 @@ import {
 import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import { attachSandboxRouting } from '../../local/sandbox/sandbox.js';
 import type { SecretsManagerModel } from '../../local/sandbox/models/secrets-manager.js';
-import {
-  attempt,
-  differentialCases,
-  type DifferentialCase,
-  type Figure,
-  type Outcome,
-} from './differential.js';
+import { attempt, differentialCases, type DifferentialCase, type Outcome } from './differential.js';
 import { motoAvailable, startMotoServer, type MotoServer } from './moto-server.js';
 
 type Sm = SecretsManagerClient;
@@ -98,6 +92,17 @@ function secretCase(c: {
     },
   };
 }
+
+/** RotateSecret with the differential's rotation function, under `token`. */
+const rotate = (sm: Sm, id: string, token: string, rules?: { AutomaticallyAfterDays: number }) =>
+  sm.send(
+    new RotateSecretCommand({
+      SecretId: id,
+      ClientRequestToken: token,
+      RotationLambdaARN: LAMBDA,
+      ...(rules ? { RotationRules: rules } : {}),
+    }),
+  );
 
 /** UpdateSecretVersionStage: `stage` onto version `to` and/or off version `from`. */
 const moveStage = (sm: Sm, id: string, stage: string, move: { to?: string; from?: string }) =>
@@ -525,15 +530,7 @@ const cases: DifferentialCase<Sm>[] = [
     name: 'RotateSecret: the token’s AWSPENDING version exists with no value before createSecret',
     run: async ({ sm, id, t }) => {
       // The sandbox's function stops at createSecret; moto cannot run one (see motoSide()).
-      await attempt(
-        sm.send(
-          new RotateSecretCommand({
-            SecretId: id,
-            ClientRequestToken: t(2),
-            RotationLambdaARN: LAMBDA,
-          }),
-        ),
-      );
+      await attempt(rotate(sm, id, t(2)));
       return {
         labels: await labels(sm, id, t),
         pending: await value(sm, { SecretId: id, VersionId: t(2) }),
@@ -544,15 +541,7 @@ const cases: DifferentialCase<Sm>[] = [
   secretCase({
     name: 'RotateSecret: createSecret stores the value under the token, as AWS’s templates do',
     run: async ({ sm, id, t }) => {
-      await attempt(
-        sm.send(
-          new RotateSecretCommand({
-            SecretId: id,
-            ClientRequestToken: t(2),
-            RotationLambdaARN: LAMBDA,
-          }),
-        ),
-      );
+      await attempt(rotate(sm, id, t(2)));
       const stored = await attempt(put(sm, id, t(2), 'rotated', ['AWSPENDING']), (o) =>
         [...(o.VersionStages ?? [])].sort(),
       );
@@ -574,50 +563,24 @@ const cases: DifferentialCase<Sm>[] = [
     },
     run: async ({ sm, id, t }) => {
       await put(sm, id, t(2), 'pending', ['AWSPENDING']);
-      return attempt(
-        sm.send(
-          new RotateSecretCommand({
-            SecretId: id,
-            ClientRequestToken: t(3),
-            RotationLambdaARN: LAMBDA,
-          }),
-        ),
-      );
+      return attempt(rotate(sm, id, t(3)));
     },
   }),
   secretCase({
     name: 'RotateSecret with AutomaticallyAfterDays 0 is refused',
     run: async ({ sm, id, t }) => {
-      return attempt(
-        sm.send(
-          new RotateSecretCommand({
-            SecretId: id,
-            ClientRequestToken: t(2),
-            RotationLambdaARN: LAMBDA,
-            RotationRules: { AutomaticallyAfterDays: 0 },
-          }),
-        ),
-      );
+      return attempt(rotate(sm, id, t(2), { AutomaticallyAfterDays: 0 }));
     },
   }),
   secretCase({
     name: 'RotateSecret on a secret scheduled for deletion fails with InvalidRequestException',
     run: async ({ sm, id, t }) => {
       await sm.send(new DeleteSecretCommand({ SecretId: id, RecoveryWindowInDays: 7 }));
-      return attempt(
-        sm.send(
-          new RotateSecretCommand({
-            SecretId: id,
-            ClientRequestToken: t(2),
-            RotationLambdaARN: LAMBDA,
-          }),
-        ),
-      );
+      return attempt(rotate(sm, id, t(2)));
     },
   }),
 ];
 
-const figure: Figure = { cases: 0, agreements: 0, documentedDifferences: 0 };
 const describeIf = motoAvailable() ? describe : describe.skip;
 
 describeIf('differential: Secrets Manager, sandbox vs moto_server', () => {
@@ -641,12 +604,9 @@ describeIf('differential: Secrets Manager, sandbox vs moto_server', () => {
     clients = { sandbox: local, moto: new SecretsManagerClient(moto.clientConfig) };
   });
   afterAll(async () => {
-    console.log(
-      `differential Secrets Manager: ${figure.cases} cases, ${figure.agreements} agreements, ${figure.documentedDifferences} documented differences`,
-    );
     await sandbox?.close();
     await moto?.stop();
   });
 
-  differentialCases('sm', cases, () => clients, figure);
+  differentialCases('sm', 'Secrets Manager', cases, () => clients);
 });

@@ -1,13 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { generateKeyPairSync, sign } from 'node:crypto';
 import { Ajv } from 'ajv';
 import fc from 'fast-check';
 import { parseCreateAccessRequest } from '../../functions/core/api/access-requests.js';
-import { nameForCommonName, sha256WithRsa } from '../../functions/core/pki/certificate-builder.js';
-import { bitString, encodeDer, explicit, integer, raw, seq } from '../../functions/core/pki/der.js';
-import { toPem } from '../../functions/core/pki/pem.js';
 import { HIDDEN_CHARACTERS } from '../../functions/core/visible-text.js';
 import { ACCESS_REQUEST_MODEL_SCHEMA } from '../../infra/constructs/access-request-model.js';
+import { testCsr } from '../unit/pki/ca-fixture.js';
 
 /**
  * API Gateway checks POST /access-requests against ACCESS_REQUEST_MODEL_SCHEMA before the Lambda
@@ -50,23 +47,6 @@ const vpn = (changes: Record<string, unknown>) => ({
   justification,
 });
 
-/** A valid PKCS#10 request for bob-laptop (RSA 2048). */
-function csr(): string {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const info = encodeDer(
-    seq(
-      integer(0),
-      raw(nameForCommonName('bob-laptop')),
-      raw(publicKey.export({ type: 'spki', format: 'der' })),
-      explicit(0),
-    ),
-  );
-  return toPem(
-    'CERTIFICATE REQUEST',
-    encodeDer(seq(raw(info), sha256WithRsa(), bitString(sign('sha256', info, privateKey)))),
-  );
-}
-
 // Characters each rule is about: identifier syntax, case, white space of every kind, hidden
 // characters (controls, bidi overrides, zero-width), Slack mrkdwn, non-ASCII letters.
 const UNITS = [
@@ -108,7 +88,7 @@ const RUNS = { numRuns: 400, seed: 13 };
 
 describe('API Gateway’s access-request model and the handler give the same verdict', () => {
   it('on the valid requests of each kind', () => {
-    for (const body of [cacheUser({}), vpn({}), vpn({ csrPem: csr() })]) {
+    for (const body of [cacheUser({}), vpn({}), vpn({ csrPem: testCsr() })]) {
       expect(edgeAccepts(body)).toBe(true);
       expect(handlerAccepts(body)).toBe(true);
     }
@@ -168,7 +148,7 @@ describe('API Gateway’s access-request model and the handler give the same ver
       }),
       RUNS,
     );
-    const good = csr();
+    const good = testCsr();
     for (const csrPem of [
       'hello',
       `${good}\u202e`,

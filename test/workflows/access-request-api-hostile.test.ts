@@ -1,18 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { generateKeyPairSync, sign } from 'node:crypto';
 import { getRequest } from '../../functions/aws/access-requests-table.js';
 import { setSlackNotifier } from '../../functions/aws/slack-notifier.js';
 import { executionArnFor } from '../../functions/core/api/workflow-arns.js';
 import { decideApproval } from '../../functions/use-cases/decide-approval.js';
-import { nameForCommonName, sha256WithRsa } from '../../functions/core/pki/certificate-builder.js';
-import { bitString, encodeDer, explicit, integer, raw, seq } from '../../functions/core/pki/der.js';
-import { toPem } from '../../functions/core/pki/pem.js';
 import type { Sandbox } from '../../local/sandbox/index.js';
 import type { StepFunctionsModel } from '../../local/sandbox/models/step-functions.js';
 import { invokeRoute } from '../../local/serve/api-gateway.js';
 import type { LocalTriggers } from '../../local/serve/local-triggers.js';
 import { stateMachineArn } from '../../local/workflows.js';
-import { startAccessRequestSandbox } from './access-request-fixture.js';
+import { startAccessRequestSandbox, waitFor } from './access-request-fixture.js';
+import { testCsr } from '../unit/pki/ca-fixture.js';
 
 /*
  * The access-request API as an attacker sees it: hostile bodies, content types, keys and values.
@@ -49,24 +46,6 @@ const vpn = (changes: Record<string, unknown>) => ({
   kind: { type: 'vpn-certificate', commonName: 'bob-laptop', ...changes },
   justification,
 });
-
-/** A PKCS#10 request built from DER primitives, optionally spoiled. */
-function csr(options: { bits?: number; ec?: boolean; tamper?: boolean } = {}): string {
-  const { privateKey, publicKey } = options.ec
-    ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    : generateKeyPairSync('rsa', { modulusLength: options.bits ?? 2048 });
-  const info = encodeDer(
-    seq(
-      integer(0),
-      raw(nameForCommonName('bob-laptop')),
-      raw(publicKey.export({ type: 'spki', format: 'der' })),
-      explicit(0),
-    ),
-  );
-  const signature = sign('sha256', info, privateKey);
-  if (options.tamper) signature[10] = (signature[10] as number) ^ 0xff;
-  return toPem('CERTIFICATE REQUEST', encodeDer(seq(raw(info), sha256WithRsa(), bitString(signature))));
-}
 
 interface Case {
   what: string;
@@ -289,7 +268,7 @@ function hostileCases(): Case[] {
     null,
   ])
     add(`common name ${JSON.stringify(commonName)}`, vpn({ commonName }), 400, 'kind.commonName');
-  const good = csr();
+  const good = testCsr();
   for (const [what, csrPem] of [
     ['not PEM', 'hello'],
     ['an empty block', '-----BEGIN CERTIFICATE REQUEST-----\n-----END CERTIFICATE REQUEST-----\n'],
@@ -299,9 +278,9 @@ function hostileCases(): Case[] {
     ['two blocks', `${good}${good}`],
     ['a certificate label', good.replaceAll('CERTIFICATE REQUEST', 'CERTIFICATE')],
     ['a tab in the base64', good.replace('\n', '\n\t')],
-    ['an RSA-1024 key', csr({ bits: 1024 })],
-    ['an EC key', csr({ ec: true })],
-    ['a signature that does not verify', csr({ tamper: true })],
+    ['an RSA-1024 key', testCsr({ bits: 1024 })],
+    ['an EC key', testCsr({ ec: true })],
+    ['a signature that does not verify', testCsr({ tamper: true })],
     ['a truncated request', good.replace(/\n[A-Za-z0-9+/=]+\n-----END/, '\n-----END')],
     ['a number', 7],
   ] as const)
@@ -383,11 +362,11 @@ describe('what the approver is shown', () => {
     });
     expect(response.statusCode).toBe(202);
     const { requestId } = JSON.parse(response.body) as { requestId: string };
-    const deadline = Date.now() + 30_000;
-    while (!triggers.slack.calls.some((c) => c.message.text.includes(requestId)) && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    const message = triggers.slack.calls.find((c) => c.message.text.includes(requestId))?.message;
-    const shown = JSON.stringify(message?.blocks);
+    const message = await waitFor(
+      () => triggers.slack.calls.find((c) => c.message.text.includes(requestId))?.message,
+      `the approval message of ${requestId}`,
+    );
+    const shown = JSON.stringify(message.blocks);
     // What will be created is what is shown: the normalised string, stored as such.
     expect((await getRequest(requestId)).kind).toMatchObject({ accessString: 'on ~* +@all' });
     expect(shown).toContain('Access string (normalised): on ~* +@all');

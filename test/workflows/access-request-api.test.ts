@@ -12,7 +12,7 @@ import type { LocalTriggers } from '../../local/serve/local-triggers.js';
 import { signedSlackClick } from '../../local/serve/slack-request.js';
 import { stateMachineArn } from '../../local/workflows.js';
 import { auditEventV1 } from '../unit/api/audit-event-schema.js';
-import { startAccessRequestSandbox } from './access-request-fixture.js';
+import { startAccessRequestSandbox, waitFor } from './access-request-fixture.js';
 
 const BOB = { iamArn: 'arn:aws:iam::111111111111:user/bob' };
 const ALICE = { iamArn: 'arn:aws:iam::111111111111:user/alice' };
@@ -84,16 +84,6 @@ async function call(
   const requestId = (JSON.parse(response.body) as { requestId?: string }).requestId;
   if (requestId) created.add(requestId);
   return { status: response.statusCode, json: JSON.parse(response.body) as Record<string, unknown> };
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 const cacheUserBody = (userId = 'orders-reader') => ({

@@ -56,3 +56,17 @@ export async function startAccessRequestSandbox(options: {
   }
   return { sandbox, triggers };
 }
+
+/** Polls `probe` every 20 ms until it returns a value; after 30 s fails, naming `what`. */
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -11,7 +11,7 @@ import type { LocalTriggers } from '../../local/serve/local-triggers.js';
 import { signedSlackClick } from '../../local/serve/slack-request.js';
 import { stateMachineArn } from '../../local/workflows.js';
 import { auditEventV1 } from '../unit/api/audit-event-schema.js';
-import { startAccessRequestSandbox } from './access-request-fixture.js';
+import { startAccessRequestSandbox, waitFor } from './access-request-fixture.js';
 
 const BOB_ARN = 'arn:aws:iam::111111111111:user/bob';
 // Bob is an approver too: from Slack (U0BOB) he must still not approve his own request.
@@ -52,16 +52,6 @@ async function stopHarness(h: Harness): Promise<void> {
   }
   setSlackNotifier(undefined);
   await h.sandbox.close();
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 let keyCounter = 0;

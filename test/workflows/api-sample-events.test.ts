@@ -11,7 +11,7 @@ import { API_ROUTES, lambdaContext } from '../../local/serve/api-gateway.js';
 import { stateMachineArn } from '../../local/workflows.js';
 import { repoRoot } from '../../workflows/repo-root.js';
 import { apiSampleName } from '../api-samples.js';
-import { startAccessRequestSandbox } from './access-request-fixture.js';
+import { startAccessRequestSandbox, waitFor } from './access-request-fixture.js';
 
 /**
  * Every sample proxy event in events/api/ (the ones `sam local invoke`-style tooling and a reader
@@ -50,16 +50,6 @@ async function invokeSample(method: string, resource: string, ids: Record<string
   const { handler } = (await import(`../../functions/${route.lambda}/handler.js`)) as { handler: Handler };
   const response = await handler(event, lambdaContext(route.lambda));
   return { status: response.statusCode, json: JSON.parse(response.body) as Record<string, unknown> };
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 beforeAll(async () => {

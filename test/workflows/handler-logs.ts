@@ -17,10 +17,10 @@ export function captureHandlerLogs(): { lines: string[]; stop: () => Promise<voi
     stop: async () => {
       CONSOLE_METHODS.forEach((m, i) => (console[m] = saved[i] as (typeof console)[typeof m]));
       process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-      // The shared Logger (and the Metrics that logs through it) stays at DEBUG once made: a
-      // native rotation still finishing after the file would log after its tests are done, which
-      // Jest counts as a failure of the whole run (exit 1, no failing test named). Imported only
-      // now, so as not to make it before the level was set.
+      // The shared Logger stays at DEBUG once made: a native rotation still finishing after the
+      // file would log after its tests are done, which Jest counts as a failure of the whole run
+      // (exit 1, no failing test named). Imported only now, so as not to make it before the level
+      // was set.
       (await import('../../functions/commons/powertools.js')).logger.setLogLevel('SILENT');
     },
   };

@@ -27,6 +27,7 @@ import {
   expectNoPasswordLeak,
   type WorkflowRuns,
 } from './rbac-fixture.js';
+import { clearProbe, pointProbeAt } from './rotate-fixtures.js';
 
 /**
  * Password → IAM (`cachegate user migrate-to-iam`, migrateUserToIam in functions/core/rbac/iam-migration.ts) on the real ASL of
@@ -93,18 +94,12 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  delete process.env.ROTATION_PROBE_ENDPOINT;
-  delete process.env.ROTATION_PROBE_TLS;
-  delete process.env.ROTATION_PROBE_CACHE;
+  clearProbe();
   await probe?.close();
   await sandbox.close();
 });
 
-const withProbe = () => {
-  process.env.ROTATION_PROBE_ENDPOINT = `127.0.0.1:${probe.port}`;
-  process.env.ROTATION_PROBE_TLS = 'false';
-  process.env.ROTATION_PROBE_CACHE = 'orders-cache';
-};
+const withProbe = () => pointProbeAt(probe.port, { cache: 'orders-cache' });
 
 describe('password → IAM migration (onboard-user + offboard-user, real ASL)', () => {
   it('refuses before any change', async () => {

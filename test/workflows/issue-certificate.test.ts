@@ -1,13 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createPrivateKey, generateKeyPairSync, sign, X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { createAwsClient } from '../../functions/aws/clients.js';
 import { DynamoDbCertIndex } from '../../functions/aws/dynamodb-cert-index.js';
 import { handler as issueClientCertificate } from '../../functions/issue-client-certificate/handler.js';
-import { encodeDer, explicit, integer, raw, seq, bitString } from '../../functions/core/pki/der.js';
-import { nameForCommonName, sha256WithRsa } from '../../functions/core/pki/certificate-builder.js';
-import { toPem } from '../../functions/core/pki/pem.js';
 import { LambdaCrashSignal } from '../../local/sandbox/faults.js';
 import { genericFault } from '../../local/sandbox/service-error.js';
 import {
@@ -19,6 +16,7 @@ import { createSandbox, type Sandbox } from '../../local/sandbox/index.js';
 import type { EventBridgeModel } from '../../local/sandbox/models/eventbridge.js';
 import { createTables } from '../../local/sandbox/tables.js';
 import { provisionSandboxCa, type SandboxCa } from '../../local/sandbox-ca.js';
+import { testCsr } from '../unit/pki/ca-fixture.js';
 
 const sample = JSON.parse(
   readFileSync(new URL('../../events/issue-certificate.json', import.meta.url), 'utf8'),
@@ -66,23 +64,6 @@ const request = (overrides: Record<string, unknown> = {}) => {
   };
 };
 
-/** A PKCS#10 request for RSA-2048, built from DER primitives and signed with its own key. */
-function csrFor(commonName: string): string {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const info = encodeDer(
-    seq(
-      integer(0),
-      raw(nameForCommonName(commonName)),
-      raw(publicKey.export({ type: 'spki', format: 'der' })),
-      explicit(0),
-    ),
-  );
-  return toPem(
-    'CERTIFICATE REQUEST',
-    encodeDer(seq(raw(info), sha256WithRsa(), bitString(sign('sha256', info, privateKey)))),
-  );
-}
-
 interface Issued {
   requestId: string;
   certificate: { serial: string; commonName: string; notAfter: string; secretArn?: string };
@@ -120,7 +101,7 @@ describe('issue-certificate workflow (real ASL on the local runner)', () => {
 
   it('issues from a CSR: no key is generated and no secret is created', async () => {
     const input = request();
-    const run = await issue({ ...input, csrPem: csrFor(input.commonName) });
+    const run = await issue({ ...input, csrPem: testCsr({ commonName: input.commonName }) });
     expect(run.status).toBe('SUCCEEDED');
     const { certificate } = run.output as Issued;
     expect(certificate.secretArn).toBeUndefined();

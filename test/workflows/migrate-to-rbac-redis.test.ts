@@ -23,6 +23,7 @@ import {
   sampleInput,
   type WorkflowRuns,
 } from './rbac-fixture.js';
+import { clearProbe, pointProbeAt } from './rotate-fixtures.js';
 
 const hasRedis = requireBinary('redis-server');
 const RG = 'token-cache';
@@ -48,8 +49,7 @@ beforeAll(async () => {
   ({ sandbox, model, secrets, workflows, elastiCache } = await createElastiCacheWorld());
   redis = await startRedisServer();
   // finish-migration lists the clients through the connectivity probe, plain TCP here.
-  process.env.ROTATION_PROBE_ENDPOINT = `127.0.0.1:${redis.port}`;
-  process.env.ROTATION_PROBE_TLS = 'false';
+  pointProbeAt(redis.port);
   const mirrorAccess = mirrorReplicationGroupInto(redis, RG);
   model.onUserChanged = mirrorUsersInto(redis);
   model.onReplicationGroupChanged = async (group, access) => {
@@ -77,8 +77,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   if (!hasRedis) return;
-  delete process.env.ROTATION_PROBE_ENDPOINT;
-  delete process.env.ROTATION_PROBE_TLS;
+  clearProbe();
   await redis.stop();
   await sandbox.close();
 });

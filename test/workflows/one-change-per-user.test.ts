@@ -163,6 +163,21 @@ describe('onboarding adopts only a user its own run created', () => {
 });
 
 describe('clean-up deletes only what its own run created', () => {
+  /** Onboards `userId` with CreateUser refused (the user quota): the run, and its secret as it is left. */
+  async function onboardRefusedAtCreateUser(userId: string) {
+    sandbox.faults.inject({
+      service: 'ElastiCache',
+      command: 'CreateUser',
+      mode: 'throw',
+      error: () => serviceFault(UserQuotaExceededFault, 'The quota of users has been exceeded.'),
+    });
+    const run = await workflows.record(onboardMachine.run(onboardInput(userId, 'on ~orders:* -@all +@read')));
+    const described = await secretsClient().send(
+      new DescribeSecretCommand({ SecretId: `cachegate/elasticache/users/${userId}` }),
+    );
+    return { run, described };
+  }
+
   it('a failed onboarding does not schedule a secret it found (and wrote into) for deletion', async () => {
     const userId = nextId('found');
     // The user's managed secret exists already (e.g. another run's, or a user being re-created).
@@ -176,35 +191,17 @@ describe('clean-up deletes only what its own run created', () => {
         ],
       }),
     );
-    sandbox.faults.inject({
-      service: 'ElastiCache',
-      command: 'CreateUser',
-      mode: 'throw',
-      error: () => serviceFault(UserQuotaExceededFault, 'The quota of users has been exceeded.'),
-    });
-    const run = await workflows.record(onboardMachine.run(onboardInput(userId, 'on ~orders:* -@all +@read')));
+    const { run, described } = await onboardRefusedAtCreateUser(userId);
     expect(run.status).toBe('FAILED');
     expect(run.error).toBe('OnboardUser.Failed');
-    const described = await secretsClient().send(
-      new DescribeSecretCommand({ SecretId: `cachegate/elasticache/users/${userId}` }),
-    );
     expect(described.DeletedDate).toBeUndefined();
     expect(await currentUserClaim(userId)).toBeUndefined();
   });
 
   it('a failed onboarding schedules the secret it created for deletion', async () => {
     const userId = nextId('own');
-    sandbox.faults.inject({
-      service: 'ElastiCache',
-      command: 'CreateUser',
-      mode: 'throw',
-      error: () => serviceFault(UserQuotaExceededFault, 'The quota of users has been exceeded.'),
-    });
-    const run = await workflows.record(onboardMachine.run(onboardInput(userId, 'on ~orders:* -@all +@read')));
+    const { run, described } = await onboardRefusedAtCreateUser(userId);
     expect(run.error).toBe('OnboardUser.Failed');
-    const described = await secretsClient().send(
-      new DescribeSecretCommand({ SecretId: `cachegate/elasticache/users/${userId}` }),
-    );
     expect(described.DeletedDate).toBeDefined();
   });
 });

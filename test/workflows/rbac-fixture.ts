@@ -151,25 +151,25 @@ export async function elastiCacheAccount(
 }
 
 /**
- * Safety rule 1: none of the (at least `atLeast`) passwords stored in Secrets Manager appears in
- * the events, output or cause of any execution, in any EventBridge event, or in the handlers'
- * log lines given (captureHandlerLogs).
+ * Safety rule 1: none of the (at least `atLeast`) passwords and AUTH tokens stored in Secrets
+ * Manager appears in the events, output, error or cause of any execution, in any EventBridge
+ * event, or in `logs` (the handlers' log lines, where a suite captures them).
  */
 export function expectNoPasswordLeak(
   sandbox: Sandbox,
   executions: LocalExecution[],
   atLeast: number,
-  logLines: string[] = [],
+  logs: string[] = [],
 ): void {
   const passwords = sandbox.model<SecretsManagerModel>('Secrets Manager').allSecretStrings().map(secretValue);
   expect(passwords.length).toBeGreaterThanOrEqual(atLeast);
-  const history = JSON.stringify(executions.map((r) => [r.events, r.output, r.cause]));
+  const history = JSON.stringify(executions.map((r) => [r.events, r.output, r.error, r.cause]));
   const audit = JSON.stringify(sandbox.model<EventBridgeModel>('EventBridge').events);
-  const logs = logLines.join('\n');
+  const logText = logs.join('\n');
   for (const password of passwords) {
     expect(history.includes(password)).toBe(false);
     expect(audit.includes(password)).toBe(false);
-    expect(logs.includes(password)).toBe(false);
+    expect(logText.includes(password)).toBe(false);
   }
 }
 

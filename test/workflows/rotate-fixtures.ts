@@ -35,6 +35,26 @@ export function seedRotatableUser(
   return seedUserWithSecret(sandbox, userId, { service, extraTags, accessString: 'on ~app:* +@read' });
 }
 
+/**
+ * Points the connectivity probe of `service`'s functions (functions/aws/rotation-probe.ts) at
+ * 127.0.0.1:`port` over plain TCP, and at `cache` where the probe must name the cache it checks.
+ */
+export function pointProbeAt(port: number, options: { service?: CacheService; cache?: string } = {}): void {
+  const prefix = options.service === 'memorydb' ? 'MEMORYDB_' : '';
+  process.env[`${prefix}ROTATION_PROBE_ENDPOINT`] = `127.0.0.1:${port}`;
+  process.env[`${prefix}ROTATION_PROBE_TLS`] = 'false';
+  if (options.cache) process.env.ROTATION_PROBE_CACHE = options.cache;
+}
+
+/** Unsets every variable pointProbeAt sets, for both services. */
+export function clearProbe(): void {
+  for (const prefix of ['', 'MEMORYDB_']) {
+    delete process.env[`${prefix}ROTATION_PROBE_ENDPOINT`];
+    delete process.env[`${prefix}ROTATION_PROBE_TLS`];
+  }
+  delete process.env.ROTATION_PROBE_CACHE;
+}
+
 /** The Lambda context a handler called directly (not through the runner) gets. */
 export function lambdaContext(functionName: string) {
   return {

@@ -24,6 +24,7 @@ import {
   userGroup,
   type WorkflowRuns,
 } from './rbac-fixture.js';
+import { clearProbe, pointProbeAt } from './rotate-fixtures.js';
 
 /**
  * Serverless caches on the real ASL: migrate-to-rbac attaches a first user group to a Valkey
@@ -77,16 +78,12 @@ beforeAll(async () => {
     serverless: true,
     passwordsOf: (userId) => passwords.get(userId),
   });
-  process.env.ROTATION_PROBE_ENDPOINT = `127.0.0.1:${probe.port}`;
-  process.env.ROTATION_PROBE_TLS = 'false';
-  process.env.ROTATION_PROBE_CACHE = VK;
+  pointProbeAt(probe.port, { cache: VK });
   for (const name of ['migrate-to-rbac', 'onboard-user', 'offboard-user']) workflows.load(name);
 }, 60_000);
 
 afterAll(async () => {
-  delete process.env.ROTATION_PROBE_ENDPOINT;
-  delete process.env.ROTATION_PROBE_TLS;
-  delete process.env.ROTATION_PROBE_CACHE;
+  clearProbe();
   await probe?.close();
   await sandbox.close();
 });

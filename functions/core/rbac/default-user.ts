@@ -53,36 +53,10 @@ export interface DefaultUserPlan {
  * so even a later `on` would not open it) unless a locked user named `default` with this ID
  * exists, which is reused. Any other user with this ID is a clear error on `field`.
  */
-export function planDefaultUser(
-  userId: string,
-  field: string,
-  engine: 'redis' | 'valkey',
-  users: UserDetailSnapshot[],
-): DefaultUserPlan {
-  if (userId === BUILT_IN_DEFAULT_USER_ID) {
-    throw new ValidationError(
-      '"default" is the built-in user; a hardened default needs another user ID',
-      field,
-    );
-  }
-  const existing = users.find((u) => u.userId === userId);
-  if (existing && (existing.userName !== DEFAULT_USER_NAME || !isLockedAccessString(existing.accessString))) {
-    throw new ValidationError(
-      `user ${userId} exists and is not a locked user named "default" (access string "${LOCKED_ACCESS_STRING}")`,
-      field,
-    );
-  }
-  if (existing?.status === 'deleting') throw new ValidationError(`user ${userId} is being deleted`, field);
-  return {
-    userId,
-    userName: DEFAULT_USER_NAME,
-    engine,
-    accessString: LOCKED_ACCESS_STRING,
-    secretName: userSecretName(userId),
-    create: !existing,
-    passwordCount: existing ? (existing.authenticationType === 'password' ? existing.passwordCount : 0) : 1,
-  };
-}
+export const planDefaultUser = defaultUserPlanner(LOCKED_ACCESS_STRING, {
+  builtIn: '"default" is the built-in user; a hardened default needs another user ID',
+  expected: `a locked user named "default" (access string "${LOCKED_ACCESS_STRING}")`,
+});
 
 /**
  * The migrated group's `default` user when the replication group is on AUTH: it carries the
@@ -90,35 +64,42 @@ export function planDefaultUser(
  * `AUTH <token>` keeps working after the token is deleted. Reused when a user named `default`
  * with that access exists under this ID (an earlier run made it); anything else is an error.
  */
-export function planTokenDefaultUser(
-  userId: string,
-  field: string,
-  engine: 'redis' | 'valkey',
-  users: UserDetailSnapshot[],
-): DefaultUserPlan {
-  if (userId === BUILT_IN_DEFAULT_USER_ID) {
-    throw new ValidationError('"default" is the built-in user; the group needs its own default user', field);
-  }
-  const existing = users.find((u) => u.userId === userId);
-  if (
-    existing &&
-    (existing.userName !== DEFAULT_USER_NAME ||
-      !sameAccess(existing.accessString, TOKEN_CLIENT_ACCESS_STRING))
-  ) {
-    throw new ValidationError(
-      `user ${userId} exists and is not a user named "default" with the token clients' access ("${TOKEN_CLIENT_ACCESS_STRING}")`,
-      field,
-    );
-  }
-  if (existing?.status === 'deleting') throw new ValidationError(`user ${userId} is being deleted`, field);
-  return {
-    userId,
-    userName: DEFAULT_USER_NAME,
-    engine,
-    accessString: TOKEN_CLIENT_ACCESS_STRING,
-    secretName: userSecretName(userId),
-    create: !existing,
-    passwordCount: existing ? (existing.authenticationType === 'password' ? existing.passwordCount : 0) : 1,
+export const planTokenDefaultUser = defaultUserPlanner(TOKEN_CLIENT_ACCESS_STRING, {
+  builtIn: '"default" is the built-in user; the group needs its own default user',
+  expected: `a user named "default" with the token clients' access ("${TOKEN_CLIENT_ACCESS_STRING}")`,
+});
+
+/**
+ * The planner of a `default` user with `accessString`: `userId` is reused when a user named
+ * `default` with that access exists under it, created when none does. The built-in user's ID
+ * (`refusals.builtIn` says why not), any other user with this ID (`refusals.expected` says what it
+ * should have been) or one being deleted is a clear error on `field`.
+ */
+function defaultUserPlanner(accessString: string, refusals: { builtIn: string; expected: string }) {
+  return (
+    userId: string,
+    field: string,
+    engine: 'redis' | 'valkey',
+    users: UserDetailSnapshot[],
+  ): DefaultUserPlan => {
+    if (userId === BUILT_IN_DEFAULT_USER_ID) throw new ValidationError(refusals.builtIn, field);
+    const existing = users.find((u) => u.userId === userId);
+    if (
+      existing &&
+      (existing.userName !== DEFAULT_USER_NAME || !sameAccess(existing.accessString, accessString))
+    ) {
+      throw new ValidationError(`user ${userId} exists and is not ${refusals.expected}`, field);
+    }
+    if (existing?.status === 'deleting') throw new ValidationError(`user ${userId} is being deleted`, field);
+    return {
+      userId,
+      userName: DEFAULT_USER_NAME,
+      engine,
+      accessString,
+      secretName: userSecretName(userId),
+      create: !existing,
+      passwordCount: existing ? (existing.authenticationType === 'password' ? existing.passwordCount : 0) : 1,
+    };
   };
 }
 

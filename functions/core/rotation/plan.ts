@@ -2,7 +2,13 @@ import { ConflictError } from '../errors.js';
 import type { UserSnapshot } from '../rbac/snapshots.js';
 import type { UserSecret } from '../rbac/user-secret.js';
 import { RotationRefusedError } from './errors.js';
-import { AWSCURRENT, AWSPENDING, inProgressPendingVersion, type SecretStages } from './stages.js';
+import {
+  AWSCURRENT,
+  AWSPENDING,
+  inProgressPendingVersion,
+  stageHolder,
+  type SecretStages,
+} from './stages.js';
 
 /** What rotation reads about a user's secret: never its value, only the facts it decides on. */
 export interface RotationSecretView {
@@ -110,6 +116,16 @@ export interface StageMove {
   stage: string;
   moveToVersionId?: string;
   removeFromVersionId?: string;
+}
+
+/** The move that puts `label` on `versionId`, taking it off the version that held it, if any. */
+export function labelMove(
+  versionIdsToStages: Record<string, string[]>,
+  label: string,
+  versionId: string,
+): StageMove {
+  const holder = stageHolder(versionIdsToStages, label);
+  return { stage: label, moveToVersionId: versionId, ...(holder ? { removeFromVersionId: holder } : {}) };
 }
 
 /**

@@ -9,10 +9,14 @@ export interface SecretStages {
   previousVersionId?: string;
 }
 
+/** The version that holds `stage` in `DescribeSecret.VersionIdsToStages` (a label is on one version at most). */
+export function stageHolder(versionIdsToStages: Record<string, string[]>, stage: string): string | undefined {
+  return Object.entries(versionIdsToStages).find(([, stages]) => stages.includes(stage))?.[0];
+}
+
 /** `DescribeSecret.VersionIdsToStages` → which version holds AWSCURRENT, AWSPENDING, AWSPREVIOUS. */
 export function stagesOf(versionIdsToStages: Record<string, string[]>): SecretStages {
-  const holder = (stage: string) =>
-    Object.entries(versionIdsToStages).find(([, stages]) => stages.includes(stage))?.[0];
+  const holder = (stage: string) => stageHolder(versionIdsToStages, stage);
   const stages: SecretStages = {};
   const current = holder(AWSCURRENT);
   const pending = holder(AWSPENDING);

@@ -4,6 +4,7 @@ import type { UserSnapshot } from '../../../functions/core/rbac/snapshots.js';
 import { RotationRefusedError } from '../../../functions/core/rotation/errors.js';
 import {
   assessRotation,
+  labelMove,
   planPendingVersion,
   promotionMoves,
   rotationPasswordList,
@@ -209,5 +210,22 @@ describe('promotionMoves', () => {
 
   it('refuses without AWSCURRENT', () => {
     expect(() => promotionMoves({ pendingVersionId: 'v2' }, 'v2')).toThrow(RotationRefusedError);
+  });
+});
+
+describe('labelMove', () => {
+  it('moves a label onto the version, off the version that held it', () => {
+    expect(labelMove({ v1: ['AWSCURRENT', 'MARK'], v2: ['AWSPENDING'] }, 'MARK', 'v2')).toEqual({
+      stage: 'MARK',
+      moveToVersionId: 'v2',
+      removeFromVersionId: 'v1',
+    });
+  });
+
+  it('only attaches a label no version holds yet', () => {
+    expect(labelMove({ v1: ['AWSCURRENT'], v2: ['AWSPENDING'] }, 'MARK', 'v2')).toEqual({
+      stage: 'MARK',
+      moveToVersionId: 'v2',
+    });
   });
 });

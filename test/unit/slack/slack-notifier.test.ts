@@ -15,12 +15,15 @@ interface Received {
 
 /**
  * A fake Slack Web API on 127.0.0.1: records each call (method, token header, arguments as
- * WebClient sent them) and answers with whatever the test queued for that method.
+ * sent) and answers with whatever the test queued for that method.
  */
 let server: Server;
 let apiUrl: string;
 let received: Received[] = [];
-let answers: Record<string, { status?: number; headers?: Record<string, string>; body: unknown }[]> = {};
+let answers: Record<
+  string,
+  { status?: number; headers?: Record<string, string>; body: unknown; hang?: boolean; raw?: string }[]
+> = {};
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -35,8 +38,9 @@ beforeAll(async () => {
         : Object.fromEntries(new URLSearchParams(text));
       received.push({ method, authorization: req.headers.authorization, contentType, args });
       const answer = answers[method]?.shift() ?? { body: { ok: true } };
+      if (answer.hang) return; // never answers: the client's deadline must end the call
       res.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
-      res.end(JSON.stringify(answer.body));
+      res.end(answer.raw ?? JSON.stringify(answer.body));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -52,11 +56,7 @@ beforeEach(() => {
 });
 
 const notifier = () => webApiSlackNotifier(TOKEN, { slackApiUrl: apiUrl });
-/** WebClient form-encodes arguments and JSON-encodes structured ones (blocks). */
-const blocksOf = (args: Record<string, unknown>) =>
-  typeof args.blocks === 'string' ? (JSON.parse(args.blocks) as unknown) : args.blocks;
-
-describe('Slack notifier on @slack/web-api (local fake Slack)', () => {
+describe("Slack notifier on Slack's Web API (local fake Slack)", () => {
   it('posts the approval message with chat.postMessage and the bot token, and returns channel and ts', async () => {
     answers['chat.postMessage'] = [{ body: { ok: true, channel: 'C0APPROVALS', ts: '1700000000.000100' } }];
     const message = approvalRequestMessage('C0APPROVALS', {
@@ -69,9 +69,13 @@ describe('Slack notifier on @slack/web-api (local fake Slack)', () => {
     const posted = await notifier().postMessage(message);
     expect(posted).toEqual({ channel: 'C0APPROVALS', ts: '1700000000.000100' });
     expect(received).toHaveLength(1);
-    expect(received[0]).toMatchObject({ method: 'chat.postMessage', authorization: `Bearer ${TOKEN}` });
-    expect(received[0]?.args).toMatchObject({ channel: 'C0APPROVALS', text: message.text });
-    expect(blocksOf(received[0]!.args)).toEqual(message.blocks);
+    expect(received[0]).toMatchObject({
+      method: 'chat.postMessage',
+      authorization: `Bearer ${TOKEN}`,
+      contentType: 'application/json; charset=utf-8',
+    });
+    // The message as JSON, blocks and all: Slack accepts JSON bodies with a Bearer token.
+    expect(received[0]?.args).toEqual(JSON.parse(JSON.stringify(message)));
   });
 
   it('rewrites a message with chat.update and tells one user with chat.postEphemeral', async () => {
@@ -118,5 +122,41 @@ describe('Slack notifier on @slack/web-api (local fake Slack)', () => {
       message: 'Slack chat.postMessage failed: HTTP 503',
     });
     expect(received.map((r) => r.method)).toEqual(['chat.postMessage', 'chat.postMessage']);
+  });
+
+  it('does not retry a client error (4xx other than 429)', async () => {
+    answers['chat.update'] = [{ status: 403, body: { ok: false } }];
+    await expect(notifier().updateMessage({ channel: 'C1', ts: '1.2', text: 'x' })).rejects.toMatchObject({
+      message: 'Slack chat.update failed: HTTP 403',
+    });
+    expect(received).toHaveLength(1);
+  });
+
+  it('ends a call Slack never answers within its 2.5-second budget, after one retry', async () => {
+    answers['chat.update'] = [
+      { hang: true, body: null },
+      { hang: true, body: null },
+    ];
+    const started = Date.now();
+    await expect(notifier().updateMessage({ channel: 'C1', ts: '1.2', text: 'x' })).rejects.toMatchObject({
+      message: 'Slack chat.update failed: request failed (network)',
+    });
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(2400);
+    expect(elapsed).toBeLessThan(2900);
+    expect(received.map((r) => r.method)).toEqual(['chat.update', 'chat.update']);
+  });
+
+  it('refuses an answer that is not Slack JSON, and one too large to be Slack’s, without a retry', async () => {
+    answers['chat.postEphemeral'] = [
+      { raw: '<html>proxy error</html>', body: null },
+      { raw: JSON.stringify({ ok: true, pad: 'x'.repeat(2 << 20) }), body: null },
+    ];
+    for (let i = 0; i < 2; i++) {
+      await expect(
+        notifier().postEphemeral({ channel: 'C1', user: 'U0BOB', text: 'x' }),
+      ).rejects.toMatchObject({ message: 'Slack chat.postEphemeral failed: unexpected answer' });
+    }
+    expect(received).toHaveLength(2);
   });
 });
