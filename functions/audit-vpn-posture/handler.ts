@@ -1,25 +1,30 @@
 import * as z from 'zod';
+import { gatherEndpointPosture } from '../aws/endpoint-posture.js';
 import { serviceNow } from '../aws/service-clock.js';
-import { CRL_STORE_TABLE } from '../aws/table-definitions.js';
-import { gatherVpnPosture } from '../aws/vpn-posture.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
-import { reportPostureHalf } from '../commons/posture-half.js';
+import { reportPosturePart } from '../commons/posture-part.js';
 import { DEFAULT_POSTURE_POLICY } from '../core/posture/findings.js';
-import { auditVpnPosture } from '../core/posture/vpn-findings.js';
+import { auditEndpointPosture, endpointCrls } from '../core/posture/vpn-findings.js';
 
 /**
- * The Client VPN half of the scheduled posture audit (statemachines/audit-posture.asl.json): the
- * region's endpoints (CRL, server certificate, authorization rules, logging) and the stack CA's
- * client certificates, read-only, judged by the same rules as `cachegate audit`. Logs each
- * finding, returns the counts per severity.
+ * The Client VPN endpoints' part of the scheduled posture audit
+ * (statemachines/audit-posture.asl.json): the region's endpoints (CRL presence, origin and expiry,
+ * server certificate, authorization rules, logging), read-only, judged by the same rules as
+ * `cachegate audit`. Logs each finding, returns the counts per severity and, for the CA stores'
+ * part, what it compares: the endpoints' CRLs from the CA (number and digest) and their server
+ * certificates' serials, one small entry per endpoint.
  */
 export const handler = lambdaHandler(z.object({}), async () => {
   const region = process.env.AWS_REGION ?? 'unknown';
-  const snapshot = await gatherVpnPosture({
+  const { snapshot, serverSerials } = await gatherEndpointPosture({
     region,
     cacheSubnetCidrs: (process.env.CACHE_SUBNET_CIDRS ?? '').split(',').filter(Boolean),
     withCa: process.env.CA_CERT_SECRET_ARN !== undefined,
-    withCrlStore: process.env[CRL_STORE_TABLE.envVar] !== undefined,
   });
-  return reportPostureHalf('vpn', region, auditVpnPosture(snapshot, DEFAULT_POSTURE_POLICY, serviceNow()));
+  const findings = auditEndpointPosture(snapshot, DEFAULT_POSTURE_POLICY, serviceNow());
+  return {
+    ...reportPosturePart('vpn', region, findings),
+    endpointCrls: endpointCrls(snapshot.vpnEndpoints),
+    serverSerials,
+  };
 });

@@ -36,14 +36,16 @@ export interface PostureScheduleProps {
   crlStore?: ITable;
 }
 
-const CACHE_HALF = 'audit-cache-posture';
-const VPN_HALF = 'audit-vpn-posture';
+const CACHE_PART = 'audit-cache-posture';
+const VPN_PART = 'audit-vpn-posture';
+const CA_PART = 'audit-ca-posture';
 const PUBLISH = 'publish-posture-findings';
 
 /**
  * The scheduled posture audit: the `audit-posture` workflow, started by the workflow schedules,
- * audits the region's two halves at once, each in a Lambda of its own that reads only its half
- * (Describe / List / Get, no secret value but the CA's public certificate), then publishes
+ * audits the region in three parts (the cache half; the VPN half's endpoints, then its CA stores),
+ * each in a Lambda of its own that reads only its part (Describe / List / Get, no secret value but
+ * the CA's public certificate), then publishes
  * PostureFindings per severity and the audit event PostureAudited. One alarm fires when any
  * critical or high finding is reported, or when no run reports (a failed run publishes nothing).
  */
@@ -56,15 +58,21 @@ export class PostureSchedule extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const ca = props.certificateAuthority;
-    // A half pages through every user, secret or endpoint of the region.
+    // A part pages through every user, secret, endpoint or certificate of the region.
     const timeout = Duration.minutes(5);
-    const cacheHalf = cachegateFunction(this, CACHE_HALF, { logRetention: props.logRetention, timeout });
-    const vpnHalf = cachegateFunction(this, VPN_HALF, {
+    const cachePart = cachegateFunction(this, CACHE_PART, { logRetention: props.logRetention, timeout });
+    const vpnPart = cachegateFunction(this, VPN_PART, {
       logRetention: props.logRetention,
       timeout,
       environment: {
         CACHE_SUBNET_CIDRS: props.cacheSubnetCidrs.join(','),
         CA_CERT_SECRET_ARN: ca.certificateSecret.secretArn,
+      },
+    });
+    const caPart = cachegateFunction(this, CA_PART, {
+      logRetention: props.logRetention,
+      timeout,
+      environment: {
         [CERTIFICATES_TABLE.envVar]: ca.table.tableName,
         ...(props.crlStore ? { [CRL_STORE_TABLE.envVar]: props.crlStore.tableName } : {}),
       },
@@ -72,10 +80,18 @@ export class PostureSchedule extends Construct {
     this.workflow = new AslWorkflow(this, 'AuditPosture', {
       name: 'audit-posture',
       logRetention: props.logRetention,
-      sharedFunctions: { [CACHE_HALF]: cacheHalf, [VPN_HALF]: vpnHalf },
+      sharedFunctions: { [CACHE_PART]: cachePart, [VPN_PART]: vpnPart, [CA_PART]: caPart },
     });
-    grantCacheReads(cacheHalf);
-    grantVpnReads(stack, vpnHalf, ca, props.crlStore);
+    grantCacheReads(cachePart);
+    grantEndpointReads(stack, vpnPart, ca.certificateSecret);
+    caPart.addToRolePolicy(
+      new PolicyStatement({ actions: ['dynamodb:Scan'], resources: [ca.table.tableArn] }),
+    );
+    if (props.crlStore) {
+      caPart.addToRolePolicy(
+        new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [props.crlStore.tableArn] }),
+      );
+    }
 
     const publish = this.workflow.functions[PUBLISH]!;
     publish.addEnvironment('AUDIT_EVENT_BUS', props.auditBus.eventBusName);
@@ -147,16 +163,11 @@ function grantCacheReads(fn: NodejsFunction): void {
 }
 
 /**
- * The VPN half reads the region's Client VPN endpoints, their server certificates and CRLs, the
- * CA's public certificate, its index and latest CRL: action by action, on the narrowest
- * resources each IAM reference allows.
+ * The endpoints' part reads the region's Client VPN endpoints, their server certificates and CRLs,
+ * and the CA's public certificate: action by action, on the narrowest resources each IAM
+ * reference allows.
  */
-function grantVpnReads(
-  stack: Stack,
-  fn: NodejsFunction,
-  ca: PostureScheduleProps['certificateAuthority'],
-  crlStore: ITable | undefined,
-): void {
+function grantEndpointReads(stack: Stack, fn: NodejsFunction, caCertificate: ISecret): void {
   const endpoints = stack.formatArn({
     service: 'ec2',
     resource: 'client-vpn-endpoint',
@@ -174,9 +185,7 @@ function grantVpnReads(
     [['ec2:DescribeClientVpnEndpoints', 'ec2:DescribeClientVpnAuthorizationRules'], ['*']],
     [['ec2:ExportClientVpnClientCertificateRevocationList'], [endpoints]],
     [['acm:DescribeCertificate'], [certificates]],
-    [['dynamodb:Scan'], [ca.table.tableArn]],
-    [['secretsmanager:GetSecretValue'], [ca.certificateSecret.secretArn]],
-    ...(crlStore ? [[['dynamodb:GetItem'], [crlStore.tableArn]] as [string[], string[]]] : []),
+    [['secretsmanager:GetSecretValue'], [caCertificate.secretArn]],
   ];
   for (const [actions, resources] of statements) {
     fn.addToRolePolicy(new PolicyStatement({ actions, resources }));

@@ -67,7 +67,10 @@ const stateMachine = () => {
   return {
     definition: JSON.parse(String(machine?.Properties.DefinitionString)) as {
       StartAt: string;
-      States: Record<string, { Type: string; Branches?: { StartAt: string }[]; Next?: string }>;
+      States: Record<
+        string,
+        { Type: string; Branches?: { StartAt: string; States: Record<string, unknown> }[]; Next?: string }
+      >;
     },
     substitutions: machine?.Properties.DefinitionSubstitutions,
   };
@@ -95,16 +98,21 @@ describe('PostureSchedule construct', () => {
     expect(starterActions).toEqual(['states:StartExecution']);
   });
 
-  it('runs both halves in parallel, then publishes: no half can be skipped', () => {
+  it('runs the cache half beside the VPN endpoints then CA stores, then publishes: no part can be skipped', () => {
     const { definition, substitutions } = stateMachine();
     const first = definition.States[definition.StartAt];
     expect(first?.Type).toBe('Parallel');
     expect(first?.Branches?.map((b) => b.StartAt)).toEqual(['AuditCachePosture', 'AuditVpnPosture']);
+    expect(first?.Branches?.map((b) => Object.keys(b.States))).toEqual([
+      ['AuditCachePosture'],
+      ['AuditVpnPosture', 'AuditCaPosture'],
+    ]);
     expect(first?.Next).toBe('PublishPostureFindings');
     const arn = (name: string) => ({ 'Fn::GetAtt': [functionId(name), 'Arn'] });
     expect(substitutions).toEqual({
       AuditCachePostureFunctionArn: arn('audit-cache-posture'),
       AuditVpnPostureFunctionArn: arn('audit-vpn-posture'),
+      AuditCaPostureFunctionArn: arn('audit-ca-posture'),
       PublishPostureFindingsFunctionArn: arn('publish-posture-findings'),
     });
   });
@@ -139,7 +147,7 @@ describe('PostureSchedule construct', () => {
     });
   });
 
-  it('gives the VPN half the cache subnets and the CA, the publisher the audit bus, each half 5 minutes', () => {
+  it('gives the endpoints part the cache subnets and the CA certificate, the CA part its tables, the publisher the audit bus, each part 5 minutes', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'cachegate-audit-vpn-posture',
       Timeout: 300,
@@ -147,6 +155,14 @@ describe('PostureSchedule construct', () => {
         Variables: Match.objectLike({
           CACHE_SUBNET_CIDRS: '10.0.1.0/24,10.0.2.0/24',
           CA_CERT_SECRET_ARN: Match.anyValue(),
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'cachegate-audit-ca-posture',
+      Timeout: 300,
+      Environment: {
+        Variables: Match.objectLike({
           CERTIFICATES_TABLE: Match.anyValue(),
           CRL_STORE_TABLE: Match.anyValue(),
         }),
@@ -162,14 +178,18 @@ describe('PostureSchedule construct', () => {
     });
   });
 
-  it("gives each function only its half's grants", () => {
+  it("gives each function only its part's grants", () => {
     const services = (name: string) =>
       [...new Set(actionsOf(functionStatements(name)).map((a) => a.split(':')[0]))].sort();
     expect(services('audit-cache-posture')).toEqual(['elasticache', 'memorydb', 'secretsmanager']);
     expect(
       actionsOf(functionStatements('audit-cache-posture')).filter((a) => a.startsWith('secretsmanager:')),
     ).toEqual(['secretsmanager:ListSecretVersionIds', 'secretsmanager:ListSecrets']);
-    expect(services('audit-vpn-posture')).toEqual(['acm', 'dynamodb', 'ec2', 'secretsmanager']);
+    expect(services('audit-vpn-posture')).toEqual(['acm', 'ec2', 'secretsmanager']);
+    expect(actionsOf(functionStatements('audit-ca-posture')).sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:Scan',
+    ]);
     expect(services('publish-posture-findings')).toEqual(['cloudwatch', 'events']);
     const metrics = functionStatements('publish-posture-findings').find(
       (s) => s.Action === 'cloudwatch:PutMetricData',

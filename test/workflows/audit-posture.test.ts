@@ -5,7 +5,11 @@ import { gatherPostureSnapshot } from '../../functions/aws/posture-snapshot.js';
 import { CRL_STORE_TABLE } from '../../functions/aws/table-definitions.js';
 import { auditCachePosture } from '../../functions/core/posture/cache-findings.js';
 import { auditPosture } from '../../functions/core/posture/audit.js';
-import { auditVpnPosture } from '../../functions/core/posture/vpn-findings.js';
+import {
+  auditCaStorePosture,
+  auditEndpointPosture,
+  endpointCrls,
+} from '../../functions/core/posture/vpn-findings.js';
 import { DEFAULT_POSTURE_POLICY, SEVERITIES, type Finding } from '../../functions/core/posture/findings.js';
 import { countBySeverity } from '../../functions/core/posture/report.js';
 import {
@@ -29,7 +33,7 @@ const scheduledInput = JSON.parse(
 let handlerLogs: ReturnType<typeof captureHandlerLogs>;
 let sandbox: Sandbox;
 let machine: LocalStateMachine;
-/** What each half's Lambda returned, as it returned it (before the state's ResultSelector). */
+/** What each part's Lambda returned, as it returned it (before the state's ResultSelector). */
 let returned: Record<string, unknown[]>;
 
 /** The real handler of `functions/<name>`, its results recorded. */
@@ -55,6 +59,7 @@ beforeEach(async () => {
     handlers: {
       'audit-cache-posture': await recording('audit-cache-posture'),
       'audit-vpn-posture': await recording('audit-vpn-posture'),
+      'audit-ca-posture': await recording('audit-ca-posture'),
     },
   });
   // What the construct gives the VPN half: the cache subnets, the CA certificate secret, the CRL
@@ -84,16 +89,16 @@ const publishedCounts = () =>
   Object.fromEntries(postureMetrics().map((m) => [m.dimensions.Severity, m.value]));
 
 /**
- * The `posture finding` lines of the handlers' logs, by the half that logged them. (By `half`, not
+ * The `posture finding` lines of the handlers' logs, by the part that logged them. (By `part`, not
  * by Powertools' `function_name`: the two branches run at once in this one process, where the
  * shared Logger holds the context of whichever invocation started last; in Lambda each function
  * has its own.)
  */
-function loggedFindings(): { half: string; finding: Finding & { region: string } }[] {
+function loggedFindings(): { part: string; finding: Finding & { region: string } }[] {
   return handlerLogs.lines.flatMap((line) => {
     try {
-      const entry = JSON.parse(line) as { message?: string; half?: string; finding?: never };
-      return entry.message === 'posture finding' ? [{ half: entry.half ?? '', finding: entry.finding! }] : [];
+      const entry = JSON.parse(line) as { message?: string; part?: string; finding?: never };
+      return entry.message === 'posture finding' ? [{ part: entry.part ?? '', finding: entry.finding! }] : [];
     } catch {
       return [];
     }
@@ -110,21 +115,34 @@ async function auditedInOneGo() {
     withCa: true,
   });
   const now = sandbox.clock.now();
+  const crls = endpointCrls(snapshot.vpnEndpoints);
   return {
     all: auditPosture(snapshot, DEFAULT_POSTURE_POLICY, now),
     cache: auditCachePosture(snapshot, DEFAULT_POSTURE_POLICY, now),
-    vpn: auditVpnPosture(snapshot, DEFAULT_POSTURE_POLICY, now),
+    vpn: auditEndpointPosture(snapshot, DEFAULT_POSTURE_POLICY, now),
+    ca: auditCaStorePosture(
+      {
+        region: snapshot.region,
+        ...(snapshot.ca?.latestCrl ? { latestCrl: snapshot.ca.latestCrl } : {}),
+        endpointCrls: crls,
+        clientCertificates: snapshot.clientCertificates,
+      },
+      DEFAULT_POSTURE_POLICY,
+      now,
+    ),
+    crls,
   };
 }
 
-describe('audit-posture workflow (Parallel halves, then publish) on the sandbox', () => {
-  it('on an account with problems in both halves: the sum of both halves published once, each finding logged by its half', async () => {
+describe('audit-posture workflow (its parts in Lambdas of their own, then publish) on the sandbox', () => {
+  it('on an account with problems in every part: the sum of the parts published once, each finding logged by its part', async () => {
     const account = await seedPostureAccount(sandbox, { problems: true });
     const run = await machine.run(scheduledInput);
     expect(run.status).toBe('SUCCEEDED');
     const expected = await auditedInOneGo();
     expect(expected.cache.length).toBeGreaterThan(0);
     expect(expected.vpn.length).toBeGreaterThan(0);
+    expect(expected.ca.length).toBeGreaterThan(0);
     expect(pairs(expected.all)).toEqual(pairs(account.problems));
     const counts = countBySeverity(expected.all);
     // The alarm's inputs are not zero: an open cache, a foreign CRL (critical), admin-like users, an
@@ -145,18 +163,30 @@ describe('audit-posture workflow (Parallel halves, then publish) on the sandbox'
     expect(run.output).toEqual({ summary: { ...counts, total: account.problems.length } });
 
     const logged = loggedFindings();
-    const by = (half: string) => logged.filter((l) => l.half === half).map((l) => l.finding);
+    const by = (part: string) => logged.filter((l) => l.part === part).map((l) => l.finding);
     expect(pairs(by('cache'))).toEqual(pairs(expected.cache));
     expect(pairs(by('vpn'))).toEqual(pairs(expected.vpn));
+    expect(pairs(by('ca'))).toEqual(pairs(expected.ca));
     expect(logged).toHaveLength(expected.all.length);
     expect(logged.every((l) => l.finding.region === sandbox.region)).toBe(true);
 
-    // Each half hands back its counts and nothing else (Step Functions caps a payload at 256 KiB);
-    // no finding's evidence or fix is in the execution's history.
+    // Each part hands back its counts and nothing else (Step Functions caps a payload at 256 KiB),
+    // the endpoints' part one small entry per endpoint besides; no finding's evidence or fix is in
+    // the execution's history.
     expect(returned).toEqual({
-      'audit-cache-posture': [{ half: 'cache', counts: countBySeverity(expected.cache) }],
-      'audit-vpn-posture': [{ half: 'vpn', counts: countBySeverity(expected.vpn) }],
+      'audit-cache-posture': [{ part: 'cache', counts: countBySeverity(expected.cache) }],
+      'audit-vpn-posture': [
+        {
+          part: 'vpn',
+          counts: countBySeverity(expected.vpn),
+          endpointCrls: expected.crls,
+          serverSerials: expect.any(Array),
+        },
+      ],
+      'audit-ca-posture': [{ part: 'ca', counts: countBySeverity(expected.ca) }],
     });
+    const [vpnReturned] = returned['audit-vpn-posture'] as { serverSerials: string[] }[];
+    expect(vpnReturned?.serverSerials.length).toBe(Object.keys(account.endpoints).length);
     const history = JSON.stringify([run.events, run.output]);
     for (const finding of expected.all) {
       expect(history).not.toContain(finding.evidence);
@@ -183,10 +213,11 @@ describe('audit-posture workflow (Parallel halves, then publish) on the sandbox'
 
   it.each([
     ['cache', 'ElastiCache', 'DescribeUsers'],
-    ['VPN', 'EC2', 'DescribeClientVpnEndpoints'],
+    ['endpoints', 'EC2', 'DescribeClientVpnEndpoints'],
+    ['CA stores', 'DynamoDB', 'GetItem'],
   ])(
-    'a %s half that keeps failing (%s %s) is retried, then fails the run: no metric or event of a partial audit',
-    async (_half, service, command) => {
+    'the %s part, failing on every attempt (%s %s), is retried, then fails the run: no metric or event of a partial audit',
+    async (_part, service, command) => {
       await seedPostureAccount(sandbox, { problems: true });
       const fault = sandbox.faults.inject({ service, command, mode: 'throw', times: 100 });
       const run: LocalExecution = await machine.run(scheduledInput);
@@ -199,7 +230,7 @@ describe('audit-posture workflow (Parallel halves, then publish) on the sandbox'
     },
   );
 
-  it('a half that fails once is retried and the run publishes the whole audit', async () => {
+  it('a part that fails once is retried and the run publishes the whole audit', async () => {
     const account = await seedPostureAccount(sandbox, { problems: true });
     sandbox.faults.inject({ service: 'EC2', command: 'DescribeClientVpnEndpoints', mode: 'crash' });
     const run = await machine.run(scheduledInput);
@@ -216,27 +247,31 @@ describe('publish-posture-findings', () => {
     return (handler as unknown as (e: unknown, c: unknown) => Promise<unknown>)(event, context);
   };
 
+  const all = {
+    cache: { part: 'cache', counts: zero },
+    vpn: { part: 'vpn', counts: zero },
+    ca: { part: 'ca', counts: zero },
+  };
+  const { ca: _ca, ...withoutCa } = all;
+
+  it('publishes the sum of the three parts', async () => {
+    const one = { ...zero, high: 1 };
+    await publish({
+      requestedBy: 'cachegate-schedule',
+      requestId: 'scheduled-20270301T0000Z',
+      cache: { part: 'cache', counts: one },
+      vpn: { part: 'vpn', counts: { ...zero, high: 2, low: 1 } },
+      ca: { part: 'ca', counts: { ...zero, medium: 4 } },
+    });
+    expect(publishedCounts()).toEqual({ ...zero, high: 3, medium: 4, low: 1 });
+    expect(postureEvents()[0]?.subject).toMatchObject({ total: 8, high: 3 });
+  });
+
   it.each([
-    ['one half only', { halves: [{ half: 'cache', counts: zero }] }],
-    [
-      'the same half twice',
-      {
-        halves: [
-          { half: 'vpn', counts: zero },
-          { half: 'vpn', counts: zero },
-        ],
-      },
-    ],
-    [
-      'a severity missing',
-      {
-        halves: [
-          { half: 'cache', counts: zero },
-          { half: 'vpn', counts: { high: 1 } },
-        ],
-      },
-    ],
-    ['no requestedBy', { requestedBy: '', halves: [] }],
+    ['a part missing', withoutCa],
+    ["a part in another's place", { ...all, ca: { part: 'vpn', counts: zero } }],
+    ['a severity missing', { ...all, vpn: { part: 'vpn', counts: { high: 1 } } }],
+    ['no requestedBy', { ...all, requestedBy: '' }],
   ])('refuses %s, and publishes nothing', async (_what, input) => {
     await expect(
       publish({ requestedBy: 'cachegate-schedule', requestId: 'scheduled-20270301T0000Z', ...input }),

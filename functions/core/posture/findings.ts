@@ -91,9 +91,13 @@ export function atLeast(severity: Severity, threshold: Severity): boolean {
   return severityRank(severity) <= severityRank(threshold);
 }
 
-/** The halves the scheduled audit gathers and judges apart (auditCachePosture, auditVpnPosture). */
-export const POSTURE_HALVES = ['cache', 'vpn'] as const;
-export type PostureHalf = (typeof POSTURE_HALVES)[number];
+/**
+ * The parts the scheduled audit gathers and judges in Lambdas of their own: the cache half
+ * (auditCachePosture), and the VPN half's endpoints (auditEndpointPosture) and CA stores
+ * (auditCaStorePosture).
+ */
+export const POSTURE_PARTS = ['cache', 'vpn', 'ca'] as const;
+export type PosturePart = (typeof POSTURE_PARTS)[number];
 
 /** Most severe first, then by resource and kind: the same findings always in the same order. */
 export function sortFindings(findings: Finding[]): Finding[] {

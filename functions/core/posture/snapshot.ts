@@ -100,14 +100,41 @@ export interface CachePostureSnapshot {
 }
 
 /** The Client VPN half: endpoints, the stack's CA and the client certificates it issued. */
-export interface VpnPostureSnapshot {
+export interface VpnPostureSnapshot extends EndpointPostureSnapshot {
+  /** Absent when no cachegate CA is configured for the region. */
+  ca?: CaPosture;
+  /** Valid (not revoked) client certificates in the CA's index. */
+  clientCertificates: ClientCertificatePosture[];
+}
+
+/**
+ * The endpoints' part of the VPN half (EC2 Client VPN, ACM, the CA's certificate): what can be
+ * judged without the CA's stores.
+ */
+export interface EndpointPostureSnapshot {
   region: string;
   vpnEndpoints: VpnEndpointPosture[];
   /** The subnets the caches live in: what a Client VPN authorization rule should be limited to. */
   cacheSubnetCidrs: string[];
-  /** Absent when no cachegate CA is configured for the region. */
-  ca?: CaPosture;
-  /** Valid (not revoked) client certificates in the CA's index. */
+}
+
+/** An endpoint's CRL that is the CA's own, as the CA part compares it with the CA's latest. */
+export interface EndpointCrlSummary {
+  endpointId: string;
+  sha256: string;
+  crlNumber?: string;
+}
+
+/**
+ * The CA stores' part of the VPN half (its CRL store and certificate index): the CA's latest CRL
+ * against the endpoints' CRLs, and the client certificates.
+ */
+export interface CaStorePostureSnapshot {
+  region: string;
+  latestCrl?: CaPosture['latestCrl'];
+  /** The endpoints' CRLs that are the CA's own (EndpointCrlSummary), from the endpoints' part. */
+  endpointCrls: EndpointCrlSummary[];
+  /** Valid (not revoked) client certificates in the CA's index, the endpoints' server certificates left out. */
   clientCertificates: ClientCertificatePosture[];
 }
 

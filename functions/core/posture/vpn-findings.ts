@@ -1,23 +1,82 @@
 import { parseIpv4Cidr, cidrContains } from '../vpn/client-cidr.js';
 import { daysBetween, sortFindings, wholeDays, type Finding, type PosturePolicy } from './findings.js';
-import type { VpnEndpointPosture, VpnPostureSnapshot } from './snapshot.js';
+import type {
+  CaStorePostureSnapshot,
+  EndpointCrlSummary,
+  EndpointPostureSnapshot,
+  VpnEndpointPosture,
+  VpnPostureSnapshot,
+} from './snapshot.js';
 
-/** The Client VPN half's findings: endpoints (CRL, server certificate, rules), client certificates. */
+/**
+ * The Client VPN half's findings: its endpoints' own (auditEndpointPosture) and those against the
+ * CA's stores (auditCaStorePosture). The scheduled audit judges the two parts in two Lambdas.
+ */
 export function auditVpnPosture(snapshot: VpnPostureSnapshot, policy: PosturePolicy, now: Date): Finding[] {
   return sortFindings([
-    ...snapshot.vpnEndpoints.flatMap((endpoint) => endpointFindings(endpoint, snapshot, policy, now)),
+    ...auditEndpointPosture(snapshot, policy, now),
+    ...auditCaStorePosture(
+      {
+        region: snapshot.region,
+        ...(snapshot.ca?.latestCrl ? { latestCrl: snapshot.ca.latestCrl } : {}),
+        endpointCrls: endpointCrls(snapshot.vpnEndpoints),
+        clientCertificates: snapshot.clientCertificates,
+      },
+      policy,
+      now,
+    ),
+  ]);
+}
+
+/** The endpoints' findings: CRL presence, origin and expiry, server certificate, authorization rules, logging. */
+export function auditEndpointPosture(
+  snapshot: EndpointPostureSnapshot,
+  policy: PosturePolicy,
+  now: Date,
+): Finding[] {
+  return sortFindings(
+    snapshot.vpnEndpoints.flatMap((endpoint) => endpointFindings(endpoint, snapshot, policy, now)),
+  );
+}
+
+/** Against the CA's stores: an endpoint CRL behind or other than the CA's latest, client certificates expiring. */
+export function auditCaStorePosture(
+  snapshot: CaStorePostureSnapshot,
+  policy: PosturePolicy,
+  now: Date,
+): Finding[] {
+  return sortFindings([
+    ...snapshot.endpointCrls.flatMap((crl) => latestCrlFindings(crl, snapshot.latestCrl)),
     ...clientCertificateFindings(snapshot, policy, now),
   ]);
 }
 
+/**
+ * The endpoint CRLs the CA part compares with the CA's latest: present and not known to be
+ * another CA's (one that is gets crl-not-from-ca, and nothing more).
+ */
+export function endpointCrls(endpoints: VpnEndpointPosture[]): EndpointCrlSummary[] {
+  return endpoints.flatMap(({ id, crl }) =>
+    crl && crl.fromCa !== false
+      ? [
+          {
+            endpointId: id,
+            sha256: crl.sha256,
+            ...(crl.crlNumber !== undefined ? { crlNumber: crl.crlNumber } : {}),
+          },
+        ]
+      : [],
+  );
+}
+
 function endpointFindings(
   endpoint: VpnEndpointPosture,
-  snapshot: VpnPostureSnapshot,
+  snapshot: EndpointPostureSnapshot,
   policy: PosturePolicy,
   now: Date,
 ): Finding[] {
   const resource = `client-vpn-endpoint/${endpoint.id}`;
-  const findings: Finding[] = [...crlFindings(endpoint, snapshot, policy, now)];
+  const findings: Finding[] = [...crlFindings(endpoint, policy, now)];
   if (endpoint.serverCertificateNotAfter) {
     const days = daysBetween(now, new Date(endpoint.serverCertificateNotAfter));
     if (days < policy.serverCertificateWarningDays) {
@@ -67,14 +126,8 @@ function endpointFindings(
 
 const REFRESH = 'cachegate crl refresh --state-machine-arn <cachegate-refresh-crl ARN> --wait';
 
-function crlFindings(
-  endpoint: VpnEndpointPosture,
-  snapshot: VpnPostureSnapshot,
-  policy: PosturePolicy,
-  now: Date,
-): Finding[] {
+function crlFindings(endpoint: VpnEndpointPosture, policy: PosturePolicy, now: Date): Finding[] {
   const resource = `client-vpn-endpoint/${endpoint.id}`;
-  const latest = snapshot.ca?.latestCrl;
   const crl = endpoint.crl;
   if (!crl) {
     return [
@@ -115,28 +168,39 @@ function crlFindings(
       });
     }
   }
-  if (latest && crl.crlNumber !== undefined && BigInt(crl.crlNumber) < BigInt(latest.crlNumber)) {
-    findings.push({
-      kind: 'crl-number-behind',
-      severity: 'medium',
-      resource,
-      evidence: `holds CRL #${crl.crlNumber}, the CA has published #${latest.crlNumber}: later revocations are not in force`,
-      fix: REFRESH,
-    });
-  } else if (latest && crl.sha256 !== latest.sha256) {
-    findings.push({
-      kind: 'crl-differs-from-latest',
-      severity: 'medium',
-      resource,
-      evidence: `holds a CRL (#${crl.crlNumber ?? '?'}, sha256 ${crl.sha256.slice(0, 12)}…) that is not the CA's latest (#${latest.crlNumber}, sha256 ${latest.sha256.slice(0, 12)}…)`,
-      fix: REFRESH,
-    });
-  }
   return findings;
 }
 
+function latestCrlFindings(crl: EndpointCrlSummary, latest: CaStorePostureSnapshot['latestCrl']): Finding[] {
+  if (!latest) return [];
+  const resource = `client-vpn-endpoint/${crl.endpointId}`;
+  if (crl.crlNumber !== undefined && BigInt(crl.crlNumber) < BigInt(latest.crlNumber)) {
+    return [
+      {
+        kind: 'crl-number-behind',
+        severity: 'medium',
+        resource,
+        evidence: `holds CRL #${crl.crlNumber}, the CA has published #${latest.crlNumber}: later revocations are not in force`,
+        fix: REFRESH,
+      },
+    ];
+  }
+  if (crl.sha256 !== latest.sha256) {
+    return [
+      {
+        kind: 'crl-differs-from-latest',
+        severity: 'medium',
+        resource,
+        evidence: `holds a CRL (#${crl.crlNumber ?? '?'}, sha256 ${crl.sha256.slice(0, 12)}…) that is not the CA's latest (#${latest.crlNumber}, sha256 ${latest.sha256.slice(0, 12)}…)`,
+        fix: REFRESH,
+      },
+    ];
+  }
+  return [];
+}
+
 function clientCertificateFindings(
-  snapshot: VpnPostureSnapshot,
+  snapshot: CaStorePostureSnapshot,
   policy: PosturePolicy,
   now: Date,
 ): Finding[] {

@@ -1,7 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { auditCachePosture } from '../../../functions/core/posture/cache-findings.js';
 import { auditPosture } from '../../../functions/core/posture/audit.js';
-import { auditVpnPosture } from '../../../functions/core/posture/vpn-findings.js';
+import {
+  auditCaStorePosture,
+  auditEndpointPosture,
+  auditVpnPosture,
+  endpointCrls,
+} from '../../../functions/core/posture/vpn-findings.js';
 import {
   DEFAULT_POSTURE_POLICY,
   FINDING_KINDS,
@@ -352,5 +357,46 @@ describe('the two halves of the audit (the scheduled audit judges each in its ow
     expect(addSeverityCounts([cache, vpn])).toEqual(countBySeverity(audit(snapshot)));
     expect(addSeverityCounts([cache, vpn])).toEqual({ critical: 2, high: 3, medium: 1, low: 2, info: 0 });
     expect(countBySeverity([])).toEqual({ critical: 0, high: 0, medium: 0, low: 0, info: 0 });
+  });
+
+  it("the VPN half is its endpoints' part and its CA stores' part, each judging only its own data", () => {
+    const snapshot = troubled();
+    // A second endpoint on an older CRL of the CA, and one whose CRL is another CA's.
+    snapshot.vpnEndpoints.push(
+      {
+        ...snapshot.vpnEndpoints[0]!,
+        id: 'cvpn-endpoint-2',
+        crl: { sha256: 'bb', fromCa: true, crlNumber: '3' },
+      },
+      { ...snapshot.vpnEndpoints[0]!, id: 'cvpn-endpoint-3', crl: { sha256: 'cc', fromCa: false } },
+    );
+    const endpoints = auditEndpointPosture(
+      {
+        region: snapshot.region,
+        vpnEndpoints: snapshot.vpnEndpoints,
+        cacheSubnetCidrs: snapshot.cacheSubnetCidrs,
+      },
+      DEFAULT_POSTURE_POLICY,
+      NOW,
+    );
+    const crls = endpointCrls(snapshot.vpnEndpoints);
+    // The foreign CRL is judged once (crl-not-from-ca), never against the CA's latest.
+    expect(crls.map((c) => c.endpointId)).toEqual(['cvpn-endpoint-1', 'cvpn-endpoint-2']);
+    const stores = auditCaStorePosture(
+      {
+        region: snapshot.region,
+        latestCrl: snapshot.ca!.latestCrl!,
+        endpointCrls: crls,
+        clientCertificates: snapshot.clientCertificates,
+      },
+      DEFAULT_POSTURE_POLICY,
+      NOW,
+    );
+    expect(kinds(stores).sort()).toEqual(['client-certificate-expiring', 'crl-number-behind']);
+    expect(kinds(endpoints)).not.toContain('crl-number-behind');
+    expect(kinds(endpoints)).toContain('crl-not-from-ca');
+    const whole = auditVpnPosture(vpnHalf(snapshot), DEFAULT_POSTURE_POLICY, NOW);
+    expect(whole).toHaveLength(endpoints.length + stores.length);
+    expect(whole).toEqual(expect.arrayContaining([...endpoints, ...stores]));
   });
 });
