@@ -42,7 +42,9 @@ const certificateFrom = cachedBy(async (certArn): Promise<EnvironmentCaCertifica
   return { certificate, certificatePem };
 });
 
-const signerFrom = cachedBy(async (key): Promise<CaSigner> => {
+// Pure: a bundle that reads only the certificate (a CRL check, the posture audit) then leaves
+// both signers, and the KMS client, out.
+const signerFrom = /* @__PURE__ */ cachedBy(async (key): Promise<CaSigner> => {
   const [kind, arn] = key.split('|', 2) as ['kms' | 'secret', string];
   return kind === 'kms' ? kmsCaSigner(arn) : secretsCaSigner(arn);
 });

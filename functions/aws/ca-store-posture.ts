@@ -1,6 +1,6 @@
 import { parseTimeText } from '../core/pki/asn1-time.js';
 import type { CaStorePostureSnapshot, EndpointCrlSummary } from '../core/posture/snapshot.js';
-import { crlAuthority } from './crl-authority.js';
+import { crlAuthorityIndex } from './crl-authority.js';
 import { latestCrl } from './crl-store.js';
 
 export interface CaStorePostureOptions {
@@ -19,7 +19,7 @@ export interface CaStorePostureOptions {
  */
 export async function gatherCaStorePosture(options: CaStorePostureOptions): Promise<CaStorePostureSnapshot> {
   const latest = options.withCrlStore ? await latestCrl() : undefined;
-  const entries = await (await crlAuthority()).index.entries();
+  const entries = await (await crlAuthorityIndex()).entries();
   const serverSerials = new Set(options.serverSerials);
   return {
     region: options.region,

@@ -1,4 +1,5 @@
-import type { CrlAuthority } from '../core/ports/crl-authority.js';
+import type { CrlAuthority, RevocationIndex } from '../core/ports/crl-authority.js';
+import type { ParsedCertificate } from '../core/pki/x509.js';
 import { caCertificateFromEnvironment, caSignerFromEnvironment } from './ca-from-environment.js';
 import { DynamoDbCertIndex } from './dynamodb-cert-index.js';
 
@@ -18,15 +19,35 @@ export function setCrlAuthority(factory: (() => Promise<CrlAuthority>) | undefin
   globalAuthority[AUTHORITY_KEY] = factory;
 }
 
-const environmentAuthority: CrlAuthority = {
-  index: new DynamoDbCertIndex(),
-  ca: {
-    certificate: async () => (await caCertificateFromEnvironment()).certificate,
-    signer: caSignerFromEnvironment,
-  },
-};
+let environmentIndex: DynamoDbCertIndex | undefined;
+const indexFromEnvironment = (): DynamoDbCertIndex => (environmentIndex ??= new DynamoDbCertIndex());
 
 export async function crlAuthority(): Promise<CrlAuthority> {
   const factory = globalAuthority[AUTHORITY_KEY];
-  return factory ? factory() : environmentAuthority;
+  if (factory) return factory();
+  return {
+    index: indexFromEnvironment(),
+    ca: {
+      certificate: async () => (await caCertificateFromEnvironment()).certificate,
+      signer: caSignerFromEnvironment,
+    },
+  };
+}
+
+/**
+ * The CA certificate alone, for a function that only judges a CRL's origin (the posture audit's
+ * endpoints): its bundle then holds neither the index nor a signer.
+ */
+export async function crlAuthorityCertificate(): Promise<ParsedCertificate> {
+  const factory = globalAuthority[AUTHORITY_KEY];
+  return factory ? (await factory()).ca.certificate() : (await caCertificateFromEnvironment()).certificate;
+}
+
+/**
+ * The certificate index alone, for a function that only reads it (the posture audit's CA stores):
+ * its bundle then holds no CA certificate reader and no signer.
+ */
+export async function crlAuthorityIndex(): Promise<RevocationIndex> {
+  const factory = globalAuthority[AUTHORITY_KEY];
+  return factory ? (await factory()).index : indexFromEnvironment();
 }

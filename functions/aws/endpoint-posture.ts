@@ -3,7 +3,7 @@ import { observeCrl } from '../core/crl-refresh/observed-crl.js';
 import type { ParsedCertificate } from '../core/pki/x509.js';
 import type { EndpointPostureSnapshot, VpnEndpointPosture } from '../core/posture/snapshot.js';
 import { describeCertificate } from './acm.js';
-import { crlAuthority } from './crl-authority.js';
+import { crlAuthorityCertificate } from './crl-authority.js';
 import { exportCrl, listAuthorizationCidrs, listEndpoints } from './ec2-client-vpn.js';
 
 export interface EndpointPostureOptions {
@@ -73,7 +73,7 @@ export async function gatherEndpointPosture(options: EndpointPostureOptions): Pr
 /** The stack CA's certificate, or undefined when none is configured. */
 async function caCertificate(): Promise<ParsedCertificate | undefined> {
   try {
-    return await (await crlAuthority()).ca.certificate();
+    return await crlAuthorityCertificate();
   } catch (error) {
     if (error instanceof CachegateError && error.code === 'CA_NOT_CONFIGURED') return undefined;
     throw error;

@@ -62,7 +62,7 @@ beforeEach(async () => {
       'audit-ca-posture': await recording('audit-ca-posture'),
     },
   });
-  // What the construct gives the VPN half: the cache subnets, the CA certificate secret, the CRL
+  // What the construct gives the VPN parts: the cache subnets, the CA certificate secret, the CRL
   // store (its local name here); the seeding installs its in-memory CA as the authority it reads.
   process.env.CACHE_SUBNET_CIDRS = POSTURE_CACHE_SUBNET;
   process.env.CA_CERT_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:cachegate/ca';

@@ -58,7 +58,7 @@ export function countBySeverity(findings: Finding[]): SeverityCounts {
   return counts;
 }
 
-/** The counts of several parts of one audit (the scheduled audit's halves) as one. */
+/** The counts of several parts of one audit (the scheduled audit's) as one. */
 export function addSeverityCounts(parts: SeverityCounts[]): SeverityCounts {
   return Object.fromEntries(
     SEVERITIES.map((s) => [s, parts.reduce((sum, part) => sum + part[s], 0)]),

@@ -88,7 +88,7 @@ export interface ClientCertificatePosture {
 
 /**
  * The cache/RBAC half: caches, their users and user groups (ACLs), and the users' secrets. The
- * scheduled audit gathers and judges each half in its own Lambda, so each loads only its half's
+ * scheduled audit gathers and judges each part in its own Lambda, so each loads only its part's
  * SDK clients (docs/posture.md).
  */
 export interface CachePostureSnapshot {
