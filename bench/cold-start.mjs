@@ -23,6 +23,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { build as esbuild } from 'esbuild';
 import { build } from '../scripts/build.mjs';
 
 const BUDGET_MS = 150;
@@ -123,11 +124,47 @@ const NODE_CPU = `const u = process.cpuUsage(); console.log(JSON.stringify({ cpu
 const IMPORT = `const c = process.cpuUsage(); await import(process.argv[1]); const u = process.cpuUsage(c);
 console.log(JSON.stringify({ cpuMs: (u.user + u.system) / 1000, rssMb: process.memoryUsage().rss / 2 ** 20 }));`;
 
-function measureImports(functions) {
+/**
+ * The floor no function goes below: a bundle of what every function carries whatever its code
+ * (the SDK with one DynamoDB command, zod, the Powertools Logger, middy), built with the Lambda
+ * bundles' esbuild options. Its import time in the same run shows how fast the machine is: these
+ * shared cores swing by a third over a day, more than most changes move a function.
+ */
+async function floorBundle() {
+  const entry = join(work, 'floor.mjs');
+  writeFileSync(
+    entry,
+    `import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import middy from '@middy/core';
+import * as z from 'zod';
+export const floor = [DynamoDBClient, GetItemCommand, Logger, middy, z.object({ id: z.string() })];`,
+  );
+  const outfile = join(work, 'floor', 'index.mjs');
+  await esbuild({
+    entryPoints: [entry],
+    outfile,
+    absWorkingDir: root,
+    nodePaths: [join(root, 'node_modules')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    minify: true,
+    keepNames: true,
+    mainFields: ['module', 'main'],
+    alias: { '@aws-sdk/credential-provider-node': join(root, 'functions', 'aws', 'lambda-credentials.ts') },
+    banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+    logLevel: 'error',
+  });
+  return { name: '(floor)', bundle: outfile, memorySize: 256, environment: {} };
+}
+
+function measureImports(functions, floor) {
   const baseline = [];
-  const imports = new Map(functions.map((f) => [f.name, []]));
+  const imports = new Map([floor, ...functions].map((f) => [f.name, []]));
   for (let round = 0; round < rounds; round += 1) {
-    for (const fn of functions) {
+    for (const fn of [floor, ...functions]) {
       baseline.push(run(['-e', NODE_CPU], { PATH: process.env.PATH }));
       const url = pathToFileURL(fn.bundle).href;
       imports.get(fn.name).push(run(['--input-type=module', '-e', IMPORT, url], lambdaEnv(fn)));
@@ -216,7 +253,8 @@ try {
   const functions = discover(outdir);
   if (functions.length === 0) throw new Error(`no cachegate function in ${outdir}`);
   const loadStart = loadavg();
-  const { nodeMs, nodeCpuMs, results } = measureImports(functions);
+  const { nodeMs, nodeCpuMs, results } = measureImports(functions, await floorBundle());
+  const floorCpuMs = results.get('(floor)').cpuMs;
   const loadImports = loadavg();
   const firstCalls = measureFirstCalls(functions);
   const rows = functions.map((fn) => {
@@ -274,6 +312,10 @@ try {
       `import = best of ${rounds}: CPU inside the child, wall minus node -e 0; first call = best of ${callRounds}: ` +
       `first call: CPU of the function's own process during the call (the sandbox answers from the bench's); ` +
       `cold = import + first call − RSA key generation; ms`,
+  );
+  console.log(
+    `floor (a bundle of the SDK's DynamoDB client, zod, the Logger and middy, built alike): ` +
+      `${floorCpuMs.toFixed(0)} ms import CPU in this run; compare runs by it (docs/cold-start.md)`,
   );
   if (values.markdown) {
     console.log(`| ${header.join(' | ')} |\n| ${header.map(() => '---').join(' | ')} |`);
