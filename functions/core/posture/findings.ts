@@ -96,8 +96,7 @@ export function atLeast(severity: Severity, threshold: Severity): boolean {
  * (auditCachePosture), and the VPN half's endpoints (auditEndpointPosture) and CA stores
  * (auditCaStorePosture).
  */
-export const POSTURE_PARTS = ['cache', 'vpn', 'ca'] as const;
-export type PosturePart = (typeof POSTURE_PARTS)[number];
+export type PosturePart = 'cache' | 'vpn' | 'ca';
 
 /** Most severe first, then by resource and kind: the same findings always in the same order. */
 export function sortFindings(findings: Finding[]): Finding[] {
