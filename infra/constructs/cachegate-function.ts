@@ -2,10 +2,12 @@ import { join } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from '../../functions/aws/cloudwatch-metrics.js';
 import { repoRoot } from '../../workflows/repo-root.js';
 import { shakeableSdkClient } from './shakeable-sdk.js';
 
@@ -91,6 +93,25 @@ export function cachegateFunction(
     reason: 'nodejs24.x is the newest Node.js LTS runtime Lambda offers, and CI tests on that major.',
   });
   return fn;
+}
+
+/**
+ * Lets `fn` publish cachegate's CloudWatch metrics: PutMetricData has no resource type, so the
+ * statement is held to the cachegate namespace by condition instead.
+ */
+export function grantCachegateMetrics(fn: NodejsFunction): void {
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      actions: ['cloudwatch:PutMetricData'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
+    }),
+  );
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'cloudwatch:PutMetricData has no resource type; the policy is limited to the cachegate namespace by condition.',
+  });
 }
 
 /**

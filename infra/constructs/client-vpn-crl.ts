@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
@@ -20,6 +20,7 @@ import type { ClientVpnCrlConfig } from '../../functions/core/crl-refresh/distri
 import type { WorkflowScheduleConfig } from '../../functions/core/workflow-schedule.js';
 import { AslWorkflow } from './asl-workflow.js';
 import type { WorkflowSchedules } from './schedules.js';
+import { grantCachegateMetrics } from './cachegate-function.js';
 
 /**
  * An endpoint whose CRL the workflows keep current: its ID (API parameter), ARN (IAM resource)
@@ -129,20 +130,8 @@ export class ClientVpnCrl extends Construct {
     this.grantCertificateAuthority(fns, props.certificateAuthority);
     props.auditBus.grantPutEventsTo(fns['verify-endpoint-crl']!);
     props.auditBus.grantPutEventsTo(fns['publish-crl-distribution']!);
-    for (const name of ['publish-crl-expiry-metric', 'publish-crl-distribution']) {
-      fns[name]!.addToRolePolicy(
-        new PolicyStatement({
-          actions: ['cloudwatch:PutMetricData'],
-          resources: ['*'],
-          conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
-        }),
-      );
-      Validations.of(fns[name]!).acknowledge({
-        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'cloudwatch:PutMetricData has no resource type; the policy is limited to the cachegate namespace by condition.',
-      });
-    }
+    for (const name of ['publish-crl-expiry-metric', 'publish-crl-distribution'])
+      grantCachegateMetrics(fns[name]!);
 
     this.schedule = props.schedules.add({
       workflow: 'refresh-crl',

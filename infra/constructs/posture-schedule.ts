@@ -18,7 +18,7 @@ import { METRICS_NAMESPACE, POSTURE_FINDINGS } from '../../functions/aws/cloudwa
 import { CERTIFICATES_TABLE, CRL_STORE_TABLE } from '../../functions/aws/table-definitions.js';
 import type { WorkflowScheduleConfig } from '../../functions/core/workflow-schedule.js';
 import { AslWorkflow } from './asl-workflow.js';
-import { cachegateFunction } from './cachegate-function.js';
+import { cachegateFunction, grantCachegateMetrics } from './cachegate-function.js';
 import { RuntimeNamedGrants } from './runtime-named-grants.js';
 import type { WorkflowSchedules } from './schedules.js';
 
@@ -96,18 +96,7 @@ export class PostureSchedule extends Construct {
     const publish = this.workflow.functions[PUBLISH]!;
     publish.addEnvironment('AUDIT_EVENT_BUS', props.auditBus.eventBusName);
     props.auditBus.grantPutEventsTo(publish);
-    publish.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
-      }),
-    );
-    Validations.of(publish).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'cloudwatch:PutMetricData has no resource type; it is limited to the cachegate namespace by condition.',
-    });
+    grantCachegateMetrics(publish);
 
     this.schedule = props.schedules.add({
       workflow: 'audit-posture',

@@ -14,7 +14,7 @@ import type { WorkflowScheduleConfig } from '../../functions/core/workflow-sched
 import type { CachegateConfig } from '../config.js';
 import { AslWorkflow } from './asl-workflow.js';
 import { RuntimeNamedGrants } from './runtime-named-grants.js';
-import { cachegateFunction } from './cachegate-function.js';
+import { cachegateFunction, grantCachegateMetrics } from './cachegate-function.js';
 import { type CacheNetworkConfig, type CacheVpnAccessProps, importCacheNetwork } from './cache-vpn-access.js';
 import type { WorkflowSchedules } from './schedules.js';
 export interface RotationProps {
@@ -355,13 +355,7 @@ export class Rotation extends Construct {
       } else if (access === 'audit') {
         props.auditBus.grantPutEventsTo(fn);
       } else if (access === 'metrics') {
-        fn.addToRolePolicy(
-          new PolicyStatement({
-            actions: ['cloudwatch:PutMetricData'],
-            resources: ['*'],
-            conditions: { StringEquals: { 'cloudwatch:namespace': 'cachegate' } },
-          }),
-        );
+        grantCachegateMetrics(fn);
       } else {
         fn.addToRolePolicy(
           new PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] }),
