@@ -7,6 +7,17 @@ import {
 import type { ReplicationGroupSnapshot, UserDetailSnapshot } from '../../../functions/core/rbac/snapshots.js';
 import { detailedUser as user, refusal } from './builders.js';
 
+/** The user group `cache-users`, active, with its default user and `app`, nothing pending. */
+const cacheUsersGroup = (extra: object = {}) => ({
+  userGroupId: 'cache-users',
+  engine: 'redis',
+  status: 'active',
+  userIds: ['cache-users-default', 'app'],
+  pendingUserIdsToAdd: [] as string[],
+  pendingUserIdsToRemove: [] as string[],
+  ...extra,
+});
+
 const SECRET_ARN =
   'arn:aws:secretsmanager:eu-west-1:123456789012:secret:cachegate/elasticache/auth-tokens/cache-AbCdEf';
 
@@ -343,14 +354,7 @@ describe('planMigration', () => {
     });
 
     it('plans it again, locked, on a rerun whose default user is gone', () => {
-      const group = {
-        userGroupId: 'cache-users',
-        engine: 'redis',
-        status: 'active',
-        userIds: ['cache-users-default', 'app'],
-        pendingUserIdsToAdd: [],
-        pendingUserIdsToRemove: [],
-      };
+      const group = cacheUsersGroup();
       const plan = planMigration(
         request(),
         state({ replicationGroup: rg({ userGroupIds: ['cache-users'] }), userGroup: group }),
@@ -380,14 +384,7 @@ describe('planMigration', () => {
       const attached = rg({ userGroupIds: ['cache-users'] });
       const token = user('cache-users-default', { userName: 'default', accessString: 'on ~* &* +@all' });
       const locked = user('cache-users-default', { userName: 'default', accessString: 'off -@all' });
-      const group = {
-        userGroupId: 'cache-users',
-        engine: 'redis',
-        status: 'active',
-        userIds: ['cache-users-default', 'app'],
-        pendingUserIdsToAdd: [],
-        pendingUserIdsToRemove: [],
-      };
+      const group = cacheUsersGroup();
       const rerun = (defaultUser: UserDetailSnapshot) =>
         planMigration(
           // The rerun names the secret again: the group no longer has AUTH, which is no error now.
@@ -479,15 +476,6 @@ describe('planMigration', () => {
   });
 
   describe('an existing user group', () => {
-    const existing = (extra: object = {}) => ({
-      userGroupId: 'cache-users',
-      engine: 'redis',
-      status: 'active',
-      userIds: ['cache-users-default', 'app'],
-      pendingUserIdsToAdd: [] as string[],
-      pendingUserIdsToRemove: [] as string[],
-      ...extra,
-    });
     const users = [
       ...state().users,
       user('cache-users-default', { userName: 'default', accessString: 'off -@all' }),
@@ -497,7 +485,7 @@ describe('planMigration', () => {
       () =>
         planMigration(
           request({ userIds }),
-          state({ users, userGroup: existing(extra), userGroupCount: 100 }),
+          state({ users, userGroup: cacheUsersGroup(extra), userGroupCount: 100 }),
         );
 
     it("is taken as an earlier run's when it holds exactly the members, pending changes counted", () => {
