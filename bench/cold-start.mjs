@@ -151,7 +151,7 @@ export const floor = [DynamoDBClient, GetItemCommand, Logger, middy, z.object({ 
     format: 'esm',
     target: 'node24',
     minify: true,
-    keepNames: true,
+    keepNames: false,
     mainFields: ['module', 'main'],
     alias: { '@aws-sdk/credential-provider-node': join(root, 'functions', 'aws', 'lambda-credentials.ts') },
     banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },

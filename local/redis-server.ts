@@ -14,9 +14,9 @@ export type RedisReply = string | number | null | RedisReply[];
 
 /** An error reply (`-ERR ...`) from the server; the command itself reached Redis. */
 export class RedisReplyError extends Error {
+  override readonly name: string = 'RedisReplyError';
   constructor(message: string) {
     super(message);
-    this.name = 'RedisReplyError';
   }
 }
 

@@ -22,17 +22,17 @@ export type ProbeResult = 'accepted' | 'rejected';
 
 /** The cache could not be reached (network, TLS, timeout): says nothing about the password. */
 export class ProbeUnavailableError extends Error {
+  override readonly name: string = 'ProbeUnavailableError';
   constructor(message: string) {
     super(message);
-    this.name = 'ProbeUnavailableError';
   }
 }
 
 /** The cache refused an IAM user's `AUTH` with a fresh token (IAM may still be propagating: retried). */
 export class IamAuthRejected extends Error {
+  override readonly name: string = 'IamAuthRejected';
   constructor(message: string) {
     super(message);
-    this.name = 'IamAuthRejected';
   }
 }
 

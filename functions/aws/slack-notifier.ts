@@ -14,6 +14,7 @@ export interface SlackNotifier {
 }
 
 export class SlackApiError extends CachegateError {
+  override readonly name: string = 'SlackApiError';
   constructor(method: string, error: string) {
     super('SLACK_API', `Slack ${method} failed: ${error}`);
   }

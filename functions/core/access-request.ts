@@ -89,18 +89,21 @@ export type AccessRequestKind = AccessRequest['kind'];
 export type Decision = 'APPROVED' | 'REJECTED';
 
 export class SelfApprovalError extends CachegateError {
+  override readonly name: string = 'SelfApprovalError';
   constructor() {
     super('SELF_APPROVAL', 'the requester cannot decide their own request', { exitCode: 2 });
   }
 }
 
 export class ApproverNotAllowedError extends CachegateError {
+  override readonly name: string = 'ApproverNotAllowedError';
   constructor(approver: string) {
     super('APPROVER_NOT_ALLOWED', `${approver} is not in the approvers group`, { exitCode: 2 });
   }
 }
 
 export class AlreadyDecidedError extends CachegateError {
+  override readonly name: string = 'AlreadyDecidedError';
   constructor(approvalId: string) {
     super('ALREADY_DECIDED', `approval ${approvalId} was already decided or has expired`, { exitCode: 2 });
   }
@@ -167,6 +170,7 @@ export function assertMayDecide(
 
 /** Fulfilment found no decision that grants this request; nothing is granted. */
 export class NotApprovedError extends CachegateError {
+  override readonly name: string = 'NotApprovedError';
   constructor(requestId: string, reason: string) {
     super('NOT_APPROVED', `access request ${requestId} has no valid approval: ${reason}`);
   }

@@ -6,18 +6,21 @@ export const SLACK_REPLAY_WINDOW_SECONDS = 5 * 60;
 
 /** Why a request claiming to come from Slack was refused. Messages never include the secret. */
 export class SlackSignatureError extends CachegateError {
+  override readonly name: string = 'SlackSignatureError';
   constructor(code: string, message: string) {
     super(code, message, { exitCode: 2 });
   }
 }
 
 export class MissingSlackSignatureError extends SlackSignatureError {
+  override readonly name: string = 'MissingSlackSignatureError';
   constructor(header: string) {
     super('SLACK_SIGNATURE_MISSING', `the ${header} header is missing or malformed`);
   }
 }
 
 export class StaleSlackTimestampError extends SlackSignatureError {
+  override readonly name: string = 'StaleSlackTimestampError';
   constructor() {
     super(
       'SLACK_TIMESTAMP_STALE',
@@ -27,6 +30,7 @@ export class StaleSlackTimestampError extends SlackSignatureError {
 }
 
 export class BadSlackSignatureError extends SlackSignatureError {
+  override readonly name: string = 'BadSlackSignatureError';
   constructor() {
     super('SLACK_SIGNATURE_INVALID', 'the request signature does not match its body');
   }

@@ -56,9 +56,9 @@ export const SUPPORTED_TASK_RESOURCES = [
 ];
 
 export class UnsupportedAslFeatureError extends ValidationError {
+  override readonly name: string = 'UnsupportedAslFeatureError';
   constructor(where: string, message: string) {
     super(`${where}: ${message} (the local runner would not honour it, so it refuses to run the definition)`);
-    this.name = 'UnsupportedAslFeatureError';
   }
 }
 

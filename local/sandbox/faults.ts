@@ -33,9 +33,9 @@ export interface ArmedFaultHandle {
  * error Step Functions reports for a Lambda whose runtime died (`Lambda.Unknown`).
  */
 export class LambdaCrashSignal extends Error {
+  override readonly name: string = 'LambdaCrashSignal';
   constructor(what: string) {
     super(`sandbox fault: the Lambda runtime crashed during ${what}`);
-    this.name = 'LambdaCrashSignal';
   }
 }
 

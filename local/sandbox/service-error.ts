@@ -35,10 +35,10 @@ export function genericFault(name: string, message: string, httpStatusCode = 400
 
 /** Raised for any command the sandbox has no model for: loud, and naming the command. */
 export class UnmodelledCommandError extends Error {
+  override readonly name: string = 'UnmodelledCommandError';
   constructor(serviceId: string, command: string) {
     super(
       `sandbox: ${serviceId}.${command} is not modelled; add it to local/sandbox/models or call the real AWS API`,
     );
-    this.name = 'UnmodelledCommandError';
   }
 }

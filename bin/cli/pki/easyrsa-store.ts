@@ -231,6 +231,7 @@ export interface StoreLockOptions {
 
 /** The store lock was held by a live process for longer than the wait allows. */
 export class StoreLockTimeoutError extends CachegateError {
+  override readonly name: string = 'StoreLockTimeoutError';
   constructor(message: string) {
     super('STORE_LOCKED', message, { exitCode: 1 });
   }

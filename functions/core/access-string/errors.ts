@@ -11,6 +11,7 @@ import { ValidationError } from '../errors.js';
 export type AccessStringErrorReason = 'empty' | 'syntax' | 'unknown-name' | 'elasticache' | 'unsupported';
 
 export class AccessStringError extends ValidationError {
+  override readonly name: string = 'AccessStringError';
   /** 1-based number of the offending token, 0 when the string as a whole is wrong. */
   readonly tokenIndex: number;
   /** 0-based character offset of the offending token in the access string. */

@@ -101,6 +101,7 @@ export interface IamMigrationSteps {
 
 /** The IAM user exists but the probe could not verify it: the password user is kept. */
 export class IamUserNotVerifiedError extends CachegateError {
+  override readonly name: string = 'IamUserNotVerifiedError';
   constructor(message: string) {
     super('IAM_NOT_VERIFIED', message, { exitCode: 1 });
   }

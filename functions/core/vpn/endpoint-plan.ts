@@ -27,9 +27,9 @@ export interface EndpointPlan {
 }
 
 export class EndpointPlanError extends Error {
+  override readonly name: string = 'EndpointPlanError';
   constructor(readonly problems: readonly string[]) {
     super(problems.join('; '));
-    this.name = 'EndpointPlanError';
   }
 }
 

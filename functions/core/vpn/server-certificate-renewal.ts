@@ -83,6 +83,7 @@ export function sameSerial(a: string, b: string): boolean {
  * the verification step, which the workflow retries a few times before failing.
  */
 export class ServerCertificateNotRenewedError extends CachegateError {
+  override readonly name: string = 'ServerCertificateNotRenewedError';
   constructor(message: string) {
     super('SERVER_CERTIFICATE_NOT_RENEWED', message);
   }
