@@ -123,5 +123,4 @@ describe('error names survive minification', () => {
       "planted.ts: AssignedError declares no name = 'AssignedError'",
     ]);
   });
-
 });
