@@ -317,6 +317,11 @@ try {
     `floor (a bundle of the SDK's DynamoDB client, zod, the Logger and middy, built alike): ` +
       `${floorCpuMs.toFixed(0)} ms import CPU in this run; compare runs by it (docs/cold-start.md)`,
   );
+  if (profiles)
+    console.log(
+      `--cpu-prof: the first calls ran under V8's sampling profiler, whose thread counts in their CPU time; ` +
+        `compare these figures only with another profiled run`,
+    );
   if (values.markdown) {
     console.log(`| ${header.join(' | ')} |\n| ${header.map(() => '---').join(' | ')} |`);
     for (const line of lines) console.log(`| ${line.join(' | ')} |`);

@@ -34,6 +34,10 @@ describe('lambdaHandler (the wrapper of every function)', () => {
     expect(capture.lines).toEqual([]);
   });
 
+  it("turns off zod's compiled object parsers: a cold start would compile each for one parse", () => {
+    expect(z.config().jitless).toBe(true);
+  });
+
   it('refuses a malformed event with a ValidationError naming the field, before the work runs', async () => {
     let ran = false;
     const handler = lambdaHandler(z.object({ name: z.string() }), async () => (ran = true));
