@@ -1,8 +1,9 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { parseInput } from '../core/parse-input.js';
+import '../core/zod-english.js';
 import { logger } from './powertools.js';
 
 // zod compiles a faster parser for each object schema (`new Function`) at its first parse; a
@@ -18,7 +19,7 @@ z.config({ jitless: true });
  * No Powertools Tracer: Lambda's active tracing already records each invocation, and the Tracer's
  * X-Ray SDK cost ~45 ms of every cold start (docs/cold-start.md).
  */
-export function lambdaHandler<S extends z.ZodType, R>(
+export function lambdaHandler<S extends z.core.$ZodType, R>(
   schema: S,
   work: (input: z.infer<S>, context: Context) => Promise<R>,
 ) {
