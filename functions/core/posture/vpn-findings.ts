@@ -78,20 +78,16 @@ function endpointFindings(
   const resource = `client-vpn-endpoint/${endpoint.id}`;
   const findings: Finding[] = [...crlFindings(endpoint, policy, now)];
   if (endpoint.serverCertificateNotAfter) {
-    const days = daysBetween(now, new Date(endpoint.serverCertificateNotAfter));
-    if (days < policy.serverCertificateWarningDays) {
-      findings.push({
+    findings.push(
+      ...expiryFinding(endpoint.serverCertificateNotAfter, policy.serverCertificateWarningDays, now, {
         kind: 'server-certificate-expiring',
-        severity: days <= 0 ? 'critical' : 'high',
         resource,
-        evidence:
-          days <= 0
-            ? `server certificate ${endpoint.serverCertificateArn} expired ${wholeDays(days)} ago: no client can connect`
-            : `server certificate ${endpoint.serverCertificateArn} expires in ${wholeDays(days)}`,
+        passed: (ago) =>
+          `server certificate ${endpoint.serverCertificateArn} expired ${ago} ago: no client can connect`,
+        coming: (within) => `server certificate ${endpoint.serverCertificateArn} expires in ${within}`,
         fix: `aws stepfunctions start-execution --state-machine-arn <cachegate-renew-server-certificate ARN> --input '{"requestedBy":"<you>"}' (re-imports a new certificate into ${endpoint.serverCertificateArn})`,
-        expiresAt: endpoint.serverCertificateNotAfter,
-      });
-    }
+      }),
+    );
   }
   if (snapshot.cacheSubnetCidrs.length > 0) {
     const subnets = snapshot.cacheSubnetCidrs.map((c) => parseIpv4Cidr(c));
@@ -151,24 +147,46 @@ function crlFindings(endpoint: VpnEndpointPosture, policy: PosturePolicy, now: D
       },
     ];
   }
-  const findings: Finding[] = [];
-  if (crl.nextUpdate) {
-    const days = daysBetween(now, new Date(crl.nextUpdate));
-    if (days < policy.crlWarningDays) {
-      findings.push({
-        kind: 'crl-expiring',
-        severity: days <= 0 ? 'critical' : 'high',
-        resource,
-        evidence:
-          days <= 0
-            ? `CRL #${crl.crlNumber ?? '?'} passed its nextUpdate ${wholeDays(days)} ago: every client is locked out`
-            : `CRL #${crl.crlNumber ?? '?'} reaches its nextUpdate in ${wholeDays(days)} (margin ${policy.crlWarningDays} days)`,
-        fix: REFRESH,
-        expiresAt: crl.nextUpdate,
-      });
-    }
-  }
-  return findings;
+  if (!crl.nextUpdate) return [];
+  return expiryFinding(crl.nextUpdate, policy.crlWarningDays, now, {
+    kind: 'crl-expiring',
+    resource,
+    passed: (ago) =>
+      `CRL #${crl.crlNumber ?? '?'} passed its nextUpdate ${ago} ago: every client is locked out`,
+    coming: (within) =>
+      `CRL #${crl.crlNumber ?? '?'} reaches its nextUpdate in ${within} (margin ${policy.crlWarningDays} days)`,
+    fix: REFRESH,
+  });
+}
+
+/**
+ * A date everyone's access hangs on (the server certificate's notAfter, the CRL's nextUpdate):
+ * critical once passed (no client connects), high within the warning margin, nothing before.
+ */
+function expiryFinding(
+  expiresAt: string,
+  warningDays: number,
+  now: Date,
+  what: {
+    kind: Finding['kind'];
+    resource: string;
+    passed: (ago: string) => string;
+    coming: (within: string) => string;
+    fix: string;
+  },
+): Finding[] {
+  const days = daysBetween(now, new Date(expiresAt));
+  if (days >= warningDays) return [];
+  return [
+    {
+      kind: what.kind,
+      severity: days <= 0 ? 'critical' : 'high',
+      resource: what.resource,
+      evidence: days <= 0 ? what.passed(wholeDays(days)) : what.coming(wholeDays(days)),
+      fix: what.fix,
+      expiresAt,
+    },
+  ];
 }
 
 function latestCrlFindings(crl: EndpointCrlSummary, latest: CaStorePostureSnapshot['latestCrl']): Finding[] {
