@@ -57,8 +57,12 @@ const first = await firstCallInChild(
 if (first.error) throw first.error;
 const response = first.result;
 const answered = { cpuMs: first.firstCallCpuMs, wallMs: first.firstCallMs };
-// Step Functions and API Gateway see an error by its name: the bundle must keep class names.
-const refused = await handler({ body: 42 }, lambdaContext('slack-interaction')).catch((error) => error.name);
+// Step Functions and API Gateway see an error by its name, which must survive minification; its
+// message must be zod's English one, which zod/mini loads only when told to.
+const refused = await handler({ body: 42 }, lambdaContext('slack-interaction')).catch((error) => ({
+  name: error.name,
+  message: error.message,
+}));
 await sandbox.close();
 console.log(
   JSON.stringify({ imported, answered, response, slackCalls: slack.calls.map((c) => c.method), refused }),

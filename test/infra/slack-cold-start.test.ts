@@ -40,7 +40,7 @@ interface ColdStart {
   answered: { cpuMs: number };
   response: { statusCode: number; body: string };
   slackCalls: string[];
-  refused: string;
+  refused: { name: string; message: string };
 }
 
 const runChild = (): ColdStart =>
@@ -99,7 +99,10 @@ describe('the Slack interaction handler starts cold within its budget', () => {
       expect(run.response.statusCode).toBe(200);
       expect(JSON.parse(run.response.body)).toEqual({ ok: false, error: 'NOT_FOUND' });
       expect(run.slackCalls).toEqual(['chat.postEphemeral']);
-      expect(run.refused).toBe('ValidationError');
+      expect(run.refused).toEqual({
+        name: 'ValidationError',
+        message: 'body: Invalid input: expected string, received number',
+      });
     }
     const imported = Math.min(...runs.map((r) => r.imported.cpuMs));
     const answered = Math.min(...runs.map((r) => r.answered.cpuMs));
