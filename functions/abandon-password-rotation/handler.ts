@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { abandonRotation } from '../use-cases/rotation-steps.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
@@ -10,8 +10,8 @@ import { cacheServiceSchema } from '../core/rbac/cache-service.js';
  * first step leaves no result to read the service from, so it is read from the input here.
  */
 const inputSchema = z.object({
-  request: z.object({ userId: z.string().min(1), service: cacheServiceSchema }),
-  owner: z.string().min(1),
+  request: z.object({ userId: z.string().check(z.minLength(1)), service: cacheServiceSchema }),
+  owner: z.string().check(z.minLength(1)),
 });
 
 /** On failure: releases this run's claim on the user; AWSCURRENT stays valid and the next run reuses AWSPENDING. */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { gatherCaStorePosture } from '../aws/ca-store-posture.js';
 import { serviceNow } from '../aws/service-clock.js';
 import { CRL_STORE_TABLE } from '../aws/table-definitions.js';
@@ -13,16 +13,17 @@ const inputSchema = z.object({
   endpointCrls: z
     .array(
       z.object({
-        endpointId: z.string().regex(/^cvpn-endpoint-[0-9a-f]{1,32}$/, 'must be a Client VPN endpoint ID'),
-        sha256: z.string().regex(/^([0-9a-f]{64})?$/, 'must be a SHA-256 in hex'),
-        crlNumber: z
+        endpointId: z
           .string()
-          .regex(/^\d{1,40}$/, 'must be a CRL number')
-          .optional(),
+          .check(z.regex(/^cvpn-endpoint-[0-9a-f]{1,32}$/, 'must be a Client VPN endpoint ID')),
+        sha256: z.string().check(z.regex(/^([0-9a-f]{64})?$/, 'must be a SHA-256 in hex')),
+        crlNumber: z.optional(z.string().check(z.regex(/^\d{1,40}$/, 'must be a CRL number'))),
       }),
     )
-    .max(1000),
-  serverSerials: z.array(z.string().regex(HEX, 'must be a serial number in hex')).max(1000),
+    .check(z.maxLength(1000)),
+  serverSerials: z
+    .array(z.string().check(z.regex(HEX, 'must be a serial number in hex')))
+    .check(z.maxLength(1000)),
 });
 
 /**

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { beginTokenRotation } from '../use-cases/auth-token-rotation-steps.js';
 import { serviceNow } from '../aws/service-clock.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
@@ -6,10 +6,10 @@ import { logger } from '../commons/powertools.js';
 import { authTokenSecretName, rotateAuthTokenRequestSchema } from '../core/rotation/auth-token-rotation.js';
 
 const inputSchema = z.object({
-  request: rotateAuthTokenRequestSchema.extend({
-    rotation: z.object({ checks: z.number().int().min(0) }).optional(),
+  request: z.extend(rotateAuthTokenRequestSchema, {
+    rotation: z.optional(z.object({ checks: z.int().check(z.gte(0)) })),
   }),
-  owner: z.string().min(1),
+  owner: z.string().check(z.minLength(1)),
 });
 
 /**

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { beginRotation } from '../use-cases/rotation-steps.js';
 import { serviceNow } from '../aws/service-clock.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
@@ -7,14 +7,16 @@ import { cacheServiceSchema } from '../core/rbac/cache-service.js';
 
 const inputSchema = z.object({
   request: z.object({
-    userId: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/, 'must be 1-40 letters, digits or hyphens'),
-    requestedBy: z.string().min(1).max(128).default('cachegate'),
-    requestId: z.string().max(128).optional(),
-    rotation: z.object({ checks: z.number().int().min(0) }).optional(),
+    userId: z
+      .string()
+      .check(z.regex(/^[A-Za-z][A-Za-z0-9-]{0,39}$/, 'must be 1-40 letters, digits or hyphens')),
+    requestedBy: z._default(z.string().check(z.minLength(1), z.maxLength(128)), 'cachegate'),
+    requestId: z.optional(z.string().check(z.maxLength(128))),
+    rotation: z.optional(z.object({ checks: z.int().check(z.gte(0)) })),
     /** ElastiCache unless `memorydb`; every later step gets it from this step's result. */
     service: cacheServiceSchema,
   }),
-  owner: z.string().min(1),
+  owner: z.string().check(z.minLength(1)),
 });
 
 /**

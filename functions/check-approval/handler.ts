@@ -1,9 +1,9 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { expireApproval, getRequest } from '../aws/access-requests-table.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 
-const inputSchema = z.object({ requestId: z.string().min(1) });
+const inputSchema = z.object({ requestId: z.string().check(z.minLength(1)) });
 
 /**
  * Runs when the approval wait timed out. A decision recorded inside the window whose answer

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
 
 /**
@@ -9,7 +9,7 @@ import { ValidationError } from '../errors.js';
 export const CACHE_SERVICES = ['elasticache', 'memorydb'] as const;
 export type CacheService = (typeof CACHE_SERVICES)[number];
 
-export const cacheServiceSchema = z.enum(CACHE_SERVICES).default('elasticache');
+export const cacheServiceSchema = z._default(z.enum(CACHE_SERVICES), 'elasticache');
 
 /** How messages name each service. */
 export const CACHE_SERVICE_NAMES: Record<CacheService, string> = {
@@ -24,12 +24,13 @@ export const MEMORYDB_OPEN_ACCESS_ACL = 'open-access';
  * `service` in the input of harden-default-user, which exists for ElastiCache only: a MemoryDB
  * request is refused rather than run against ElastiCache.
  */
-export const elastiCacheOnlyServiceSchema = z
-  .literal('elasticache', {
+export const elastiCacheOnlyServiceSchema = z._default(
+  z.literal('elasticache', {
     error:
       'only elasticache: MemoryDB ACLs need no default user (to move a cluster off open-access, run migrate-to-rbac with service memorydb)',
-  })
-  .default('elasticache');
+  }),
+  'elasticache',
+);
 
 /** A command-line `--service` value (absent: ElastiCache); anything else names `flag`. */
 export function parseCacheServiceOption(value: string | undefined, flag = '--service'): CacheService {

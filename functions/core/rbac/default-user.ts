@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { normalizeAccessString } from '../access-string/index.js';
 import { ValidationError } from '../errors.js';
 import { elastiCacheOnlyServiceSchema } from './cache-service.js';
@@ -116,9 +116,9 @@ export const hardenDefaultUserRequestSchema = z.object({
   service: elastiCacheOnlyServiceSchema,
   userGroupId: rbacIdentifier,
   /** ID of the new locked default user; `<userGroupId>-default` when left out. */
-  defaultUserId: rbacIdentifier.optional(),
-  requestedBy: z.string().min(1).max(128).default('cachegate'),
-  requestId: z.string().min(1).max(128).optional(),
+  defaultUserId: z.optional(rbacIdentifier),
+  requestedBy: z._default(z.string().check(z.minLength(1), z.maxLength(128)), 'cachegate'),
+  requestId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
 });
 
 export type HardenDefaultUserRequest = z.infer<typeof hardenDefaultUserRequestSchema>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
 import { isLockedAccessString } from './default-user.js';
 import { rbacIdentifier } from './identifier.js';
@@ -17,16 +17,13 @@ export const finishMigrationRequestSchema = z.object({
   /** The token secret migrate-to-rbac was given: the probe logs in with it to list clients. */
   authTokenSecretArn: authTokenSecretArnSchema,
   /** How long no connection may log in as `default` before it is locked (seconds). */
-  windowSeconds: z
-    .number()
-    .int()
-    .min(0)
-    .max(7 * 24 * 3600)
-    .default(3600),
+  windowSeconds: z._default(z.int().check(z.gte(0), z.lte(7 * 24 * 3600)), 3600),
   /** Lock even if connections remain, for this reason (kept in the audit event). */
-  forceReason: z.string().trim().min(10, 'must say why (at least 10 characters)').max(500).optional(),
-  requestedBy: z.string().min(1).max(128).default('cachegate'),
-  requestId: z.string().min(1).max(128).optional(),
+  forceReason: z.optional(
+    z.string().check(z.trim(), z.minLength(10, 'must say why (at least 10 characters)'), z.maxLength(500)),
+  ),
+  requestedBy: z._default(z.string().check(z.minLength(1), z.maxLength(128)), 'cachegate'),
+  requestId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
 });
 
 /** Seconds between two looks at `CLIENT LIST` (the Wait state of finish-migration.asl.json). */

@@ -3,15 +3,17 @@
  * principal connect as one user to exactly the caches it was onboarded for, and the request an
  * IAM auth token presigns. Sources and choices: docs/rbac.md, "IAM authentication".
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
 
 /** An IAM role or IAM user ARN (the principals `elasticache:Connect` can be granted to here). */
 export const iamPrincipalArnSchema = z
   .string()
-  .regex(
-    /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/,
-    'must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name> or :user/<name>)',
+  .check(
+    z.regex(
+      /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/,
+      'must be an IAM role or user ARN (arn:aws:iam::<account>:role/<name> or :user/<name>)',
+    ),
   );
 
 export interface IamPrincipal {

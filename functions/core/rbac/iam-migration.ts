@@ -5,7 +5,7 @@
  * offboard-user (docs/rbac.md, "Password → IAM"); this module decides, before anything changes,
  * whether the user can be migrated and what the new user is.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CachegateError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { rbacIdentifier } from './identifier.js';
 import { iamPrincipalArnSchema } from './iam-auth.js';
@@ -19,8 +19,8 @@ export const iamMigrationRequestSchema = z.object({
   iamUserId: rbacIdentifier,
   principalArn: iamPrincipalArnSchema,
   /** Stop once the IAM user is verified (clients move, then `user delete` the password user). */
-  keepPasswordUser: z.boolean().default(false),
-  requestedBy: z.string().min(1).max(128).default('cachegate'),
+  keepPasswordUser: z._default(z.boolean(), false),
+  requestedBy: z._default(z.string().check(z.minLength(1), z.maxLength(128)), 'cachegate'),
 });
 
 export type IamMigrationRequest = z.infer<typeof iamMigrationRequestSchema>;

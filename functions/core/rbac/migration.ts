@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { RBAC_MINIMUM_ENGINE_VERSION, supportsRbac } from '../access-string/index.js';
 import { ValidationError } from '../errors.js';
 import { cacheServiceSchema, type CacheService } from './cache-service.js';
@@ -32,59 +32,67 @@ import {
 export const AUTH_TOKEN_SECRET_PREFIX = 'cachegate/elasticache/auth-tokens/';
 export const authTokenSecretArnSchema = z
   .string()
-  .regex(
-    /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:cachegate\/elasticache\/auth-tokens\/[A-Za-z0-9/_+=.@-]{1,400}$/,
-    `must be the ARN of a Secrets Manager secret named ${AUTH_TOKEN_SECRET_PREFIX}...`,
+  .check(
+    z.regex(
+      /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:cachegate\/elasticache\/auth-tokens\/[A-Za-z0-9/_+=.@-]{1,400}$/,
+      `must be the ARN of a Secrets Manager secret named ${AUTH_TOKEN_SECRET_PREFIX}...`,
+    ),
   );
 
-export const migrateToRbacRequestSchema = z
-  .object({
-    service: cacheServiceSchema,
-    /** The replication group (MemoryDB: cluster) to move to RBAC; or `serverlessCacheName`. */
-    replicationGroupId: rbacIdentifier.optional(),
-    /**
-     * An ElastiCache serverless cache without a user group: RBAC is the only access control a
-     * serverless cache has, and this attaches its first user group (ModifyServerlessCache
-     * --user-group-id).
-     */
-    serverlessCacheName: rbacIdentifier.optional(),
-    /** `replicationGroupId` names a serverless cache: the parsed form of `serverlessCacheName`. */
-    serverless: z.boolean().optional(),
-    /** The user group to create and attach; `<replicationGroupId>-users` when left out. */
-    userGroupId: rbacIdentifier.optional(),
-    /** The group's locked default user; `<userGroupId>-default` when left out. */
-    defaultUserId: rbacIdentifier.optional(),
-    /**
-     * The secret holding the replication group's current AUTH token: required when the group is
-     * on AUTH, so that clients sending `AUTH <token>` keep working as the new group's `default`
-     * user (the token never enters the workflow: only this ARN and a version ID do).
-     */
-    authTokenSecretArn: authTokenSecretArnSchema.optional(),
-    /** Existing users to put in the group besides the locked default user. */
-    userIds: z
-      .array(rbacIdentifier)
-      .max(ELASTICACHE_QUOTAS.usersPerUserGroup - 1)
-      .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a user')
-      .default([]),
-    requestedBy: z.string().min(1).max(128).default('cachegate'),
-    requestId: z.string().min(1).max(128).optional(),
-  })
-  .superRefine((request, context) => {
-    if ((request.replicationGroupId === undefined) === (request.serverlessCacheName === undefined)) {
-      context.addIssue({
-        code: 'custom',
-        path: ['replicationGroupId'],
-        message: 'give either replicationGroupId or serverlessCacheName',
-      });
-    }
-  })
+export const migrateToRbacRequestSchema = z.pipe(
+  z
+    .object({
+      service: cacheServiceSchema,
+      /** The replication group (MemoryDB: cluster) to move to RBAC; or `serverlessCacheName`. */
+      replicationGroupId: z.optional(rbacIdentifier),
+      /**
+       * An ElastiCache serverless cache without a user group: RBAC is the only access control a
+       * serverless cache has, and this attaches its first user group (ModifyServerlessCache
+       * --user-group-id).
+       */
+      serverlessCacheName: z.optional(rbacIdentifier),
+      /** `replicationGroupId` names a serverless cache: the parsed form of `serverlessCacheName`. */
+      serverless: z.optional(z.boolean()),
+      /** The user group to create and attach; `<replicationGroupId>-users` when left out. */
+      userGroupId: z.optional(rbacIdentifier),
+      /** The group's locked default user; `<userGroupId>-default` when left out. */
+      defaultUserId: z.optional(rbacIdentifier),
+      /**
+       * The secret holding the replication group's current AUTH token: required when the group is
+       * on AUTH, so that clients sending `AUTH <token>` keep working as the new group's `default`
+       * user (the token never enters the workflow: only this ARN and a version ID do).
+       */
+      authTokenSecretArn: z.optional(authTokenSecretArnSchema),
+      /** Existing users to put in the group besides the locked default user. */
+      userIds: z._default(
+        z.array(rbacIdentifier).check(
+          z.maxLength(ELASTICACHE_QUOTAS.usersPerUserGroup - 1),
+          z.refine((ids) => new Set(ids).size === ids.length, 'must not repeat a user'),
+        ),
+        [],
+      ),
+      requestedBy: z._default(z.string().check(z.minLength(1), z.maxLength(128)), 'cachegate'),
+      requestId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+    })
+    .check(
+      z.superRefine((request, context) => {
+        if ((request.replicationGroupId === undefined) === (request.serverlessCacheName === undefined)) {
+          context.addIssue({
+            code: 'custom',
+            path: ['replicationGroupId'],
+            message: 'give either replicationGroupId or serverlessCacheName',
+          });
+        }
+      }),
+    ),
   // Parsed again by the workflow, the result must mean the same: `serverless` carries the kind.
-  .transform(({ serverlessCacheName, replicationGroupId, serverless, ...rest }) => ({
+  z.transform(({ serverlessCacheName, replicationGroupId, serverless, ...rest }) => ({
     ...rest,
     /** The target's ID: a replication group, MemoryDB cluster or serverless cache. */
     replicationGroupId: (serverlessCacheName ?? replicationGroupId) as string,
     serverless: serverlessCacheName !== undefined || serverless === true,
-  }));
+  })),
+);
 
 export type MigrateToRbacRequest = z.output<typeof migrateToRbacRequestSchema>;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { cacheServiceSchema, type CacheService } from './cache-service.js';
 import { rbacIdentifier } from './identifier.js';
@@ -13,8 +13,8 @@ import { userSecretName } from './user-secret.js';
 export const offboardUserRequestSchema = z.object({
   service: cacheServiceSchema,
   userId: rbacIdentifier,
-  requestedBy: z.string().min(1).max(128).default('cachegate'),
-  requestId: z.string().min(1).max(128).optional(),
+  requestedBy: z._default(z.string().check(z.minLength(1), z.maxLength(128)), 'cachegate'),
+  requestId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
 });
 
 export type OffboardUserRequest = z.infer<typeof offboardUserRequestSchema>;

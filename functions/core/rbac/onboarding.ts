@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   AccessStringError,
   RBAC_MINIMUM_ENGINE_VERSION,
@@ -34,7 +34,9 @@ import { userSecretName } from './user-secret.js';
 /** A user ID or user group ID as ElastiCache stores it, lower case (also what an access request may name). */
 export const cacheIdentifierSchema = rbacIdentifier;
 
-export const cacheUserNameSchema = z.string().min(1).max(120).regex(/^\S+$/, 'must not contain whitespace');
+export const cacheUserNameSchema = z
+  .string()
+  .check(z.minLength(1), z.maxLength(120), z.regex(/^\S+$/, 'must not contain whitespace'));
 
 /**
  * The onboard-user workflow's input. Extra fields (e.g. `type` from an access request) are
@@ -45,18 +47,18 @@ export const onboardUserRequestSchema = z.object({
   service: cacheServiceSchema,
   userId: cacheIdentifierSchema,
   userName: cacheUserNameSchema,
-  engine: z.enum(['redis', 'valkey']).default('redis'),
+  engine: z._default(z.enum(['redis', 'valkey']), 'redis'),
   /** `password` (generated, kept in Secrets Manager) or `iam` (IAM auth tokens; `principalArn` connects). */
-  auth: z.enum(['password', 'iam']).default('password'),
-  principalArn: iamPrincipalArnSchema.optional(),
-  accessString: z.string().min(1).max(2048),
-  userGroupIds: z
-    .array(cacheIdentifierSchema)
-    .min(1)
-    .max(100)
-    .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a user group'),
-  requestedBy: z.string().min(1).max(128).default('cachegate'),
-  requestId: z.string().min(1).max(128).optional(),
+  auth: z._default(z.enum(['password', 'iam']), 'password'),
+  principalArn: z.optional(iamPrincipalArnSchema),
+  accessString: z.string().check(z.minLength(1), z.maxLength(2048)),
+  userGroupIds: z.array(cacheIdentifierSchema).check(
+    z.minLength(1),
+    z.maxLength(100),
+    z.refine((ids) => new Set(ids).size === ids.length, 'must not repeat a user group'),
+  ),
+  requestedBy: z._default(z.string().check(z.minLength(1), z.maxLength(128)), 'cachegate'),
+  requestId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
 });
 
 export type OnboardUserRequest = z.infer<typeof onboardUserRequestSchema>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
 import { rbacIdentifier } from './identifier.js';
 import { authTokenSecretArnSchema } from './migration.js';
@@ -13,7 +13,7 @@ import type { ReplicationGroupSnapshot } from './snapshots.js';
 export const rollbackToAuthRequestSchema = z.object({
   replicationGroupId: rbacIdentifier,
   authTokenSecretArn: authTokenSecretArnSchema,
-  requestedBy: z.string().min(1).max(128).default('cachegate'),
+  requestedBy: z._default(z.string().check(z.minLength(1), z.maxLength(128)), 'cachegate'),
 });
 export type RollbackToAuthRequest = z.infer<typeof rollbackToAuthRequestSchema>;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
 import type { CacheService } from './cache-service.js';
 
@@ -9,7 +9,10 @@ import type { CacheService } from './cache-service.js';
 export const USER_ID_TAG = 'cachegate:user-id';
 export const MANAGED_TAG = 'cachegate:managed';
 
-export const userSecretSchema = z.object({ username: z.string().min(1), password: z.string().min(1) });
+export const userSecretSchema = z.object({
+  username: z.string().check(z.minLength(1)),
+  password: z.string().check(z.minLength(1)),
+});
 export type UserSecret = z.infer<typeof userSecretSchema>;
 
 /** Every ElastiCache user secret's name starts with this (IAM grants are scoped to it). */

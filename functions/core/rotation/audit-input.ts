@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * The fields a rotation workflow hands its audit step (finish-password-rotation,
@@ -6,10 +6,10 @@ import * as z from 'zod';
  * without one; `previousVersionId` is '' when the secret had no version to demote.
  */
 export const rotationAuditInputShape = {
-  actor: z.string().min(1),
+  actor: z.string().check(z.minLength(1)),
   requestId: z.string(),
-  secretArn: z.string().min(1),
-  currentVersionId: z.string().min(1),
+  secretArn: z.string().check(z.minLength(1)),
+  currentVersionId: z.string().check(z.minLength(1)),
   previousVersionId: z.string(),
-  verification: z.string().min(1),
+  verification: z.string().check(z.minLength(1)),
 };

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { validateAuthToken } from '../auth-token-policy.js';
 import type { Convergence } from '../rbac/convergence.js';
 import { rbacIdentifier } from '../rbac/identifier.js';
@@ -21,14 +21,14 @@ export const MAX_RETIRE_AFTER_HOURS = 7 * 24;
 export const rotateAuthTokenRequestSchema = z.object({
   replicationGroupId: rbacIdentifier,
   /** Default: the secret named `cachegate/elasticache/auth-tokens/<replicationGroupId>`. */
-  authTokenSecretArn: authTokenSecretArnSchema.optional(),
+  authTokenSecretArn: z.optional(authTokenSecretArnSchema),
   /**
    * Hours between promoting the new token and `SET` (clients re-read the secret meanwhile; both
    * tokens work). Whole hours: the workflow counts them down with one-hour Wait states. Default 24.
    */
-  retireAfterHours: z.number().int().min(0).max(MAX_RETIRE_AFTER_HOURS).default(24),
-  requestedBy: z.string().min(1).max(128).default('cachegate'),
-  requestId: z.string().min(1).max(128).optional(),
+  retireAfterHours: z._default(z.int().check(z.gte(0), z.lte(MAX_RETIRE_AFTER_HOURS)), 24),
+  requestedBy: z._default(z.string().check(z.minLength(1), z.maxLength(128)), 'cachegate'),
+  requestId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
 });
 export type RotateAuthTokenRequest = z.infer<typeof rotateAuthTokenRequestSchema>;
 

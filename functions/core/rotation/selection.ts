@@ -1,12 +1,17 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { rbacIdentifier } from '../rbac/identifier.js';
 import type { UserSnapshot } from '../rbac/snapshots.js';
 
 /** Which users rotate-all rotates: every user, the users whose cachegate secret has a tag, or a group's members. */
 export const rotationSelectorSchema = z.union([
-  z.object({ all: z.literal(true) }).strict(),
-  z.object({ tag: z.object({ key: z.string().min(1).max(128), value: z.string().max(256) }) }).strict(),
-  z.object({ userGroupId: rbacIdentifier }).strict(),
+  z.strictObject({ all: z.literal(true) }),
+  z.strictObject({
+    tag: z.object({
+      key: z.string().check(z.minLength(1), z.maxLength(128)),
+      value: z.string().check(z.maxLength(256)),
+    }),
+  }),
+  z.strictObject({ userGroupId: rbacIdentifier }),
 ]);
 export type RotationSelector = z.infer<typeof rotationSelectorSchema>;
 
