@@ -25,7 +25,15 @@ const rotationProbeSchema = z.object({
     .string()
     .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be a lower-case replication group ID or serverless cache name')
     .optional(),
-  network: vpnAccessSchema.pick({ vpc: true, cacheSubnets: true, cacheSecurityGroupId: true }).optional(),
+  // vpnAccessSchema is a zod/mini schema: function forms only (the full API has no pick function, so the
+  // picked fields are listed, as `.pick` would keep them).
+  network: z.optional(
+    z.object({
+      vpc: vpnAccessSchema.shape.vpc,
+      cacheSubnets: vpnAccessSchema.shape.cacheSubnets,
+      cacheSecurityGroupId: vpnAccessSchema.shape.cacheSecurityGroupId,
+    }),
+  ),
   /** Subnets of the verify function (private, in the same VPC). Default: the cache subnets. */
   subnetIds: z
     .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/))
@@ -100,7 +108,7 @@ export const cachegateConfigSchema = z.object({
   slack: z
     .object({ channelId: z.string().regex(/^[CG][A-Z0-9]{2,20}$/, 'must be a Slack channel ID') })
     .optional(),
-  vpnAccess: vpnAccessSchema.optional(),
+  vpnAccess: z.optional(vpnAccessSchema),
   /**
    * Renewal of `vpnAccess.serverCertificateArn` in place (renew-server-certificate, with
    * `vpnAccess`): renew this many days before expiry, for this long, with this common name.
@@ -117,18 +125,21 @@ export const cachegateConfigSchema = z.object({
     .refine((s) => s.validityDays > s.renewBeforeDays, 'validityDays must exceed renewBeforeDays')
     .prefault({}),
   /** Client VPN CRL workflows (revoke-certificate, refresh-crl): endpoints and CRL schedule. */
-  clientVpn: clientVpnCrlSchema.optional(),
+  clientVpn: z.optional(clientVpnCrlSchema),
   /**
    * When the scheduled workflows run (EventBridge Scheduler expression and IANA time zone); each
    * start is idempotent per period (docs/triggers.md). refresh-crl runs only with `clientVpn`.
    */
   schedules: z
     .object({
-      rotateAll: workflowScheduleSchema.default({ expression: 'rate(30 days)', timeZone: 'UTC' }),
-      refreshCrl: workflowScheduleSchema.default({ expression: 'rate(1 day)', timeZone: 'UTC' }),
-      renewServerCertificate: workflowScheduleSchema.default({ expression: 'rate(1 day)', timeZone: 'UTC' }),
+      rotateAll: z._default(workflowScheduleSchema, { expression: 'rate(30 days)', timeZone: 'UTC' }),
+      refreshCrl: z._default(workflowScheduleSchema, { expression: 'rate(1 day)', timeZone: 'UTC' }),
+      renewServerCertificate: z._default(workflowScheduleSchema, {
+        expression: 'rate(1 day)',
+        timeZone: 'UTC',
+      }),
       /** rotate-auth-token, for each of `rotation.authTokens.replicationGroupIds`. */
-      rotateAuthTokens: workflowScheduleSchema.default({ expression: 'rate(30 days)', timeZone: 'UTC' }),
+      rotateAuthTokens: z._default(workflowScheduleSchema, { expression: 'rate(30 days)', timeZone: 'UTC' }),
     })
     .prefault({}),
   /**

@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { IncomingMessage, RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { SlackMessage } from '../core/api/slack-interaction.js';
 import { CachegateError } from '../core/errors.js';
 import { createAwsClient } from './clients.js';
@@ -132,7 +132,10 @@ async function attempt(url: URL, botToken: string, args: object, timeoutMs: numb
   });
 }
 
-const slackSecretSchema = z.object({ signingSecret: z.string().min(8), botToken: z.string().min(8) });
+const slackSecretSchema = z.object({
+  signingSecret: z.string().check(z.minLength(8)),
+  botToken: z.string().check(z.minLength(8)),
+});
 export type SlackCredentials = z.infer<typeof slackSecretSchema>;
 
 let cached: { secretId: string; credentials: Promise<SlackCredentials> } | undefined;
@@ -148,7 +151,7 @@ export function slackCredentials(): Promise<SlackCredentials> {
     const credentials = (async () => {
       const client = createAwsClient(SecretsManagerClient, {});
       const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
-      const parsed = slackSecretSchema.safeParse(JSON.parse(SecretString ?? '{}'));
+      const parsed = z.safeParse(slackSecretSchema, JSON.parse(SecretString ?? '{}'));
       if (!parsed.success) throw new Error('the Slack secret must be JSON {signingSecret, botToken}');
       return parsed.data;
     })();

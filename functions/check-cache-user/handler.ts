@@ -1,13 +1,13 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { cacheRbac } from '../aws/cache-rbac.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { cacheServiceSchema } from '../core/rbac/cache-service.js';
 import { userConvergence } from '../core/rbac/convergence.js';
 
 const inputSchema = z.object({
-  userId: z.string().min(1),
+  userId: z.string().check(z.minLength(1)),
   present: z.boolean(),
-  passwordCount: z.number().int().min(0).max(2).default(1),
+  passwordCount: z._default(z.int().check(z.gte(0), z.lte(2)), 1),
   service: cacheServiceSchema,
 });
 

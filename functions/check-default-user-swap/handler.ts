@@ -1,11 +1,14 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { describeUserGroup, listUsers } from '../aws/elasticache.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { NotFoundError } from '../core/errors.js';
 import { defaultUserSwapConvergence } from '../core/rbac/convergence.js';
 import { otherDefaultMembers } from '../core/rbac/default-user.js';
 
-const inputSchema = z.object({ userGroupId: z.string().min(1), defaultUserId: z.string().min(1) });
+const inputSchema = z.object({
+  userGroupId: z.string().check(z.minLength(1)),
+  defaultUserId: z.string().check(z.minLength(1)),
+});
 
 /**
  * Polled between Wait states: settled only when the group is active, has no PendingChanges and

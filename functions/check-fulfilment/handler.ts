@@ -1,9 +1,9 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { describeExecution } from '../aws/step-functions.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { CachegateError } from '../core/errors.js';
 
-const inputSchema = z.object({ executionArn: z.string().min(1) });
+const inputSchema = z.object({ executionArn: z.string().check(z.minLength(1)) });
 
 /** Polled between Wait states: only the status goes back into the workflow, not the output. */
 export const handler = lambdaHandler(inputSchema, async ({ executionArn }) => {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { cacheRbac } from '../aws/cache-rbac.js';
 import { describeServerlessCache } from '../aws/elasticache.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
@@ -7,11 +7,11 @@ import { cacheServiceSchema } from '../core/rbac/cache-service.js';
 import { replicationGroupConvergence } from '../core/rbac/convergence.js';
 
 const inputSchema = z.object({
-  replicationGroupId: z.string().min(1),
-  userGroupId: z.string().min(1),
+  replicationGroupId: z.string().check(z.minLength(1)),
+  userGroupId: z.string().check(z.minLength(1)),
   service: cacheServiceSchema,
   /** `replicationGroupId` names an ElastiCache serverless cache. */
-  serverless: z.boolean().default(false),
+  serverless: z._default(z.boolean(), false),
 });
 
 /**

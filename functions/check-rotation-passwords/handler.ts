@@ -1,13 +1,13 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { checkRotationPasswords } from '../use-cases/rotation-steps.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { cacheServiceSchema } from '../core/rbac/cache-service.js';
 
 const inputSchema = z.object({
-  userId: z.string().min(1),
+  userId: z.string().check(z.minLength(1)),
   service: cacheServiceSchema,
   /** The checks made so far in this run (StartPasswordChecks sets 0); bounded by MAX_PASSWORD_CHECKS. */
-  checks: z.number().int().min(0).default(0),
+  checks: z._default(z.int().check(z.gte(0)), 0),
 });
 
 /** Polled between Wait states: `settled` once the user is active with exactly two passwords. */

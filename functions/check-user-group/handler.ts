@@ -1,12 +1,12 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { cacheRbac } from '../aws/cache-rbac.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { cacheServiceSchema } from '../core/rbac/cache-service.js';
 import { userGroupConvergence } from '../core/rbac/convergence.js';
 
 const inputSchema = z.object({
-  userGroupId: z.string().min(1),
-  userIds: z.array(z.string().min(1)),
+  userGroupId: z.string().check(z.minLength(1)),
+  userIds: z.array(z.string().check(z.minLength(1))),
   service: cacheServiceSchema,
 });
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { serviceNow } from '../aws/service-clock.js';
 import { takeUserClaimRecovering } from '../use-cases/claim-recovery.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
@@ -14,9 +14,9 @@ import {
 
 const inputSchema = z.object({
   /** The workflow's state: the request, or the validated plan, and the last attempt's result. */
-  state: z.looseObject({ claim: z.object({ attempts: z.number().int().min(0) }).optional() }),
+  state: z.looseObject({ claim: z.optional(z.object({ attempts: z.int().check(z.gte(0)) })) }),
   subject: z.enum(CLAIM_SUBJECTS),
-  owner: z.string().min(1),
+  owner: z.string().check(z.minLength(1)),
   holder: z.enum(Object.keys(CLAIM_HOLDERS) as [ClaimHolder, ...ClaimHolder[]]),
 });
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { auditEvent } from '../core/audit-event.js';
 import { expireApproval, getRequest, updateRequest } from '../aws/access-requests-table.js';
 import { publishAuditEvent } from '../aws/audit-events.js';
@@ -6,9 +6,9 @@ import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 
 const inputSchema = z.object({
-  requestId: z.string().min(1),
+  requestId: z.string().check(z.minLength(1)),
   outcome: z.enum(['FULFILLED', 'REJECTED', 'FAILED']),
-  reason: z.string().max(200).optional(),
+  reason: z.optional(z.string().check(z.maxLength(200))),
 });
 
 /** Last step: records the outcome and tells the requester (through the audit bus). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { AccessStringError, normalizeAccessString } from './access-string/index.js';
 import { CachegateError, ValidationError } from './errors.js';
 import { validateCommonName } from './pki/ca-operations.js';
@@ -9,15 +9,18 @@ import { fromPem } from './pki/pem.js';
 import { cacheIdentifierSchema, cacheUserNameSchema } from './rbac/onboarding.js';
 import { HIDDEN_CHARACTERS, HIDDEN_CHARACTERS_MESSAGE } from './visible-text.js';
 
-/** A zod field check that runs `check` and turns its typed error into an issue on that field. */
+/**
+ * A zod field transform that runs `check` and turns its typed error into an issue on that field
+ * (zod/mini's transform context has no `addIssue`: the issue goes on the payload directly).
+ */
 function checked<T>(check: (value: T) => T, errors: (new (...args: never[]) => Error)[]) {
-  return (value: T, context: z.RefinementCtx): T => {
+  return (value: T, context: z.core.ParsePayload): T => {
     try {
       return check(value);
     } catch (error) {
       if (!errors.some((type) => error instanceof type)) throw error;
       const message = (error as Error).message.replace(/^[\w .-]+: /, '');
-      context.addIssue({ code: 'custom', message });
+      context.issues.push({ code: 'custom', message, input: value });
       return z.NEVER;
     }
   };
@@ -27,8 +30,10 @@ export const PEM_CSR =
   /^-----BEGIN CERTIFICATE REQUEST-----\r?\n(?:[A-Za-z0-9+/]{1,76}={0,2}\r?\n)+-----END CERTIFICATE REQUEST-----(?:\r?\n)?$/;
 
 /** Free text a person reads: nothing hidden (no control or invisible formatting characters). */
-const visible = (schema: z.ZodString) =>
-  schema.regex(new RegExp(`^(?:(?!${HIDDEN_CHARACTERS.source}).)*$`, 'su'), HIDDEN_CHARACTERS_MESSAGE);
+const visible = (schema: z.ZodMiniString) =>
+  schema.check(
+    z.regex(new RegExp(`^(?:(?!${HIDDEN_CHARACTERS.source}).)*$`, 'su'), HIDDEN_CHARACTERS_MESSAGE),
+  );
 
 /**
  * What someone asks for: a cache RBAC user, or a Client VPN certificate. Every field is checked
@@ -43,42 +48,53 @@ export const accessRequestKindSchema = z.discriminatedUnion('type', [
     type: z.literal('cache-user'),
     userId: cacheIdentifierSchema,
     userName: cacheUserNameSchema,
-    accessString: visible(z.string().min(1).max(2048)).transform(
-      checked((text: string) => normalizeAccessString(text), [AccessStringError]),
+    accessString: z.pipe(
+      visible(z.string().check(z.minLength(1), z.maxLength(2048))),
+      z.transform(checked((text: string) => normalizeAccessString(text), [AccessStringError])),
     ),
-    userGroupIds: z
-      .array(cacheIdentifierSchema)
-      .min(1)
-      .max(100)
-      .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a user group'),
+    userGroupIds: z.array(cacheIdentifierSchema).check(
+      z.minLength(1),
+      z.maxLength(100),
+      z.refine((ids) => new Set(ids).size === ids.length, 'must not repeat a user group'),
+    ),
   }),
   z.strictObject({
     type: z.literal('vpn-certificate'),
-    commonName: z.string().transform(checked((cn: string) => validateCommonName(cn), [ValidationError])),
+    commonName: z.pipe(
+      z.string(),
+      z.transform(checked((cn: string) => validateCommonName(cn), [ValidationError])),
+    ),
     // Exactly one PEM block, lines of base64 and nothing else: the only line breaks a request may hold.
-    csrPem: z
-      .string()
-      .max(16_384)
-      .regex(PEM_CSR, 'must be one PEM "CERTIFICATE REQUEST" block and nothing else')
-      .transform(
-        checked(
-          (pem: string) => {
-            parseCsr(fromPem(pem, 'CERTIFICATE REQUEST', 'csrPem'), 'csrPem');
-            return pem;
-          },
-          [ValidationError, MalformedInputError],
+    csrPem: z.optional(
+      z.pipe(
+        z
+          .string()
+          .check(
+            z.maxLength(16_384),
+            z.regex(PEM_CSR, 'must be one PEM "CERTIFICATE REQUEST" block and nothing else'),
+          ),
+        z.transform(
+          checked(
+            (pem: string) => {
+              parseCsr(fromPem(pem, 'CERTIFICATE REQUEST', 'csrPem'), 'csrPem');
+              return pem;
+            },
+            [ValidationError, MalformedInputError],
+          ),
         ),
-      )
-      .optional(),
+      ),
+    ),
   }),
 ]);
 
 export const accessRequestSchema = z.object({
-  requestId: z.string().regex(/^[A-Za-z0-9-]{8,64}$/, 'must be 8-64 letters, digits or hyphens'),
-  requester: z.string().min(1).max(128),
+  requestId: z.string().check(z.regex(/^[A-Za-z0-9-]{8,64}$/, 'must be 8-64 letters, digits or hyphens')),
+  requester: z.string().check(z.minLength(1), z.maxLength(128)),
   justification: visible(
     // The maximum counts surrounding spaces (as API Gateway's model does); the minimum does not.
-    z.string().max(1000).trim().min(10, 'must explain the need in at least 10 characters'),
+    z
+      .string()
+      .check(z.maxLength(1000), z.trim(), z.minLength(10, 'must explain the need in at least 10 characters')),
   ),
   kind: accessRequestKindSchema,
 });

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * Scheduled workflow starts (rotate-all, refresh-crl): the EventBridge Scheduler expression and
@@ -28,14 +28,16 @@ export function isTimeZone(name: string): boolean {
 export const workflowScheduleSchema = z.object({
   expression: z
     .string()
-    .refine(
-      isScheduleExpression,
-      'must be an EventBridge Scheduler expression: rate(N minutes|hours|days), cron(6 fields) or at(yyyy-mm-ddThh:mm:ss)',
+    .check(
+      z.refine(
+        isScheduleExpression,
+        'must be an EventBridge Scheduler expression: rate(N minutes|hours|days), cron(6 fields) or at(yyyy-mm-ddThh:mm:ss)',
+      ),
     ),
-  timeZone: z
-    .string()
-    .refine(isTimeZone, 'must be an IANA time zone, e.g. UTC or Europe/Berlin')
-    .default('UTC'),
+  timeZone: z._default(
+    z.string().check(z.refine(isTimeZone, 'must be an IANA time zone, e.g. UTC or Europe/Berlin')),
+    'UTC',
+  ),
 });
 
 export type WorkflowScheduleConfig = z.infer<typeof workflowScheduleSchema>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { listClients, probeEndpointFromEnv } from '../aws/rotation-probe.js';
 import { readSecretVersion } from '../aws/secrets.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
@@ -7,9 +7,9 @@ import { ConflictError } from '../core/errors.js';
 import { defaultUserConnections, nextSample } from '../core/rbac/finish-migration.js';
 
 const inputSchema = z.object({
-  authToken: z.object({ arn: z.string().min(1), versionId: z.string().min(1) }),
-  samplesTaken: z.number().int().min(0),
-  samplesNeeded: z.number().int().min(1),
+  authToken: z.object({ arn: z.string().check(z.minLength(1)), versionId: z.string().check(z.minLength(1)) }),
+  samplesTaken: z.int().check(z.gte(0)),
+  samplesNeeded: z.int().check(z.gte(1)),
 });
 
 /** At most this many connections are reported by address (the count is always exact). */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { cacheRbac } from '../aws/cache-rbac.js';
 import { readSecretVersion } from '../aws/secrets.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
@@ -9,26 +9,26 @@ import { cacheServiceSchema } from '../core/rbac/cache-service.js';
 import { userSecretSchema } from '../core/rbac/user-secret.js';
 
 const inputSchema = z.object({
-  userId: z.string().min(1),
-  userName: z.string().min(1),
+  userId: z.string().check(z.minLength(1)),
+  userName: z.string().check(z.minLength(1)),
   engine: z.enum(['redis', 'valkey']),
-  accessString: z.string().min(1),
+  accessString: z.string().check(z.minLength(1)),
   /**
    * Where the password is: a cachegate user secret (`{"username","password"}`), or with
    * `format: auth-token` a replication group's AUTH token secret (migrate-to-rbac's default user).
    * Absent for an IAM-authenticated user, which has no password.
    */
-  secret: z
-    .object({
-      arn: z.string().min(1),
-      versionId: z.string().min(1),
-      format: z.enum(['user', 'auth-token']).default('user'),
-    })
-    .optional(),
-  auth: z.enum(['password', 'iam']).default('password'),
+  secret: z.optional(
+    z.object({
+      arn: z.string().check(z.minLength(1)),
+      versionId: z.string().check(z.minLength(1)),
+      format: z._default(z.enum(['user', 'auth-token']), 'user'),
+    }),
+  ),
+  auth: z._default(z.enum(['password', 'iam']), 'password'),
   service: cacheServiceSchema,
   /** The run's execution ID, tagged on the user: proof on a retry that an existing user is its own. */
-  createdBy: z.string().min(1).max(256),
+  createdBy: z.string().check(z.minLength(1), z.maxLength(256)),
 });
 
 /**
@@ -81,7 +81,7 @@ function passwordIn(
     }
     return text;
   }
-  const stored = userSecretSchema.safeParse(parseJson(text));
+  const stored = z.safeParse(userSecretSchema, parseJson(text));
   if (!stored.success || stored.data.username !== userName) {
     throw new ValidationError(
       `secret ${secret.arn} version ${secret.versionId} is not the secret of ${userName}`,

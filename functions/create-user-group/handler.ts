@@ -1,13 +1,13 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { cacheRbac } from '../aws/cache-rbac.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 import { cacheServiceSchema } from '../core/rbac/cache-service.js';
 
 const inputSchema = z.object({
-  userGroupId: z.string().min(1),
+  userGroupId: z.string().check(z.minLength(1)),
   engine: z.enum(['redis', 'valkey']),
-  userIds: z.array(z.string().min(1)).min(1),
+  userIds: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
   service: cacheServiceSchema,
 });
 

@@ -1,10 +1,10 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { cacheRbac } from '../aws/cache-rbac.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 import { cacheServiceSchema } from '../core/rbac/cache-service.js';
 
-const inputSchema = z.object({ userId: z.string().min(1), service: cacheServiceSchema });
+const inputSchema = z.object({ userId: z.string().check(z.minLength(1)), service: cacheServiceSchema });
 
 /**
  * Starts deleting the user. A user that is not active fails with InvalidUserStateFault, which

@@ -1,9 +1,12 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { crlAuthority } from '../aws/crl-authority.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 
-const inputSchema = z.object({ commonName: z.string().min(1), serial: z.string().min(1) });
+const inputSchema = z.object({
+  commonName: z.string().check(z.minLength(1)),
+  serial: z.string().check(z.minLength(1)),
+});
 
 /**
  * Last step of revoke-certificate: the revoked certificate's sessions have been terminated (by

@@ -1,12 +1,12 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { finishRotation } from '../use-cases/rotation-steps.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { cacheServiceSchema } from '../core/rbac/cache-service.js';
 import { rotationAuditInputShape } from '../core/rotation/audit-input.js';
 
 const inputSchema = z.object({
-  userId: z.string().min(1),
-  owner: z.string().min(1),
+  userId: z.string().check(z.minLength(1)),
+  owner: z.string().check(z.minLength(1)),
   ...rotationAuditInputShape,
   service: cacheServiceSchema,
 });

@@ -1,16 +1,16 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { grantManagedPolicy } from '../aws/iam.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 import { iamPrincipalArnSchema } from '../core/rbac/iam-auth.js';
 
 const inputSchema = z.object({
-  userId: z.string().min(1),
+  userId: z.string().check(z.minLength(1)),
   iam: z.object({
     principalArn: iamPrincipalArnSchema,
-    policyName: z.string().min(1),
-    policyArn: z.string().min(1),
-    policyDocument: z.string().min(1),
+    policyName: z.string().check(z.minLength(1)),
+    policyArn: z.string().check(z.minLength(1)),
+    policyDocument: z.string().check(z.minLength(1)),
   }),
 });
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { readCrl } from '../aws/crl-store.js';
 import { importCrl } from '../aws/ec2-client-vpn.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';

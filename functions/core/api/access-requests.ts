@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   accessRequestIdFor,
   accessRequestKindSchema,
@@ -60,7 +60,7 @@ export function parseRequestIdPath(event: ApiGatewayEvent): string {
 
 /** POST /access-requests/{id}/revoke body: empty, or an optional reason. */
 export const revokeBodySchema = z.strictObject({
-  reason: z.string().trim().min(1).max(200).optional(),
+  reason: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(200))),
 });
 
 /** What the API stores and shows about a request (no task token lives here). */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { APPROVAL_ID_PATTERN, type Decision } from '../access-request.js';
 import { ValidationError } from '../errors.js';
 import { parseJsonBody, type ApiGatewayEvent } from './http.js';

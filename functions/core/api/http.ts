@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { AlreadyDecidedError, ApproverNotAllowedError, SelfApprovalError } from '../access-request.js';
 import { identityFromIamArn } from '../approver-identity.js';
 import { CachegateError, ValidationError } from '../errors.js';
@@ -10,26 +10,27 @@ import {
   UnsupportedMediaTypeError,
 } from './errors.js';
 import { findHiddenCharacters, HIDDEN_CHARACTERS_MESSAGE } from '../visible-text.js';
+import '../zod-english.js';
 
 /**
  * The parts of an API Gateway REST proxy event cachegate reads. API Gateway always sends this
  * shape; everything the *caller* controls (headers, body, path) is parsed again, field by field.
  */
 export const apiGatewayEventSchema = z.object({
-  httpMethod: z.string().optional(),
-  resource: z.string().optional(),
-  path: z.string().optional(),
-  headers: z.record(z.string(), z.string().nullish()).nullish(),
-  pathParameters: z.record(z.string(), z.string().nullish()).nullish(),
-  body: z.string().nullish(),
-  isBase64Encoded: z.boolean().nullish(),
-  requestContext: z
-    .object({
-      requestId: z.string().optional(),
-      identity: z.object({ userArn: z.string().nullish() }).nullish(),
-      authorizer: z.object({ claims: z.record(z.string(), z.unknown()).nullish() }).nullish(),
-    })
-    .nullish(),
+  httpMethod: z.optional(z.string()),
+  resource: z.optional(z.string()),
+  path: z.optional(z.string()),
+  headers: z.nullish(z.record(z.string(), z.nullish(z.string()))),
+  pathParameters: z.nullish(z.record(z.string(), z.nullish(z.string()))),
+  body: z.nullish(z.string()),
+  isBase64Encoded: z.nullish(z.boolean()),
+  requestContext: z.nullish(
+    z.object({
+      requestId: z.optional(z.string()),
+      identity: z.nullish(z.object({ userArn: z.nullish(z.string()) })),
+      authorizer: z.nullish(z.object({ claims: z.nullish(z.record(z.string(), z.unknown())) })),
+    }),
+  ),
 });
 
 export type ApiGatewayEvent = z.infer<typeof apiGatewayEventSchema>;
@@ -95,7 +96,7 @@ export function isJsonContentType(value: string | undefined): boolean {
  * any key or string (except line breaks at `multiline` paths), and match the schema. Errors name
  * the field (`kind.userId`), or the unexpected key, and never echo a value.
  */
-export function parseJsonBody<S extends z.ZodType>(
+export function parseJsonBody<S extends z.core.$ZodType>(
   event: ApiGatewayEvent,
   schema: S,
   options: { optional?: boolean; multiline?: readonly string[] } = {},
@@ -120,7 +121,7 @@ export function parseJsonBody<S extends z.ZodType>(
     throw new ValidationError(`must not nest deeper than ${MAX_BODY_DEPTH} levels`, 'body');
   const hidden = findHiddenCharacters(value, options.multiline);
   if (hidden !== undefined) throw new ValidationError(HIDDEN_CHARACTERS_MESSAGE, hidden);
-  const result = schema.safeParse(value);
+  const result = z.safeParse(schema, value);
   if (result.success) return result.data;
   // An unknown key first: it is what a caller most needs to hear (a field it thinks it set).
   const issues = result.error.issues;

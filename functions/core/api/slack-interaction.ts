@@ -1,7 +1,8 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { APPROVAL_ID_PATTERN, type AccessRequestKind, type Decision } from '../access-request.js';
 import { summarizeAccessString } from '../access-string/summary.js';
 import { ValidationError } from '../errors.js';
+import '../zod-english.js';
 
 /** Button action IDs; each button's value is the approval ID and nothing else. */
 export const APPROVE_ACTION = 'cachegate.approve';
@@ -10,20 +11,23 @@ export const REJECT_ACTION = 'cachegate.reject';
 /** The fields of a Slack `block_actions` payload cachegate acts on (the rest is ignored). */
 const blockActionsSchema = z.object({
   type: z.literal('block_actions'),
-  user: z.object({ id: z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'must be a Slack user ID') }),
-  container: z
-    .object({ channel_id: z.string().min(1).optional(), message_ts: z.string().min(1).optional() })
-    .optional(),
-  channel: z.object({ id: z.string().min(1) }).optional(),
-  message: z.object({ ts: z.string().min(1) }).optional(),
+  user: z.object({ id: z.string().check(z.regex(/^[UW][A-Z0-9]{2,20}$/, 'must be a Slack user ID')) }),
+  container: z.optional(
+    z.object({
+      channel_id: z.optional(z.string().check(z.minLength(1))),
+      message_ts: z.optional(z.string().check(z.minLength(1))),
+    }),
+  ),
+  channel: z.optional(z.object({ id: z.string().check(z.minLength(1)) })),
+  message: z.optional(z.object({ ts: z.string().check(z.minLength(1)) })),
   actions: z
     .array(
       z.object({
         action_id: z.enum([APPROVE_ACTION, REJECT_ACTION]),
-        value: z.string().regex(APPROVAL_ID_PATTERN, 'must be an approval ID'),
+        value: z.string().check(z.regex(APPROVAL_ID_PATTERN, 'must be an approval ID')),
       }),
     )
-    .length(1, 'must hold exactly one action'),
+    .check(z.length(1, 'must hold exactly one action')),
 });
 
 export interface SlackDecision {
@@ -45,7 +49,7 @@ export function parseSlackInteraction(rawBody: string): SlackDecision {
   } catch {
     throw new ValidationError('must be JSON', 'payload');
   }
-  const result = blockActionsSchema.safeParse(json);
+  const result = z.safeParse(blockActionsSchema, json);
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new ValidationError(issue?.message ?? 'is invalid', ['payload', ...(issue?.path ?? [])].join('.'));

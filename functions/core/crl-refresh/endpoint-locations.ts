@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { parseInput } from '../parse-input.js';
 
 /**
@@ -16,32 +16,37 @@ export const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 export const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
 const ENDPOINT_ID = /^cvpn-endpoint-[0-9a-z]+$/;
 
-export const endpointLocationSchema = z
-  .object({
-    region: z.string().regex(REGION, 'must be an AWS region name, e.g. eu-west-1'),
-    roleArn: z
-      .string()
-      .regex(ROLE_ARN, 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)')
-      .optional(),
-  })
-  .strict();
+export const endpointLocationSchema = z.strictObject({
+  region: z.string().check(z.regex(REGION, 'must be an AWS region name, e.g. eu-west-1')),
+  roleArn: z.optional(
+    z.string().check(z.regex(ROLE_ARN, 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)')),
+  ),
+});
 
 const locationsSchema = z.object({
-  CLIENT_VPN_ENDPOINT_LOCATIONS: z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      if (text === undefined || text.trim() === '') return {};
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be JSON {"cvpn-endpoint-...": {"region": ...}}' });
-        return z.NEVER;
-      }
-    })
-    .pipe(
-      z.record(z.string().regex(ENDPOINT_ID, 'keys must be Client VPN endpoint IDs'), endpointLocationSchema),
+  CLIENT_VPN_ENDPOINT_LOCATIONS: z.pipe(
+    z.pipe(
+      z.optional(z.string()),
+      z.transform((text: string | undefined, ctx) => {
+        if (text === undefined || text.trim() === '') return {};
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          // zod/mini's transform context has no addIssue: the issue goes on the payload directly.
+          ctx.issues.push({
+            code: 'custom',
+            message: 'must be JSON {"cvpn-endpoint-...": {"region": ...}}',
+            input: text,
+          });
+          return z.NEVER;
+        }
+      }),
     ),
+    z.record(
+      z.string().check(z.regex(ENDPOINT_ID, 'keys must be Client VPN endpoint IDs')),
+      endpointLocationSchema,
+    ),
+  ),
 });
 
 /** The endpoint locations a Lambda's environment carries (set by the CDK construct from config). */

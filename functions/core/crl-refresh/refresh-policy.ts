@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { DEFAULT_CRL_DAYS } from '../pki/crl-plan.js';
 import { parseInput } from '../parse-input.js';
 import { WEEKDAYS, validateMaintenanceWindow, type MaintenanceWindow } from './maintenance-window.js';
@@ -25,46 +25,53 @@ export interface CrlDistributionSettings {
 const ENDPOINT_ID = /^cvpn-endpoint-[0-9a-z]+$/;
 
 const windowSchema = z.object({
-  weekdays: z.array(z.enum(WEEKDAYS)).optional(),
+  weekdays: z.optional(z.array(z.enum(WEEKDAYS))),
   startUtc: z.string(),
-  durationMinutes: z.number().int(),
+  durationMinutes: z.int(),
 });
 
 const settingsSchema = z
   .object({
-    CLIENT_VPN_ENDPOINT_IDS: z
-      .string()
-      .default('')
-      .transform((s) =>
-        s
-          .split(',')
-          .map((id) => id.trim())
-          .filter((id) => id !== ''),
-      )
-      .pipe(z.array(z.string().regex(ENDPOINT_ID, 'must be Client VPN endpoint IDs (cvpn-endpoint-...)'))),
-    CRL_DAYS: z.coerce.number().int().min(1).max(3650).default(DEFAULT_CRL_DAYS),
-    CRL_REFRESH_MARGIN_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
-    CRL_HARD_MARGIN_DAYS: z.coerce.number().int().min(0).max(3650).default(7),
-    CRL_MAINTENANCE_WINDOW: z
-      .string()
-      .optional()
-      .transform((text, ctx) => {
+    CLIENT_VPN_ENDPOINT_IDS: z.pipe(
+      z.pipe(
+        z._default(z.string(), ''),
+        z.transform((s: string) =>
+          s
+            .split(',')
+            .map((id) => id.trim())
+            .filter((id) => id !== ''),
+        ),
+      ),
+      z.array(z.string().check(z.regex(ENDPOINT_ID, 'must be Client VPN endpoint IDs (cvpn-endpoint-...)'))),
+    ),
+    // `z.int()` as a check, as the full API's `.int()` applies it.
+    CRL_DAYS: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(3650)), DEFAULT_CRL_DAYS),
+    CRL_REFRESH_MARGIN_DAYS: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(3650)), 30),
+    CRL_HARD_MARGIN_DAYS: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(3650)), 7),
+    CRL_MAINTENANCE_WINDOW: z.pipe(
+      z.optional(z.string()),
+      z.transform((text: string | undefined, ctx) => {
         if (text === undefined || text.trim() === '') return undefined;
         try {
           return windowSchema.parse(JSON.parse(text));
         } catch {
-          ctx.addIssue({
+          // zod/mini's transform context has no addIssue: the issue goes on the payload directly.
+          ctx.issues.push({
             code: 'custom',
             message: 'must be JSON {"weekdays"?: ["SUN",...], "startUtc": "HH:MM", "durationMinutes": n}',
+            input: text,
           });
           return z.NEVER;
         }
       }),
+    ),
   })
-  .refine((s) => s.CRL_HARD_MARGIN_DAYS <= s.CRL_REFRESH_MARGIN_DAYS, {
-    message: 'the hard margin cannot exceed the refresh margin',
-    path: ['CRL_HARD_MARGIN_DAYS'],
-  });
+  .check(
+    z.refine((s) => s.CRL_HARD_MARGIN_DAYS <= s.CRL_REFRESH_MARGIN_DAYS, {
+      message: 'the hard margin cannot exceed the refresh margin',
+      path: ['CRL_HARD_MARGIN_DAYS'],
+    }),
+  );
 
 /** Reads the settings from a Lambda's environment (set by the CDK construct from config). */
 export function parseDistributionSettings(env: Record<string, string | undefined>): CrlDistributionSettings {

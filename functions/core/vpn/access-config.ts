@@ -1,8 +1,14 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { DEFAULT_CLIENT_CIDR } from './client-cidr.js';
+// Parsed outside parseInput too (infra/config.ts, the demo): zod/mini needs the English messages loaded.
+import '../zod-english.js';
 
-export const ipv4Cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be an IPv4 CIDR block');
-const acmCertificateArn = z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/);
+export const ipv4Cidr = z
+  .string()
+  .check(z.regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be an IPv4 CIDR block'));
+const acmCertificateArn = z
+  .string()
+  .check(z.regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/));
 
 /**
  * The `vpnAccess` section of the deployment configuration (infra/config.ts): Client VPN access to an
@@ -11,21 +17,21 @@ const acmCertificateArn = z.string().regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12
  */
 export const vpnAccessSchema = z.object({
   vpc: z.object({
-    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/),
-    cidrBlocks: z.array(ipv4Cidr).min(1),
+    vpcId: z.string().check(z.regex(/^vpc-[0-9a-f]{8,17}$/)),
+    cidrBlocks: z.array(ipv4Cidr).check(z.minLength(1)),
   }),
   cacheSubnets: z
     .array(
       z.object({
-        subnetId: z.string().regex(/^subnet-[0-9a-f]{8,17}$/),
-        availabilityZone: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/),
+        subnetId: z.string().check(z.regex(/^subnet-[0-9a-f]{8,17}$/)),
+        availabilityZone: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/)),
         cidr: ipv4Cidr,
       }),
     )
-    .min(1),
-  cacheSecurityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/),
-  cachePort: z.number().int().min(1).max(65535).default(6379),
-  clientCidr: ipv4Cidr.default(DEFAULT_CLIENT_CIDR),
+    .check(z.minLength(1)),
+  cacheSecurityGroupId: z.string().check(z.regex(/^sg-[0-9a-f]{8,17}$/)),
+  cachePort: z._default(z.int().check(z.gte(1), z.lte(65535)), 6379),
+  clientCidr: z._default(ipv4Cidr, DEFAULT_CLIENT_CIDR),
   /**
    * The server certificate issued by the stack's CA (`cachegate vpn bootstrap --ca-secret-arn ...`),
    * imported into ACM with that CA as its chain. It is also the endpoint's client root chain: the
@@ -33,12 +39,12 @@ export const vpnAccessSchema = z.object({
    */
   serverCertificateArn: acmCertificateArn,
   /** Not configurable: a second client CA would refuse the stack's client certificates and CRLs. */
-  clientRootCertificateChainArn: z
-    .never({
+  clientRootCertificateChainArn: z.optional(
+    z.never({
       error:
         "is the serverCertificateArn: the stack's CA issues the server certificate, the client certificates and the CRLs (cachegate vpn bootstrap --ca-secret-arn; docs/vpn-access.md); remove it",
-    })
-    .optional(),
+    }),
+  ),
 });
 
 export type VpnAccessConfig = z.infer<typeof vpnAccessSchema>;

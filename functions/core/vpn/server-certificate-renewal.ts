@@ -1,12 +1,12 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CachegateError, ValidationError } from '../errors.js';
 
 const DAY_MS = 86_400_000;
 
 /** What starts renew-server-certificate: who asked. The certificate ARN is the stack's, never the caller's. */
 export const renewServerCertificateRequestSchema = z.object({
-  requestedBy: z.string().min(1).max(128),
-  requestId: z.string().min(1).max(128).optional(),
+  requestedBy: z.string().check(z.minLength(1), z.maxLength(128)),
+  requestId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
 });
 
 export interface ServerCertificateRenewalSettings {
