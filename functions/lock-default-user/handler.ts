@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { describeUser, lockUser } from '../aws/elasticache.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
@@ -6,7 +6,7 @@ import { NotFoundError } from '../core/errors.js';
 import { generatePassword } from '../core/password-policy.js';
 import { LOCKED_ACCESS_STRING, isLockedAccessString } from '../core/rbac/default-user.js';
 
-const inputSchema = z.object({ defaultUserId: z.string().min(1) });
+const inputSchema = z.object({ defaultUserId: z.string().check(z.minLength(1)) });
 
 /**
  * Locks the migrated group's `default` user: `off -@all` and a fresh random password nobody

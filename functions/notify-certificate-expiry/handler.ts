@@ -1,9 +1,9 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { DEFAULT_NOTICE_DAYS, parseNoticeDays } from '../core/pki/expiry-notices.js';
 import { notifyCertificateExpiry } from '../use-cases/notify-certificate-expiry.js';
 
-const inputSchema = z.object({ requestedBy: z.string().min(1).max(128) });
+const inputSchema = z.object({ requestedBy: z.string().check(z.minLength(1), z.maxLength(128)) });
 
 /**
  * The daily client-certificate expiry notices (functions/use-cases/notify-certificate-expiry.ts):

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { publishTokenEvent } from '../use-cases/auth-token-rotation-steps.js';
 import { serviceNow } from '../aws/service-clock.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
@@ -6,7 +6,7 @@ import { rotationAuditInputShape } from '../core/rotation/audit-input.js';
 
 const inputSchema = z.object({
   action: z.enum(['AuthTokenPromoted', 'AuthTokenRotated']),
-  replicationGroupId: z.string().min(1),
+  replicationGroupId: z.string().check(z.minLength(1)),
   ...rotationAuditInputShape,
 });
 

@@ -1,15 +1,15 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { publishAuditEvent } from '../aws/audit-events.js';
 import { serviceNow } from '../aws/service-clock.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { auditEvent } from '../core/audit-event.js';
 
 const inputSchema = z.object({
-  requestId: z.string().min(1),
+  requestId: z.string().check(z.minLength(1)),
   certificate: z.object({
-    serial: z.string().min(1),
-    commonName: z.string().min(1),
-    secretArn: z.string().min(1).optional(),
+    serial: z.string().check(z.minLength(1)),
+    commonName: z.string().check(z.minLength(1)),
+    secretArn: z.optional(z.string().check(z.minLength(1))),
   }),
 });
 

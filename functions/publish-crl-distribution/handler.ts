@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { publishAuditEvent } from '../aws/audit-events.js';
 import { putCrlEndpointsBehind } from '../aws/cloudwatch-metrics.js';
 import { serviceNow } from '../aws/service-clock.js';
@@ -12,18 +12,18 @@ import { crlRefSchema } from '../core/crl-refresh/workflow-inputs.js';
 const outcomeSchema = z.object({
   endpointId: z.string(),
   status: z.enum(['updated', 'unchanged', 'deferred', 'behind']),
-  terminatedConnectionIds: z.array(z.string()).optional(),
-  reasons: z.array(z.string()).optional(),
-  error: z.string().optional(),
+  terminatedConnectionIds: z.optional(z.array(z.string())),
+  reasons: z.optional(z.array(z.string())),
+  error: z.optional(z.string()),
 });
 
 const inputSchema = z.object({
   purpose: z.enum(['revocation', 'refresh']),
   crl: crlRefSchema,
   outcomes: z.array(outcomeSchema),
-  revoked: z.object({ serial: z.string(), commonName: z.string() }).optional(),
-  requestedBy: z.string().min(1).default('cachegate'),
-  requestId: z.string().optional(),
+  revoked: z.optional(z.object({ serial: z.string(), commonName: z.string() })),
+  requestedBy: z._default(z.string().check(z.minLength(1)), 'cachegate'),
+  requestId: z.optional(z.string()),
 });
 
 /**

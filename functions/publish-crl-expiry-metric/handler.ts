@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { putDaysUntilCrlExpiry } from '../aws/cloudwatch-metrics.js';
 import { crlAuthority } from '../aws/crl-authority.js';
 import { exportCrl } from '../aws/ec2-client-vpn.js';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { crlAuthority } from '../aws/crl-authority.js';
 import { latestCrl, readCrl, storeCrl, type StoredCrl } from '../aws/crl-store.js';
 import { serviceNow } from '../aws/service-clock.js';
@@ -11,15 +11,16 @@ import { parseDistributionSettings } from '../core/crl-refresh/refresh-policy.js
 const inputSchema = z.object({
   /** `revocation`: always a new CRL that must list `requiredSerial`. `refresh`: reuse the latest unless it nears expiry. */
   purpose: z.enum(['revocation', 'refresh']),
-  requiredSerial: z
-    .string()
-    .regex(/^[0-9A-F]+$/)
-    .optional(),
+  requiredSerial: z.optional(z.string().check(z.regex(/^[0-9A-F]+$/))),
   /** The workflow input: who asked, and their request ID if any (echoed for the audit trail). */
-  request: z
-    .object({ requestedBy: z.string().min(1).optional(), requestId: z.string().min(1).optional() })
-    .default({}),
-  executionName: z.string().min(1).default('local'),
+  request: z._default(
+    z.object({
+      requestedBy: z.optional(z.string().check(z.minLength(1))),
+      requestId: z.optional(z.string().check(z.minLength(1))),
+    }),
+    {},
+  ),
+  executionName: z._default(z.string().check(z.minLength(1)), 'local'),
 });
 
 /**

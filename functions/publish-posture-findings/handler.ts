@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { publishAuditEvent } from '../aws/audit-events.js';
 import { putPostureFindings } from '../aws/cloudwatch-metrics.js';
 import { serviceNow } from '../aws/service-clock.js';
@@ -7,13 +7,13 @@ import { auditEvent } from '../core/audit-event.js';
 import { SEVERITIES, type PosturePart } from '../core/posture/findings.js';
 import { addSeverityCounts } from '../core/posture/report.js';
 
-const counts = z.record(z.enum(SEVERITIES), z.number().int().min(0));
+const counts = z.record(z.enum(SEVERITIES), z.int().check(z.gte(0)));
 const part = (name: PosturePart) => z.object({ part: z.literal(name), counts });
 
 // Every part, each once by name: a total missing one would tell the alarm "all clear" for it.
 const inputSchema = z.object({
-  requestedBy: z.string().min(1).max(128),
-  requestId: z.string().min(1).max(80),
+  requestedBy: z.string().check(z.minLength(1), z.maxLength(128)),
+  requestId: z.string().check(z.minLength(1), z.maxLength(80)),
   cache: part('cache'),
   vpn: part('vpn'),
   ca: part('ca'),

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { publishAuditEvent } from '../aws/audit-events.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { auditEvent } from '../core/audit-event.js';
@@ -13,19 +13,19 @@ const inputSchema = z.object({
     'DefaultUserLocked',
   ]),
   plan: z.object({
-    service: z.string().min(1).optional(),
+    service: z.optional(z.string().check(z.minLength(1))),
     /** Absent only for a MemoryDB migrate-to-rbac (no default user to name). */
-    userId: z.string().min(1).optional(),
-    requestedBy: z.string().min(1),
+    userId: z.optional(z.string().check(z.minLength(1))),
+    requestedBy: z.string().check(z.minLength(1)),
     userGroupIds: z.array(z.string()),
-    requestId: z.string().min(1).optional(),
-    replicationGroupId: z.string().min(1).optional(),
-    replacedUserIds: z.array(z.string()).optional(),
+    requestId: z.optional(z.string().check(z.minLength(1))),
+    replicationGroupId: z.optional(z.string().check(z.minLength(1))),
+    replacedUserIds: z.optional(z.array(z.string())),
     /** finish-migration: forced with this reason, and how many `default` connections were seen. */
-    forced: z.boolean().optional(),
-    forceReason: z.string().optional(),
+    forced: z.optional(z.boolean()),
+    forceReason: z.optional(z.string()),
   }),
-  connections: z.number().int().min(0).optional(),
+  connections: z.optional(z.int().check(z.gte(0))),
 });
 
 /** Last step of the RBAC workflows: the audit event, with identifiers only. */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { accessRequestSchema } from '../core/access-request.js';
 import { auditEvent } from '../core/audit-event.js';
 import { publishAuditEvent } from '../aws/audit-events.js';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { releaseTokenClaim } from '../use-cases/auth-token-rotation-steps.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
@@ -8,8 +8,8 @@ import { logger } from '../commons/powertools.js';
  * the first step still names the group.
  */
 const inputSchema = z.object({
-  request: z.object({ replicationGroupId: z.string().min(1) }),
-  owner: z.string().min(1),
+  request: z.object({ replicationGroupId: z.string().check(z.minLength(1)) }),
+  owner: z.string().check(z.minLength(1)),
 });
 
 /** Frees this run's claim on the group's token: after success, and on the way out of a failure. */

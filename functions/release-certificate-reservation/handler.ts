@@ -1,14 +1,14 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { DynamoDbCertIndex } from '../aws/dynamodb-cert-index.js';
 import { serviceNow } from '../aws/service-clock.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 
 const inputSchema = z.object({
-  requestId: z.string().min(1).max(128),
-  commonName: z.string().max(256),
-  error: z.string().max(256),
-  cause: z.string().max(32_768).optional(),
+  requestId: z.string().check(z.minLength(1), z.maxLength(128)),
+  commonName: z.string().check(z.maxLength(256)),
+  error: z.string().check(z.maxLength(256)),
+  cause: z.optional(z.string().check(z.maxLength(32_768))),
 });
 
 /** The failed step's message: a Lambda error's `errorMessage`, or the cause as Step Functions gave it. */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { releaseUserClaim } from '../aws/user-claims.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
@@ -7,7 +7,7 @@ import { cacheServiceSchema } from '../core/rbac/cache-service.js';
 const inputSchema = z.object({
   /** The claim step's result or the validated plan: both carry the user ID and service. */
   user: z.object({ userId: z.string(), service: cacheServiceSchema }),
-  owner: z.string().min(1),
+  owner: z.string().check(z.minLength(1)),
 });
 
 /**

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { cacheRbac } from '../aws/cache-rbac.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
@@ -6,8 +6,8 @@ import { cacheServiceSchema } from '../core/rbac/cache-service.js';
 import { membershipConvergence } from '../core/rbac/convergence.js';
 
 const inputSchema = z.object({
-  userGroupId: z.string().min(1),
-  userId: z.string().min(1),
+  userGroupId: z.string().check(z.minLength(1)),
+  userId: z.string().check(z.minLength(1)),
   service: cacheServiceSchema,
 });
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { approvalIdFor } from '../core/access-request.js';
 import { approvalRequestMessage } from '../core/api/slack-interaction.js';
 import { auditEvent } from '../core/audit-event.js';
@@ -14,9 +14,9 @@ import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 
 const inputSchema = z.object({
-  requestId: z.string().min(1),
-  taskToken: z.string().min(1),
-  timeoutSeconds: z.number().int().positive(),
+  requestId: z.string().check(z.minLength(1)),
+  taskToken: z.string().check(z.minLength(1)),
+  timeoutSeconds: z.int().check(z.positive()),
 });
 
 /**

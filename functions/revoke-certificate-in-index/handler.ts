@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { crlAuthority } from '../aws/crl-authority.js';
 import { serviceNow } from '../aws/service-clock.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
@@ -7,15 +7,17 @@ import { parseRevokeReason, parseSerial, validateCommonName } from '../core/pki/
 
 const inputSchema = z
   .object({
-    commonName: z.string().min(1).optional(),
-    serial: z.string().min(1).optional(),
-    reason: z.string().optional(),
-    requestedBy: z.string().min(1),
+    commonName: z.optional(z.string().check(z.minLength(1))),
+    serial: z.optional(z.string().check(z.minLength(1))),
+    reason: z.optional(z.string()),
+    requestedBy: z.string().check(z.minLength(1)),
   })
-  .refine((i) => (i.commonName === undefined) !== (i.serial === undefined), {
-    message: 'give exactly one of commonName or serial',
-    path: ['commonName'],
-  });
+  .check(
+    z.refine((i) => (i.commonName === undefined) !== (i.serial === undefined), {
+      message: 'give exactly one of commonName or serial',
+      path: ['commonName'],
+    }),
+  );
 
 /** Marks the certificate revoked in the index; a retry finds it revoked and returns the same entry. */
 export const handler = lambdaHandler(inputSchema, async ({ commonName, serial, reason }) => {

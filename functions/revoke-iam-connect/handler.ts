@@ -1,10 +1,10 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { removeManagedPolicy } from '../aws/iam.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 import { iamConnectPolicyArn } from '../core/rbac/iam-auth.js';
 
-const inputSchema = z.object({ userId: z.string().min(1) });
+const inputSchema = z.object({ userId: z.string().check(z.minLength(1)) });
 
 /**
  * offboard-user: removes the user's IAM connect grant (detached from every principal, then

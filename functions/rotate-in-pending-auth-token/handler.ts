@@ -1,13 +1,13 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { rotateInPendingToken } from '../use-cases/auth-token-rotation-steps.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 
 const inputSchema = z.object({
-  replicationGroupId: z.string().min(1),
-  secretArn: z.string().min(1),
-  pendingVersionId: z.string().min(1),
-  currentVersionId: z.string().min(1),
+  replicationGroupId: z.string().check(z.minLength(1)),
+  secretArn: z.string().check(z.minLength(1)),
+  pendingVersionId: z.string().check(z.minLength(1)),
+  currentVersionId: z.string().check(z.minLength(1)),
 });
 
 /** ModifyReplicationGroup `ROTATE` with the pending token: old and new both accepted once it settles. */

@@ -1,14 +1,16 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { runRotationStep } from '../use-cases/rotation-contract.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 import { ROTATION_STEPS } from '../core/rotation/secrets-manager-contract.js';
 
 const inputSchema = z.object({
-  SecretId: z.string().min(1),
-  ClientRequestToken: z.string().regex(/^[A-Za-z0-9-]{32,64}$/, 'must be 32-64 letters, digits or hyphens'),
+  SecretId: z.string().check(z.minLength(1)),
+  ClientRequestToken: z
+    .string()
+    .check(z.regex(/^[A-Za-z0-9-]{32,64}$/, 'must be 32-64 letters, digits or hyphens')),
   Step: z.enum(ROTATION_STEPS),
-  RotationToken: z.string().optional(),
+  RotationToken: z.optional(z.string()),
 });
 
 /**

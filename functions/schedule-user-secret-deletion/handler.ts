@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { describeSecret, scheduleSecretDeletion } from '../aws/secrets.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
@@ -9,13 +9,13 @@ import { isManagedUserSecret, onlyVersionIs } from '../core/rbac/user-secret.js'
 const RECOVERY_WINDOW_DAYS = 7;
 
 const inputSchema = z.object({
-  userId: z.string().min(1),
-  secretName: z.string().min(1),
+  userId: z.string().check(z.minLength(1)),
+  secretName: z.string().check(z.minLength(1)),
   /**
    * A failed run's clean-up: the version this run stored. The secret is deleted only if that is
    * its only version (the run created it); offboarding passes none and deletes the user's secret.
    */
-  ownVersionId: z.string().min(1).optional(),
+  ownVersionId: z.optional(z.string().check(z.minLength(1))),
 });
 
 /**

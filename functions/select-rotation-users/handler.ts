@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { cacheRbac } from '../aws/cache-rbac.js';
 import { listUserSecrets } from '../aws/rotation-secrets.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
@@ -14,12 +14,12 @@ import {
 const inputSchema = z.object({
   request: z.object({
     selector: rotationSelectorSchema,
-    requestedBy: z.string().min(1).max(128).default('cachegate'),
-    requestId: z.string().max(128).optional(),
+    requestedBy: z._default(z.string().check(z.minLength(1), z.maxLength(128)), 'cachegate'),
+    requestId: z.optional(z.string().check(z.maxLength(128))),
     /** ElastiCache unless `memorydb`; with MemoryDB, `group:<id>` names an ACL. */
     service: cacheServiceSchema,
     /** "Rotate everything now": as many users at once as the control-plane rate keeps busy. */
-    emergency: z.boolean().default(false),
+    emergency: z._default(z.boolean(), false),
   }),
 });
 

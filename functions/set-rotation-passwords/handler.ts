@@ -1,14 +1,14 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { setRotationPasswords } from '../use-cases/rotation-steps.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 import { cacheServiceSchema } from '../core/rbac/cache-service.js';
 
 const inputSchema = z.object({
-  userId: z.string().min(1),
-  secretArn: z.string().min(1),
-  pendingVersionId: z.string().min(1),
-  currentVersionId: z.string().min(1),
+  userId: z.string().check(z.minLength(1)),
+  secretArn: z.string().check(z.minLength(1)),
+  pendingVersionId: z.string().check(z.minLength(1)),
+  currentVersionId: z.string().check(z.minLength(1)),
   service: cacheServiceSchema,
 });
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { assertApproved } from '../core/access-request.js';
 import { getApproval, getRequest, updateRequest } from '../aws/access-requests-table.js';
 import { approvalSettings } from '../commons/approval-settings.js';
@@ -7,8 +7,11 @@ import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 
 const inputSchema = z.object({
-  requestId: z.string().min(1),
-  stateMachineArns: z.object({ 'cache-user': z.string().min(1), 'vpn-certificate': z.string().min(1) }),
+  requestId: z.string().check(z.minLength(1)),
+  stateMachineArns: z.object({
+    'cache-user': z.string().check(z.minLength(1)),
+    'vpn-certificate': z.string().check(z.minLength(1)),
+  }),
 });
 
 /**

@@ -1,18 +1,17 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 import { startScheduledWorkflow } from './start.js';
 
 const inputSchema = z.object({
-  workflow: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'must be a workflow name'),
+  workflow: z.string().check(z.regex(/^[a-z][a-z0-9-]{0,63}$/, 'must be a workflow name')),
   scheduledTime: z.iso.datetime({ offset: true }),
-  periodMinutes: z.number().int().positive(),
+  periodMinutes: z.int().check(z.positive()),
   /** A workflow scheduled per resource: the resource's ID ends the execution name. */
-  key: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be 1-40 lower-case letters, digits or hyphens')
-    .optional(),
-  input: z.record(z.string(), z.unknown()).default({}),
+  key: z.optional(
+    z.string().check(z.regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be 1-40 lower-case letters, digits or hyphens')),
+  ),
+  input: z._default(z.record(z.string(), z.unknown()), {}),
 });
 
 /**

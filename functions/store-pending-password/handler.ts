@@ -1,13 +1,13 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { storePendingPassword } from '../use-cases/rotation-steps.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 import { clientRequestToken } from '../core/rbac/client-request-token.js';
 
 const inputSchema = z.object({
-  userId: z.string().min(1),
-  secretArn: z.string().min(1),
-  executionName: z.string().min(1),
+  userId: z.string().check(z.minLength(1)),
+  secretArn: z.string().check(z.minLength(1)),
+  executionName: z.string().check(z.minLength(1)),
 });
 
 /**

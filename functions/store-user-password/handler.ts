@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { storeSecretVersion } from '../aws/secrets.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
@@ -8,11 +8,11 @@ import { clientRequestToken } from '../core/rbac/client-request-token.js';
 import { isManagedUserSecret, userSecretTags } from '../core/rbac/user-secret.js';
 
 const inputSchema = z.object({
-  userId: z.string().min(1),
-  userName: z.string().min(1),
-  secretName: z.string().min(1),
-  executionName: z.string().min(1),
-  passwordLength: z.number().int().optional(),
+  userId: z.string().check(z.minLength(1)),
+  userName: z.string().check(z.minLength(1)),
+  secretName: z.string().check(z.minLength(1)),
+  executionName: z.string().check(z.minLength(1)),
+  passwordLength: z.optional(z.int()),
   service: cacheServiceSchema,
 });
 

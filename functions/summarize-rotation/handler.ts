@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { publishAuditEvent } from '../aws/audit-events.js';
 import { publishRotationMetrics } from '../aws/rotation-metrics.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
@@ -8,17 +8,17 @@ import { summarizeRotation } from '../core/rotation/selection.js';
 import { failureReason } from '../core/workflow-failure.js';
 
 const resultSchema = z.object({
-  userId: z.string().min(1),
+  userId: z.string().check(z.minLength(1)),
   status: z.enum(['rotated', 'failed', 'skipped']),
-  reason: z.string().optional(),
-  error: z.string().optional(),
-  cause: z.string().optional(),
+  reason: z.optional(z.string()),
+  error: z.optional(z.string()),
+  cause: z.optional(z.string()),
 });
 
 const inputSchema = z.object({
   results: z.array(resultSchema),
   skipped: z.array(resultSchema),
-  actor: z.string().min(1),
+  actor: z.string().check(z.minLength(1)),
   requestId: z.string(),
   service: cacheServiceSchema,
 });

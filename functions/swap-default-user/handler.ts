@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { describeUserGroup, listUsers, modifyUserGroup } from '../aws/elasticache.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
@@ -6,7 +6,10 @@ import { NotFoundError } from '../core/errors.js';
 import { defaultUserSwapConvergence } from '../core/rbac/convergence.js';
 import { otherDefaultMembers } from '../core/rbac/default-user.js';
 
-const inputSchema = z.object({ userGroupId: z.string().min(1), defaultUserId: z.string().min(1) });
+const inputSchema = z.object({
+  userGroupId: z.string().check(z.minLength(1)),
+  defaultUserId: z.string().check(z.minLength(1)),
+});
 
 /**
  * Swaps the locked default user into the group in place of every other member named `default`,

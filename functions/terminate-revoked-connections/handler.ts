@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { listConnections, terminateConnections } from '../aws/ec2-client-vpn.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
@@ -8,11 +8,11 @@ import { endpointIdSchema } from '../core/crl-refresh/workflow-inputs.js';
 
 const inputSchema = z.union([
   // revoke-certificate: the one revoked certificate's common name.
-  z.object({ endpointId: endpointIdSchema, commonName: z.string().min(1) }),
+  z.object({ endpointId: endpointIdSchema, commonName: z.string().check(z.minLength(1)) }),
   // refresh-crl: the certificates its import newly listed (functions/core/crl-refresh/newly-revoked.ts).
   z.object({
     endpointId: endpointIdSchema,
-    commonNames: z.array(z.string().min(1)).max(MAX_SESSION_COMMON_NAMES),
+    commonNames: z.array(z.string().check(z.minLength(1))).check(z.maxLength(MAX_SESSION_COMMON_NAMES)),
     everyConnection: z.boolean(),
   }),
 ]);

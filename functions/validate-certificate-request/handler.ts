@@ -1,14 +1,14 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { validateCommonName } from '../core/pki/ca-operations.js';
 import { parseCsr } from '../core/pki/csr.js';
 import { fromPem } from '../core/pki/pem.js';
 
 const inputSchema = z.object({
-  requestId: z.string().min(1).max(128),
-  type: z.literal('vpn-certificate').optional(),
+  requestId: z.string().check(z.minLength(1), z.maxLength(128)),
+  type: z.optional(z.literal('vpn-certificate')),
   commonName: z.string(),
-  csrPem: z.string().max(16_384).optional(),
+  csrPem: z.optional(z.string().check(z.maxLength(16_384))),
 });
 
 /**

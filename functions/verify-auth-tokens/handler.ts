@@ -1,15 +1,15 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { verifyTokens } from '../use-cases/auth-token-rotation-steps.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 
 const inputSchema = z.object({
-  replicationGroupId: z.string().min(1),
-  secretArn: z.string().min(1),
+  replicationGroupId: z.string().check(z.minLength(1)),
+  secretArn: z.string().check(z.minLength(1)),
   /** Versions whose token must log in (`AUTH <token>`) through the probe. */
-  accepted: z.array(z.string().min(1)).min(1),
+  accepted: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
   /** Versions whose token must be refused (after SET). */
-  refused: z.array(z.string().min(1)).default([]),
+  refused: z._default(z.array(z.string().check(z.minLength(1))), []),
 });
 
 /** The tokens tried on the cache itself, through the connectivity probe (skipped without one). */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { publishAuditEvent } from '../aws/audit-events.js';
 import { crlAuthority } from '../aws/crl-authority.js';
 import { exportCrl } from '../aws/ec2-client-vpn.js';
@@ -12,9 +12,9 @@ import { crlRefSchema, endpointIdSchema } from '../core/crl-refresh/workflow-inp
 const inputSchema = z.object({
   endpointId: endpointIdSchema,
   crl: crlRefSchema,
-  polls: z.number().int().min(0).default(0),
-  requestedBy: z.string().min(1).default('cachegate'),
-  requestId: z.string().optional(),
+  polls: z._default(z.int().check(z.gte(0)), 0),
+  requestedBy: z._default(z.string().check(z.minLength(1)), 'cachegate'),
+  requestId: z.optional(z.string()),
 });
 
 /**

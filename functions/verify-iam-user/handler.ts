@@ -1,13 +1,15 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { iamAuthTokenForThisFunction } from '../aws/iam-auth-token.js';
 import { IamAuthRejected, probeCacheFromEnv, probeEndpointFromEnv, tryAuth } from '../aws/rotation-probe.js';
 import { lambdaHandler } from '../commons/lambda-handler.js';
 import { logger } from '../commons/powertools.js';
 
 const inputSchema = z.object({
-  userId: z.string().min(1),
+  userId: z.string().check(z.minLength(1)),
   /** The caches the user's groups serve (the onboarding plan's `iam.caches`). */
-  caches: z.array(z.object({ cacheId: z.string().min(1), serverless: z.boolean() })).min(1),
+  caches: z
+    .array(z.object({ cacheId: z.string().check(z.minLength(1)), serverless: z.boolean() }))
+    .check(z.minLength(1)),
 });
 
 /**
