@@ -58,9 +58,16 @@ const IO_MODULES = [
 }));
 
 const ZOD_NAMED_Z = {
-  selector: "ImportDeclaration[source.value='zod'][importKind!='type'] > ImportSpecifier[imported.name='z']",
+  selector:
+    "ImportDeclaration[source.value=/^zod(\\/mini)?$/][importKind!='type'] > ImportSpecifier[imported.name='z']",
   message:
-    "Use `import * as z from 'zod'`: the named `z` keeps every zod locale in a Lambda bundle (+360 KB, docs/cold-start.md).",
+    "Use `import * as z from 'zod'` (or 'zod/mini'): the named `z` keeps every zod locale in a bundle (+360 KB, docs/cold-start.md).",
+};
+
+const ZOD_FULL_API = {
+  selector: "ImportDeclaration[source.value='zod']",
+  message:
+    "Lambda code uses `import * as z from 'zod/mini'`: the full zod API costs every bundle ~70 KB and ~10 ms of its cold start (docs/cold-start.md).",
 };
 
 export const layerRules = [
@@ -153,6 +160,10 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-syntax': ['error', ZOD_NAMED_Z],
     },
+  },
+  {
+    files: ['functions/**/*.ts'],
+    rules: { 'no-restricted-syntax': ['error', ZOD_NAMED_Z, ZOD_FULL_API] },
   },
   ...layerRules,
   // A promise whose executor takes no `resolve` never settles: a hang. In a test's handler the

@@ -18,8 +18,12 @@ const handlers = readdirSync(join(root, 'functions'))
   .filter((name) => existsSync(join(root, 'functions', name, 'handler.ts')))
   .sort();
 
-/** Every repository file (not node_modules) in each function's bundle. */
+/** Every repository file (not node_modules) in each function's bundle, and the packages it imports. */
 async function bundleInputs(entries: string[]): Promise<Map<string, string[]>> {
+  return (await bundles(entries)).files;
+}
+
+async function bundles(entries: string[]) {
   const result = await esbuild.build({
     absWorkingDir: root,
     entryPoints: Object.fromEntries(entries.map((name) => [name, `functions/${name}/handler.ts`])),
@@ -34,16 +38,21 @@ async function bundleInputs(entries: string[]): Promise<Map<string, string[]>> {
     // The SDK and the rest of node_modules are not the question here; the repository's own files are.
     packages: 'external',
   });
-  const inputs = new Map<string, string[]>();
+  const files = new Map<string, string[]>();
+  const packages = new Map<string, string[]>();
   for (const output of Object.values(result.metafile.outputs)) {
     const name = /^functions\/([^/]+)\/handler\.ts$/.exec(output.entryPoint ?? '')?.[1];
-    if (name)
-      inputs.set(
-        name,
-        Object.keys(output.inputs).map((input) => relative(root, join(root, input))),
-      );
+    if (!name) continue;
+    files.set(
+      name,
+      Object.keys(output.inputs).map((input) => relative(root, join(root, input))),
+    );
+    packages.set(
+      name,
+      output.imports.filter((i) => i.external).map((i) => i.path),
+    );
   }
-  return inputs;
+  return { files, packages };
 }
 
 describe('production bundles', () => {
@@ -58,6 +67,18 @@ describe('production bundles', () => {
     for (const files of inputs.values()) {
       expect(files.every((f) => f.startsWith('functions/') || f.startsWith('workflows/'))).toBe(true);
     }
+  }, 120_000);
+
+  it("no function imports zod's full API: Lambda code uses zod/mini (docs/cold-start.md)", async () => {
+    const { files, packages } = await bundles(handlers);
+    const offenders = [...packages].filter(([, imports]) => imports.includes('zod')).map(([name]) => name);
+    expect(offenders).toEqual([]);
+    // The check looks at what it should: every function's bundle imports zod/mini.
+    expect([...packages.values()].every((imports) => imports.includes('zod/mini'))).toBe(true);
+    // zod/mini loads no locale: without functions/core/zod-english.ts a message zod writes itself
+    // would read "Invalid input" instead of naming what was expected.
+    const noEnglish = [...files].filter(([, inputs]) => !inputs.includes('functions/core/zod-english.ts'));
+    expect(noEnglish.map(([name]) => name)).toEqual([]);
   }, 120_000);
 
   it('would catch an emulator file reached through a dynamic import', async () => {
