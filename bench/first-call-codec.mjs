@@ -69,7 +69,10 @@ export function decode(value, call) {
   return object;
 }
 
-/** An error as data: its name, message and own data fields (`$metadata`, `$fault`, codes...). */
+/**
+ * An error as data: its name, message and own data fields (`$metadata`, `$fault`, codes...), and
+ * the Smithy shape ID of its class when it has one (the SDK's modelled service exceptions).
+ */
 export function encodeError(error, origin) {
   const fields = {};
   for (const [k, v] of Object.entries(error ?? {})) {
@@ -79,12 +82,27 @@ export function encodeError(error, origin) {
       // A field that cannot travel (a function, a client) stays behind; name and message carry the error.
     }
   }
-  return { name: error?.name ?? 'Error', message: error?.message ?? String(error), fields, origin };
+  const shapeId = typeof error?.constructor?.shapeId === 'string' ? error.constructor.shapeId : undefined;
+  return { name: error?.name ?? 'Error', message: error?.message ?? String(error), fields, shapeId, origin };
 }
 
+/**
+ * The error again, on this side. A modelled service exception comes back as an instance of a class
+ * carrying the same static `shapeId`: that is how the SDK's `instanceof` recognises one of its
+ * exceptions made by another copy of the SDK (here, the sandbox's). On AWS the bundled client
+ * itself builds the exception from the response, as an instance of its own class. Without the
+ * shape ID, `error instanceof ResourceNotFoundException` in a minified bundle would fall back to
+ * comparing the class's own name, which minification shortened, and answer false.
+ */
 export function decodeError(data) {
-  const error = Object.assign(new Error(data.message), decode(data.fields));
+  const ErrorClass = data.shapeId === undefined ? Error : modelledException(data.shapeId);
+  const error = Object.assign(new ErrorClass(data.message), decode(data.fields));
   error.name = data.name;
   if (data.origin !== undefined) Object.defineProperty(error, 'coldStartOrigin', { value: data.origin });
   return error;
 }
+
+const modelledException = (shapeId) =>
+  class extends Error {
+    static shapeId = shapeId;
+  };
