@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { parseInput } from '../parse-input.js';
+import { jsonVariable } from './json-variable.js';
 
 /**
  * Where a Client VPN endpoint lives when it is not in the stack's own region and account: its
@@ -25,23 +26,7 @@ export const endpointLocationSchema = z.strictObject({
 
 const locationsSchema = z.object({
   CLIENT_VPN_ENDPOINT_LOCATIONS: z.pipe(
-    z.pipe(
-      z.optional(z.string()),
-      z.transform((text: string | undefined, ctx) => {
-        if (text === undefined || text.trim() === '') return {};
-        try {
-          return JSON.parse(text) as unknown;
-        } catch {
-          // zod/mini's transform context has no addIssue: the issue goes on the payload directly.
-          ctx.issues.push({
-            code: 'custom',
-            message: 'must be JSON {"cvpn-endpoint-...": {"region": ...}}',
-            input: text,
-          });
-          return z.NEVER;
-        }
-      }),
-    ),
+    jsonVariable<unknown>({}, 'must be JSON {"cvpn-endpoint-...": {"region": ...}}'),
     z.record(
       z.string().check(z.regex(ENDPOINT_ID, 'keys must be Client VPN endpoint IDs')),
       endpointLocationSchema,

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { DEFAULT_CRL_DAYS } from '../pki/crl-plan.js';
 import { parseInput } from '../parse-input.js';
+import { jsonVariable } from './json-variable.js';
 import { WEEKDAYS, validateMaintenanceWindow, type MaintenanceWindow } from './maintenance-window.js';
 
 export const DAY_MS = 86_400_000;
@@ -48,22 +49,10 @@ const settingsSchema = z
     CRL_DAYS: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(3650)), DEFAULT_CRL_DAYS),
     CRL_REFRESH_MARGIN_DAYS: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(3650)), 30),
     CRL_HARD_MARGIN_DAYS: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(3650)), 7),
-    CRL_MAINTENANCE_WINDOW: z.pipe(
-      z.optional(z.string()),
-      z.transform((text: string | undefined, ctx) => {
-        if (text === undefined || text.trim() === '') return undefined;
-        try {
-          return windowSchema.parse(JSON.parse(text));
-        } catch {
-          // zod/mini's transform context has no addIssue: the issue goes on the payload directly.
-          ctx.issues.push({
-            code: 'custom',
-            message: 'must be JSON {"weekdays"?: ["SUN",...], "startUtc": "HH:MM", "durationMinutes": n}',
-            input: text,
-          });
-          return z.NEVER;
-        }
-      }),
+    CRL_MAINTENANCE_WINDOW: jsonVariable<z.infer<typeof windowSchema> | undefined>(
+      undefined,
+      'must be JSON {"weekdays"?: ["SUN",...], "startUtc": "HH:MM", "durationMinutes": n}',
+      (json) => windowSchema.parse(json),
     ),
   })
   .check(
