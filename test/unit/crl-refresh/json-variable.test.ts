@@ -37,4 +37,12 @@ describe('jsonVariable', () => {
       expect(String((error as Error).message)).not.toContain(text);
     }
   });
+
+  it('reports one custom issue on the variable, the kind zod gives a failed check of its own', () => {
+    const result = z.safeParse(schema, { WINDOW: '{' });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues).toEqual([
+      expect.objectContaining({ code: 'custom', path: ['WINDOW'], message: 'must be JSON {"n": number}' }),
+    ]);
+  });
 });
