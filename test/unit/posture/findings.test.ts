@@ -217,6 +217,42 @@ describe('posture rules', () => {
     expect(check(undefined)).toEqual([['crl-missing', 'high']]);
   });
 
+  it('an expiry is critical from the day it passes and high within the margin, and says which', () => {
+    const snapshot = clean();
+    const endpoint = snapshot.vpnEndpoints[0]!;
+    const crl = endpoint.crl!;
+    const margin = DEFAULT_POSTURE_POLICY.crlWarningDays;
+    const crlExpiry = (change: Partial<typeof crl>) => {
+      endpoint.crl = { ...crl, ...change };
+      return audit(snapshot)
+        .filter((f) => f.kind === 'crl-expiring')
+        .map((f) => [f.severity, f.evidence, f.expiresAt]);
+    };
+    expect(crlExpiry({ nextUpdate: inDays(margin) })).toEqual([]);
+    endpoint.crl = { ...crl, nextUpdate: undefined };
+    expect(audit(snapshot)).toEqual([]);
+    expect(crlExpiry({ nextUpdate: inDays(2.5), crlNumber: '12' })).toEqual([
+      ['high', `CRL #12 reaches its nextUpdate in 2 days (margin ${margin} days)`, inDays(2.5)],
+    ]);
+    expect(crlExpiry({ nextUpdate: NOW.toISOString(), crlNumber: undefined })).toEqual([
+      ['critical', 'CRL #? passed its nextUpdate 0 days ago: every client is locked out', NOW.toISOString()],
+    ]);
+    endpoint.crl = crl;
+    const certificateExpiry = (notAfter: string) => {
+      endpoint.serverCertificateNotAfter = notAfter;
+      return audit(snapshot)
+        .filter((f) => f.kind === 'server-certificate-expiring')
+        .map((f) => [f.severity, f.evidence]);
+    };
+    expect(certificateExpiry(inDays(DEFAULT_POSTURE_POLICY.serverCertificateWarningDays))).toEqual([]);
+    expect(certificateExpiry(inDays(1.5))).toEqual([
+      ['high', 'server certificate arn:acm:server expires in 1 day'],
+    ]);
+    expect(certificateExpiry(daysAgo(2))).toEqual([
+      ['critical', 'server certificate arn:acm:server expired 2 days ago: no client can connect'],
+    ]);
+  });
+
   it('reports the server certificate, authorization rules beyond the cache subnets and logging off', () => {
     const snapshot = clean();
     const endpoint = snapshot.vpnEndpoints[0]!;
