@@ -3,7 +3,6 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { parseInput } from '../core/parse-input.js';
-import '../core/zod-english.js';
 import { logger } from './powertools.js';
 
 // zod compiles a faster parser for each object schema (`new Function`) at its first parse; a
